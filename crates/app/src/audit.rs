@@ -1,0 +1,112 @@
+//! Reading the audit log: the administrator's browser, a client's "who accessed this record", and verification.
+
+use crate::{App, Ctx};
+use chrono::{DateTime, Utc};
+use rapport_domain::policy::{Action, Resource};
+use rapport_domain::{ClientId, Error, Result};
+use rapport_store::audit::{self, AuditEvent, AuditFilter};
+use rapport_store::{clients, users};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+pub use rapport_store::audit::VerifyReport;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub actor_kind: String,
+    pub actor_id: Option<Uuid>,
+    /// The actor's display name, resolved for people reading the log (not stored in the entry).
+    pub actor_name: Option<String>,
+    pub action: String,
+    pub resource_type: String,
+    pub resource_id: Option<String>,
+    pub client_id: Option<Uuid>,
+    pub outcome: String,
+    pub request_id: Option<String>,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AuditQuery {
+    pub actor_id: Option<Uuid>,
+    pub client_id: Option<Uuid>,
+    pub action: Option<String>,
+    pub outcome: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    pub before: Option<i64>,
+    pub limit: Option<u64>,
+}
+
+impl App {
+    async fn entries(&self, rows: Vec<rapport_store::entity::audit_log::Model>) -> Result<Vec<AuditEntry>> {
+        let accounts = users::list(self.store.db()).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| AuditEntry {
+                actor_name: r.actor_id.and_then(|id| accounts.iter().find(|u| u.id == id).map(|u| u.display_name.clone())),
+                seq: r.seq,
+                at: r.at,
+                actor_kind: r.actor_kind,
+                actor_id: r.actor_id,
+                action: r.action,
+                resource_type: r.resource_type,
+                resource_id: r.resource_id,
+                client_id: r.client_id,
+                outcome: r.outcome,
+                request_id: r.request_id,
+                detail: r.detail,
+            })
+            .collect())
+    }
+
+    fn filter(q: &AuditQuery) -> AuditFilter {
+        AuditFilter {
+            actor_id: q.actor_id,
+            client_id: q.client_id,
+            action_prefix: q.action.clone().filter(|a| !a.trim().is_empty()),
+            outcome: q.outcome.clone().filter(|o| !o.trim().is_empty()),
+            since: q.since,
+            until: q.until,
+            before_seq: q.before,
+            limit: q.limit.unwrap_or(100),
+        }
+    }
+
+    /// The whole log, newest first, for administrators. Reading it is itself audited.
+    pub async fn list_audit(&self, ctx: &Ctx, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
+        let tx = self.store.begin().await?;
+        let tx = self
+            .guard(tx, ctx, Action::Read, Resource::AuditLog, AuditEvent::new(&ctx.actor, "audit.read", "audit_log"))
+            .await?;
+        let rows = audit::list(tx.conn(), &Self::filter(q)).await?;
+        tx.audit(AuditEvent::new(&ctx.actor, "audit.read", "audit_log").request(ctx.rid())).await?;
+        tx.commit().await?;
+        self.entries(rows).await
+    }
+
+    /// Who accessed one client's record (every entry naming the client), for an administrator or the care team.
+    pub async fn client_access_log(&self, ctx: &Ctx, client: ClientId, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
+        let tx = self.store.begin().await?;
+        clients::get(tx.conn(), client).await?.ok_or(Error::NotFound)?;
+        let rel = match ctx.actor.user_id() {
+            Some(me) => rapport_store::care::relation(tx.conn(), me, client).await?,
+            None => Default::default(),
+        };
+        let ev = || AuditEvent::new(&ctx.actor, "client.access_log", "audit_log").client(client.0);
+        let tx = self.guard(tx, ctx, Action::Read, Resource::ClientAccessLog(rel), ev()).await?;
+        let mut f = Self::filter(q);
+        f.client_id = Some(client.0);
+        let rows = audit::list(tx.conn(), &f).await?;
+        tx.audit(ev().request(ctx.rid())).await?;
+        tx.commit().await?;
+        self.entries(rows).await
+    }
+
+    /// Recomputes the whole chain (the CLI's `audit verify`).
+    pub async fn verify_audit(&self) -> Result<VerifyReport> {
+        Ok(self.store.verify_audit().await?)
+    }
+}

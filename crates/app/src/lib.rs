@@ -1,0 +1,88 @@
+//! Rapport's use cases. Each one takes the caller's context first, asks the policy, does its work in one
+//! transaction, appends the audit entry in that same transaction, and commits.
+//!
+//! This crate speaks domain types and `rapport_domain::Error`; it knows nothing of HTTP or HTML.
+
+pub mod accounts;
+pub mod audit;
+pub mod auth;
+pub mod clients;
+pub mod clinicians;
+pub mod config;
+pub mod demo;
+mod guard;
+pub mod secrets;
+
+pub use config::AppConfig;
+pub use rapport_domain as domain;
+pub use rapport_domain::{Error, Result};
+pub use rapport_store::keyring::{Keyring, KeyringError};
+pub use rapport_store::{Backend, StoreError};
+
+use rapport_domain::Actor;
+use rapport_store::Store;
+
+/// Who is calling, and the request id to stamp on the audit entries.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub actor: Actor,
+    pub request_id: Option<String>,
+}
+
+impl Ctx {
+    pub fn new(actor: Actor, request_id: Option<String>) -> Self {
+        Ctx { actor, request_id }
+    }
+
+    pub fn operator() -> Self {
+        Ctx { actor: Actor::Operator, request_id: None }
+    }
+
+    pub(crate) fn rid(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+}
+
+/// The application: the store plus configuration. Cheap to clone (shared pools and keys).
+#[derive(Debug, Clone)]
+pub struct App {
+    store: Store,
+    config: AppConfig,
+}
+
+impl App {
+    /// Opens (and migrates) the database at `url`, unlocking its data keys with `keyring`.
+    pub async fn open(url: &str, keyring: &Keyring, config: AppConfig) -> Result<App, StoreError> {
+        let store = Store::open(url, keyring).await?;
+        Ok(App { store, config })
+    }
+
+    pub fn config(&self) -> &AppConfig {
+        &self.config
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.store.backend()
+    }
+
+    /// Readiness: the database answers.
+    pub async fn ready(&self) -> Result<()> {
+        self.store.ping().await.map_err(Error::from)
+    }
+
+    pub async fn close(self) {
+        self.store.close().await
+    }
+
+    /// Re-wraps all data keys under a new key-encryption key (the keyring file is updated in place).
+    pub async fn rotate_keys(&self, keyring: &mut Keyring) -> Result<rapport_store::Rotation, StoreError> {
+        let r = self.store.rotate_keys(keyring).await?;
+        self.store
+            .audit_alone(
+                rapport_store::audit::AuditEvent::new(&Actor::Operator, "keys.rotate", "keyring")
+                    .detail(format!("new key-encryption key {}, new data key {}", r.new_kek_id, r.new_data_key_id)),
+            )
+            .await?;
+        Ok(r)
+    }
+}

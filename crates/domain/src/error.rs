@@ -1,0 +1,91 @@
+//! The one error type every layer speaks; the web edge maps each variant to exactly one HTTP status.
+
+use serde::Serialize;
+
+/// A problem with one input field, phrased for the person who typed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The record does not exist, or the caller may not learn that it exists.
+    #[error("not found")]
+    NotFound,
+    /// The caller knows the record exists but may not perform this action on it.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// The write lost a race (stale version, duplicate key, idempotency clash).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("invalid input")]
+    Validation(Vec<FieldError>),
+    #[error("authentication required")]
+    Unauthenticated,
+    /// Too many attempts; `retry_after_secs` tells the caller when to try again.
+    #[error("too many attempts")]
+    RateLimited { retry_after_secs: u64 },
+    /// Something went wrong that the caller cannot fix; the message is for the log, never the response.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Validation(vec![FieldError::new(field, message)])
+    }
+
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        Error::Internal(e.to_string())
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Collects field errors so a form can report all of them at once instead of one per submit.
+#[derive(Debug, Default)]
+pub struct Problems(Vec<FieldError>);
+
+impl Problems {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, message));
+    }
+
+    /// Records the error of `r` under its field and returns the value, if any.
+    pub fn take<T>(&mut self, r: Result<T>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(Error::Validation(errs)) => {
+                self.0.extend(errs);
+                None
+            }
+            Err(other) => {
+                self.0.push(FieldError::new("", other.to_string()));
+                None
+            }
+        }
+    }
+
+    pub fn finish(self) -> Result<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Validation(self.0))
+        }
+    }
+}

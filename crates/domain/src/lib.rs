@@ -1,0 +1,16 @@
+//! Rapport's pure domain: identifiers, roles, validated value types and the access policy.
+//!
+//! Nothing in this crate performs I/O; every rule here is testable with plain unit and property tests.
+
+pub mod client;
+pub mod clinician;
+pub mod error;
+pub mod ids;
+pub mod password;
+pub mod policy;
+pub mod role;
+pub mod validate;
+
+pub use error::{Error, FieldError, Result};
+pub use ids::{ClientId, EpisodeId, UserId};
+pub use role::{Actor, Role};

@@ -1,0 +1,191 @@
+//! Table tests: every role against every relationship for the client resources, and the rules that must hold
+//! whatever the combination of roles.
+
+use super::*;
+use crate::ids::UserId;
+use proptest::prelude::*;
+
+const NONE: ClientRelation = ClientRelation {
+    on_care_team: false,
+    supervises_care_team_member: false,
+};
+const TEAM: ClientRelation = ClientRelation {
+    on_care_team: true,
+    supervises_care_team_member: false,
+};
+const SUPERVISES: ClientRelation = ClientRelation {
+    on_care_team: false,
+    supervises_care_team_member: true,
+};
+
+fn staff(role: Role) -> Actor {
+    Actor::staff(UserId::new(), vec![role])
+}
+
+/// A = allow, H = hidden (404), F = forbidden (403).
+fn code(d: Decision) -> char {
+    match d {
+        Decision::Allow => 'A',
+        Decision::Deny(Denial::Hidden) => 'H',
+        Decision::Deny(Denial::Forbidden(_)) => 'F',
+    }
+}
+
+/// Columns: relation NONE, TEAM, SUPERVISES.
+fn row(role: Role, action: Action, res: fn(ClientRelation) -> Resource) -> String {
+    [NONE, TEAM, SUPERVISES]
+        .into_iter()
+        .map(|rel| code(authorize(&staff(role), action, res(rel))))
+        .collect()
+}
+
+#[test]
+fn client_resources_follow_the_table() {
+    use Action::*;
+    use Role::*;
+    type R = fn(ClientRelation) -> Resource;
+    let demo: R = Resource::ClientDemographics;
+    let clin: R = Resource::ClientClinical;
+    let team: R = Resource::CareTeam;
+    let log: R = Resource::ClientAccessLog;
+    #[rustfmt::skip]
+    let table: &[(Role, Action, R, &str)] = &[
+        (Admin, Read, demo, "AAA"), (Admin, Update, demo, "AAA"), (Admin, Delete, demo, "FFF"),
+        (Admin, Read, clin, "FFF"), (Admin, Update, clin, "FFF"),
+        (Admin, Update, team, "AAA"), (Admin, Read, log, "AAA"),
+
+        (Clinician, Read, demo, "HAH"), (Clinician, Update, demo, "HAH"), (Clinician, Delete, demo, "HFH"),
+        (Clinician, Read, clin, "HAH"), (Clinician, Update, clin, "HAH"), (Clinician, Create, clin, "HAH"),
+        (Clinician, Update, team, "HFH"), (Clinician, Read, log, "HAH"),
+
+        (Supervisor, Read, demo, "HAA"), (Supervisor, Update, demo, "HFF"),
+        (Supervisor, Read, clin, "HAA"), (Supervisor, Update, clin, "HAF"),
+        (Supervisor, Update, team, "HFF"), (Supervisor, Read, log, "HAF"),
+
+        (Scheduler, Read, demo, "AAA"), (Scheduler, Update, demo, "AAA"),
+        (Scheduler, Read, clin, "FFF"), (Scheduler, Update, clin, "FFF"),
+        (Scheduler, Update, team, "AAA"), (Scheduler, Read, log, "FFF"),
+
+        (Billing, Read, demo, "AAA"), (Billing, Update, demo, "FFF"),
+        (Billing, Read, clin, "FFF"), (Billing, Update, team, "FFF"), (Billing, Read, log, "FFF"),
+    ];
+    let mut wrong = Vec::new();
+    for (role, action, res, expected) in table {
+        let got = row(*role, *action, *res);
+        if got != *expected {
+            wrong.push(format!("{role:?} {action:?}: expected {expected}, got {got}"));
+        }
+    }
+    assert!(wrong.is_empty(), "policy table mismatches:\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn only_admins_manage_accounts_and_read_the_audit_log() {
+    for role in Role::ALL {
+        for res in [Resource::UserAccounts, Resource::AuditLog] {
+            let allowed = authorize(&staff(role), Action::Read, res).is_allowed();
+            assert_eq!(allowed, role == Role::Admin, "{role:?} on {res:?}");
+        }
+    }
+}
+
+#[test]
+fn clinicians_edit_only_their_own_profile_unless_admin() {
+    let me = UserId::new();
+    let other = UserId::new();
+    let actor = Actor::staff(me, vec![Role::Clinician]);
+    assert!(authorize(&actor, Action::Update, Resource::ClinicianProfile { owner: me }).is_allowed());
+    assert!(!authorize(&actor, Action::Update, Resource::ClinicianProfile { owner: other }).is_allowed());
+    assert!(authorize(&staff(Role::Admin), Action::Update, Resource::ClinicianProfile { owner: other }).is_allowed());
+}
+
+#[test]
+fn api_tokens_belong_to_their_owner() {
+    let me = UserId::new();
+    let actor = Actor::staff(me, vec![Role::Admin]);
+    assert!(authorize(&actor, Action::Create, Resource::ApiToken { owner: me }).is_allowed());
+    let other = UserId::new();
+    assert_eq!(
+        authorize(&actor, Action::Read, Resource::ApiToken { owner: other }),
+        Decision::Deny(Denial::Hidden)
+    );
+    assert!(authorize(&actor, Action::Delete, Resource::ApiToken { owner: other }).is_allowed());
+}
+
+#[test]
+fn the_operator_never_reads_clinical_content() {
+    for action in [Action::Read, Action::Update, Action::Create] {
+        assert!(!authorize(&Actor::Operator, action, Resource::ClientClinical(TEAM)).is_allowed());
+    }
+    assert!(authorize(&Actor::Operator, Action::Create, Resource::UserAccounts).is_allowed());
+}
+
+#[test]
+fn list_scope_matches_roles() {
+    assert_eq!(client_scope(&staff(Role::Scheduler)), ClientScope::All);
+    assert_eq!(client_scope(&staff(Role::Clinician)), ClientScope::CareTeam { include_supervisees: false });
+    assert_eq!(client_scope(&staff(Role::Supervisor)), ClientScope::CareTeam { include_supervisees: true });
+    assert_eq!(client_scope(&Actor::Operator), ClientScope::Nothing);
+}
+
+fn any_roles() -> impl Strategy<Value = Vec<Role>> {
+    proptest::sample::subsequence(Role::ALL.to_vec(), 0..=Role::ALL.len())
+}
+
+fn any_relation() -> impl Strategy<Value = ClientRelation> {
+    (any::<bool>(), any::<bool>()).prop_map(|(a, b)| ClientRelation {
+        on_care_team: a,
+        supervises_care_team_member: b,
+    })
+}
+
+fn any_action() -> impl Strategy<Value = Action> {
+    prop_oneof![
+        Just(Action::Read),
+        Just(Action::List),
+        Just(Action::Create),
+        Just(Action::Update),
+        Just(Action::Delete)
+    ]
+}
+
+proptest! {
+    /// Whoever may read the clinical record may also see who the client is.
+    #[test]
+    fn clinical_read_implies_demographic_read(roles in any_roles(), rel in any_relation()) {
+        let a = Actor::staff(UserId::new(), roles);
+        if authorize(&a, Action::Read, Resource::ClientClinical(rel)).is_allowed() {
+            prop_assert!(authorize(&a, Action::Read, Resource::ClientDemographics(rel)).is_allowed());
+        }
+    }
+
+    /// A caller who can see the client is told "forbidden", never misled with "not found"; one who cannot is
+    /// never told the record exists.
+    #[test]
+    fn denials_never_reveal_existence(roles in any_roles(), rel in any_relation(), action in any_action()) {
+        let a = Actor::staff(UserId::new(), roles);
+        let sees = authorize(&a, Action::Read, Resource::ClientDemographics(rel)).is_allowed();
+        for res in [Resource::ClientDemographics(rel), Resource::ClientClinical(rel), Resource::CareTeam(rel), Resource::ClientAccessLog(rel)] {
+            match authorize(&a, action, res) {
+                Decision::Deny(Denial::Hidden) => prop_assert!(!sees),
+                Decision::Deny(Denial::Forbidden(_)) => prop_assert!(sees),
+                Decision::Allow => {}
+            }
+        }
+    }
+
+    /// Without a care-team or supervision link, no combination of roles reaches clinical content.
+    #[test]
+    fn no_relation_no_clinical_access(roles in any_roles(), action in any_action()) {
+        let a = Actor::staff(UserId::new(), roles);
+        prop_assert!(!authorize(&a, action, Resource::ClientClinical(NONE)).is_allowed());
+    }
+
+    /// Client records are never deleted, by anyone.
+    #[test]
+    fn nobody_deletes_client_records(roles in any_roles(), rel in any_relation()) {
+        let a = Actor::staff(UserId::new(), roles);
+        prop_assert!(!authorize(&a, Action::Delete, Resource::ClientDemographics(rel)).is_allowed());
+        prop_assert!(!authorize(&a, Action::Delete, Resource::ClientClinical(rel)).is_allowed());
+    }
+}

@@ -1,0 +1,197 @@
+//! Parsing raw input into values that are known to be valid: after `Email::parse`, the type is the proof.
+
+use crate::error::{Error, Result};
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A syntactically plausible e-mail address, trimmed and lower-cased so that look-ups are case-insensitive.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self> {
+        let s = raw.trim().to_lowercase();
+        let bad = |why: &str| Err(Error::invalid("email", why.to_string()));
+        if s.is_empty() {
+            return bad("enter an e-mail address");
+        }
+        if s.len() > 254 {
+            return bad("an e-mail address has at most 254 characters");
+        }
+        if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return bad("an e-mail address cannot contain spaces");
+        }
+        let Some((local, domain)) = s.split_once('@') else {
+            return bad("an e-mail address needs an @, as in name@example.org");
+        };
+        if local.is_empty() || domain.contains('@') || !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.') {
+            return bad("this does not look like an e-mail address (name@example.org)");
+        }
+        Ok(Email(s))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Email {
+    type Error = Error;
+    fn try_from(s: String) -> Result<Self> {
+        Email::parse(&s)
+    }
+}
+
+impl From<Email> for String {
+    fn from(e: Email) -> String {
+        e.0
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Rejects characters no person types and no database should store (NUL breaks PostgreSQL text columns).
+fn check_chars(field: &str, s: &str, multiline: bool) -> Result<()> {
+    let bad = s
+        .chars()
+        .any(|c| c == '\0' || (c.is_control() && !(multiline && (c == '\n' || c == '\r' || c == '\t'))));
+    if bad {
+        Err(Error::invalid(field, "contains control characters that cannot be stored"))
+    } else {
+        Ok(())
+    }
+}
+
+/// A required single-line text such as a person's name: trimmed, non-empty, at most `max` characters.
+pub fn required_line(field: &str, raw: &str, max: usize) -> Result<String> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err(Error::invalid(field, "this field is required"));
+    }
+    optional_line(field, s, max).map(|o| o.unwrap_or_default())
+}
+
+/// An optional single-line text: blank becomes `None`.
+pub fn optional_line(field: &str, raw: &str, max: usize) -> Result<Option<String>> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    check_chars(field, s, false)?;
+    if s.chars().count() > max {
+        return Err(Error::invalid(field, format!("at most {max} characters")));
+    }
+    Ok(Some(s.to_string()))
+}
+
+/// Free text such as a clinical note: may span lines; blank becomes `None`.
+pub fn optional_text(field: &str, raw: &str, max: usize) -> Result<Option<String>> {
+    if raw.trim().is_empty() {
+        return Ok(None);
+    }
+    check_chars(field, raw, true)?;
+    if raw.chars().count() > max {
+        return Err(Error::invalid(field, format!("at most {max} characters")));
+    }
+    Ok(Some(raw.to_string()))
+}
+
+pub fn time_zone(field: &str, raw: &str) -> Result<Tz> {
+    raw.trim().parse::<Tz>().map_err(|_| {
+        Error::invalid(
+            field,
+            format!("'{}' is not an IANA time zone such as Europe/Berlin or America/New_York", raw.trim()),
+        )
+    })
+}
+
+pub fn date(field: &str, raw: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .map_err(|_| Error::invalid(field, "use a date in the form YYYY-MM-DD"))
+}
+
+/// A date of birth: a real date, not in the future, and not implausibly long ago.
+pub fn date_of_birth(raw: &str, today: NaiveDate) -> Result<NaiveDate> {
+    let d = date("date_of_birth", raw)?;
+    if d > today {
+        return Err(Error::invalid("date_of_birth", "a date of birth cannot be in the future"));
+    }
+    if today.years_since(d).unwrap_or(0) > 130 {
+        return Err(Error::invalid("date_of_birth", "a date of birth more than 130 years ago is not plausible"));
+    }
+    Ok(d)
+}
+
+/// A phone number as people write it: digits with optional +, spaces, dashes, dots and brackets.
+pub fn optional_phone(field: &str, raw: &str) -> Result<Option<String>> {
+    let Some(s) = optional_line(field, raw, 40)? else {
+        return Ok(None);
+    };
+    let digits = s.chars().filter(|c| c.is_ascii_digit()).count();
+    if digits < 3 || !s.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)) {
+        return Err(Error::invalid(field, "use digits, spaces and + - ( ) only"));
+    }
+    Ok(Some(s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn email_is_normalised_and_checked() {
+        assert_eq!(Email::parse("  Ana@Example.ORG ").map(|e| e.0).ok(), Some("ana@example.org".to_string()));
+        for bad in ["", "ana", "ana@", "@example.org", "ana@example", "a na@example.org", "a@b@c.org"] {
+            assert!(Email::parse(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn nul_is_rejected_everywhere() {
+        assert!(required_line("name", "Ana\0", 100).is_err());
+        assert!(optional_text("note", "line\0", 100).is_err());
+        assert!(optional_text("note", "line one\nline two\ttab", 100).is_ok());
+    }
+
+    #[test]
+    fn blank_required_field_names_the_field() {
+        match required_line("legal_name", "   ", 100) {
+            Err(Error::Validation(v)) => assert_eq!(v[0].field, "legal_name"),
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn time_zones_are_iana_names() {
+        assert!(time_zone("tz", "Europe/Berlin").is_ok());
+        assert!(time_zone("tz", "Mars/Olympus").is_err());
+    }
+
+    #[test]
+    fn dates_of_birth_are_plausible() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap_or_default();
+        assert!(date_of_birth("2010-02-28", today).is_ok());
+        assert!(date_of_birth("2027-01-01", today).is_err());
+        assert!(date_of_birth("1850-01-01", today).is_err());
+        assert!(date_of_birth("2010-02-30", today).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn parsing_never_panics(s in ".*") {
+            let _ = Email::parse(&s);
+            let _ = required_line("f", &s, 50);
+            let _ = optional_text("f", &s, 50);
+            let _ = optional_phone("f", &s);
+            let _ = time_zone("f", &s);
+        }
+    }
+}

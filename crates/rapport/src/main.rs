@@ -1,0 +1,314 @@
+//! The `rapport` command: serve the practice, and the operator's tools (accounts, demo data, audit verification,
+//! key rotation). Every failure ends in one plain sentence on stderr and a non-zero exit, never a backtrace.
+
+mod setup;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use rapport_app::domain::Role;
+use rapport_app::{App, Ctx};
+use std::io::{BufRead, IsTerminal};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "rapport", version, about = "Practice and clinical records for psychotherapists")]
+struct Cli {
+    #[command(flatten)]
+    db: DbArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+pub struct DbArgs {
+    /// Where the SQLite database, the keyring and backups live.
+    #[arg(long, global = true, env = "RAPPORT_DATA_DIR", default_value = "rapport-data")]
+    pub data_dir: PathBuf,
+    /// A database URL (sqlite://… or postgres://…); the default is SQLite in the data directory.
+    #[arg(long, global = true, env = "RAPPORT_DATABASE_URL")]
+    pub database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server.
+    Serve(ServeArgs),
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Fill an empty database with a demo practice.
+    Demo {
+        /// How many fictitious clients to create.
+        #[arg(long, default_value_t = 240)]
+        clients: usize,
+    },
+    /// Audit log tools.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Encryption key tools.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "RAPPORT_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Seed the demo practice first, if the database is empty.
+    #[arg(long)]
+    demo: bool,
+    /// Set when users reach Rapport over HTTPS (directly or through a TLS proxy): cookies become Secure.
+    #[arg(long, env = "RAPPORT_SECURE_COOKIES")]
+    secure_cookies: bool,
+    /// Minutes of inactivity after which a session ends.
+    #[arg(long, env = "RAPPORT_IDLE_TIMEOUT_MINUTES", default_value_t = 30)]
+    idle_timeout_minutes: u64,
+    /// Hours after sign-in after which a session ends regardless of activity.
+    #[arg(long, env = "RAPPORT_ABSOLUTE_TIMEOUT_HOURS", default_value_t = 12)]
+    absolute_timeout_hours: u64,
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a staff account. The password is read from standard input when it is not a terminal; otherwise a
+    /// one-time password is generated and printed.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, clinician, supervisor, scheduler or billing; repeat for several.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// IANA time zone for clinicians.
+        #[arg(long)]
+        time_zone: Option<String>,
+    },
+    /// Issue a new one-time password (and, with --reset-mfa, remove the authenticator).
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        reset_mfa: bool,
+    },
+    /// Disable an account and end its sessions.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the whole hash chain; exits non-zero and names the first broken entry if it is not intact.
+    Verify,
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Re-wrap all data keys under a new key-encryption key and start a new data key.
+    Rotate,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("RAPPORT_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn")),
+        )
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Serve(args) => serve(&cli.db, args).await,
+        Command::Migrate => {
+            let app = setup::open(&cli.db, setup::Init::Allowed, Default::default()).await?;
+            println!("The database is up to date.");
+            app.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Admin(cmd) => admin(&cli.db, cmd).await,
+        Command::Demo { clients } => {
+            let app = setup::open(&cli.db, setup::Init::Allowed, Default::default()).await?;
+            seed_demo(&app, clients).await?;
+            app.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let app = setup::open(&cli.db, setup::Init::Refused, Default::default()).await?;
+            let report = app.verify_audit().await.context("cannot read the audit log")?;
+            app.close().await;
+            match report.first_broken {
+                None => {
+                    println!("The audit chain is intact ({} entries).", report.entries);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some((seq, why)) => {
+                    eprintln!("The audit chain is broken at entry {seq}: {why}. {} entries before it verify.", report.entries);
+                    Ok(ExitCode::from(3))
+                }
+            }
+        }
+        Command::Keys(KeysCommand::Rotate) => {
+            let (app, mut keyring) = setup::open_with_keyring(&cli.db).await?;
+            let r = app.rotate_keys(&mut keyring).await.context("key rotation failed")?;
+            app.close().await;
+            println!(
+                "Rotated: {} data key(s) re-wrapped under {}; new writes use data key {}. Back up {} now.",
+                r.rewrapped,
+                r.new_kek_id,
+                r.new_data_key_id,
+                keyring.path().display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn seed_demo(app: &App, clients: usize) -> Result<()> {
+    let s = app.seed_demo(clients).await.map_err(|e| anyhow::anyhow!("{}", setup::describe(&e)))?;
+    println!("Demo practice created: {} clients ({} minors). Every account's password is \"{}\";", s.clients, s.minors, rapport_app::demo::DEMO_PASSWORD);
+    println!("each sets up two-step sign-in (an authenticator app) at first sign-in. Accounts:");
+    for (email, who) in s.staff {
+        println!("  {email:<44} {who}");
+    }
+    Ok(())
+}
+
+async fn serve(db: &DbArgs, args: ServeArgs) -> Result<ExitCode> {
+    let config = rapport_app::AppConfig {
+        idle_timeout: std::time::Duration::from_secs(args.idle_timeout_minutes.max(1) * 60),
+        absolute_timeout: std::time::Duration::from_secs(args.absolute_timeout_hours.max(1) * 3600),
+        ..Default::default()
+    };
+    let app = setup::open(db, setup::Init::Allowed, config).await?;
+    if args.demo && app.has_no_accounts().await.map_err(|e| anyhow::anyhow!("{}", setup::describe(&e)))? {
+        seed_demo(&app, 240).await?;
+    }
+    if app.has_no_accounts().await.map_err(|e| anyhow::anyhow!("{}", setup::describe(&e)))? {
+        println!("No accounts yet. Create the first administrator with:");
+        println!("  rapport admin create --email you@example.org --name \"Your Name\" --role admin");
+        println!("(or start with --demo to try Rapport with a demo practice).");
+    }
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    println!("Rapport is listening on http://{}", args.listen);
+    let web = rapport_web::WebConfig { secure_cookies: args.secure_cookies, ..Default::default() };
+    rapport_web::serve(listener, app.clone(), web, shutdown_signal()).await.context("the server stopped")?;
+    app.close().await;
+    println!("Rapport stopped.");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down; finishing requests in flight");
+}
+
+async fn admin(db: &DbArgs, cmd: AdminCommand) -> Result<ExitCode> {
+    let ctx = Ctx::operator();
+    match cmd {
+        AdminCommand::Create { email, name, roles, time_zone } => {
+            let roles = roles
+                .iter()
+                .map(|r| r.parse::<Role>())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| anyhow::anyhow!("{}", setup::describe(&e)))?;
+            let password = read_password_from_stdin()?;
+            let app = setup::open(db, setup::Init::Allowed, Default::default()).await?;
+            let created = app
+                .create_account(&ctx, rapport_app::accounts::NewAccount { email: email.clone(), display_name: name, roles, password, time_zone })
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", setup::describe(&e)));
+            app.close().await;
+            let created = created?;
+            println!("Created account {email} (id {}).", created.id);
+            if let Some(otp) = created.one_time_password {
+                println!("One-time password: {otp}");
+                println!("It must be changed at the first sign-in, where two-step sign-in is also set up.");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        AdminCommand::ResetPassword { email, reset_mfa } => {
+            let app = setup::open(db, setup::Init::Refused, Default::default()).await?;
+            let r = async {
+                let acct = app.account_by_email(&ctx, &email).await?;
+                app.reset_password(&ctx, acct.id, reset_mfa).await
+            }
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", setup::describe(&e)));
+            app.close().await;
+            println!("New one-time password for {email}: {}", r?);
+            Ok(ExitCode::SUCCESS)
+        }
+        AdminCommand::Disable { email } => {
+            let app = setup::open(db, setup::Init::Refused, Default::default()).await?;
+            let r = async {
+                let acct = app.account_by_email(&ctx, &email).await?;
+                app.set_account_disabled(&ctx, acct.id, true).await
+            }
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", setup::describe(&e)));
+            app.close().await;
+            r?;
+            println!("Disabled {email}; its sessions have ended.");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// One line from standard input when it is piped; `None` (generate a one-time password) at a terminal.
+fn read_password_from_stdin() -> Result<Option<String>> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return Ok(None);
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line).context("cannot read the password from standard input")?;
+    let pw = line.trim_end_matches(['\n', '\r']).to_string();
+    // Nothing piped in (e.g. /dev/null): fall back to a generated one-time password.
+    Ok(Some(pw).filter(|p| !p.is_empty()))
+}

@@ -1,0 +1,283 @@
+//! The audit log: appended inside the transaction it records, hash-chained with a key from the keyring.
+//!
+//! Each entry's hash is HMAC-SHA256(audit key, its fields ‖ the previous entry's hash). Anyone with database
+//! access can read the chain, but without the keyring they cannot rewrite an entry and re-sign those after it.
+
+use crate::entity::{audit_head, audit_log};
+use crate::{StoreError, now_utc};
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
+use rapport_domain::Actor;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use sha2::Sha256;
+use uuid::Uuid;
+
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Ok,
+    Denied,
+    Failed,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Denied => "denied",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
+/// What happened, in ids and action names only: the audit log itself must not become a copy of the record.
+#[derive(Debug, Clone)]
+pub struct AuditEvent {
+    pub actor_kind: &'static str,
+    pub actor_id: Option<Uuid>,
+    pub action: String,
+    pub resource_type: &'static str,
+    pub resource_id: Option<String>,
+    pub client_id: Option<Uuid>,
+    pub outcome: Outcome,
+    pub request_id: Option<String>,
+    pub detail: Option<String>,
+}
+
+impl AuditEvent {
+    pub fn new(actor: &Actor, action: impl Into<String>, resource_type: &'static str) -> Self {
+        let (actor_kind, actor_id) = match actor {
+            Actor::Staff { id, .. } => ("user", Some(id.0)),
+            Actor::Operator => ("operator", None),
+        };
+        AuditEvent {
+            actor_kind,
+            actor_id,
+            action: action.into(),
+            resource_type,
+            resource_id: None,
+            client_id: None,
+            outcome: Outcome::Ok,
+            request_id: None,
+            detail: None,
+        }
+    }
+
+    /// An event with no authenticated actor (a failed login, say).
+    pub fn anonymous(action: impl Into<String>, resource_type: &'static str) -> Self {
+        AuditEvent {
+            actor_kind: "anonymous",
+            actor_id: None,
+            ..AuditEvent::new(&Actor::Operator, action, resource_type)
+        }
+    }
+
+    pub fn resource(mut self, id: impl ToString) -> Self {
+        self.resource_id = Some(id.to_string());
+        self
+    }
+
+    pub fn client(mut self, id: Uuid) -> Self {
+        self.client_id = Some(id);
+        self
+    }
+
+    pub fn outcome(mut self, o: Outcome) -> Self {
+        self.outcome = o;
+        self
+    }
+
+    pub fn request(mut self, id: Option<&str>) -> Self {
+        self.request_id = id.map(str::to_string);
+        self
+    }
+
+    pub fn detail(mut self, d: impl Into<String>) -> Self {
+        self.detail = Some(d.into());
+        self
+    }
+}
+
+fn ts(at: &DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+fn entry_hash(key: &[u8; 32], e: &audit_log::Model) -> String {
+    let fields: [String; 12] = [
+        e.seq.to_string(),
+        ts(&e.at),
+        e.actor_id.map(|u| u.to_string()).unwrap_or_default(),
+        e.actor_kind.clone(),
+        e.action.clone(),
+        e.resource_type.clone(),
+        e.resource_id.clone().unwrap_or_default(),
+        e.client_id.map(|u| u.to_string()).unwrap_or_default(),
+        e.outcome.clone(),
+        e.request_id.clone().unwrap_or_default(),
+        e.detail.clone().unwrap_or_default(),
+        e.prev_hash.clone(),
+    ];
+    // Length-prefix every field so no two different entries serialise to the same bytes.
+    let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(key) else {
+        return String::new();
+    };
+    for f in &fields {
+        mac.update(&(f.len() as u64).to_be_bytes());
+        mac.update(f.as_bytes());
+    }
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// Takes the chain's lock. Called first in every transaction, so appends are serialised on both databases
+/// (a row lock on PostgreSQL, the write lock on SQLite) and no two transactions can fork the chain.
+pub(crate) async fn lock_head<C: ConnectionTrait>(c: &C) -> Result<(), StoreError> {
+    let r = audit_head::Entity::update_many()
+        .col_expr(audit_head::Column::Seq, Expr::col(audit_head::Column::Seq))
+        .filter(audit_head::Column::Id.eq(1))
+        .exec(c)
+        .await?;
+    if r.rows_affected == 1 {
+        return Ok(());
+    }
+    audit_head::ActiveModel {
+        id: Set(1),
+        seq: Set(0),
+        hash: Set(GENESIS.to_string()),
+        updated_at: Set(now_utc()),
+    }
+    .insert(c)
+    .await?;
+    Ok(())
+}
+
+/// Appends one entry after the current head; the caller holds the lock (see `lock_head`).
+pub(crate) async fn append<C: ConnectionTrait>(c: &C, key: &[u8; 32], ev: AuditEvent) -> Result<i64, StoreError> {
+    let head = audit_head::Entity::find_by_id(1)
+        .one(c)
+        .await?
+        .ok_or_else(|| StoreError::Integrity("the audit chain head is missing".into()))?;
+    let mut e = audit_log::Model {
+        seq: head.seq + 1,
+        at: now_utc(),
+        actor_id: ev.actor_id,
+        actor_kind: ev.actor_kind.to_string(),
+        action: ev.action,
+        resource_type: ev.resource_type.to_string(),
+        resource_id: ev.resource_id,
+        client_id: ev.client_id,
+        outcome: ev.outcome.as_str().to_string(),
+        request_id: ev.request_id,
+        detail: ev.detail,
+        prev_hash: head.hash,
+        hash: String::new(),
+    };
+    e.hash = entry_hash(key, &e);
+    let seq = e.seq;
+    let hash = e.hash.clone();
+    audit_log::ActiveModel::from(e).insert(c).await?;
+    audit_head::ActiveModel {
+        id: Set(1),
+        seq: Set(seq),
+        hash: Set(hash),
+        updated_at: Set(now_utc()),
+    }
+    .update(c)
+    .await?;
+    Ok(seq)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    pub entries: u64,
+    /// The first entry that does not verify, and why.
+    pub first_broken: Option<(i64, String)>,
+}
+
+/// Walks the whole chain in order and names the first entry that does not verify.
+pub async fn verify<C: ConnectionTrait>(c: &C, key: &[u8; 32]) -> Result<VerifyReport, StoreError> {
+    let mut expected_seq = 1i64;
+    let mut prev = GENESIS.to_string();
+    let mut count = 0u64;
+    loop {
+        let batch = audit_log::Entity::find()
+            .filter(audit_log::Column::Seq.gte(expected_seq))
+            .order_by_asc(audit_log::Column::Seq)
+            .limit(2000)
+            .all(c)
+            .await?;
+        if batch.is_empty() {
+            break;
+        }
+        for e in batch {
+            let broken = |why: &str| Ok(VerifyReport { entries: count, first_broken: Some((e.seq, why.to_string())) });
+            if e.seq != expected_seq {
+                return Ok(VerifyReport {
+                    entries: count,
+                    first_broken: Some((expected_seq, format!("entry {expected_seq} is missing"))),
+                });
+            }
+            if e.prev_hash != prev {
+                return broken("its link to the previous entry does not match (an entry before it was changed or removed)");
+            }
+            if entry_hash(key, &e) != e.hash {
+                return broken("its content does not match its hash (the entry was altered)");
+            }
+            prev = e.hash;
+            expected_seq += 1;
+            count += 1;
+        }
+    }
+    if let Some(head) = audit_head::Entity::find_by_id(1).one(c).await?
+        && (head.seq != expected_seq - 1 || head.hash != prev)
+    {
+        return Ok(VerifyReport {
+            entries: count,
+            first_broken: Some((head.seq, "entries at the end of the chain were removed".to_string())),
+        });
+    }
+    Ok(VerifyReport { entries: count, first_broken: None })
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor_id: Option<Uuid>,
+    pub client_id: Option<Uuid>,
+    /// Matches actions starting with this text ("client." finds every client action).
+    pub action_prefix: Option<String>,
+    pub outcome: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    /// Return entries older than this sequence number (for paging backwards from the newest).
+    pub before_seq: Option<i64>,
+    pub limit: u64,
+}
+
+pub async fn list<C: ConnectionTrait>(c: &C, f: &AuditFilter) -> Result<Vec<audit_log::Model>, StoreError> {
+    let mut q = audit_log::Entity::find();
+    if let Some(a) = f.actor_id {
+        q = q.filter(audit_log::Column::ActorId.eq(a));
+    }
+    if let Some(cl) = f.client_id {
+        q = q.filter(audit_log::Column::ClientId.eq(cl));
+    }
+    if let Some(p) = &f.action_prefix {
+        q = q.filter(audit_log::Column::Action.starts_with(p.as_str()));
+    }
+    if let Some(o) = &f.outcome {
+        q = q.filter(audit_log::Column::Outcome.eq(o.as_str()));
+    }
+    if let Some(s) = f.since {
+        q = q.filter(audit_log::Column::At.gte(s));
+    }
+    if let Some(u) = f.until {
+        q = q.filter(audit_log::Column::At.lt(u));
+    }
+    if let Some(b) = f.before_seq {
+        q = q.filter(audit_log::Column::Seq.lt(b));
+    }
+    Ok(q.order_by_desc(audit_log::Column::Seq).limit(f.limit.clamp(1, 500)).all(c).await?)
+}

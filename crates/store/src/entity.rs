@@ -1,0 +1,13 @@
+//! sea-orm entities, one per table. The schema itself is created by `migration`, never derived from these.
+
+pub mod api_tokens;
+pub mod audit_head;
+pub mod audit_log;
+pub mod care_team;
+pub mod clients;
+pub mod clinicians;
+pub mod data_keys;
+pub mod episodes;
+pub mod sessions;
+pub mod supervisions;
+pub mod users;

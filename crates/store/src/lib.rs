@@ -1,0 +1,256 @@
+//! Rapport's storage: one code path for SQLite and PostgreSQL (chosen at start-up from the URL), the schema,
+//! repositories, encryption at rest and the audit chain.
+//!
+//! Every use case runs in a `Tx`, which takes the audit chain's lock first: the change and its audit entry commit
+//! together or not at all.
+
+pub mod audit;
+pub mod care;
+pub mod clients;
+pub mod clinicians;
+pub mod crypto;
+pub mod entity;
+pub mod episodes;
+pub mod keyring;
+mod keys;
+pub mod migration;
+pub mod sessions;
+pub mod tokens;
+pub mod users;
+
+use crate::audit::AuditEvent;
+use crate::crypto::Cipher;
+use crate::keyring::{Keyring, KeyringError};
+use chrono::{DateTime, SubsecRound, Utc};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, TransactionTrait};
+use sea_orm_migration::MigratorTrait;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use sea_orm::DbErr as DatabaseError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+    #[error(transparent)]
+    Crypto(#[from] crypto::CryptoError),
+    #[error(transparent)]
+    Keyring(#[from] KeyringError),
+    #[error("cannot reach the database: {0}")]
+    Unreachable(String),
+    #[error(
+        "the database was written by a newer Rapport (it has migrations this binary does not know: {0}); upgrade Rapport or restore a backup"
+    )]
+    SchemaTooNew(String),
+    #[error("data integrity problem: {0}")]
+    Integrity(String),
+    #[error("{0}")]
+    Conflict(String),
+}
+
+impl StoreError {
+    /// A unique-key violation: the caller tried to create something that already exists.
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            StoreError::Db(e) => {
+                let s = e.to_string().to_lowercase();
+                s.contains("unique") || s.contains("duplicate key")
+            }
+            _ => false,
+        }
+    }
+}
+
+impl From<StoreError> for rapport_domain::Error {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(m) => rapport_domain::Error::Conflict(m),
+            other => rapport_domain::Error::Internal(other.to_string()),
+        }
+    }
+}
+
+/// Now, truncated to microseconds: PostgreSQL keeps microseconds and SQLite would keep nanoseconds, and both must
+/// return the value that was written (the audit hash depends on it).
+pub fn now_utc() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+    backend: Backend,
+    cipher: Arc<Cipher>,
+    audit_key: Arc<[u8; 32]>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("backend", &self.backend).finish_non_exhaustive()
+    }
+}
+
+/// Connects without touching the schema. SQLite gets the durability settings a clinical record needs.
+pub async fn connect(url: &str) -> Result<(DatabaseConnection, Backend), StoreError> {
+    let backend = if url.starts_with("sqlite:") {
+        Backend::Sqlite
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Backend::Postgres
+    } else {
+        return Err(StoreError::Unreachable(
+            "the database URL must start with sqlite:// or postgres://".into(),
+        ));
+    };
+    let mut opts = ConnectOptions::new(url.to_string());
+    opts.sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(30));
+    match backend {
+        Backend::Sqlite => {
+            // WAL lets readers run beside the writer; synchronous=FULL makes an acknowledged write survive power
+            // loss; the busy timeout queues writers instead of failing them.
+            opts.max_connections(4).min_connections(1).map_sqlx_sqlite_opts(|o| {
+                o.create_if_missing(true)
+                    .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(15))
+            });
+        }
+        Backend::Postgres => {
+            opts.max_connections(10).min_connections(1);
+        }
+    }
+    let db = Database::connect(opts).await.map_err(|e| StoreError::Unreachable(e.to_string()))?;
+    Ok((db, backend))
+}
+
+impl Store {
+    /// Connects, refuses a schema newer than this binary, migrates, and unlocks the data keys with the keyring.
+    pub async fn open(url: &str, keyring: &Keyring) -> Result<Store, StoreError> {
+        let (db, backend) = connect(url).await?;
+        check_schema_not_newer(&db).await?;
+        migration::Migrator::up(&db, None).await?;
+        let cipher = keys::load_or_create(&db, keyring).await?;
+        let store = Store {
+            db,
+            backend,
+            cipher: Arc::new(cipher),
+            audit_key: Arc::new(*keyring.audit_key()),
+        };
+        // Make sure the chain head exists before the first request races to create it.
+        let tx = store.begin().await?;
+        tx.commit().await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    pub fn cipher(&self) -> &Cipher {
+        &self.cipher
+    }
+
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.db
+            .execute_unprepared("SELECT 1")
+            .await
+            .map(|_| ())
+            .map_err(|e| StoreError::Unreachable(e.to_string()))
+    }
+
+    /// Starts a transaction holding the audit chain's lock.
+    pub async fn begin(&self) -> Result<Tx<'_>, StoreError> {
+        let txn = self.db.begin().await?;
+        audit::lock_head(&txn).await?;
+        Ok(Tx { txn, store: self })
+    }
+
+    /// Records an event on its own (a denial, a failed login) in a transaction of its own.
+    pub async fn audit_alone(&self, ev: AuditEvent) -> Result<i64, StoreError> {
+        let tx = self.begin().await?;
+        let seq = tx.audit(ev).await?;
+        tx.commit().await?;
+        Ok(seq)
+    }
+
+    pub async fn verify_audit(&self) -> Result<audit::VerifyReport, StoreError> {
+        audit::verify(&self.db, &self.audit_key).await
+    }
+
+    /// Re-wraps every data key under a new key-encryption key, and starts a new data key for new writes.
+    pub async fn rotate_keys(&self, keyring: &mut Keyring) -> Result<keys::Rotation, StoreError> {
+        keys::rotate(&self.db, keyring).await
+    }
+
+    pub async fn close(self) {
+        let _ = self.db.close().await;
+    }
+}
+
+pub use keys::Rotation;
+
+async fn check_schema_not_newer(db: &DatabaseConnection) -> Result<(), StoreError> {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Sqlite => "SELECT name FROM sqlite_master WHERE type='table' AND name='seaql_migrations'",
+        _ => "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'seaql_migrations'",
+    };
+    let exists = !db.query_all_raw(sea_orm::Statement::from_string(backend, sql)).await?.is_empty();
+    if !exists {
+        return Ok(());
+    }
+    let known = migration::known_names();
+    let applied = migration::Migrator::get_applied_migrations(db).await?;
+    let unknown: Vec<String> = applied
+        .iter()
+        .map(|m| m.name().to_string())
+        .filter(|n| !known.contains(n))
+        .collect();
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::SchemaTooNew(unknown.join(", ")))
+    }
+}
+
+/// A transaction that holds the audit chain's lock; dropping it without `commit` rolls everything back.
+pub struct Tx<'s> {
+    txn: DatabaseTransaction,
+    store: &'s Store,
+}
+
+impl Tx<'_> {
+    pub fn conn(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+
+    pub fn cipher(&self) -> &Cipher {
+        &self.store.cipher
+    }
+
+    pub async fn audit(&self, ev: AuditEvent) -> Result<i64, StoreError> {
+        audit::append(&self.txn, &self.store.audit_key, ev).await
+    }
+
+    pub async fn commit(self) -> Result<(), StoreError> {
+        Ok(self.txn.commit().await?)
+    }
+
+    /// Rolls back now, releasing the chain's lock before the caller writes anything else.
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        Ok(self.txn.rollback().await?)
+    }
+}

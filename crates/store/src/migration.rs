@@ -1,0 +1,18 @@
+//! Forward-only schema migrations, one file each, rendered by sea-query for SQLite and PostgreSQL alike.
+
+mod m20261126_000001_foundation;
+
+use sea_orm_migration::prelude::*;
+
+pub struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261126_000001_foundation::Migration)]
+    }
+}
+
+/// The names of the migrations this binary knows, to detect a database written by a newer Rapport.
+pub fn known_names() -> Vec<String> {
+    Migrator::migrations().iter().map(|m| m.name().to_string()).collect()
+}

@@ -1,0 +1,141 @@
+//! Staff accounts: look-up by e-mail or id, and the few changes the account use cases make.
+
+use crate::crypto::{Aad, Encrypted};
+use crate::entity::users;
+use crate::{StoreError, Tx, now_utc};
+use chrono::{DateTime, Utc};
+use rapport_domain::{Role, UserId};
+use sea_orm::{ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+
+pub use users::Model as User;
+
+pub fn roles(u: &User) -> Vec<Role> {
+    u.roles.split(',').filter_map(|r| r.parse().ok()).collect()
+}
+
+pub fn roles_text(roles: &[Role]) -> String {
+    let mut r: Vec<Role> = roles.to_vec();
+    r.sort();
+    r.dedup();
+    r.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
+}
+
+pub struct NewUser<'a> {
+    pub id: UserId,
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub password_hash: String,
+    pub roles: &'a [Role],
+    pub must_change_password: bool,
+}
+
+pub async fn insert(c: &impl ConnectionTrait, u: NewUser<'_>) -> Result<(), StoreError> {
+    let now = now_utc();
+    let r = users::ActiveModel {
+        id: Set(u.id.0),
+        email: Set(u.email.to_string()),
+        display_name: Set(u.display_name.to_string()),
+        password_hash: Set(u.password_hash),
+        roles: Set(roles_text(u.roles)),
+        must_change_password: Set(u.must_change_password),
+        totp_secret: Set(None),
+        totp_enabled: Set(false),
+        totp_last_step: Set(None),
+        disabled: Set(false),
+        failed_logins: Set(0),
+        locked_until: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(c)
+    .await;
+    match r {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let e = StoreError::from(e);
+            if e.is_unique_violation() {
+                Err(StoreError::Conflict(format!("an account with the e-mail {} already exists", u.email)))
+            } else {
+                Err(e)
+            }
+        }
+    }
+}
+
+pub async fn by_email(c: &impl ConnectionTrait, email: &str) -> Result<Option<User>, StoreError> {
+    Ok(users::Entity::find().filter(users::Column::Email.eq(email)).one(c).await?)
+}
+
+pub async fn by_id(c: &impl ConnectionTrait, id: UserId) -> Result<Option<User>, StoreError> {
+    Ok(users::Entity::find_by_id(id.0).one(c).await?)
+}
+
+pub async fn list(c: &impl ConnectionTrait) -> Result<Vec<User>, StoreError> {
+    Ok(users::Entity::find().order_by_asc(users::Column::DisplayName).all(c).await?)
+}
+
+/// The fields an account use case may change; `None` leaves a field as it is.
+#[derive(Debug, Default)]
+pub struct UserPatch {
+    pub display_name: Option<String>,
+    pub password_hash: Option<String>,
+    pub roles: Option<Vec<Role>>,
+    pub must_change_password: Option<bool>,
+    pub totp_enabled: Option<bool>,
+    pub totp_last_step: Option<Option<i64>>,
+    pub disabled: Option<bool>,
+    pub failed_logins: Option<i32>,
+    pub locked_until: Option<Option<DateTime<Utc>>>,
+}
+
+pub async fn patch(c: &impl ConnectionTrait, id: UserId, p: UserPatch) -> Result<(), StoreError> {
+    fn opt<T: Into<sea_orm::Value>>(v: Option<T>) -> sea_orm::ActiveValue<T> {
+        match v {
+            Some(v) => Set(v),
+            None => NotSet,
+        }
+    }
+    users::ActiveModel {
+        id: Set(id.0),
+        display_name: opt(p.display_name),
+        password_hash: opt(p.password_hash),
+        roles: opt(p.roles.map(|r| roles_text(&r))),
+        must_change_password: opt(p.must_change_password),
+        totp_enabled: opt(p.totp_enabled),
+        totp_last_step: opt(p.totp_last_step),
+        disabled: opt(p.disabled),
+        failed_logins: opt(p.failed_logins),
+        locked_until: opt(p.locked_until),
+        updated_at: Set(now_utc()),
+        ..Default::default()
+    }
+    .update(c)
+    .await?;
+    Ok(())
+}
+
+fn totp_aad(id: &str) -> Aad<'_> {
+    Aad { table: "users", column: "totp_secret", row: id }
+}
+
+/// Stores a new (not yet confirmed) TOTP secret, encrypted, and turns TOTP off until it is confirmed.
+pub async fn set_totp_secret(tx: &Tx<'_>, id: UserId, secret: &[u8]) -> Result<(), StoreError> {
+    let row = id.to_string();
+    let sealed = Encrypted::<Vec<u8>>::seal(tx.cipher(), totp_aad(&row), &secret.to_vec())?;
+    users::ActiveModel {
+        id: Set(id.0),
+        totp_secret: Set(Some(sealed)),
+        totp_enabled: Set(false),
+        totp_last_step: Set(None),
+        updated_at: Set(now_utc()),
+        ..Default::default()
+    }
+    .update(tx.conn())
+    .await?;
+    Ok(())
+}
+
+pub fn totp_secret(cipher: &crate::crypto::Cipher, u: &User) -> Result<Option<Vec<u8>>, StoreError> {
+    let row = u.id.to_string();
+    Ok(Encrypted::<Vec<u8>>::open_opt(cipher, totp_aad(&row), u.totp_secret.as_deref())?)
+}

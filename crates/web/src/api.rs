@@ -1,0 +1,365 @@
+//! The JSON API under `/api/v1`. Handlers extract the caller, call one use case and serialise the result.
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult, OrApi};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post, put};
+use axum::Router;
+use rapport_app::accounts::NewAccount;
+use rapport_app::audit::AuditQuery;
+use rapport_app::clients::{ClientInput, ClientQuery, EpisodeInput};
+use rapport_app::clinicians::{ClinicianFilter, ClinicianInput};
+use rapport_domain::{ClientId, EpisodeId, Role, UserId};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// One API route, as listed in the OpenAPI document and walked by the route×role test.
+#[derive(Debug, Clone, Copy)]
+pub struct RouteSpec {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub summary: &'static str,
+    pub tag: &'static str,
+}
+
+macro_rules! routes {
+    ($($method:literal $path:literal $tag:literal $summary:literal;)*) => {
+        pub const ROUTES: &[RouteSpec] = &[$(RouteSpec { method: $method, path: $path, summary: $summary, tag: $tag }),*];
+    };
+}
+
+routes! {
+    "GET" "/api/v1/me" "account" "The caller's own account";
+    "GET" "/api/v1/clients" "clients" "List and search clients within the caller's scope";
+    "POST" "/api/v1/clients" "clients" "Register a client";
+    "GET" "/api/v1/clients/{id}" "clients" "Read a client (clinical fields only for the care team)";
+    "PUT" "/api/v1/clients/{id}" "clients" "Update a client (If-Match: version)";
+    "POST" "/api/v1/clients/{id}/care-team" "clients" "Add a clinician to the client's care team";
+    "DELETE" "/api/v1/clients/{id}/care-team/{user_id}" "clients" "Remove a clinician from the care team";
+    "GET" "/api/v1/clients/{id}/episodes" "clients" "Episodes of care";
+    "POST" "/api/v1/clients/{id}/episodes" "clients" "Open an episode of care";
+    "POST" "/api/v1/clients/{id}/episodes/{episode_id}/close" "clients" "Close an episode of care (If-Match: version)";
+    "GET" "/api/v1/clients/{id}/access-log" "audit" "Who accessed this client's record";
+    "GET" "/api/v1/clinicians" "clinicians" "The clinician directory";
+    "GET" "/api/v1/clinicians/{id}" "clinicians" "One clinician profile";
+    "PUT" "/api/v1/clinicians/{id}" "clinicians" "Update a clinician profile (If-Match: version)";
+    "GET" "/api/v1/users" "admin" "Staff accounts";
+    "POST" "/api/v1/users" "admin" "Create a staff account";
+    "PUT" "/api/v1/users/{id}/roles" "admin" "Set an account's roles";
+    "POST" "/api/v1/users/{id}/disable" "admin" "Disable an account";
+    "POST" "/api/v1/users/{id}/enable" "admin" "Enable an account";
+    "POST" "/api/v1/users/{id}/reset-password" "admin" "Issue a one-time password";
+    "POST" "/api/v1/supervisions" "admin" "Record that a supervisor oversees a clinician";
+    "GET" "/api/v1/audit" "audit" "Browse the audit log";
+    "GET" "/api/v1/tokens" "account" "The caller's API tokens";
+    "POST" "/api/v1/tokens" "account" "Create an API token (shown once)";
+    "DELETE" "/api/v1/tokens/{id}" "account" "Revoke an API token";
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/me", get(me))
+        .route("/api/v1/clients", get(list_clients).post(create_client))
+        .route("/api/v1/clients/{id}", get(get_client).put(update_client))
+        .route("/api/v1/clients/{id}/care-team", post(add_care_team))
+        .route("/api/v1/clients/{id}/care-team/{user_id}", delete(remove_care_team))
+        .route("/api/v1/clients/{id}/episodes", get(list_episodes).post(open_episode))
+        .route("/api/v1/clients/{id}/episodes/{episode_id}/close", post(close_episode))
+        .route("/api/v1/clients/{id}/access-log", get(access_log))
+        .route("/api/v1/clinicians", get(list_clinicians))
+        .route("/api/v1/clinicians/{id}", get(get_clinician).put(update_clinician))
+        .route("/api/v1/users", get(list_users).post(create_user))
+        .route("/api/v1/users/{id}/roles", put(set_roles))
+        .route("/api/v1/users/{id}/disable", post(disable_user))
+        .route("/api/v1/users/{id}/enable", post(enable_user))
+        .route("/api/v1/users/{id}/reset-password", post(reset_password))
+        .route("/api/v1/supervisions", post(add_supervision))
+        .route("/api/v1/audit", get(audit))
+        .route("/api/v1/tokens", get(list_tokens).post(create_token))
+        .route("/api/v1/tokens/{id}", delete(revoke_token))
+        .route("/api/v1/openapi.json", get(crate::openapi::document))
+        .fallback(not_found)
+}
+
+async fn not_found(req: axum::extract::Request) -> ApiError {
+    let rid = req.extensions().get::<crate::request_id::RequestId>().cloned().unwrap_or(crate::request_id::RequestId("-".into()));
+    ApiError::edge(StatusCode::NOT_FOUND, "not_found", "There is no such API endpoint.", &rid)
+}
+
+/// The version a write expects, from `If-Match` (`"3"`, `W/"3"` or `3`).
+fn if_match(headers: &HeaderMap, c: &Caller) -> ApiResult<i32> {
+    let Some(v) = headers.get(header::IF_MATCH) else {
+        return Err(ApiError::edge(
+            StatusCode::PRECONDITION_REQUIRED,
+            "precondition_required",
+            "Send 'If-Match' with the version you read (the ETag), so that no one's changes are overwritten.",
+            &c.rid,
+        ));
+    };
+    v.to_str()
+        .ok()
+        .map(|s| s.trim().trim_start_matches("W/").trim_matches('"'))
+        .and_then(|s| s.parse::<i32>().ok())
+        .ok_or_else(|| ApiError::edge(StatusCode::BAD_REQUEST, "bad_if_match", "If-Match must be a version number such as \"3\".", &c.rid))
+}
+
+fn with_etag<T: serde::Serialize>(version: i32, body: T) -> Response {
+    let mut r = Json(body).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("\"{version}\"")) {
+        r.headers_mut().insert(header::ETAG, v);
+    }
+    r
+}
+
+fn created<T: serde::Serialize>(location: String, body: T) -> Response {
+    let mut r = (StatusCode::CREATED, Json(body)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    r
+}
+
+async fn me(c: Caller, State(s): State<AppState>) -> ApiResult<Json<Value>> {
+    let id = c.ctx.actor.user_id().ok_or_else(|| ApiError::from_domain(rapport_domain::Error::NotFound, &c.rid))?;
+    let roles: Vec<Role> = Role::ALL.into_iter().filter(|r| c.ctx.actor.has(*r)).collect();
+    let _ = &s;
+    Ok(Json(json!({ "id": id, "roles": roles })))
+}
+
+async fn list_clients(c: Caller, State(s): State<AppState>, ApiQuery(q): ApiQuery<ClientQuery>) -> ApiResult<Response> {
+    Ok(Json(s.app.search_clients(&c.ctx, &q).await.or_api(&c.rid)?).into_response())
+}
+
+async fn create_client(c: Caller, State(s): State<AppState>, ApiJson(input): ApiJson<ClientInput>) -> ApiResult<Response> {
+    let v = s.app.create_client(&c.ctx, input).await.or_api(&c.rid)?;
+    Ok(created(format!("/api/v1/clients/{}", v.id), v))
+}
+
+async fn get_client(c: Caller, State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<Response> {
+    let v = s.app.get_client(&c.ctx, ClientId(id)).await.or_api(&c.rid)?;
+    Ok(with_etag(v.version, v))
+}
+
+async fn update_client(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<ClientInput>,
+) -> ApiResult<Response> {
+    let version = if_match(&headers, &c)?;
+    let v = s.app.update_client(&c.ctx, ClientId(id), version, input).await.or_api(&c.rid)?;
+    Ok(with_etag(v.version, v))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CareTeamInput {
+    user_id: Uuid,
+    #[serde(default)]
+    team_role: Option<String>,
+}
+
+async fn add_care_team(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(input): ApiJson<CareTeamInput>,
+) -> ApiResult<StatusCode> {
+    s.app
+        .assign_care_team(&c.ctx, ClientId(id), UserId(input.user_id), input.team_role.as_deref().unwrap_or("member"))
+        .await
+        .or_api(&c.rid)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn remove_care_team(c: Caller, State(s): State<AppState>, ApiPath((id, user)): ApiPath<(Uuid, Uuid)>) -> ApiResult<StatusCode> {
+    s.app.remove_from_care_team(&c.ctx, ClientId(id), UserId(user)).await.or_api(&c.rid)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn list_episodes(c: Caller, State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<Response> {
+    Ok(Json(s.app.list_episodes(&c.ctx, ClientId(id)).await.or_api(&c.rid)?).into_response())
+}
+
+async fn open_episode(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(input): ApiJson<EpisodeInput>,
+) -> ApiResult<Response> {
+    let e = s.app.open_episode(&c.ctx, ClientId(id), input).await.or_api(&c.rid)?;
+    Ok(created(format!("/api/v1/clients/{id}/episodes"), e))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CloseInput {
+    closed_on: String,
+}
+
+async fn close_episode(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath((id, episode)): ApiPath<(Uuid, Uuid)>,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<CloseInput>,
+) -> ApiResult<Response> {
+    let version = if_match(&headers, &c)?;
+    let e = s
+        .app
+        .close_episode(&c.ctx, ClientId(id), EpisodeId(episode), &input.closed_on, version)
+        .await
+        .or_api(&c.rid)?;
+    Ok(with_etag(e.version, e))
+}
+
+async fn access_log(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> ApiResult<Response> {
+    Ok(Json(s.app.client_access_log(&c.ctx, ClientId(id), &q).await.or_api(&c.rid)?).into_response())
+}
+
+async fn list_clinicians(c: Caller, State(s): State<AppState>, ApiQuery(f): ApiQuery<ClinicianFilter>) -> ApiResult<Response> {
+    Ok(Json(s.app.list_clinicians(&c.ctx, &f).await.or_api(&c.rid)?).into_response())
+}
+
+async fn get_clinician(c: Caller, State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<Response> {
+    let v = s.app.get_clinician(&c.ctx, UserId(id)).await.or_api(&c.rid)?;
+    Ok(with_etag(v.version, v))
+}
+
+async fn update_clinician(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<ClinicianInput>,
+) -> ApiResult<Response> {
+    let version = if_match(&headers, &c)?;
+    let v = s.app.update_clinician(&c.ctx, UserId(id), version, input).await.or_api(&c.rid)?;
+    Ok(with_etag(v.version, v))
+}
+
+async fn list_users(c: Caller, State(s): State<AppState>) -> ApiResult<Response> {
+    Ok(Json(s.app.list_accounts(&c.ctx).await.or_api(&c.rid)?).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewUserInput {
+    email: String,
+    display_name: String,
+    roles: Vec<Role>,
+    #[serde(default)]
+    time_zone: Option<String>,
+}
+
+async fn create_user(c: Caller, State(s): State<AppState>, ApiJson(input): ApiJson<NewUserInput>) -> ApiResult<Response> {
+    let created_user = s
+        .app
+        .create_account(
+            &c.ctx,
+            NewAccount {
+                email: input.email,
+                display_name: input.display_name,
+                roles: input.roles,
+                password: None,
+                time_zone: input.time_zone,
+            },
+        )
+        .await
+        .or_api(&c.rid)?;
+    Ok(created(
+        format!("/api/v1/users/{}", created_user.id),
+        json!({ "id": created_user.id, "one_time_password": created_user.one_time_password }),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RolesInput {
+    roles: Vec<Role>,
+}
+
+async fn set_roles(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(input): ApiJson<RolesInput>,
+) -> ApiResult<StatusCode> {
+    s.app.set_roles(&c.ctx, UserId(id), input.roles).await.or_api(&c.rid)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn disable_user(c: Caller, State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<StatusCode> {
+    s.app.set_account_disabled(&c.ctx, UserId(id), true).await.or_api(&c.rid)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn enable_user(c: Caller, State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<StatusCode> {
+    s.app.set_account_disabled(&c.ctx, UserId(id), false).await.or_api(&c.rid)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ResetInput {
+    #[serde(default)]
+    reset_mfa: bool,
+}
+
+async fn reset_password(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(input): ApiJson<ResetInput>,
+) -> ApiResult<Json<Value>> {
+    let otp = s.app.reset_password(&c.ctx, UserId(id), input.reset_mfa).await.or_api(&c.rid)?;
+    Ok(Json(json!({ "one_time_password": otp })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SupervisionInput {
+    supervisor_id: Uuid,
+    supervisee_id: Uuid,
+}
+
+async fn add_supervision(c: Caller, State(s): State<AppState>, ApiJson(i): ApiJson<SupervisionInput>) -> ApiResult<StatusCode> {
+    s.app.add_supervision(&c.ctx, UserId(i.supervisor_id), UserId(i.supervisee_id)).await.or_api(&c.rid)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn audit(c: Caller, State(s): State<AppState>, ApiQuery(q): ApiQuery<AuditQuery>) -> ApiResult<Response> {
+    Ok(Json(s.app.list_audit(&c.ctx, &q).await.or_api(&c.rid)?).into_response())
+}
+
+async fn list_tokens(c: Caller, State(s): State<AppState>) -> ApiResult<Response> {
+    Ok(Json(s.app.list_api_tokens(&c.ctx).await.or_api(&c.rid)?).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenInput {
+    name: String,
+}
+
+async fn create_token(c: Caller, State(s): State<AppState>, ApiJson(i): ApiJson<TokenInput>) -> ApiResult<Response> {
+    let (raw, info) = s.app.create_api_token(&c.ctx, &i.name).await.or_api(&c.rid)?;
+    Ok(created(format!("/api/v1/tokens/{}", info.id), json!({ "token": raw, "info": info })))
+}
+
+async fn revoke_token(c: Caller, State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<StatusCode> {
+    s.app.revoke_api_token(&c.ctx, id).await.or_api(&c.rid)?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,186 @@
+//! Who is calling: extractors for the API (bearer token or session cookie) and for pages (session cookie, with
+//! redirects through the sign-in steps), cookie handling, CSRF and per-IP rate limits.
+
+use crate::error::ApiError;
+use crate::request_id::RequestId;
+use crate::state::AppState;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use rapport_app::Ctx;
+use rapport_app::auth::SessionInfo;
+use rapport_app::secrets::constant_time_eq;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+pub fn request_id(parts: &Parts) -> RequestId {
+    parts.extensions.get::<RequestId>().cloned().unwrap_or_else(|| RequestId("-".into()))
+}
+
+pub fn client_ip(parts: &Parts) -> IpAddr {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
+
+pub fn read_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+impl AppState {
+    /// `__Host-` binds the cookie to this exact origin over HTTPS; browsers refuse that prefix without Secure, so
+    /// plain-HTTP local use gets an ordinary name.
+    pub fn cookie_name(&self) -> &'static str {
+        if self.cfg.secure_cookies { "__Host-rapport" } else { "rapport" }
+    }
+
+    pub fn session_cookie(&self, token: &str) -> HeaderValue {
+        let secure = if self.cfg.secure_cookies { "; Secure" } else { "" };
+        HeaderValue::from_str(&format!("{}={token}; Path=/; HttpOnly; SameSite=Lax{secure}", self.cookie_name()))
+            .unwrap_or(HeaderValue::from_static(""))
+    }
+
+    pub fn clear_cookie(&self) -> HeaderValue {
+        let secure = if self.cfg.secure_cookies { "; Secure" } else { "" };
+        HeaderValue::from_str(&format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}", self.cookie_name()))
+            .unwrap_or(HeaderValue::from_static(""))
+    }
+
+    pub async fn session_of(&self, headers: &HeaderMap) -> Result<Option<SessionInfo>, rapport_domain::Error> {
+        match read_cookie(headers, self.cookie_name()) {
+            Some(token) if !token.is_empty() => self.app.session(&token).await,
+            _ => Ok(None),
+        }
+    }
+
+    /// Per-IP limit on sign-in attempts, in addition to the per-account lockout.
+    pub fn check_rate(&self, ip: IpAddr) -> Result<(), rapport_domain::Error> {
+        self.limiter
+            .check_key(&ip)
+            .map_err(|_| rapport_domain::Error::RateLimited { retry_after_secs: 60 })
+    }
+}
+
+fn is_safe(m: &Method) -> bool {
+    matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// An authenticated API caller: `Authorization: Bearer rpt_…`, or the session cookie of a fully signed-in user
+/// (then state-changing requests must also send the session's CSRF token in `X-CSRF-Token`).
+pub struct Caller {
+    pub ctx: Ctx,
+    pub rid: RequestId,
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let rid = request_id(parts);
+        let unauth = |rid: &RequestId| ApiError::from_domain(rapport_domain::Error::Unauthenticated, rid);
+        if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
+            let token = auth.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).map(str::trim);
+            let Some(token) = token else {
+                return Err(ApiError::edge(StatusCode::UNAUTHORIZED, "unauthenticated", "Use 'Authorization: Bearer <token>'.", &rid));
+            };
+            let actor = state.app.api_token_actor(token).await.map_err(|e| ApiError::from_domain(e, &rid))?;
+            return match actor {
+                Some(actor) => Ok(Caller { ctx: Ctx::new(actor, Some(rid.0.clone())), rid }),
+                None => Err(unauth(&rid)),
+            };
+        }
+        let session = state.session_of(&parts.headers).await.map_err(|e| ApiError::from_domain(e, &rid))?;
+        let Some(session) = session else {
+            return Err(unauth(&rid));
+        };
+        if !is_safe(&parts.method) {
+            let sent = parts.headers.get("x-csrf-token").map(|v| v.as_bytes()).unwrap_or_default();
+            if !constant_time_eq(sent, session.csrf_token.as_bytes()) {
+                return Err(ApiError::edge(StatusCode::FORBIDDEN, "csrf", "Missing or wrong X-CSRF-Token header.", &rid));
+            }
+        }
+        match session.actor() {
+            Some(actor) => Ok(Caller { ctx: Ctx::new(actor, Some(rid.0.clone())), rid }),
+            None => Err(unauth(&rid)),
+        }
+    }
+}
+
+/// A fully signed-in staff member on a page. Anyone else is sent to the next sign-in step.
+pub struct Staff {
+    pub session: SessionInfo,
+    pub ctx: Ctx,
+    pub rid: RequestId,
+}
+
+impl Staff {
+    pub fn csrf_ok(&self, sent: &str) -> bool {
+        constant_time_eq(sent.as_bytes(), self.session.csrf_token.as_bytes())
+    }
+
+    pub fn is(&self, role: rapport_domain::Role) -> bool {
+        self.session.roles.contains(&role)
+    }
+}
+
+/// Where a partly signed-in session must go next.
+pub fn next_step(s: &SessionInfo) -> Option<&'static str> {
+    if !s.mfa_passed {
+        Some(if s.totp_enabled { "/mfa" } else { "/mfa/setup" })
+    } else if s.must_change_password {
+        Some("/account/password")
+    } else {
+        None
+    }
+}
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let rid = request_id(parts);
+        let session = match state.session_of(&parts.headers).await {
+            Ok(s) => s,
+            Err(e) => return Err(crate::pages::error_page(e, &rid, None)),
+        };
+        let Some(session) = session else {
+            return Err(Redirect::to("/login").into_response());
+        };
+        if let Some(next) = next_step(&session) {
+            return Err(Redirect::to(next).into_response());
+        }
+        let Some(ctx) = state.app.ctx_for(&session, Some(rid.0.clone())) else {
+            return Err(Redirect::to("/login").into_response());
+        };
+        Ok(Staff { session, ctx, rid })
+    }
+}
+
+/// Any session, signed in or half-way (for the sign-in steps themselves).
+pub struct AnySession {
+    pub session: Option<SessionInfo>,
+    pub rid: RequestId,
+    pub ip: IpAddr,
+}
+
+impl FromRequestParts<AppState> for AnySession {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let rid = request_id(parts);
+        let ip = client_ip(parts);
+        match state.session_of(&parts.headers).await {
+            Ok(session) => Ok(AnySession { session, rid, ip }),
+            Err(e) => Err(crate::pages::error_page(e, &rid, None)),
+        }
+    }
+}

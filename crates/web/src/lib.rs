@@ -1,0 +1,125 @@
+//! Rapport's HTTP edge: the staff UI, the JSON API under `/api/v1`, health endpoints, and the middleware every
+//! response passes through (request id, security headers, same-origin check for state-changing requests).
+//!
+//! This crate depends on `rapport-app` only: it cannot reach the database except through a use case, so it
+//! cannot skip the policy or the audit log.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod openapi;
+pub mod pages;
+pub mod request_id;
+pub mod state;
+
+pub use state::{AppState, WebConfig};
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use rapport_app::App;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
+                   frame-ancestors 'none'; base-uri 'none'; connect-src 'self'";
+
+/// Security headers on every response; nothing but static assets may be cached (pages carry clinical data).
+async fn security_headers(req: Request, next: Next) -> Response {
+    let is_static = req.uri().path().starts_with("/static/");
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert("permissions-policy", HeaderValue::from_static("camera=(), microphone=(), geolocation=()"));
+    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    if !is_static {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+/// Refuses state-changing requests sent by a page on another origin (defence in depth beside CSRF tokens and
+/// SameSite cookies). Requests without an Origin header (API clients, old browsers) pass to the other checks.
+async fn same_origin(req: Request, next: Next) -> Response {
+    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        && let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok())
+    {
+        let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let origin_host = origin.split("://").nth(1).unwrap_or("");
+        if origin == "null" || origin_host != host {
+            return (StatusCode::FORBIDDEN, "cross-origin request refused").into_response();
+        }
+    }
+    next.run(req).await
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(st): State<AppState>) -> Response {
+    match st.app.ready().await {
+        Ok(()) => "ready".into_response(),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response(),
+    }
+}
+
+async fn stylesheet() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../static/app.css"),
+    )
+        .into_response()
+}
+
+pub fn router(app: App, cfg: WebConfig) -> Router {
+    let state = AppState::new(app, cfg);
+    Router::new()
+        .merge(api::router())
+        .merge(pages::router())
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/static/app.css", get(stylesheet))
+        .fallback(pages::not_found)
+        .route_layer(middleware::from_fn(request_id::log))
+        .layer(middleware::from_fn(same_origin))
+        .layer(middleware::from_fn(security_headers))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
+        .layer(middleware::from_fn(request_id::assign))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then lets in-flight requests finish. Expired sessions are swept hourly.
+pub async fn serve(
+    listener: TcpListener,
+    app: App,
+    cfg: WebConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let sweeper = {
+        let app = app.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(3600));
+            loop {
+                tick.tick().await;
+                if let Err(e) = app.sweep_sessions().await {
+                    tracing::warn!(error = %e, "session sweep failed");
+                }
+            }
+        })
+    };
+    let r = axum::serve(listener, router(app, cfg).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await;
+    sweeper.abort();
+    r
+}

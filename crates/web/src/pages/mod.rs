@@ -1,0 +1,90 @@
+//! The staff web UI: server-rendered pages (askama, auto-escaped), plain forms with CSRF tokens, no scripts.
+
+mod admin;
+mod clients;
+mod signin;
+
+use crate::auth::Staff;
+use crate::error::classify;
+use crate::request_id::RequestId;
+use crate::state::AppState;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use rapport_domain::{Error, Role};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(signin::login_page).post(signin::login))
+        .route("/mfa", get(signin::mfa_page).post(signin::mfa))
+        .route("/mfa/setup", get(signin::setup_page).post(signin::setup))
+        .route("/logout", post(signin::logout))
+        .route("/account/password", get(signin::password_page).post(signin::password))
+        .route("/", get(clients::dashboard))
+        .route("/clients", get(clients::list).post(clients::create))
+        .route("/clients/new", get(clients::new_form))
+        .route("/clients/{id}", get(clients::show).post(clients::update))
+        .route("/clients/{id}/edit", get(clients::edit_form))
+        .route("/clients/{id}/care-team", post(clients::add_to_team))
+        .route("/clients/{id}/access-log", get(admin::client_access_log))
+        .route("/clinicians", get(clients::clinicians))
+        .route("/clinicians/{id}", get(clients::clinician))
+        .route("/admin/users", get(admin::users).post(admin::create_user))
+        .route("/admin/users/{id}/{action}", post(admin::user_action))
+        .route("/admin/audit", get(admin::audit))
+}
+
+/// What the layout needs to draw the navigation for a signed-in user.
+pub struct Nav {
+    pub name: String,
+    pub is_admin: bool,
+    pub csrf: String,
+}
+
+impl Nav {
+    pub fn of(s: &Staff) -> Option<Nav> {
+        Some(Nav { name: s.session.display_name.clone(), is_admin: s.is(Role::Admin), csrf: s.session.csrf_token.clone() })
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    nav: Option<Nav>,
+    heading: String,
+    message: String,
+    request_id: String,
+}
+
+/// A friendly page for an error, with the request id to quote to support.
+pub fn error_page(e: Error, rid: &RequestId, nav: Option<Nav>) -> Response {
+    if let Error::Internal(detail) = &e {
+        tracing::error!(request_id = %rid.0, %detail, "internal error");
+    }
+    let (status, _, message) = classify(&e);
+    let heading = match status {
+        StatusCode::NOT_FOUND => "Not found",
+        StatusCode::FORBIDDEN => "Not allowed",
+        StatusCode::CONFLICT => "Changed by someone else",
+        StatusCode::TOO_MANY_REQUESTS => "Too many attempts",
+        StatusCode::UNPROCESSABLE_ENTITY => "Please check the form",
+        _ => "Something went wrong",
+    };
+    let page = ErrorPage { nav, heading: heading.into(), message, request_id: rid.0.clone() };
+    (status, page).into_response()
+}
+
+/// The message for a form: the field errors in plain words, or the error's own message.
+pub fn form_message(e: &Error) -> String {
+    match e {
+        Error::Validation(fields) => fields.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join("; "),
+        other => classify(other).2,
+    }
+}
+
+pub async fn not_found(s: crate::auth::AnySession) -> Response {
+    error_page(Error::NotFound, &s.rid, None)
+}
