@@ -87,7 +87,11 @@ impl App {
     pub async fn create_account(&self, ctx: &Ctx, new: NewAccount) -> Result<Created> {
         let mut problems = rapport_domain::error::Problems::new();
         let email = problems.take(Email::parse(&new.email));
-        let name = problems.take(validate::required_line("display_name", &new.display_name, 200));
+        let name = problems.take(validate::required_line(
+            "display_name",
+            &new.display_name,
+            200,
+        ));
         if new.roles.is_empty() {
             problems.add("roles", "give the account at least one role");
         }
@@ -105,10 +109,20 @@ impl App {
         let id = UserId::new();
         let tx = self.store.begin().await?;
         let tx = self
-            .guard(tx, ctx, Action::Create, Resource::UserAccounts, AuditEvent::new(&ctx.actor, "user.create", "user"))
+            .guard(
+                tx,
+                ctx,
+                Action::Create,
+                Resource::UserAccounts,
+                AuditEvent::new(&ctx.actor, "user.create", "user"),
+            )
             .await?;
         let generated = new.password.is_none().then(secrets::one_time_password);
-        let password = new.password.as_deref().or(generated.as_deref()).unwrap_or_default();
+        let password = new
+            .password
+            .as_deref()
+            .or(generated.as_deref())
+            .unwrap_or_default();
         let hash = hash_password(password).await?;
         users::insert(
             tx.conn(),
@@ -150,7 +164,10 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        Ok(Created { id, one_time_password: generated })
+        Ok(Created {
+            id,
+            one_time_password: generated,
+        })
     }
 
     /// Whether no account exists yet (a fresh installation); used by the CLI to explain the first step.
@@ -161,7 +178,13 @@ impl App {
     pub async fn list_accounts(&self, ctx: &Ctx) -> Result<Vec<Account>> {
         let tx = self.store.begin().await?;
         let tx = self
-            .guard(tx, ctx, Action::List, Resource::UserAccounts, AuditEvent::new(&ctx.actor, "user.list", "user"))
+            .guard(
+                tx,
+                ctx,
+                Action::List,
+                Resource::UserAccounts,
+                AuditEvent::new(&ctx.actor, "user.list", "user"),
+            )
             .await?;
         let list = users::list(tx.conn()).await?;
         tx.commit().await?;
@@ -172,29 +195,62 @@ impl App {
         let email = Email::parse(email)?;
         let tx = self.store.begin().await?;
         let tx = self
-            .guard(tx, ctx, Action::Read, Resource::UserAccounts, AuditEvent::new(&ctx.actor, "user.read", "user"))
+            .guard(
+                tx,
+                ctx,
+                Action::Read,
+                Resource::UserAccounts,
+                AuditEvent::new(&ctx.actor, "user.read", "user"),
+            )
             .await?;
-        let u = users::by_email(tx.conn(), email.as_str()).await?.ok_or(Error::NotFound)?;
+        let u = users::by_email(tx.conn(), email.as_str())
+            .await?
+            .ok_or(Error::NotFound)?;
         tx.commit().await?;
         Ok(u.into())
     }
 
     /// Disables or re-enables an account; disabling ends its sessions at once.
     pub async fn set_account_disabled(&self, ctx: &Ctx, id: UserId, disabled: bool) -> Result<()> {
-        let action = if disabled { "user.disable" } else { "user.enable" };
+        let action = if disabled {
+            "user.disable"
+        } else {
+            "user.enable"
+        };
         let tx = self.store.begin().await?;
         let tx = self
-            .guard(tx, ctx, Action::Update, Resource::UserAccounts, AuditEvent::new(&ctx.actor, action, "user").resource(id))
+            .guard(
+                tx,
+                ctx,
+                Action::Update,
+                Resource::UserAccounts,
+                AuditEvent::new(&ctx.actor, action, "user").resource(id),
+            )
             .await?;
         users::by_id(tx.conn(), id).await?.ok_or(Error::NotFound)?;
         if disabled && ctx.actor.user_id() == Some(id) {
-            return Err(Error::Conflict("you cannot disable your own account".into()));
+            return Err(Error::Conflict(
+                "you cannot disable your own account".into(),
+            ));
         }
-        users::patch(tx.conn(), id, UserPatch { disabled: Some(disabled), ..Default::default() }).await?;
+        users::patch(
+            tx.conn(),
+            id,
+            UserPatch {
+                disabled: Some(disabled),
+                ..Default::default()
+            },
+        )
+        .await?;
         if disabled {
             sessions::delete_for_user(tx.conn(), id, None).await?;
         }
-        tx.audit(AuditEvent::new(&ctx.actor, action, "user").resource(id).request(ctx.rid())).await?;
+        tx.audit(
+            AuditEvent::new(&ctx.actor, action, "user")
+                .resource(id)
+                .request(ctx.rid()),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -204,7 +260,13 @@ impl App {
     pub async fn reset_password(&self, ctx: &Ctx, id: UserId, reset_mfa: bool) -> Result<String> {
         let tx = self.store.begin().await?;
         let tx = self
-            .guard(tx, ctx, Action::Update, Resource::UserAccounts, AuditEvent::new(&ctx.actor, "user.reset_password", "user").resource(id))
+            .guard(
+                tx,
+                ctx,
+                Action::Update,
+                Resource::UserAccounts,
+                AuditEvent::new(&ctx.actor, "user.reset_password", "user").resource(id),
+            )
             .await?;
         users::by_id(tx.conn(), id).await?.ok_or(Error::NotFound)?;
         let otp = secrets::one_time_password();
@@ -226,7 +288,11 @@ impl App {
             AuditEvent::new(&ctx.actor, "user.reset_password", "user")
                 .resource(id)
                 .request(ctx.rid())
-                .detail(if reset_mfa { "with authenticator reset" } else { "password only" }),
+                .detail(if reset_mfa {
+                    "with authenticator reset"
+                } else {
+                    "password only"
+                }),
         )
         .await?;
         tx.commit().await?;
@@ -235,17 +301,36 @@ impl App {
 
     pub async fn set_roles(&self, ctx: &Ctx, id: UserId, roles: Vec<Role>) -> Result<()> {
         if roles.is_empty() {
-            return Err(Error::invalid("roles", "give the account at least one role"));
+            return Err(Error::invalid(
+                "roles",
+                "give the account at least one role",
+            ));
         }
         let tx = self.store.begin().await?;
         let tx = self
-            .guard(tx, ctx, Action::Update, Resource::UserAccounts, AuditEvent::new(&ctx.actor, "user.roles", "user").resource(id))
+            .guard(
+                tx,
+                ctx,
+                Action::Update,
+                Resource::UserAccounts,
+                AuditEvent::new(&ctx.actor, "user.roles", "user").resource(id),
+            )
             .await?;
         users::by_id(tx.conn(), id).await?.ok_or(Error::NotFound)?;
         if ctx.actor.user_id() == Some(id) && !roles.contains(&Role::Admin) {
-            return Err(Error::Conflict("you cannot remove your own administrator role".into()));
+            return Err(Error::Conflict(
+                "you cannot remove your own administrator role".into(),
+            ));
         }
-        users::patch(tx.conn(), id, UserPatch { roles: Some(roles.clone()), ..Default::default() }).await?;
+        users::patch(
+            tx.conn(),
+            id,
+            UserPatch {
+                roles: Some(roles.clone()),
+                ..Default::default()
+            },
+        )
+        .await?;
         tx.audit(
             AuditEvent::new(&ctx.actor, "user.roles", "user")
                 .resource(id)
@@ -257,18 +342,39 @@ impl App {
         Ok(())
     }
 
-    pub async fn add_supervision(&self, ctx: &Ctx, supervisor: UserId, supervisee: UserId) -> Result<()> {
+    pub async fn add_supervision(
+        &self,
+        ctx: &Ctx,
+        supervisor: UserId,
+        supervisee: UserId,
+    ) -> Result<()> {
         let tx = self.store.begin().await?;
         let tx = self
-            .guard(tx, ctx, Action::Create, Resource::Supervision, AuditEvent::new(&ctx.actor, "supervision.create", "supervision"))
+            .guard(
+                tx,
+                ctx,
+                Action::Create,
+                Resource::Supervision,
+                AuditEvent::new(&ctx.actor, "supervision.create", "supervision"),
+            )
             .await?;
-        let sup = users::by_id(tx.conn(), supervisor).await?.ok_or(Error::NotFound)?;
-        users::by_id(tx.conn(), supervisee).await?.ok_or(Error::NotFound)?;
+        let sup = users::by_id(tx.conn(), supervisor)
+            .await?
+            .ok_or(Error::NotFound)?;
+        users::by_id(tx.conn(), supervisee)
+            .await?
+            .ok_or(Error::NotFound)?;
         if !users::roles(&sup).contains(&Role::Supervisor) {
-            return Err(Error::invalid("supervisor_id", "this account does not have the supervisor role"));
+            return Err(Error::invalid(
+                "supervisor_id",
+                "this account does not have the supervisor role",
+            ));
         }
         if supervisor == supervisee {
-            return Err(Error::invalid("supervisee_id", "a supervisor cannot supervise themselves"));
+            return Err(Error::invalid(
+                "supervisee_id",
+                "a supervisor cannot supervise themselves",
+            ));
         }
         rapport_store::care::add_supervision(tx.conn(), supervisor, supervisee).await?;
         tx.audit(
@@ -284,14 +390,27 @@ impl App {
     /// Creates a personal API token for the caller; the token is shown once and stored only as a hash.
     pub async fn create_api_token(&self, ctx: &Ctx, name: &str) -> Result<(String, TokenInfo)> {
         let name = validate::required_line("name", name, 100)?;
-        let me = ctx.actor.user_id().ok_or(Error::Forbidden("only staff accounts have API tokens".into()))?;
+        let me = ctx.actor.user_id().ok_or(Error::Forbidden(
+            "only staff accounts have API tokens".into(),
+        ))?;
         let tx = self.store.begin().await?;
         let tx = self
-            .guard(tx, ctx, Action::Create, Resource::ApiToken { owner: me }, AuditEvent::new(&ctx.actor, "token.create", "api_token"))
+            .guard(
+                tx,
+                ctx,
+                Action::Create,
+                Resource::ApiToken { owner: me },
+                AuditEvent::new(&ctx.actor, "token.create", "api_token"),
+            )
             .await?;
         let raw = format!("rpt_{}", secrets::token());
         let t = tokens::insert(tx.conn(), me, &name, &sha256_hex(&raw), &raw[..12]).await?;
-        tx.audit(AuditEvent::new(&ctx.actor, "token.create", "api_token").resource(t.id).request(ctx.rid())).await?;
+        tx.audit(
+            AuditEvent::new(&ctx.actor, "token.create", "api_token")
+                .resource(t.id)
+                .request(ctx.rid()),
+        )
+        .await?;
         tx.commit().await?;
         Ok((raw, t.into()))
     }
@@ -310,12 +429,19 @@ impl App {
                 tx,
                 ctx,
                 Action::Delete,
-                Resource::ApiToken { owner: UserId(t.user_id) },
+                Resource::ApiToken {
+                    owner: UserId(t.user_id),
+                },
                 AuditEvent::new(&ctx.actor, "token.revoke", "api_token").resource(id),
             )
             .await?;
         tokens::revoke(tx.conn(), id).await?;
-        tx.audit(AuditEvent::new(&ctx.actor, "token.revoke", "api_token").resource(id).request(ctx.rid())).await?;
+        tx.audit(
+            AuditEvent::new(&ctx.actor, "token.revoke", "api_token")
+                .resource(id)
+                .request(ctx.rid()),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

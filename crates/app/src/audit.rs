@@ -41,12 +41,20 @@ pub struct AuditQuery {
 }
 
 impl App {
-    async fn entries(&self, rows: Vec<rapport_store::entity::audit_log::Model>) -> Result<Vec<AuditEntry>> {
+    async fn entries(
+        &self,
+        rows: Vec<rapport_store::entity::audit_log::Model>,
+    ) -> Result<Vec<AuditEntry>> {
         let accounts = users::list(self.store.db()).await?;
         Ok(rows
             .into_iter()
             .map(|r| AuditEntry {
-                actor_name: r.actor_id.and_then(|id| accounts.iter().find(|u| u.id == id).map(|u| u.display_name.clone())),
+                actor_name: r.actor_id.and_then(|id| {
+                    accounts
+                        .iter()
+                        .find(|u| u.id == id)
+                        .map(|u| u.display_name.clone())
+                }),
                 seq: r.seq,
                 at: r.at,
                 actor_kind: r.actor_kind,
@@ -79,24 +87,40 @@ impl App {
     pub async fn list_audit(&self, ctx: &Ctx, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
         let tx = self.store.begin().await?;
         let tx = self
-            .guard(tx, ctx, Action::Read, Resource::AuditLog, AuditEvent::new(&ctx.actor, "audit.read", "audit_log"))
+            .guard(
+                tx,
+                ctx,
+                Action::Read,
+                Resource::AuditLog,
+                AuditEvent::new(&ctx.actor, "audit.read", "audit_log"),
+            )
             .await?;
         let rows = audit::list(tx.conn(), &Self::filter(q)).await?;
-        tx.audit(AuditEvent::new(&ctx.actor, "audit.read", "audit_log").request(ctx.rid())).await?;
+        tx.audit(AuditEvent::new(&ctx.actor, "audit.read", "audit_log").request(ctx.rid()))
+            .await?;
         tx.commit().await?;
         self.entries(rows).await
     }
 
     /// Who accessed one client's record (every entry naming the client), for an administrator or the care team.
-    pub async fn client_access_log(&self, ctx: &Ctx, client: ClientId, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
+    pub async fn client_access_log(
+        &self,
+        ctx: &Ctx,
+        client: ClientId,
+        q: &AuditQuery,
+    ) -> Result<Vec<AuditEntry>> {
         let tx = self.store.begin().await?;
-        clients::get(tx.conn(), client).await?.ok_or(Error::NotFound)?;
+        clients::get(tx.conn(), client)
+            .await?
+            .ok_or(Error::NotFound)?;
         let rel = match ctx.actor.user_id() {
             Some(me) => rapport_store::care::relation(tx.conn(), me, client).await?,
             None => Default::default(),
         };
         let ev = || AuditEvent::new(&ctx.actor, "client.access_log", "audit_log").client(client.0);
-        let tx = self.guard(tx, ctx, Action::Read, Resource::ClientAccessLog(rel), ev()).await?;
+        let tx = self
+            .guard(tx, ctx, Action::Read, Resource::ClientAccessLog(rel), ev())
+            .await?;
         let mut f = Self::filter(q);
         f.client_id = Some(client.0);
         let rows = audit::list(tx.conn(), &f).await?;

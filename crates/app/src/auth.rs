@@ -13,7 +13,6 @@ use rapport_store::audit::{AuditEvent, Outcome};
 use rapport_store::users::{self, User, UserPatch};
 use rapport_store::{now_utc, sessions, tokens};
 
-
 /// OWASP's Argon2id baseline (19 MiB, 2 passes, 1 lane); hashing runs on the blocking pool.
 fn hasher() -> Argon2<'static> {
     let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
@@ -35,11 +34,14 @@ pub async fn hash_password(password: &str) -> Result<String> {
 async fn verify_password(password: &str, hash: &str) -> bool {
     let pw = password.to_string();
     let hash = hash.to_string();
-    tokio::task::spawn_blocking(move || hasher().verify_password(pw.as_bytes(), hash.as_str()).is_ok())
-        .await
-        .unwrap_or(false)
+    tokio::task::spawn_blocking(move || {
+        hasher()
+            .verify_password(pw.as_bytes(), hash.as_str())
+            .is_ok()
+    })
+    .await
+    .unwrap_or(false)
 }
-
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NextStep {
@@ -75,7 +77,8 @@ pub struct SessionInfo {
 impl SessionInfo {
     /// The actor, only once every sign-in step is complete.
     pub fn actor(&self) -> Option<Actor> {
-        (self.mfa_passed && !self.must_change_password).then(|| Actor::staff(self.user_id, self.roles.clone()))
+        (self.mfa_passed && !self.must_change_password)
+            .then(|| Actor::staff(self.user_id, self.roles.clone()))
     }
 }
 
@@ -101,7 +104,12 @@ fn backoff(failures: i32, threshold: i32) -> ChronoDuration {
 }
 
 impl App {
-    pub async fn login(&self, email: &str, password: &str, request_id: Option<&str>) -> Result<LoginResult> {
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &str,
+        request_id: Option<&str>,
+    ) -> Result<LoginResult> {
         let fail = |_| Error::Unauthenticated;
         let email = Email::parse(email).map_err(fail)?;
         let db = self.store.db();
@@ -110,7 +118,11 @@ impl App {
             // Spend the same Argon2 work as for a real account, so timing does not reveal which e-mails exist.
             let _ = hash_password(password).await;
             self.store
-                .audit_alone(AuditEvent::anonymous("auth.login", "session").outcome(Outcome::Denied).request(request_id))
+                .audit_alone(
+                    AuditEvent::anonymous("auth.login", "session")
+                        .outcome(Outcome::Denied)
+                        .request(request_id),
+                )
                 .await?;
             return Err(Error::Unauthenticated);
         };
@@ -128,11 +140,33 @@ impl App {
             NextStep::Done
         };
         let tx = self.store.begin().await?;
-        users::patch(tx.conn(), UserId(user.id), UserPatch { failed_logins: Some(0), locked_until: Some(None), ..Default::default() })
-            .await?;
-        sessions::create(tx.conn(), &sha256_hex(&token), UserId(user.id), next == NextStep::Done, &secrets::token()).await?;
-        tx.audit(AuditEvent::new(&Actor::staff(UserId(user.id), vec![]), "auth.login", "session").request(request_id))
-            .await?;
+        users::patch(
+            tx.conn(),
+            UserId(user.id),
+            UserPatch {
+                failed_logins: Some(0),
+                locked_until: Some(None),
+                ..Default::default()
+            },
+        )
+        .await?;
+        sessions::create(
+            tx.conn(),
+            &sha256_hex(&token),
+            UserId(user.id),
+            next == NextStep::Done,
+            &secrets::token(),
+        )
+        .await?;
+        tx.audit(
+            AuditEvent::new(
+                &Actor::staff(UserId(user.id), vec![]),
+                "auth.login",
+                "session",
+            )
+            .request(request_id),
+        )
+        .await?;
         tx.commit().await?;
         Ok(LoginResult { token, next })
     }
@@ -142,19 +176,31 @@ impl App {
             && until > now_utc()
         {
             let secs = (until - now_utc()).num_seconds().max(1) as u64;
-            return Err(Error::RateLimited { retry_after_secs: secs });
+            return Err(Error::RateLimited {
+                retry_after_secs: secs,
+            });
         }
         Ok(())
     }
 
-    async fn record_failure(&self, user: &User, action: &str, request_id: Option<&str>) -> Result<()> {
+    async fn record_failure(
+        &self,
+        user: &User,
+        action: &str,
+        request_id: Option<&str>,
+    ) -> Result<()> {
         let failures = user.failed_logins + 1;
-        let locked_until = (failures >= self.config.lockout_after).then(|| now_utc() + backoff(failures, self.config.lockout_after));
+        let locked_until = (failures >= self.config.lockout_after)
+            .then(|| now_utc() + backoff(failures, self.config.lockout_after));
         let tx = self.store.begin().await?;
         users::patch(
             tx.conn(),
             UserId(user.id),
-            UserPatch { failed_logins: Some(failures), locked_until: Some(locked_until), ..Default::default() },
+            UserPatch {
+                failed_logins: Some(failures),
+                locked_until: Some(locked_until),
+                ..Default::default()
+            },
         )
         .await?;
         let mut ev = AuditEvent::new(&Actor::staff(UserId(user.id), vec![]), action, "session")
@@ -182,7 +228,10 @@ impl App {
             sessions::delete(db, &id_hash).await?;
             return Ok(None);
         }
-        let Some(user) = users::by_id(db, UserId(s.user_id)).await?.filter(|u| !u.disabled) else {
+        let Some(user) = users::by_id(db, UserId(s.user_id))
+            .await?
+            .filter(|u| !u.disabled)
+        else {
             sessions::delete(db, &id_hash).await?;
             return Ok(None);
         };
@@ -204,53 +253,90 @@ impl App {
     }
 
     async fn user_of(&self, s: &SessionInfo) -> Result<User> {
-        users::by_id(self.store.db(), s.user_id).await?.ok_or(Error::Unauthenticated)
+        users::by_id(self.store.db(), s.user_id)
+            .await?
+            .ok_or(Error::Unauthenticated)
     }
 
     /// Checks a code from the authenticator app and completes sign-in. A code is accepted once only.
-    pub async fn verify_totp(&self, s: &SessionInfo, code: &str, request_id: Option<&str>) -> Result<()> {
+    pub async fn verify_totp(
+        &self,
+        s: &SessionInfo,
+        code: &str,
+        request_id: Option<&str>,
+    ) -> Result<()> {
         let user = self.user_of(s).await?;
         self.check_lock(&user)?;
         let secret = users::totp_secret(self.store.cipher(), &user)?.filter(|_| user.totp_enabled);
         let Some(secret) = secret else {
-            return Err(Error::invalid("code", "two-step sign-in is not set up for this account"));
+            return Err(Error::invalid(
+                "code",
+                "two-step sign-in is not set up for this account",
+            ));
         };
-        let step = totp_for(secret, &user.email, &self.config.totp_issuer)?.check_current(code.trim());
+        let step =
+            totp_for(secret, &user.email, &self.config.totp_issuer)?.check_current(code.trim());
         let step = step.filter(|st| user.totp_last_step.is_none_or(|last| (*st as i64) > last));
         let Some(step) = step else {
             self.record_failure(&user, "auth.mfa", request_id).await?;
-            return Err(Error::invalid("code", "that code is not right, or was already used; wait for the next one"));
+            return Err(Error::invalid(
+                "code",
+                "that code is not right, or was already used; wait for the next one",
+            ));
         };
         let tx = self.store.begin().await?;
         users::patch(
             tx.conn(),
             s.user_id,
-            UserPatch { totp_last_step: Some(Some(step as i64)), failed_logins: Some(0), ..Default::default() },
+            UserPatch {
+                totp_last_step: Some(Some(step as i64)),
+                failed_logins: Some(0),
+                ..Default::default()
+            },
         )
         .await?;
         sessions::mark_mfa_passed(tx.conn(), &s.id_hash).await?;
-        tx.audit(AuditEvent::new(&Actor::staff(s.user_id, vec![]), "auth.mfa", "session").request(request_id))
-            .await?;
+        tx.audit(
+            AuditEvent::new(&Actor::staff(s.user_id, vec![]), "auth.mfa", "session")
+                .request(request_id),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Creates a new TOTP secret for the signed-in (or half-signed-in, first-time) user.
-    pub async fn begin_totp_enrolment(&self, s: &SessionInfo, ctx_request: Option<&str>) -> Result<TotpEnrolment> {
+    pub async fn begin_totp_enrolment(
+        &self,
+        s: &SessionInfo,
+        ctx_request: Option<&str>,
+    ) -> Result<TotpEnrolment> {
         if s.totp_enabled && !self.recently_reauthenticated(s).await? {
-            return Err(Error::Forbidden("confirm your password before setting up a new authenticator".into()));
+            return Err(Error::Forbidden(
+                "confirm your password before setting up a new authenticator".into(),
+            ));
         }
         let mut secret = vec![0u8; 20];
         rand::fill(&mut secret[..]);
         let totp = totp_for(secret.clone(), &s.email, &self.config.totp_issuer)?;
         let tx = self.store.begin().await?;
         users::set_totp_secret(&tx, s.user_id, &secret).await?;
-        tx.audit(AuditEvent::new(&Actor::staff(s.user_id, vec![]), "auth.mfa.enrol.start", "user").resource(s.user_id).request(ctx_request))
-            .await?;
+        tx.audit(
+            AuditEvent::new(
+                &Actor::staff(s.user_id, vec![]),
+                "auth.mfa.enrol.start",
+                "user",
+            )
+            .resource(s.user_id)
+            .request(ctx_request),
+        )
+        .await?;
         tx.commit().await?;
         Ok(TotpEnrolment {
             secret_base32: totp_rs::Secret::from(secret).to_base32(),
-            otpauth_url: totp.to_url().map_err(|e| Error::internal(format!("{e:?}")))?,
+            otpauth_url: totp
+                .to_url()
+                .map_err(|e| Error::internal(format!("{e:?}")))?,
         })
     }
 
@@ -266,19 +352,35 @@ impl App {
         let totp = totp_for(secret.clone(), &user.email, &self.config.totp_issuer)?;
         Ok(Some(TotpEnrolment {
             secret_base32: totp_rs::Secret::from(secret).to_base32(),
-            otpauth_url: totp.to_url().map_err(|e| Error::internal(format!("{e:?}")))?,
+            otpauth_url: totp
+                .to_url()
+                .map_err(|e| Error::internal(format!("{e:?}")))?,
         }))
     }
 
-    pub async fn confirm_totp_enrolment(&self, s: &SessionInfo, code: &str, request_id: Option<&str>) -> Result<()> {
+    pub async fn confirm_totp_enrolment(
+        &self,
+        s: &SessionInfo,
+        code: &str,
+        request_id: Option<&str>,
+    ) -> Result<()> {
         let user = self.user_of(s).await?;
         self.check_lock(&user)?;
         let Some(secret) = users::totp_secret(self.store.cipher(), &user)? else {
-            return Err(Error::invalid("code", "start the set-up again: no authenticator is being set up"));
+            return Err(Error::invalid(
+                "code",
+                "start the set-up again: no authenticator is being set up",
+            ));
         };
-        let Some(step) = totp_for(secret, &user.email, &self.config.totp_issuer)?.check_current(code.trim()) else {
-            self.record_failure(&user, "auth.mfa.enrol", request_id).await?;
-            return Err(Error::invalid("code", "that code is not right; check the time on your phone and try the next code"));
+        let Some(step) =
+            totp_for(secret, &user.email, &self.config.totp_issuer)?.check_current(code.trim())
+        else {
+            self.record_failure(&user, "auth.mfa.enrol", request_id)
+                .await?;
+            return Err(Error::invalid(
+                "code",
+                "that code is not right; check the time on your phone and try the next code",
+            ));
         };
         let tx = self.store.begin().await?;
         users::patch(
@@ -293,8 +395,12 @@ impl App {
         )
         .await?;
         sessions::mark_mfa_passed(tx.conn(), &s.id_hash).await?;
-        tx.audit(AuditEvent::new(&Actor::staff(s.user_id, vec![]), "auth.mfa.enrol", "user").resource(s.user_id).request(request_id))
-            .await?;
+        tx.audit(
+            AuditEvent::new(&Actor::staff(s.user_id, vec![]), "auth.mfa.enrol", "user")
+                .resource(s.user_id)
+                .request(request_id),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -304,15 +410,23 @@ impl App {
             return Ok(false);
         };
         let window = chrono::Duration::from_std(self.config.reauth_window).unwrap_or_default();
-        Ok(sess.reauth_at.is_some_and(|t: DateTime<Utc>| now_utc() - t < window))
+        Ok(sess
+            .reauth_at
+            .is_some_and(|t: DateTime<Utc>| now_utc() - t < window))
     }
 
     /// Re-enter the password before a sensitive change (new authenticator).
-    pub async fn reauthenticate(&self, s: &SessionInfo, password: &str, request_id: Option<&str>) -> Result<()> {
+    pub async fn reauthenticate(
+        &self,
+        s: &SessionInfo,
+        password: &str,
+        request_id: Option<&str>,
+    ) -> Result<()> {
         let user = self.user_of(s).await?;
         self.check_lock(&user)?;
         if !verify_password(password, &user.password_hash).await {
-            self.record_failure(&user, "auth.reauth", request_id).await?;
+            self.record_failure(&user, "auth.reauth", request_id)
+                .await?;
             return Err(Error::invalid("password", "that password is not right"));
         }
         sessions::mark_reauthenticated(self.store.db(), &s.id_hash).await?;
@@ -322,38 +436,66 @@ impl App {
     pub async fn logout(&self, s: &SessionInfo, request_id: Option<&str>) -> Result<()> {
         let tx = self.store.begin().await?;
         sessions::delete(tx.conn(), &s.id_hash).await?;
-        tx.audit(AuditEvent::new(&Actor::staff(s.user_id, vec![]), "auth.logout", "session").request(request_id))
-            .await?;
+        tx.audit(
+            AuditEvent::new(&Actor::staff(s.user_id, vec![]), "auth.logout", "session")
+                .request(request_id),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Changes the password after checking the current one (the re-authentication); ends all other sessions.
-    pub async fn change_password(&self, s: &SessionInfo, current: &str, new: &str, request_id: Option<&str>) -> Result<()> {
+    pub async fn change_password(
+        &self,
+        s: &SessionInfo,
+        current: &str,
+        new: &str,
+        request_id: Option<&str>,
+    ) -> Result<()> {
         if !s.mfa_passed {
             return Err(Error::Unauthenticated);
         }
         let user = self.user_of(s).await?;
         self.check_lock(&user)?;
         if !verify_password(current, &user.password_hash).await {
-            self.record_failure(&user, "auth.password.change", request_id).await?;
-            return Err(Error::invalid("current_password", "that is not your current password"));
+            self.record_failure(&user, "auth.password.change", request_id)
+                .await?;
+            return Err(Error::invalid(
+                "current_password",
+                "that is not your current password",
+            ));
         }
         rapport_domain::password::check_new(new, &[&user.email, &user.display_name])?;
         if new == current {
-            return Err(Error::invalid("password", "choose a password different from the current one"));
+            return Err(Error::invalid(
+                "password",
+                "choose a password different from the current one",
+            ));
         }
         let hash = hash_password(new).await?;
         let tx = self.store.begin().await?;
         users::patch(
             tx.conn(),
             s.user_id,
-            UserPatch { password_hash: Some(hash), must_change_password: Some(false), ..Default::default() },
+            UserPatch {
+                password_hash: Some(hash),
+                must_change_password: Some(false),
+                ..Default::default()
+            },
         )
         .await?;
         sessions::delete_for_user(tx.conn(), s.user_id, Some(&s.id_hash)).await?;
-        tx.audit(AuditEvent::new(&Actor::staff(s.user_id, vec![]), "auth.password.change", "user").resource(s.user_id).request(request_id))
-            .await?;
+        tx.audit(
+            AuditEvent::new(
+                &Actor::staff(s.user_id, vec![]),
+                "auth.password.change",
+                "user",
+            )
+            .resource(s.user_id)
+            .request(request_id),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -364,10 +506,15 @@ impl App {
         let Some(t) = tokens::by_hash(db, &sha256_hex(raw)).await? else {
             return Ok(None);
         };
-        let Some(user) = users::by_id(db, UserId(t.user_id)).await?.filter(|u| !u.disabled) else {
+        let Some(user) = users::by_id(db, UserId(t.user_id))
+            .await?
+            .filter(|u| !u.disabled)
+        else {
             return Ok(None);
         };
-        if t.last_used_at.is_none_or(|at| now_utc() - at > chrono::Duration::seconds(60)) {
+        if t.last_used_at
+            .is_none_or(|at| now_utc() - at > chrono::Duration::seconds(60))
+        {
             tokens::touch(db, t.id).await?;
         }
         Ok(Some(Actor::staff(UserId(user.id), users::roles(&user))))
@@ -400,7 +547,9 @@ mod tests {
 
     #[tokio::test]
     async fn passwords_hash_with_argon2id_and_verify() {
-        let h = hash_password("correct horse battery staple").await.unwrap_or_default();
+        let h = hash_password("correct horse battery staple")
+            .await
+            .unwrap_or_default();
         assert!(h.starts_with("$argon2id$"));
         assert!(verify_password("correct horse battery staple", &h).await);
         assert!(!verify_password("wrong", &h).await);

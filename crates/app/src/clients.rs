@@ -167,15 +167,35 @@ fn summary(c: Client) -> ClientSummary {
 /// problem at once.
 fn validated(input: &ClientInput, base: Option<&Client>) -> Result<(Client, Option<Clinical>)> {
     let mut p = Problems::new();
-    let legal_name = p.take(validate::required_line("legal_name", &input.legal_name, 200));
-    let preferred_name = p.take(validate::optional_line("preferred_name", input.preferred_name.as_deref().unwrap_or(""), 200));
-    let pronouns = p.take(validate::optional_line("pronouns", input.pronouns.as_deref().unwrap_or(""), 50));
+    let legal_name = p.take(validate::required_line(
+        "legal_name",
+        &input.legal_name,
+        200,
+    ));
+    let preferred_name = p.take(validate::optional_line(
+        "preferred_name",
+        input.preferred_name.as_deref().unwrap_or(""),
+        200,
+    ));
+    let pronouns = p.take(validate::optional_line(
+        "pronouns",
+        input.pronouns.as_deref().unwrap_or(""),
+        50,
+    ));
     let dob = p.take(validate::date_of_birth(&input.date_of_birth, today()));
-    let email = match input.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+    let email = match input
+        .email
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
         Some(e) => p.take(validate::Email::parse(e).map(|e| Some(e.to_string()))),
         None => Some(None),
     };
-    let phone = p.take(validate::optional_phone("phone", input.phone.as_deref().unwrap_or("")));
+    let phone = p.take(validate::optional_phone(
+        "phone",
+        input.phone.as_deref().unwrap_or(""),
+    ));
     let tz = p.take(validate::time_zone("time_zone", &input.time_zone));
     let status = match &input.status {
         Some(s) if !s.trim().is_empty() => p.take(ClientStatus::parse(s)),
@@ -193,18 +213,49 @@ fn validated(input: &ClientInput, base: Option<&Client>) -> Result<(Client, Opti
         && client::is_minor(d, today())
         && input.guardians.is_empty()
     {
-        p.add("guardians", "this client is a minor: add at least one parent or guardian");
+        p.add(
+            "guardians",
+            "this client is a minor: add at least one parent or guardian",
+        );
     }
     let clinical = if input.has_clinical() {
-        let pp = p.take(validate::optional_text("presenting_problem", input.presenting_problem.as_deref().unwrap_or(""), CLINICAL_TEXT_MAX));
-        let notes = p.take(validate::optional_text("clinical_notes", input.clinical_notes.as_deref().unwrap_or(""), CLINICAL_TEXT_MAX));
-        Some(Clinical { presenting_problem: pp.flatten(), clinical_notes: notes.flatten() })
+        let pp = p.take(validate::optional_text(
+            "presenting_problem",
+            input.presenting_problem.as_deref().unwrap_or(""),
+            CLINICAL_TEXT_MAX,
+        ));
+        let notes = p.take(validate::optional_text(
+            "clinical_notes",
+            input.clinical_notes.as_deref().unwrap_or(""),
+            CLINICAL_TEXT_MAX,
+        ));
+        Some(Clinical {
+            presenting_problem: pp.flatten(),
+            clinical_notes: notes.flatten(),
+        })
     } else {
         None
     };
     p.finish()?;
-    let (Some(legal_name), Some(preferred_name), Some(pronouns), Some(dob), Some(email), Some(phone), Some(tz), Some(status)) =
-        (legal_name, preferred_name, pronouns, dob, email, phone, tz, status)
+    let (
+        Some(legal_name),
+        Some(preferred_name),
+        Some(pronouns),
+        Some(dob),
+        Some(email),
+        Some(phone),
+        Some(tz),
+        Some(status),
+    ) = (
+        legal_name,
+        preferred_name,
+        pronouns,
+        dob,
+        email,
+        phone,
+        tz,
+        status,
+    )
     else {
         return Err(Error::internal("validation passed without values"));
     };
@@ -246,10 +297,17 @@ fn view(c: Client, clinical: Option<Clinical>, team: Vec<care::Member>) -> Clien
         status: c.status,
         emergency_contacts: c.emergency_contacts,
         guardians: c.guardians,
-        clinical: clinical.map(|c| ClinicalView { presenting_problem: c.presenting_problem, clinical_notes: c.clinical_notes }),
+        clinical: clinical.map(|c| ClinicalView {
+            presenting_problem: c.presenting_problem,
+            clinical_notes: c.clinical_notes,
+        }),
         care_team: team
             .into_iter()
-            .map(|m| TeamMember { user_id: m.user_id, display_name: m.display_name, team_role: m.team_role })
+            .map(|m| TeamMember {
+                user_id: m.user_id,
+                display_name: m.display_name,
+                team_role: m.team_role,
+            })
             .collect(),
         created_at: c.created_at,
         updated_at: c.updated_at,
@@ -269,14 +327,27 @@ impl App {
         let (client, clinical) = validated(&input, None)?;
         let tx = self.store.begin().await?;
         let tx = self
-            .guard(tx, ctx, Action::Create, Resource::ClientDirectory, AuditEvent::new(&ctx.actor, "client.create", "client"))
+            .guard(
+                tx,
+                ctx,
+                Action::Create,
+                Resource::ClientDirectory,
+                AuditEvent::new(&ctx.actor, "client.create", "client"),
+            )
             .await?;
         // A clinician who registers a client becomes their primary clinician; anyone else leaves the care team to
         // be assigned, and so may not write clinical text.
         let joins_team = ctx.actor.has(rapport_domain::Role::Clinician);
-        let rel = ClientRelation { on_care_team: joins_team, supervises_care_team_member: false };
-        if clinical.is_some() && !authorize(&ctx.actor, Action::Create, Resource::ClientClinical(rel)).is_allowed() {
-            return Err(Error::Forbidden("clinical fields can be filled in only by the client's care team".into()));
+        let rel = ClientRelation {
+            on_care_team: joins_team,
+            supervises_care_team_member: false,
+        };
+        if clinical.is_some()
+            && !authorize(&ctx.actor, Action::Create, Resource::ClientClinical(rel)).is_allowed()
+        {
+            return Err(Error::Forbidden(
+                "clinical fields can be filled in only by the client's care team".into(),
+            ));
         }
         repo::insert(&tx, &client, &clinical.clone().unwrap_or_default()).await?;
         if let (true, Some(me)) = (joins_team, ctx.actor.user_id()) {
@@ -305,18 +376,29 @@ impl App {
                 ctx,
                 Action::Read,
                 Resource::ClientDemographics(rel),
-                AuditEvent::new(&ctx.actor, "client.read", "client").resource(id).client(id.0),
+                AuditEvent::new(&ctx.actor, "client.read", "client")
+                    .resource(id)
+                    .client(id.0),
             )
             .await?;
-        let clinical_allowed = authorize(&ctx.actor, Action::Read, Resource::ClientClinical(rel)).is_allowed();
-        let clinical = if clinical_allowed { repo::clinical(&tx, id).await? } else { None };
+        let clinical_allowed =
+            authorize(&ctx.actor, Action::Read, Resource::ClientClinical(rel)).is_allowed();
+        let clinical = if clinical_allowed {
+            repo::clinical(&tx, id).await?
+        } else {
+            None
+        };
         let team = care::members(tx.conn(), id).await?;
         tx.audit(
             AuditEvent::new(&ctx.actor, "client.read", "client")
                 .resource(id)
                 .client(id.0)
                 .request(ctx.rid())
-                .detail(if clinical_allowed { "demographics and clinical" } else { "demographics" }),
+                .detail(if clinical_allowed {
+                    "demographics and clinical"
+                } else {
+                    "demographics"
+                }),
         )
         .await?;
         tx.commit().await?;
@@ -324,14 +406,39 @@ impl App {
     }
 
     /// Updates a client if `expected_version` is still current. Clinical fields need the care team's rights.
-    pub async fn update_client(&self, ctx: &Ctx, id: ClientId, expected_version: i32, input: ClientInput) -> Result<ClientView> {
+    pub async fn update_client(
+        &self,
+        ctx: &Ctx,
+        id: ClientId,
+        expected_version: i32,
+        input: ClientInput,
+    ) -> Result<ClientView> {
         let tx = self.store.begin().await?;
         let current = repo::get(tx.conn(), id).await?.ok_or(Error::NotFound)?;
         let rel = self.relation(&tx, ctx, id).await?;
-        let ev = || AuditEvent::new(&ctx.actor, "client.update", "client").resource(id).client(id.0);
-        let tx = self.guard(tx, ctx, Action::Update, Resource::ClientDemographics(rel), ev()).await?;
+        let ev = || {
+            AuditEvent::new(&ctx.actor, "client.update", "client")
+                .resource(id)
+                .client(id.0)
+        };
+        let tx = self
+            .guard(
+                tx,
+                ctx,
+                Action::Update,
+                Resource::ClientDemographics(rel),
+                ev(),
+            )
+            .await?;
         let tx = if input.has_clinical() {
-            self.guard(tx, ctx, Action::Update, Resource::ClientClinical(rel), ev().detail("clinical")).await?
+            self.guard(
+                tx,
+                ctx,
+                Action::Update,
+                Resource::ClientClinical(rel),
+                ev().detail("clinical"),
+            )
+            .await?
         } else {
             tx
         };
@@ -339,10 +446,19 @@ impl App {
         base.version = expected_version;
         let (mut client, clinical) = validated(&input, Some(&base))?;
         client.version = repo::update(&tx, &client, clinical.as_ref()).await?;
-        let detail = if clinical.is_some() { "demographics and clinical" } else { "demographics" };
+        let detail = if clinical.is_some() {
+            "demographics and clinical"
+        } else {
+            "demographics"
+        };
         tx.audit(ev().request(ctx.rid()).detail(detail)).await?;
-        let clinical_allowed = authorize(&ctx.actor, Action::Read, Resource::ClientClinical(rel)).is_allowed();
-        let clinical = if clinical_allowed { repo::clinical(&tx, id).await? } else { None };
+        let clinical_allowed =
+            authorize(&ctx.actor, Action::Read, Resource::ClientClinical(rel)).is_allowed();
+        let clinical = if clinical_allowed {
+            repo::clinical(&tx, id).await?
+        } else {
+            None
+        };
         let team = care::members(tx.conn(), id).await?;
         tx.commit().await?;
         Ok(view(client, clinical, team))
@@ -362,13 +478,24 @@ impl App {
         };
         let tx = self.store.begin().await?;
         let tx = self
-            .guard(tx, ctx, Action::List, Resource::ClientDirectory, AuditEvent::new(&ctx.actor, "client.list", "client"))
+            .guard(
+                tx,
+                ctx,
+                Action::List,
+                Resource::ClientDirectory,
+                AuditEvent::new(&ctx.actor, "client.list", "client"),
+            )
             .await?;
         let (items, total) = repo::search(
             tx.conn(),
             client_scope(&ctx.actor),
             ctx.actor.user_id(),
-            &repo::Search { text, status, limit, offset },
+            &repo::Search {
+                text,
+                status,
+                limit,
+                offset,
+            },
         )
         .await?;
         tx.audit(
@@ -378,10 +505,21 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        Ok(ClientPage { items: items.into_iter().map(summary).collect(), total, limit, offset })
+        Ok(ClientPage {
+            items: items.into_iter().map(summary).collect(),
+            total,
+            limit,
+            offset,
+        })
     }
 
-    pub async fn assign_care_team(&self, ctx: &Ctx, client: ClientId, user: UserId, team_role: &str) -> Result<()> {
+    pub async fn assign_care_team(
+        &self,
+        ctx: &Ctx,
+        client: ClientId,
+        user: UserId,
+        team_role: &str,
+    ) -> Result<()> {
         let team_role = match team_role.trim() {
             "" | "member" => "member",
             "primary" => "primary",
@@ -390,14 +528,26 @@ impl App {
         let tx = self.store.begin().await?;
         repo::get(tx.conn(), client).await?.ok_or(Error::NotFound)?;
         let rel = self.relation(&tx, ctx, client).await?;
-        let ev = || AuditEvent::new(&ctx.actor, "care_team.add", "care_team").resource(user).client(client.0);
-        let tx = self.guard(tx, ctx, Action::Update, Resource::CareTeam(rel), ev()).await?;
+        let ev = || {
+            AuditEvent::new(&ctx.actor, "care_team.add", "care_team")
+                .resource(user)
+                .client(client.0)
+        };
+        let tx = self
+            .guard(tx, ctx, Action::Update, Resource::CareTeam(rel), ev())
+            .await?;
         let member = users::by_id(tx.conn(), user).await?.filter(|u| !u.disabled);
         let Some(member) = member else {
-            return Err(Error::invalid("user_id", "no active staff account has this id"));
+            return Err(Error::invalid(
+                "user_id",
+                "no active staff account has this id",
+            ));
         };
         if !users::roles(&member).iter().any(|r| r.is_clinical()) {
-            return Err(Error::invalid("user_id", "only clinicians and supervisors can be on a care team"));
+            return Err(Error::invalid(
+                "user_id",
+                "only clinicians and supervisors can be on a care team",
+            ));
         }
         care::add(tx.conn(), client, user, team_role).await?;
         tx.audit(ev().request(ctx.rid()).detail(team_role)).await?;
@@ -405,12 +555,23 @@ impl App {
         Ok(())
     }
 
-    pub async fn remove_from_care_team(&self, ctx: &Ctx, client: ClientId, user: UserId) -> Result<()> {
+    pub async fn remove_from_care_team(
+        &self,
+        ctx: &Ctx,
+        client: ClientId,
+        user: UserId,
+    ) -> Result<()> {
         let tx = self.store.begin().await?;
         repo::get(tx.conn(), client).await?.ok_or(Error::NotFound)?;
         let rel = self.relation(&tx, ctx, client).await?;
-        let ev = || AuditEvent::new(&ctx.actor, "care_team.remove", "care_team").resource(user).client(client.0);
-        let tx = self.guard(tx, ctx, Action::Delete, Resource::CareTeam(rel), ev()).await?;
+        let ev = || {
+            AuditEvent::new(&ctx.actor, "care_team.remove", "care_team")
+                .resource(user)
+                .client(client.0)
+        };
+        let tx = self
+            .guard(tx, ctx, Action::Delete, Resource::CareTeam(rel), ev())
+            .await?;
         if !care::remove(tx.conn(), client, user).await? {
             return Err(Error::NotFound);
         }
@@ -419,10 +580,19 @@ impl App {
         Ok(())
     }
 
-    pub async fn open_episode(&self, ctx: &Ctx, client: ClientId, input: EpisodeInput) -> Result<EpisodeView> {
+    pub async fn open_episode(
+        &self,
+        ctx: &Ctx,
+        client: ClientId,
+        input: EpisodeInput,
+    ) -> Result<EpisodeView> {
         let mut p = Problems::new();
         let opened_on = p.take(validate::date("opened_on", &input.opened_on));
-        let problems = p.take(validate::optional_text("presenting_problems", input.presenting_problems.as_deref().unwrap_or(""), CLINICAL_TEXT_MAX));
+        let problems = p.take(validate::optional_text(
+            "presenting_problems",
+            input.presenting_problems.as_deref().unwrap_or(""),
+            CLINICAL_TEXT_MAX,
+        ));
         let mut diagnoses = Vec::new();
         for (i, d) in input.diagnoses.iter().enumerate() {
             if let Some(code) = p.take(client::icd10_code(&format!("diagnoses[{i}]"), d)) {
@@ -437,7 +607,9 @@ impl App {
         repo::get(tx.conn(), client).await?.ok_or(Error::NotFound)?;
         let rel = self.relation(&tx, ctx, client).await?;
         let ev = || AuditEvent::new(&ctx.actor, "episode.create", "episode").client(client.0);
-        let tx = self.guard(tx, ctx, Action::Create, Resource::ClientClinical(rel), ev()).await?;
+        let tx = self
+            .guard(tx, ctx, Action::Create, Resource::ClientClinical(rel), ev())
+            .await?;
         let e = Episode {
             id: EpisodeId::new(),
             client_id: client,
@@ -459,29 +631,54 @@ impl App {
         repo::get(tx.conn(), client).await?.ok_or(Error::NotFound)?;
         let rel = self.relation(&tx, ctx, client).await?;
         let ev = || AuditEvent::new(&ctx.actor, "episode.list", "episode").client(client.0);
-        let tx = self.guard(tx, ctx, Action::Read, Resource::ClientClinical(rel), ev()).await?;
+        let tx = self
+            .guard(tx, ctx, Action::Read, Resource::ClientClinical(rel), ev())
+            .await?;
         let list = episodes::list_for_client(&tx, client).await?;
         tx.audit(ev().request(ctx.rid())).await?;
         tx.commit().await?;
         Ok(list.into_iter().map(EpisodeView::from).collect())
     }
 
-    pub async fn close_episode(&self, ctx: &Ctx, client: ClientId, id: EpisodeId, closed_on: &str, version: i32) -> Result<EpisodeView> {
+    pub async fn close_episode(
+        &self,
+        ctx: &Ctx,
+        client: ClientId,
+        id: EpisodeId,
+        closed_on: &str,
+        version: i32,
+    ) -> Result<EpisodeView> {
         let on = validate::date("closed_on", closed_on)?;
         let tx = self.store.begin().await?;
-        let e = episodes::get(&tx, id).await?.filter(|e| e.client_id == client).ok_or(Error::NotFound)?;
+        let e = episodes::get(&tx, id)
+            .await?
+            .filter(|e| e.client_id == client)
+            .ok_or(Error::NotFound)?;
         let rel = self.relation(&tx, ctx, client).await?;
-        let ev = || AuditEvent::new(&ctx.actor, "episode.close", "episode").resource(id).client(client.0);
-        let tx = self.guard(tx, ctx, Action::Update, Resource::ClientClinical(rel), ev()).await?;
+        let ev = || {
+            AuditEvent::new(&ctx.actor, "episode.close", "episode")
+                .resource(id)
+                .client(client.0)
+        };
+        let tx = self
+            .guard(tx, ctx, Action::Update, Resource::ClientClinical(rel), ev())
+            .await?;
         if e.closed_on.is_some() {
             return Err(Error::Conflict("this episode is already closed".into()));
         }
         if on < e.opened_on {
-            return Err(Error::invalid("closed_on", "an episode cannot close before it opened"));
+            return Err(Error::invalid(
+                "closed_on",
+                "an episode cannot close before it opened",
+            ));
         }
         episodes::close(&tx, id, on, version).await?;
         tx.audit(ev().request(ctx.rid())).await?;
         tx.commit().await?;
-        Ok(EpisodeView { closed_on: Some(on), version: version + 1, ..e.into() })
+        Ok(EpisodeView {
+            closed_on: Some(on),
+            version: version + 1,
+            ..e.into()
+        })
     }
 }

@@ -76,11 +76,25 @@ pub struct ClinicianFilter {
 }
 
 impl App {
-    pub async fn list_clinicians(&self, ctx: &Ctx, f: &ClinicianFilter) -> Result<Vec<ClinicianView>> {
-        authorize(&ctx.actor, Action::List, Resource::ClinicianProfile { owner: UserId::default() }).into_result()?;
+    pub async fn list_clinicians(
+        &self,
+        ctx: &Ctx,
+        f: &ClinicianFilter,
+    ) -> Result<Vec<ClinicianView>> {
+        authorize(
+            &ctx.actor,
+            Action::List,
+            Resource::ClinicianProfile {
+                owner: UserId::default(),
+            },
+        )
+        .into_result()?;
         let all = repo::list(self.store.db()).await?;
         let has = |list: &[String], want: &Option<String>| {
-            want.as_deref().map(str::trim).filter(|w| !w.is_empty()).is_none_or(|w| list.iter().any(|x| x == w))
+            want.as_deref()
+                .map(str::trim)
+                .filter(|w| !w.is_empty())
+                .is_none_or(|w| list.iter().any(|x| x == w))
         };
         Ok(all
             .into_iter()
@@ -93,29 +107,88 @@ impl App {
     }
 
     pub async fn get_clinician(&self, ctx: &Ctx, id: UserId) -> Result<ClinicianView> {
-        authorize(&ctx.actor, Action::Read, Resource::ClinicianProfile { owner: id }).into_result()?;
-        repo::get(self.store.db(), id).await?.map(ClinicianView::from).ok_or(Error::NotFound)
+        authorize(
+            &ctx.actor,
+            Action::Read,
+            Resource::ClinicianProfile { owner: id },
+        )
+        .into_result()?;
+        repo::get(self.store.db(), id)
+            .await?
+            .map(ClinicianView::from)
+            .ok_or(Error::NotFound)
     }
 
-    pub async fn update_clinician(&self, ctx: &Ctx, id: UserId, expected_version: i32, input: ClinicianInput) -> Result<ClinicianView> {
+    pub async fn update_clinician(
+        &self,
+        ctx: &Ctx,
+        id: UserId,
+        expected_version: i32,
+        input: ClinicianInput,
+    ) -> Result<ClinicianView> {
         let mut p = Problems::new();
         let tz = p.take(validate::time_zone("time_zone", &input.time_zone));
-        let specialisations = p.take(clinician::vocabulary_list("specialisations", &input.specialisations, clinician::SPECIALISATIONS));
-        let age_groups = p.take(clinician::vocabulary_list("age_groups", &input.age_groups, clinician::AGE_GROUPS));
-        let modalities = p.take(clinician::vocabulary_list("modalities", &input.modalities, clinician::MODALITIES));
+        let specialisations = p.take(clinician::vocabulary_list(
+            "specialisations",
+            &input.specialisations,
+            clinician::SPECIALISATIONS,
+        ));
+        let age_groups = p.take(clinician::vocabulary_list(
+            "age_groups",
+            &input.age_groups,
+            clinician::AGE_GROUPS,
+        ));
+        let modalities = p.take(clinician::vocabulary_list(
+            "modalities",
+            &input.modalities,
+            clinician::MODALITIES,
+        ));
         let languages = p.take(clinician::languages(&input.languages));
         let hours = p.take(clinician::working_hours(input.weekly_hours.clone()));
-        let licences = p.take(validate::optional_line("licences", input.licences.as_deref().unwrap_or(""), 500));
-        let bio = p.take(validate::optional_text("bio", input.bio.as_deref().unwrap_or(""), 4000));
+        let licences = p.take(validate::optional_line(
+            "licences",
+            input.licences.as_deref().unwrap_or(""),
+            500,
+        ));
+        let bio = p.take(validate::optional_text(
+            "bio",
+            input.bio.as_deref().unwrap_or(""),
+            4000,
+        ));
         p.finish()?;
-        let (Some(tz), Some(specialisations), Some(age_groups), Some(modalities), Some(languages), Some(weekly_hours), Some(licences), Some(bio)) =
-            (tz, specialisations, age_groups, modalities, languages, hours, licences, bio)
+        let (
+            Some(tz),
+            Some(specialisations),
+            Some(age_groups),
+            Some(modalities),
+            Some(languages),
+            Some(weekly_hours),
+            Some(licences),
+            Some(bio),
+        ) = (
+            tz,
+            specialisations,
+            age_groups,
+            modalities,
+            languages,
+            hours,
+            licences,
+            bio,
+        )
         else {
             return Err(Error::internal("validation passed without values"));
         };
         let tx = self.store.begin().await?;
         let ev = || AuditEvent::new(&ctx.actor, "clinician.update", "clinician").resource(id);
-        let tx = self.guard(tx, ctx, Action::Update, Resource::ClinicianProfile { owner: id }, ev()).await?;
+        let tx = self
+            .guard(
+                tx,
+                ctx,
+                Action::Update,
+                Resource::ClinicianProfile { owner: id },
+                ev(),
+            )
+            .await?;
         let current = repo::get(tx.conn(), id).await?.ok_or(Error::NotFound)?;
         let mut profile = Profile {
             user_id: id,

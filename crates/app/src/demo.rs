@@ -28,7 +28,10 @@ struct Seq(u64);
 
 impl Seq {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
     fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
@@ -40,18 +43,52 @@ impl Seq {
 }
 
 const FIRST: &[&str] = &[
-    "Amara", "Ben", "Chiara", "Dmitri", "Elif", "Farid", "Grace", "Hiroshi", "Ines", "Jonas", "Kemi", "Luca", "Maya",
-    "Nikhil", "Olga", "Pablo", "Quinn", "Rosa", "Samir", "Tara", "Umar", "Vera", "Wen", "Ximena", "Yusuf", "Zoe",
-    "Aiden", "Bianca", "Caleb", "Dalia", "Emeka", "Freya", "Gabriel", "Hana", "Ivan", "Jade", "Kofi", "Lena",
+    "Amara", "Ben", "Chiara", "Dmitri", "Elif", "Farid", "Grace", "Hiroshi", "Ines", "Jonas",
+    "Kemi", "Luca", "Maya", "Nikhil", "Olga", "Pablo", "Quinn", "Rosa", "Samir", "Tara", "Umar",
+    "Vera", "Wen", "Ximena", "Yusuf", "Zoe", "Aiden", "Bianca", "Caleb", "Dalia", "Emeka", "Freya",
+    "Gabriel", "Hana", "Ivan", "Jade", "Kofi", "Lena",
 ];
 const LAST: &[&str] = &[
-    "Abebe", "Bergström", "Castillo", "Dubois", "Eriksen", "Fischer", "García", "Haddad", "Ibrahim", "Jensen",
-    "Kowalski", "Lindqvist", "Moreau", "Nakamura", "Okafor", "Petrov", "Quintero", "Rossi", "Schmidt", "Tanaka",
-    "Umarov", "Varga", "Weber", "Xu", "Yilmaz", "Zhang", "Novak", "Costa", "Murphy", "Silva",
+    "Abebe",
+    "Bergström",
+    "Castillo",
+    "Dubois",
+    "Eriksen",
+    "Fischer",
+    "García",
+    "Haddad",
+    "Ibrahim",
+    "Jensen",
+    "Kowalski",
+    "Lindqvist",
+    "Moreau",
+    "Nakamura",
+    "Okafor",
+    "Petrov",
+    "Quintero",
+    "Rossi",
+    "Schmidt",
+    "Tanaka",
+    "Umarov",
+    "Varga",
+    "Weber",
+    "Xu",
+    "Yilmaz",
+    "Zhang",
+    "Novak",
+    "Costa",
+    "Murphy",
+    "Silva",
 ];
 const ZONES: &[&str] = &[
-    "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles", "Europe/London", "Europe/Berlin",
-    "Europe/Madrid", "Australia/Sydney",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "Europe/London",
+    "Europe/Berlin",
+    "Europe/Madrid",
+    "Australia/Sydney",
 ];
 const PROBLEMS: &[&str] = &[
     "Low mood and loss of interest since a job loss.",
@@ -75,19 +112,123 @@ struct DemoClinician {
 }
 
 const CLINICIANS: &[DemoClinician] = &[
-    DemoClinician { name: "Dr. Helena Marsh", roles: &[Role::Clinician, Role::Supervisor], zone: "America/New_York", specialisations: &["trauma", "anxiety"], age_groups: &["adults"], modalities: &["emdr", "cbt"], languages: &["en"] },
-    DemoClinician { name: "Marcus Oyelaran", roles: &[Role::Clinician], zone: "America/Chicago", specialisations: &["addiction", "anger"], age_groups: &["adults"], modalities: &["motivational_interviewing", "cbt"], languages: &["en"] },
-    DemoClinician { name: "Sofia Reyes", roles: &[Role::Clinician], zone: "America/Los_Angeles", specialisations: &["couples", "family"], age_groups: &["adults", "adolescents"], modalities: &["gottman", "emotionally_focused"], languages: &["en", "es"] },
-    DemoClinician { name: "Jin-woo Park", roles: &[Role::Clinician], zone: "America/Los_Angeles", specialisations: &["anxiety", "ocd"], age_groups: &["adolescents", "adults"], modalities: &["cbt", "act"], languages: &["en", "ko"] },
-    DemoClinician { name: "Annika Larsen", roles: &[Role::Clinician], zone: "Europe/Berlin", specialisations: &["grief", "depression"], age_groups: &["older_adults", "adults"], modalities: &["humanistic", "psychodynamic"], languages: &["en", "de", "da"] },
-    DemoClinician { name: "Tomás Ferreira", roles: &[Role::Clinician], zone: "Europe/Madrid", specialisations: &["depression", "self_harm"], age_groups: &["adolescents"], modalities: &["dbt"], languages: &["es", "pt", "en"] },
-    DemoClinician { name: "Priya Natarajan", roles: &[Role::Clinician], zone: "Europe/London", specialisations: &["eating_disorders", "anxiety"], age_groups: &["adolescents", "adults"], modalities: &["cbt", "schema"], languages: &["en", "ta"] },
-    DemoClinician { name: "Dr. Samuel Adeyemi", roles: &[Role::Clinician, Role::Supervisor], zone: "Europe/London", specialisations: &["psychosis", "personality_disorders"], age_groups: &["adults"], modalities: &["psychodynamic", "dbt"], languages: &["en", "yo"] },
-    DemoClinician { name: "Chloé Bernard", roles: &[Role::Clinician], zone: "Europe/Berlin", specialisations: &["sexual_health", "lgbtq"], age_groups: &["adults"], modalities: &["humanistic", "act"], languages: &["fr", "en"] },
-    DemoClinician { name: "Liam O'Connor", roles: &[Role::Clinician], zone: "America/Denver", specialisations: &["addiction", "trauma"], age_groups: &["adults", "older_adults"], modalities: &["motivational_interviewing", "emdr"], languages: &["en"] },
-    DemoClinician { name: "Mei Chen", roles: &[Role::Clinician], zone: "Australia/Sydney", specialisations: &["family", "anxiety"], age_groups: &["children", "adolescents"], modalities: &["play_therapy", "family_systems"], languages: &["en", "zh"] },
-    DemoClinician { name: "Rafael Mendes", roles: &[Role::Clinician], zone: "America/New_York", specialisations: &["anger", "couples"], age_groups: &["adults"], modalities: &["solution_focused", "gottman"], languages: &["en", "pt"] },
-    DemoClinician { name: "Noor Haddad", roles: &[Role::Clinician], zone: "America/Chicago", specialisations: &["sleep", "depression"], age_groups: &["adults", "older_adults"], modalities: &["cbt", "act"], languages: &["en", "ar"] },
+    DemoClinician {
+        name: "Dr. Helena Marsh",
+        roles: &[Role::Clinician, Role::Supervisor],
+        zone: "America/New_York",
+        specialisations: &["trauma", "anxiety"],
+        age_groups: &["adults"],
+        modalities: &["emdr", "cbt"],
+        languages: &["en"],
+    },
+    DemoClinician {
+        name: "Marcus Oyelaran",
+        roles: &[Role::Clinician],
+        zone: "America/Chicago",
+        specialisations: &["addiction", "anger"],
+        age_groups: &["adults"],
+        modalities: &["motivational_interviewing", "cbt"],
+        languages: &["en"],
+    },
+    DemoClinician {
+        name: "Sofia Reyes",
+        roles: &[Role::Clinician],
+        zone: "America/Los_Angeles",
+        specialisations: &["couples", "family"],
+        age_groups: &["adults", "adolescents"],
+        modalities: &["gottman", "emotionally_focused"],
+        languages: &["en", "es"],
+    },
+    DemoClinician {
+        name: "Jin-woo Park",
+        roles: &[Role::Clinician],
+        zone: "America/Los_Angeles",
+        specialisations: &["anxiety", "ocd"],
+        age_groups: &["adolescents", "adults"],
+        modalities: &["cbt", "act"],
+        languages: &["en", "ko"],
+    },
+    DemoClinician {
+        name: "Annika Larsen",
+        roles: &[Role::Clinician],
+        zone: "Europe/Berlin",
+        specialisations: &["grief", "depression"],
+        age_groups: &["older_adults", "adults"],
+        modalities: &["humanistic", "psychodynamic"],
+        languages: &["en", "de", "da"],
+    },
+    DemoClinician {
+        name: "Tomás Ferreira",
+        roles: &[Role::Clinician],
+        zone: "Europe/Madrid",
+        specialisations: &["depression", "self_harm"],
+        age_groups: &["adolescents"],
+        modalities: &["dbt"],
+        languages: &["es", "pt", "en"],
+    },
+    DemoClinician {
+        name: "Priya Natarajan",
+        roles: &[Role::Clinician],
+        zone: "Europe/London",
+        specialisations: &["eating_disorders", "anxiety"],
+        age_groups: &["adolescents", "adults"],
+        modalities: &["cbt", "schema"],
+        languages: &["en", "ta"],
+    },
+    DemoClinician {
+        name: "Dr. Samuel Adeyemi",
+        roles: &[Role::Clinician, Role::Supervisor],
+        zone: "Europe/London",
+        specialisations: &["psychosis", "personality_disorders"],
+        age_groups: &["adults"],
+        modalities: &["psychodynamic", "dbt"],
+        languages: &["en", "yo"],
+    },
+    DemoClinician {
+        name: "Chloé Bernard",
+        roles: &[Role::Clinician],
+        zone: "Europe/Berlin",
+        specialisations: &["sexual_health", "lgbtq"],
+        age_groups: &["adults"],
+        modalities: &["humanistic", "act"],
+        languages: &["fr", "en"],
+    },
+    DemoClinician {
+        name: "Liam O'Connor",
+        roles: &[Role::Clinician],
+        zone: "America/Denver",
+        specialisations: &["addiction", "trauma"],
+        age_groups: &["adults", "older_adults"],
+        modalities: &["motivational_interviewing", "emdr"],
+        languages: &["en"],
+    },
+    DemoClinician {
+        name: "Mei Chen",
+        roles: &[Role::Clinician],
+        zone: "Australia/Sydney",
+        specialisations: &["family", "anxiety"],
+        age_groups: &["children", "adolescents"],
+        modalities: &["play_therapy", "family_systems"],
+        languages: &["en", "zh"],
+    },
+    DemoClinician {
+        name: "Rafael Mendes",
+        roles: &[Role::Clinician],
+        zone: "America/New_York",
+        specialisations: &["anger", "couples"],
+        age_groups: &["adults"],
+        modalities: &["solution_focused", "gottman"],
+        languages: &["en", "pt"],
+    },
+    DemoClinician {
+        name: "Noor Haddad",
+        roles: &[Role::Clinician],
+        zone: "America/Chicago",
+        specialisations: &["sleep", "depression"],
+        age_groups: &["adults", "older_adults"],
+        modalities: &["cbt", "act"],
+        languages: &["en", "ar"],
+    },
 ];
 
 fn email_of(name: &str) -> String {
@@ -97,20 +238,29 @@ fn email_of(name: &str) -> String {
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '.' })
         .collect();
-    format!("{}@demo.rapport.test", clean.trim_matches('.').replace("..", "."))
+    format!(
+        "{}@demo.rapport.test",
+        clean.trim_matches('.').replace("..", ".")
+    )
 }
 
 fn hours(seq: &mut Seq) -> Vec<WorkingBlock> {
     let start = 8 + seq.below(3) as u32;
-    [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri]
-        .into_iter()
-        .filter(|_| seq.below(6) != 0)
-        .map(|d| WorkingBlock {
-            weekday: d,
-            start: NaiveTime::from_hms_opt(start, 0, 0).unwrap_or_default(),
-            end: NaiveTime::from_hms_opt(start + 8, 0, 0).unwrap_or_default(),
-        })
-        .collect()
+    [
+        Weekday::Mon,
+        Weekday::Tue,
+        Weekday::Wed,
+        Weekday::Thu,
+        Weekday::Fri,
+    ]
+    .into_iter()
+    .filter(|_| seq.below(6) != 0)
+    .map(|d| WorkingBlock {
+        weekday: d,
+        start: NaiveTime::from_hms_opt(start, 0, 0).unwrap_or_default(),
+        end: NaiveTime::from_hms_opt(start + 8, 0, 0).unwrap_or_default(),
+    })
+    .collect()
 }
 
 impl App {
@@ -118,18 +268,33 @@ impl App {
     pub async fn seed_demo(&self, client_count: usize) -> Result<DemoSummary> {
         let ctx = Ctx::operator();
         if !users::list(self.store.db()).await?.is_empty() {
-            return Err(Error::Conflict("the database already has accounts; demo data goes only into an empty one".into()));
+            return Err(Error::Conflict(
+                "the database already has accounts; demo data goes only into an empty one".into(),
+            ));
         }
         let hash = hash_password(DEMO_PASSWORD).await?;
         let mut seq = Seq(2026);
         let tx = self.store.begin().await?;
         let mut staff = Vec::new();
         let mut add_user = |email: String, name: &str, roles: &[Role]| {
-            staff.push((email.clone(), format!("{name} ({})", roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", "))));
+            staff.push((
+                email.clone(),
+                format!(
+                    "{name} ({})",
+                    roles
+                        .iter()
+                        .map(|r| r.label())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
             (UserId::new(), email)
         };
-        let office: [(&str, &[Role]); 3] =
-            [("Olivia Grant", &[Role::Admin]), ("Daniel Kim", &[Role::Scheduler]), ("Fatima Zahra", &[Role::Billing])];
+        let office: [(&str, &[Role]); 3] = [
+            ("Olivia Grant", &[Role::Admin]),
+            ("Daniel Kim", &[Role::Scheduler]),
+            ("Fatima Zahra", &[Role::Billing]),
+        ];
         let mut pending = Vec::new();
         for (name, roles) in office {
             let (id, email) = add_user(email_of(name), name, roles);
@@ -144,7 +309,14 @@ impl App {
         for (id, email, name, roles, profile) in &pending {
             users::insert(
                 tx.conn(),
-                NewUser { id: *id, email, display_name: name, password_hash: hash.clone(), roles, must_change_password: false },
+                NewUser {
+                    id: *id,
+                    email,
+                    display_name: name,
+                    password_hash: hash.clone(),
+                    roles,
+                    must_change_password: false,
+                },
             )
             .await?;
             if let Some(c) = profile {
@@ -184,18 +356,34 @@ impl App {
             let first = *seq.pick(FIRST);
             let last = *seq.pick(LAST);
             // One in six clients is a minor (8–17); the rest adults up to 85.
-            let age_years = if i % 6 == 0 { 8 + seq.below(10) } else { 18 + seq.below(68) } as i64;
+            let age_years = if i % 6 == 0 {
+                8 + seq.below(10)
+            } else {
+                18 + seq.below(68)
+            } as i64;
             let dob = today - Duration::days(age_years * 365 + seq.below(360) as i64 + 3);
             let minor = rapport_domain::client::is_minor(dob, today);
             let guardian_name = format!("{} {last}", seq.pick(FIRST));
             let phone = format!("+1 555 01{:02} {:04}", seq.below(100), seq.below(10000));
             let guardians = if minor {
                 minors += 1;
-                vec![Contact { name: guardian_name, relationship: Some("parent".into()), phone: Some(phone.clone()), email: None }]
+                vec![Contact {
+                    name: guardian_name,
+                    relationship: Some("parent".into()),
+                    phone: Some(phone.clone()),
+                    email: None,
+                }]
             } else {
                 vec![]
             };
-            let status = *seq.pick(&[ClientStatus::Active, ClientStatus::Active, ClientStatus::Active, ClientStatus::Waitlist, ClientStatus::Inquiry, ClientStatus::Discharged]);
+            let status = *seq.pick(&[
+                ClientStatus::Active,
+                ClientStatus::Active,
+                ClientStatus::Active,
+                ClientStatus::Waitlist,
+                ClientStatus::Inquiry,
+                ClientStatus::Discharged,
+            ]);
             let now = now_utc();
             let c = Client {
                 id: ClientId::new(),
@@ -213,18 +401,32 @@ impl App {
                 updated_at: now,
                 version: 1,
             };
-            let clinical = Clinical { presenting_problem: Some(seq.pick(PROBLEMS).to_string()), clinical_notes: None };
+            let clinical = Clinical {
+                presenting_problem: Some(seq.pick(PROBLEMS).to_string()),
+                clinical_notes: None,
+            };
             clients::insert(&tx, &c, &clinical).await?;
-            let primary = if i % 5 == 0 { *seq.pick(&supervisors) } else { *seq.pick(&clinician_ids) };
+            let primary = if i % 5 == 0 {
+                *seq.pick(&supervisors)
+            } else {
+                *seq.pick(&clinician_ids)
+            };
             care::add(tx.conn(), c.id, primary, "primary").await?;
         }
         tx.audit(
-            AuditEvent::new(&ctx.actor, "demo.seed", "practice")
-                .detail(format!("{} staff, {} clients", pending.len(), client_count)),
+            AuditEvent::new(&ctx.actor, "demo.seed", "practice").detail(format!(
+                "{} staff, {} clients",
+                pending.len(),
+                client_count
+            )),
         )
         .await?;
         tx.commit().await?;
-        Ok(DemoSummary { staff, clients: client_count, minors })
+        Ok(DemoSummary {
+            staff,
+            clients: client_count,
+            minors,
+        })
     }
 }
 
@@ -234,7 +436,10 @@ mod tests {
 
     #[test]
     fn demo_emails_are_plain_ascii() {
-        assert_eq!(email_of("Dr. Helena Marsh"), "helena.marsh@demo.rapport.test");
+        assert_eq!(
+            email_of("Dr. Helena Marsh"),
+            "helena.marsh@demo.rapport.test"
+        );
         assert_eq!(email_of("Liam O'Connor"), "liam.o.connor@demo.rapport.test");
     }
 
@@ -244,8 +449,32 @@ mod tests {
         let zones: std::collections::HashSet<_> = CLINICIANS.iter().map(|c| c.zone).collect();
         assert!(zones.len() >= 5);
         for c in CLINICIANS {
-            assert!(rapport_domain::clinician::vocabulary_list("s", &c.specialisations.iter().map(|s| s.to_string()).collect::<Vec<_>>(), rapport_domain::clinician::SPECIALISATIONS).is_ok(), "{}", c.name);
-            assert!(rapport_domain::clinician::vocabulary_list("m", &c.modalities.iter().map(|s| s.to_string()).collect::<Vec<_>>(), rapport_domain::clinician::MODALITIES).is_ok(), "{}", c.name);
+            assert!(
+                rapport_domain::clinician::vocabulary_list(
+                    "s",
+                    &c.specialisations
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect::<Vec<_>>(),
+                    rapport_domain::clinician::SPECIALISATIONS
+                )
+                .is_ok(),
+                "{}",
+                c.name
+            );
+            assert!(
+                rapport_domain::clinician::vocabulary_list(
+                    "m",
+                    &c.modalities
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect::<Vec<_>>(),
+                    rapport_domain::clinician::MODALITIES
+                )
+                .is_ok(),
+                "{}",
+                c.name
+            );
         }
     }
 }

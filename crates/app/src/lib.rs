@@ -35,7 +35,10 @@ impl Ctx {
     }
 
     pub fn operator() -> Self {
-        Ctx { actor: Actor::Operator, request_id: None }
+        Ctx {
+            actor: Actor::Operator,
+            request_id: None,
+        }
     }
 
     pub(crate) fn rid(&self) -> Option<&str> {
@@ -75,12 +78,18 @@ impl App {
     }
 
     /// Re-wraps all data keys under a new key-encryption key (the keyring file is updated in place).
-    pub async fn rotate_keys(&self, keyring: &mut Keyring) -> Result<rapport_store::Rotation, StoreError> {
+    pub async fn rotate_keys(
+        &self,
+        keyring: &mut Keyring,
+    ) -> Result<rapport_store::Rotation, StoreError> {
         let r = self.store.rotate_keys(keyring).await?;
         self.store
             .audit_alone(
                 rapport_store::audit::AuditEvent::new(&Actor::Operator, "keys.rotate", "keyring")
-                    .detail(format!("new key-encryption key {}, new data key {}", r.new_kek_id, r.new_data_key_id)),
+                    .detail(format!(
+                        "new key-encryption key {}, new data key {}",
+                        r.new_kek_id, r.new_data_key_id
+                    )),
             )
             .await?;
         Ok(r)

@@ -56,7 +56,9 @@ impl ClientStatus {
         Self::ALL
             .into_iter()
             .find(|s| s.as_str() == raw.trim())
-            .ok_or_else(|| Error::invalid("status", "use one of inquiry, waitlist, active, discharged"))
+            .ok_or_else(|| {
+                Error::invalid("status", "use one of inquiry, waitlist, active, discharged")
+            })
     }
 }
 
@@ -88,13 +90,21 @@ impl Contact {
         let email = match self.email {
             Some(e) if !e.trim().is_empty() => Some(
                 validate::Email::parse(&e)
-                    .map_err(|_| Error::invalid(format!("{field}.email"), "this does not look like an e-mail address"))?
+                    .map_err(|_| {
+                        Error::invalid(
+                            format!("{field}.email"),
+                            "this does not look like an e-mail address",
+                        )
+                    })?
                     .to_string(),
             ),
             _ => None,
         };
         if phone.is_none() && email.is_none() {
-            return Err(Error::invalid(field.to_string(), "give a phone number or an e-mail address"));
+            return Err(Error::invalid(
+                field.to_string(),
+                "give a phone number or an e-mail address",
+            ));
         }
         Ok(Contact {
             name,
@@ -121,7 +131,13 @@ pub fn icd10_code(field: &str, raw: &str) -> Result<String> {
     if ok {
         Ok(code)
     } else {
-        Err(Error::invalid(field, format!("'{}' is not an ICD-10-CM code such as F32.1 or F43.10", raw.trim())))
+        Err(Error::invalid(
+            field,
+            format!(
+                "'{}' is not an ICD-10-CM code such as F32.1 or F43.10",
+                raw.trim()
+            ),
+        ))
     }
 }
 

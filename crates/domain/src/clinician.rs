@@ -28,8 +28,19 @@ pub const SPECIALISATIONS: &[&str] = &[
 pub const AGE_GROUPS: &[&str] = &["children", "adolescents", "adults", "older_adults"];
 
 pub const MODALITIES: &[&str] = &[
-    "act", "cbt", "dbt", "emdr", "emotionally_focused", "family_systems", "gottman", "humanistic",
-    "motivational_interviewing", "play_therapy", "psychodynamic", "schema", "solution_focused",
+    "act",
+    "cbt",
+    "dbt",
+    "emdr",
+    "emotionally_focused",
+    "family_systems",
+    "gottman",
+    "humanistic",
+    "motivational_interviewing",
+    "play_therapy",
+    "psychodynamic",
+    "schema",
+    "solution_focused",
 ];
 
 /// Checks each entry of a list against its vocabulary, and removes duplicates.
@@ -57,7 +68,10 @@ pub fn languages(values: &[String]) -> Result<Vec<String>> {
         let v = v.trim().to_lowercase();
         let ok = (2..=3).contains(&v.len()) && v.chars().all(|c| c.is_ascii_lowercase());
         if !ok {
-            return Err(Error::invalid("languages", format!("'{v}' is not a language code such as en, es or de")));
+            return Err(Error::invalid(
+                "languages",
+                format!("'{v}' is not a language code such as en, es or de"),
+            ));
         }
         if !out.contains(&v) {
             out.push(v);
@@ -81,7 +95,12 @@ pub fn working_hours(mut blocks: Vec<WorkingBlock>) -> Result<Vec<WorkingBlock>>
         if b.end <= b.start {
             return Err(Error::invalid(
                 "weekly_hours",
-                format!("on {} the block ending {} must end after it starts ({})", b.weekday, b.end.format("%H:%M"), b.start.format("%H:%M")),
+                format!(
+                    "on {} the block ending {} must end after it starts ({})",
+                    b.weekday,
+                    b.end.format("%H:%M"),
+                    b.start.format("%H:%M")
+                ),
             ));
         }
     }
@@ -90,9 +109,14 @@ pub fn working_hours(mut blocks: Vec<WorkingBlock>) -> Result<Vec<WorkingBlock>>
         if pair[0].weekday == pair[1].weekday && pair[1].start < pair[0].end {
             return Err(Error::invalid(
                 "weekly_hours",
-                format!("on {} two blocks overlap ({}–{} and {}–{})", pair[0].weekday,
-                    pair[0].start.format("%H:%M"), pair[0].end.format("%H:%M"),
-                    pair[1].start.format("%H:%M"), pair[1].end.format("%H:%M")),
+                format!(
+                    "on {} two blocks overlap ({}–{} and {}–{})",
+                    pair[0].weekday,
+                    pair[0].start.format("%H:%M"),
+                    pair[0].end.format("%H:%M"),
+                    pair[1].start.format("%H:%M"),
+                    pair[1].end.format("%H:%M")
+                ),
             ));
         }
     }
@@ -110,8 +134,16 @@ mod tests {
     #[test]
     fn overlapping_blocks_are_refused() {
         let b = vec![
-            WorkingBlock { weekday: Weekday::Mon, start: t(9, 0), end: t(12, 0) },
-            WorkingBlock { weekday: Weekday::Mon, start: t(11, 0), end: t(15, 0) },
+            WorkingBlock {
+                weekday: Weekday::Mon,
+                start: t(9, 0),
+                end: t(12, 0),
+            },
+            WorkingBlock {
+                weekday: Weekday::Mon,
+                start: t(11, 0),
+                end: t(15, 0),
+            },
         ];
         assert!(working_hours(b).is_err());
     }
@@ -119,9 +151,21 @@ mod tests {
     #[test]
     fn blocks_are_sorted_by_day_then_time() {
         let b = vec![
-            WorkingBlock { weekday: Weekday::Tue, start: t(9, 0), end: t(12, 0) },
-            WorkingBlock { weekday: Weekday::Mon, start: t(13, 0), end: t(17, 0) },
-            WorkingBlock { weekday: Weekday::Mon, start: t(8, 0), end: t(12, 0) },
+            WorkingBlock {
+                weekday: Weekday::Tue,
+                start: t(9, 0),
+                end: t(12, 0),
+            },
+            WorkingBlock {
+                weekday: Weekday::Mon,
+                start: t(13, 0),
+                end: t(17, 0),
+            },
+            WorkingBlock {
+                weekday: Weekday::Mon,
+                start: t(8, 0),
+                end: t(12, 0),
+            },
         ];
         let sorted = working_hours(b).unwrap_or_default();
         assert_eq!(sorted[0].start, t(8, 0));
@@ -130,14 +174,29 @@ mod tests {
 
     #[test]
     fn a_block_must_end_after_it_starts() {
-        let b = vec![WorkingBlock { weekday: Weekday::Fri, start: t(12, 0), end: t(12, 0) }];
+        let b = vec![WorkingBlock {
+            weekday: Weekday::Fri,
+            start: t(12, 0),
+            end: t(12, 0),
+        }];
         assert!(working_hours(b).is_err());
     }
 
     #[test]
     fn vocabularies_are_checked() {
-        assert!(vocabulary_list("specialisations", &["grief".into(), "Grief".into()], SPECIALISATIONS).map(|v| v.len()).ok() == Some(1));
-        assert!(vocabulary_list("specialisations", &["astrology".into()], SPECIALISATIONS).is_err());
+        assert!(
+            vocabulary_list(
+                "specialisations",
+                &["grief".into(), "Grief".into()],
+                SPECIALISATIONS
+            )
+            .map(|v| v.len())
+            .ok()
+                == Some(1)
+        );
+        assert!(
+            vocabulary_list("specialisations", &["astrology".into()], SPECIALISATIONS).is_err()
+        );
         assert!(languages(&["en".into(), "es".into()]).is_ok());
         assert!(languages(&["english".into()]).is_err());
     }

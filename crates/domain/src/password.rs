@@ -25,13 +25,22 @@ fn common() -> &'static HashSet<&'static str> {
 pub fn check_new(password: &str, context: &[&str]) -> Result<()> {
     let n = password.chars().count();
     if n < MIN_CHARS {
-        return Err(Error::invalid("password", format!("use at least {MIN_CHARS} characters")));
+        return Err(Error::invalid(
+            "password",
+            format!("use at least {MIN_CHARS} characters"),
+        ));
     }
     if n > MAX_CHARS {
-        return Err(Error::invalid("password", format!("use at most {MAX_CHARS} characters")));
+        return Err(Error::invalid(
+            "password",
+            format!("use at most {MAX_CHARS} characters"),
+        ));
     }
     if password.contains('\0') {
-        return Err(Error::invalid("password", "contains a character that cannot be used"));
+        return Err(Error::invalid(
+            "password",
+            "contains a character that cannot be used",
+        ));
     }
     let lower = password.to_lowercase();
     if common().contains(lower.as_str()) {
@@ -43,7 +52,10 @@ pub fn check_new(password: &str, context: &[&str]) -> Result<()> {
     for word in context {
         let w = word.trim().to_lowercase();
         if !w.is_empty() && (lower == w || w.split('@').next() == Some(lower.as_str())) {
-            return Err(Error::invalid("password", "the password must not be your name or e-mail address"));
+            return Err(Error::invalid(
+                "password",
+                "the password must not be your name or e-mail address",
+            ));
         }
     }
     Ok(())

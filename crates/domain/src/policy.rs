@@ -36,11 +36,15 @@ pub enum Resource {
     CareTeam(ClientRelation),
     /// "Who accessed this record": the audit entries about one client.
     ClientAccessLog(ClientRelation),
-    ClinicianProfile { owner: UserId },
+    ClinicianProfile {
+        owner: UserId,
+    },
     UserAccounts,
     Supervision,
     AuditLog,
-    ApiToken { owner: UserId },
+    ApiToken {
+        owner: UserId,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,7 +98,10 @@ fn linked(actor: &Actor, rel: ClientRelation) -> bool {
 
 /// Whether the actor may see that a client exists at all (and read their demographics).
 fn sees_client(actor: &Actor, rel: ClientRelation) -> bool {
-    actor.has(Role::Admin) || actor.has(Role::Scheduler) || actor.has(Role::Billing) || linked(actor, rel)
+    actor.has(Role::Admin)
+        || actor.has(Role::Scheduler)
+        || actor.has(Role::Billing)
+        || linked(actor, rel)
 }
 
 /// Deny in the way that reveals no more than the actor already may know.
@@ -147,7 +154,11 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Decision 
             {
                 Allow
             }
-            _ => deny(actor, rel, "only the front desk or an administrator assigns care teams"),
+            _ => deny(
+                actor,
+                rel,
+                "only the front desk or an administrator assigns care teams",
+            ),
         },
         Resource::ClientAccessLog(rel) => match action {
             Action::Read | Action::List
@@ -155,7 +166,11 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Decision 
             {
                 Allow
             }
-            _ => deny(actor, rel, "only an administrator or the care team may see who accessed this record"),
+            _ => deny(
+                actor,
+                rel,
+                "only an administrator or the care team may see who accessed this record",
+            ),
         },
         Resource::ClinicianProfile { owner } => match action {
             Action::Read | Action::List => Allow,
@@ -171,12 +186,18 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Decision 
             }
         }
         Resource::Supervision => match action {
-            Action::Read | Action::List if actor.has(Role::Admin) || actor.has(Role::Supervisor) => Allow,
+            Action::Read | Action::List
+                if actor.has(Role::Admin) || actor.has(Role::Supervisor) =>
+            {
+                Allow
+            }
             _ if actor.has(Role::Admin) => Allow,
             _ => forbid(ADMIN_ONLY),
         },
         Resource::ApiToken { owner } => {
-            if actor.user_id() == Some(owner) || (action == Action::Delete && actor.has(Role::Admin)) {
+            if actor.user_id() == Some(owner)
+                || (action == Action::Delete && actor.has(Role::Admin))
+            {
                 Allow
             } else {
                 hidden()
@@ -203,7 +224,9 @@ pub enum ClientScope {
     /// Every client (demographics only, unless clinical access is separately allowed per client).
     All,
     /// Clients whose care team includes the actor, or (when set) a clinician the actor supervises.
-    CareTeam { include_supervisees: bool },
+    CareTeam {
+        include_supervisees: bool,
+    },
     Nothing,
 }
 

@@ -81,7 +81,10 @@ impl FromStr for Role {
 /// Who is asking. Built by the web edge from a verified session or API token, or by the CLI.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
-    Staff { id: UserId, roles: Vec<Role> },
+    Staff {
+        id: UserId,
+        roles: Vec<Role>,
+    },
     /// The operator at the command line (`rapport admin …`), who holds the keyring file.
     Operator,
 }

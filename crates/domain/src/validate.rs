@@ -27,7 +27,12 @@ impl Email {
         let Some((local, domain)) = s.split_once('@') else {
             return bad("an e-mail address needs an @, as in name@example.org");
         };
-        if local.is_empty() || domain.contains('@') || !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.') {
+        if local.is_empty()
+            || domain.contains('@')
+            || !domain.contains('.')
+            || domain.starts_with('.')
+            || domain.ends_with('.')
+        {
             return bad("this does not look like an e-mail address (name@example.org)");
         }
         Ok(Email(s))
@@ -59,11 +64,14 @@ impl fmt::Display for Email {
 
 /// Rejects characters no person types and no database should store (NUL breaks PostgreSQL text columns).
 fn check_chars(field: &str, s: &str, multiline: bool) -> Result<()> {
-    let bad = s
-        .chars()
-        .any(|c| c == '\0' || (c.is_control() && !(multiline && (c == '\n' || c == '\r' || c == '\t'))));
+    let bad = s.chars().any(|c| {
+        c == '\0' || (c.is_control() && !(multiline && (c == '\n' || c == '\r' || c == '\t')))
+    });
     if bad {
-        Err(Error::invalid(field, "contains control characters that cannot be stored"))
+        Err(Error::invalid(
+            field,
+            "contains control characters that cannot be stored",
+        ))
     } else {
         Ok(())
     }
@@ -107,7 +115,10 @@ pub fn time_zone(field: &str, raw: &str) -> Result<Tz> {
     raw.trim().parse::<Tz>().map_err(|_| {
         Error::invalid(
             field,
-            format!("'{}' is not an IANA time zone such as Europe/Berlin or America/New_York", raw.trim()),
+            format!(
+                "'{}' is not an IANA time zone such as Europe/Berlin or America/New_York",
+                raw.trim()
+            ),
         )
     })
 }
@@ -121,10 +132,16 @@ pub fn date(field: &str, raw: &str) -> Result<NaiveDate> {
 pub fn date_of_birth(raw: &str, today: NaiveDate) -> Result<NaiveDate> {
     let d = date("date_of_birth", raw)?;
     if d > today {
-        return Err(Error::invalid("date_of_birth", "a date of birth cannot be in the future"));
+        return Err(Error::invalid(
+            "date_of_birth",
+            "a date of birth cannot be in the future",
+        ));
     }
     if today.years_since(d).unwrap_or(0) > 130 {
-        return Err(Error::invalid("date_of_birth", "a date of birth more than 130 years ago is not plausible"));
+        return Err(Error::invalid(
+            "date_of_birth",
+            "a date of birth more than 130 years ago is not plausible",
+        ));
     }
     Ok(d)
 }
@@ -135,7 +152,11 @@ pub fn optional_phone(field: &str, raw: &str) -> Result<Option<String>> {
         return Ok(None);
     };
     let digits = s.chars().filter(|c| c.is_ascii_digit()).count();
-    if digits < 3 || !s.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)) {
+    if digits < 3
+        || !s
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c))
+    {
         return Err(Error::invalid(field, "use digits, spaces and + - ( ) only"));
     }
     Ok(Some(s))
@@ -148,8 +169,19 @@ mod tests {
 
     #[test]
     fn email_is_normalised_and_checked() {
-        assert_eq!(Email::parse("  Ana@Example.ORG ").map(|e| e.0).ok(), Some("ana@example.org".to_string()));
-        for bad in ["", "ana", "ana@", "@example.org", "ana@example", "a na@example.org", "a@b@c.org"] {
+        assert_eq!(
+            Email::parse("  Ana@Example.ORG ").map(|e| e.0).ok(),
+            Some("ana@example.org".to_string())
+        );
+        for bad in [
+            "",
+            "ana",
+            "ana@",
+            "@example.org",
+            "ana@example",
+            "a na@example.org",
+            "a@b@c.org",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be rejected");
         }
     }

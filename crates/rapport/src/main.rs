@@ -13,7 +13,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "rapport", version, about = "Practice and clinical records for psychotherapists")]
+#[command(
+    name = "rapport",
+    version,
+    about = "Practice and clinical records for psychotherapists"
+)]
 struct Cli {
     #[command(flatten)]
     db: DbArgs,
@@ -24,7 +28,12 @@ struct Cli {
 #[derive(Args, Clone)]
 pub struct DbArgs {
     /// Where the SQLite database, the keyring and backups live.
-    #[arg(long, global = true, env = "RAPPORT_DATA_DIR", default_value = "rapport-data")]
+    #[arg(
+        long,
+        global = true,
+        env = "RAPPORT_DATA_DIR",
+        default_value = "rapport-data"
+    )]
     pub data_dir: PathBuf,
     /// A database URL (sqlite://… or postgres://…); the default is SQLite in the data directory.
     #[arg(long, global = true, env = "RAPPORT_DATABASE_URL")]
@@ -126,8 +135,11 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("RAPPORT_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn")),
+            tracing_subscriber::EnvFilter::try_from_env("RAPPORT_LOG").unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new(
+                    "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn",
+                )
+            }),
         )
         .init();
     let runtime = match tokio::runtime::Runtime::new() {
@@ -164,7 +176,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Audit(AuditCommand::Verify) => {
             let app = setup::open(&cli.db, setup::Init::Refused, Default::default()).await?;
-            let report = app.verify_audit().await.context("cannot read the audit log")?;
+            let report = app
+                .verify_audit()
+                .await
+                .context("cannot read the audit log")?;
             app.close().await;
             match report.first_broken {
                 None => {
@@ -172,14 +187,20 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     Ok(ExitCode::SUCCESS)
                 }
                 Some((seq, why)) => {
-                    eprintln!("The audit chain is broken at entry {seq}: {why}. {} entries before it verify.", report.entries);
+                    eprintln!(
+                        "The audit chain is broken at entry {seq}: {why}. {} entries before it verify.",
+                        report.entries
+                    );
                     Ok(ExitCode::from(3))
                 }
             }
         }
         Command::Keys(KeysCommand::Rotate) => {
             let (app, mut keyring) = setup::open_with_keyring(&cli.db).await?;
-            let r = app.rotate_keys(&mut keyring).await.context("key rotation failed")?;
+            let r = app
+                .rotate_keys(&mut keyring)
+                .await
+                .context("key rotation failed")?;
             app.close().await;
             println!(
                 "Rotated: {} data key(s) re-wrapped under {}; new writes use data key {}. Back up {} now.",
@@ -194,8 +215,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 async fn seed_demo(app: &App, clients: usize) -> Result<()> {
-    let s = app.seed_demo(clients).await.map_err(|e| anyhow::anyhow!("{}", setup::describe(&e)))?;
-    println!("Demo practice created: {} clients ({} minors). Every account's password is \"{}\";", s.clients, s.minors, rapport_app::demo::DEMO_PASSWORD);
+    let s = app
+        .seed_demo(clients)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", setup::describe(&e)))?;
+    println!(
+        "Demo practice created: {} clients ({} minors). Every account's password is \"{}\";",
+        s.clients,
+        s.minors,
+        rapport_app::demo::DEMO_PASSWORD
+    );
     println!("each sets up two-step sign-in (an authenticator app) at first sign-in. Accounts:");
     for (email, who) in s.staff {
         println!("  {email:<44} {who}");
@@ -210,20 +239,36 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> Result<ExitCode> {
         ..Default::default()
     };
     let app = setup::open(db, setup::Init::Allowed, config).await?;
-    if args.demo && app.has_no_accounts().await.map_err(|e| anyhow::anyhow!("{}", setup::describe(&e)))? {
+    if args.demo
+        && app
+            .has_no_accounts()
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", setup::describe(&e)))?
+    {
         seed_demo(&app, 240).await?;
     }
-    if app.has_no_accounts().await.map_err(|e| anyhow::anyhow!("{}", setup::describe(&e)))? {
+    if app
+        .has_no_accounts()
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", setup::describe(&e)))?
+    {
         println!("No accounts yet. Create the first administrator with:");
-        println!("  rapport admin create --email you@example.org --name \"Your Name\" --role admin");
+        println!(
+            "  rapport admin create --email you@example.org --name \"Your Name\" --role admin"
+        );
         println!("(or start with --demo to try Rapport with a demo practice).");
     }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     println!("Rapport is listening on http://{}", args.listen);
-    let web = rapport_web::WebConfig { secure_cookies: args.secure_cookies, ..Default::default() };
-    rapport_web::serve(listener, app.clone(), web, shutdown_signal()).await.context("the server stopped")?;
+    let web = rapport_web::WebConfig {
+        secure_cookies: args.secure_cookies,
+        ..Default::default()
+    };
+    rapport_web::serve(listener, app.clone(), web, shutdown_signal())
+        .await
+        .context("the server stopped")?;
     app.close().await;
     println!("Rapport stopped.");
     Ok(ExitCode::SUCCESS)
@@ -251,7 +296,12 @@ async fn shutdown_signal() {
 async fn admin(db: &DbArgs, cmd: AdminCommand) -> Result<ExitCode> {
     let ctx = Ctx::operator();
     match cmd {
-        AdminCommand::Create { email, name, roles, time_zone } => {
+        AdminCommand::Create {
+            email,
+            name,
+            roles,
+            time_zone,
+        } => {
             let roles = roles
                 .iter()
                 .map(|r| r.parse::<Role>())
@@ -260,7 +310,16 @@ async fn admin(db: &DbArgs, cmd: AdminCommand) -> Result<ExitCode> {
             let password = read_password_from_stdin()?;
             let app = setup::open(db, setup::Init::Allowed, Default::default()).await?;
             let created = app
-                .create_account(&ctx, rapport_app::accounts::NewAccount { email: email.clone(), display_name: name, roles, password, time_zone })
+                .create_account(
+                    &ctx,
+                    rapport_app::accounts::NewAccount {
+                        email: email.clone(),
+                        display_name: name,
+                        roles,
+                        password,
+                        time_zone,
+                    },
+                )
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", setup::describe(&e)));
             app.close().await;
@@ -268,7 +327,9 @@ async fn admin(db: &DbArgs, cmd: AdminCommand) -> Result<ExitCode> {
             println!("Created account {email} (id {}).", created.id);
             if let Some(otp) = created.one_time_password {
                 println!("One-time password: {otp}");
-                println!("It must be changed at the first sign-in, where two-step sign-in is also set up.");
+                println!(
+                    "It must be changed at the first sign-in, where two-step sign-in is also set up."
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -307,7 +368,10 @@ fn read_password_from_stdin() -> Result<Option<String>> {
         return Ok(None);
     }
     let mut line = String::new();
-    stdin.lock().read_line(&mut line).context("cannot read the password from standard input")?;
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
     let pw = line.trim_end_matches(['\n', '\r']).to_string();
     // Nothing piped in (e.g. /dev/null): fall back to a generated one-time password.
     Ok(Some(pw).filter(|p| !p.is_empty()))

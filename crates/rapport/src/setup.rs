@@ -21,7 +21,10 @@ pub fn keyring_path(db: &DbArgs) -> PathBuf {
 fn database_url(db: &DbArgs) -> String {
     match &db.database_url {
         Some(u) => u.clone(),
-        None => format!("sqlite://{}?mode=rwc", db.data_dir.join("rapport.db").display()),
+        None => format!(
+            "sqlite://{}?mode=rwc",
+            db.data_dir.join("rapport.db").display()
+        ),
     }
 }
 
@@ -30,7 +33,13 @@ pub fn describe(e: &rapport_app::Error) -> String {
     match e {
         rapport_app::Error::Validation(fields) => fields
             .iter()
-            .map(|f| if f.field.is_empty() { f.message.clone() } else { format!("{}: {}", f.field, f.message) })
+            .map(|f| {
+                if f.field.is_empty() {
+                    f.message.clone()
+                } else {
+                    format!("{}: {}", f.field, f.message)
+                }
+            })
             .collect::<Vec<_>>()
             .join("; "),
         rapport_app::Error::Internal(m) => format!("internal error: {m}"),
@@ -64,7 +73,11 @@ struct Created(Vec<PathBuf>);
 impl Created {
     fn undo(&self) {
         for p in self.0.iter().rev() {
-            let _ = if p.is_dir() { std::fs::remove_dir(p) } else { std::fs::remove_file(p) };
+            let _ = if p.is_dir() {
+                std::fs::remove_dir(p)
+            } else {
+                std::fs::remove_file(p)
+            };
         }
     }
 }
@@ -74,7 +87,11 @@ fn sqlite_files(db: &DbArgs) -> Vec<PathBuf> {
         return vec![];
     }
     let base = db.data_dir.join("rapport.db");
-    vec![base.with_extension("db-wal"), base.with_extension("db-shm"), base]
+    vec![
+        base.with_extension("db-wal"),
+        base.with_extension("db-shm"),
+        base,
+    ]
 }
 
 fn ensure_dir(dir: &Path, created: &mut Created) -> Result<()> {
@@ -90,7 +107,8 @@ fn ensure_dir(dir: &Path, created: &mut Created) -> Result<()> {
         missing.push(d.to_path_buf());
         cur = d.parent();
     }
-    std::fs::create_dir_all(dir).map_err(|e| anyhow!("cannot create the data directory {}: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| anyhow!("cannot create the data directory {}: {e}", dir.display()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -118,7 +136,12 @@ async fn open_inner(db: &DbArgs, init: Init, config: AppConfig) -> Result<(App, 
     result
 }
 
-async fn try_open(db: &DbArgs, init: Init, config: AppConfig, created: &mut Created) -> Result<(App, Keyring)> {
+async fn try_open(
+    db: &DbArgs,
+    init: Init,
+    config: AppConfig,
+    created: &mut Created,
+) -> Result<(App, Keyring)> {
     let path = keyring_path(db);
     let url = database_url(db);
     let keyring = match Keyring::load(&path) {
@@ -132,7 +155,10 @@ async fn try_open(db: &DbArgs, init: Init, config: AppConfig, created: &mut Crea
             }
             let k = Keyring::create(&path).map_err(|e| anyhow!("{e}"))?;
             created.0.push(path.clone());
-            println!("Created a new keyring at {}. Back it up somewhere safe: without it the encrypted records cannot be read.", path.display());
+            println!(
+                "Created a new keyring at {}. Back it up somewhere safe: without it the encrypted records cannot be read.",
+                path.display()
+            );
             k
         }
         Err(KeyringError::Missing(p)) => {
@@ -143,8 +169,14 @@ async fn try_open(db: &DbArgs, init: Init, config: AppConfig, created: &mut Crea
         }
         Err(e) => return Err(anyhow!("{e}")),
     };
-    if db.database_url.is_none() && init == Init::Refused && !db.data_dir.join("rapport.db").exists() {
-        return Err(anyhow!("there is no database in {}; start `rapport serve` there first", db.data_dir.display()));
+    if db.database_url.is_none()
+        && init == Init::Refused
+        && !db.data_dir.join("rapport.db").exists()
+    {
+        return Err(anyhow!(
+            "there is no database in {}; start `rapport serve` there first",
+            db.data_dir.display()
+        ));
     }
     let app = App::open(&url, &keyring, config).await.map_err(|e| {
         if matches!(e, StoreError::Integrity(_)) && !created.0.is_empty() {
@@ -165,7 +197,13 @@ mod tests {
 
     #[test]
     fn passwords_are_kept_out_of_messages() {
-        assert_eq!(redact("postgres://app:s3cret@db.local:5432/rapport"), "postgres://app@db.local:5432/rapport");
-        assert_eq!(redact("sqlite://rapport-data/rapport.db"), "sqlite://rapport-data/rapport.db");
+        assert_eq!(
+            redact("postgres://app:s3cret@db.local:5432/rapport"),
+            "postgres://app@db.local:5432/rapport"
+        );
+        assert_eq!(
+            redact("sqlite://rapport-data/rapport.db"),
+            "sqlite://rapport-data/rapport.db"
+        );
     }
 }

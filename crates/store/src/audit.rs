@@ -10,7 +10,8 @@ use hmac::{Hmac, Mac};
 use rapport_domain::Actor;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use sha2::Sha256;
 use uuid::Uuid;
@@ -155,7 +156,11 @@ pub(crate) async fn lock_head<C: ConnectionTrait>(c: &C) -> Result<(), StoreErro
 }
 
 /// Appends one entry after the current head; the caller holds the lock (see `lock_head`).
-pub(crate) async fn append<C: ConnectionTrait>(c: &C, key: &[u8; 32], ev: AuditEvent) -> Result<i64, StoreError> {
+pub(crate) async fn append<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8; 32],
+    ev: AuditEvent,
+) -> Result<i64, StoreError> {
     let head = audit_head::Entity::find_by_id(1)
         .one(c)
         .await?
@@ -213,7 +218,12 @@ pub async fn verify<C: ConnectionTrait>(c: &C, key: &[u8; 32]) -> Result<VerifyR
             break;
         }
         for e in batch {
-            let broken = |why: &str| Ok(VerifyReport { entries: count, first_broken: Some((e.seq, why.to_string())) });
+            let broken = |why: &str| {
+                Ok(VerifyReport {
+                    entries: count,
+                    first_broken: Some((e.seq, why.to_string())),
+                })
+            };
             if e.seq != expected_seq {
                 return Ok(VerifyReport {
                     entries: count,
@@ -221,7 +231,9 @@ pub async fn verify<C: ConnectionTrait>(c: &C, key: &[u8; 32]) -> Result<VerifyR
                 });
             }
             if e.prev_hash != prev {
-                return broken("its link to the previous entry does not match (an entry before it was changed or removed)");
+                return broken(
+                    "its link to the previous entry does not match (an entry before it was changed or removed)",
+                );
             }
             if entry_hash(key, &e) != e.hash {
                 return broken("its content does not match its hash (the entry was altered)");
@@ -236,10 +248,16 @@ pub async fn verify<C: ConnectionTrait>(c: &C, key: &[u8; 32]) -> Result<VerifyR
     {
         return Ok(VerifyReport {
             entries: count,
-            first_broken: Some((head.seq, "entries at the end of the chain were removed".to_string())),
+            first_broken: Some((
+                head.seq,
+                "entries at the end of the chain were removed".to_string(),
+            )),
         });
     }
-    Ok(VerifyReport { entries: count, first_broken: None })
+    Ok(VerifyReport {
+        entries: count,
+        first_broken: None,
+    })
 }
 
 #[derive(Debug, Clone, Default)]
@@ -256,7 +274,10 @@ pub struct AuditFilter {
     pub limit: u64,
 }
 
-pub async fn list<C: ConnectionTrait>(c: &C, f: &AuditFilter) -> Result<Vec<audit_log::Model>, StoreError> {
+pub async fn list<C: ConnectionTrait>(
+    c: &C,
+    f: &AuditFilter,
+) -> Result<Vec<audit_log::Model>, StoreError> {
     let mut q = audit_log::Entity::find();
     if let Some(a) = f.actor_id {
         q = q.filter(audit_log::Column::ActorId.eq(a));
@@ -279,5 +300,8 @@ pub async fn list<C: ConnectionTrait>(c: &C, f: &AuditFilter) -> Result<Vec<audi
     if let Some(b) = f.before_seq {
         q = q.filter(audit_log::Column::Seq.lt(b));
     }
-    Ok(q.order_by_desc(audit_log::Column::Seq).limit(f.limit.clamp(1, 500)).all(c).await?)
+    Ok(q.order_by_desc(audit_log::Column::Seq)
+        .limit(f.limit.clamp(1, 500))
+        .all(c)
+        .await?)
 }

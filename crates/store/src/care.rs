@@ -4,7 +4,10 @@ use crate::entity::{care_team, supervisions, users};
 use crate::{StoreError, now_utc};
 use rapport_domain::policy::ClientRelation;
 use rapport_domain::{ClientId, UserId};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {
@@ -14,7 +17,11 @@ pub struct Member {
 }
 
 /// How `actor` relates to the client: on the care team, or supervising someone who is.
-pub async fn relation(c: &impl ConnectionTrait, actor: UserId, client: ClientId) -> Result<ClientRelation, StoreError> {
+pub async fn relation(
+    c: &impl ConnectionTrait,
+    actor: UserId,
+    client: ClientId,
+) -> Result<ClientRelation, StoreError> {
     let team: Vec<uuid::Uuid> = care_team::Entity::find()
         .filter(care_team::Column::ClientId.eq(client.0))
         .all(c)
@@ -37,7 +44,10 @@ pub async fn relation(c: &impl ConnectionTrait, actor: UserId, client: ClientId)
     })
 }
 
-pub async fn members(c: &impl ConnectionTrait, client: ClientId) -> Result<Vec<Member>, StoreError> {
+pub async fn members(
+    c: &impl ConnectionTrait,
+    client: ClientId,
+) -> Result<Vec<Member>, StoreError> {
     let rows = care_team::Entity::find()
         .filter(care_team::Column::ClientId.eq(client.0))
         .order_by_asc(care_team::Column::AddedAt)
@@ -60,8 +70,15 @@ pub async fn members(c: &impl ConnectionTrait, client: ClientId) -> Result<Vec<M
 }
 
 /// Adds a member; adding someone already on the team updates their team role.
-pub async fn add(c: &impl ConnectionTrait, client: ClientId, user: UserId, team_role: &str) -> Result<(), StoreError> {
-    let existing = care_team::Entity::find_by_id((client.0, user.0)).one(c).await?;
+pub async fn add(
+    c: &impl ConnectionTrait,
+    client: ClientId,
+    user: UserId,
+    team_role: &str,
+) -> Result<(), StoreError> {
+    let existing = care_team::Entity::find_by_id((client.0, user.0))
+        .one(c)
+        .await?;
     let am = care_team::ActiveModel {
         client_id: Set(client.0),
         user_id: Set(user.0),
@@ -76,13 +93,27 @@ pub async fn add(c: &impl ConnectionTrait, client: ClientId, user: UserId, team_
     Ok(())
 }
 
-pub async fn remove(c: &impl ConnectionTrait, client: ClientId, user: UserId) -> Result<bool, StoreError> {
-    let r = care_team::Entity::delete_by_id((client.0, user.0)).exec(c).await?;
+pub async fn remove(
+    c: &impl ConnectionTrait,
+    client: ClientId,
+    user: UserId,
+) -> Result<bool, StoreError> {
+    let r = care_team::Entity::delete_by_id((client.0, user.0))
+        .exec(c)
+        .await?;
     Ok(r.rows_affected > 0)
 }
 
-pub async fn add_supervision(c: &impl ConnectionTrait, supervisor: UserId, supervisee: UserId) -> Result<(), StoreError> {
-    if supervisions::Entity::find_by_id((supervisor.0, supervisee.0)).one(c).await?.is_some() {
+pub async fn add_supervision(
+    c: &impl ConnectionTrait,
+    supervisor: UserId,
+    supervisee: UserId,
+) -> Result<(), StoreError> {
+    if supervisions::Entity::find_by_id((supervisor.0, supervisee.0))
+        .one(c)
+        .await?
+        .is_some()
+    {
         return Ok(());
     }
     supervisions::ActiveModel {
@@ -95,7 +126,10 @@ pub async fn add_supervision(c: &impl ConnectionTrait, supervisor: UserId, super
     Ok(())
 }
 
-pub async fn supervisees(c: &impl ConnectionTrait, supervisor: UserId) -> Result<Vec<UserId>, StoreError> {
+pub async fn supervisees(
+    c: &impl ConnectionTrait,
+    supervisor: UserId,
+) -> Result<Vec<UserId>, StoreError> {
     Ok(supervisions::Entity::find()
         .filter(supervisions::Column::SupervisorId.eq(supervisor.0))
         .all(c)

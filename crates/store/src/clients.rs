@@ -10,8 +10,8 @@ use rapport_domain::policy::ClientScope;
 use rapport_domain::{ClientId, UserId};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +40,12 @@ pub struct Clinical {
 }
 
 fn search_text(c: &Client) -> String {
-    format!("{} {}", c.legal_name, c.preferred_name.as_deref().unwrap_or("")).to_lowercase()
+    format!(
+        "{} {}",
+        c.legal_name,
+        c.preferred_name.as_deref().unwrap_or("")
+    )
+    .to_lowercase()
 }
 
 fn from_model(m: clients::Model) -> Result<Client, StoreError> {
@@ -48,7 +53,8 @@ fn from_model(m: clients::Model) -> Result<Client, StoreError> {
     Ok(Client {
         id: ClientId(m.id),
         status: ClientStatus::parse(&m.status).map_err(|_| bad("unknown status"))?,
-        emergency_contacts: serde_json::from_str(&m.emergency_contacts).map_err(|_| bad("bad emergency contacts"))?,
+        emergency_contacts: serde_json::from_str(&m.emergency_contacts)
+            .map_err(|_| bad("bad emergency contacts"))?,
         guardians: serde_json::from_str(&m.guardians).map_err(|_| bad("bad guardians"))?,
         legal_name: m.legal_name,
         preferred_name: m.preferred_name,
@@ -64,10 +70,19 @@ fn from_model(m: clients::Model) -> Result<Client, StoreError> {
 }
 
 fn aad<'a>(column: &'a str, row: &'a str) -> Aad<'a> {
-    Aad { table: "clients", column, row }
+    Aad {
+        table: "clients",
+        column,
+        row,
+    }
 }
 
-fn seal(cipher: &Cipher, id: ClientId, column: &str, v: Option<&String>) -> Result<Option<Vec<u8>>, StoreError> {
+fn seal(
+    cipher: &Cipher,
+    id: ClientId,
+    column: &str,
+    v: Option<&String>,
+) -> Result<Option<Vec<u8>>, StoreError> {
     let row = id.to_string();
     Ok(Encrypted::<String>::seal_opt(cipher, aad(column, &row), v)?)
 }
@@ -90,8 +105,18 @@ pub async fn insert(tx: &Tx<'_>, c: &Client, clinical: &Clinical) -> Result<(), 
         search_text: Set(search_text(c)),
         emergency_contacts: Set(json(&c.emergency_contacts)?),
         guardians: Set(json(&c.guardians)?),
-        presenting_problem: Set(seal(tx.cipher(), c.id, "presenting_problem", clinical.presenting_problem.as_ref())?),
-        clinical_notes: Set(seal(tx.cipher(), c.id, "clinical_notes", clinical.clinical_notes.as_ref())?),
+        presenting_problem: Set(seal(
+            tx.cipher(),
+            c.id,
+            "presenting_problem",
+            clinical.presenting_problem.as_ref(),
+        )?),
+        clinical_notes: Set(seal(
+            tx.cipher(),
+            c.id,
+            "clinical_notes",
+            clinical.clinical_notes.as_ref(),
+        )?),
         created_at: Set(c.created_at),
         updated_at: Set(c.updated_at),
         version: Set(c.version),
@@ -102,7 +127,11 @@ pub async fn insert(tx: &Tx<'_>, c: &Client, clinical: &Clinical) -> Result<(), 
 }
 
 pub async fn get(c: &impl ConnectionTrait, id: ClientId) -> Result<Option<Client>, StoreError> {
-    clients::Entity::find_by_id(id.0).one(c).await?.map(from_model).transpose()
+    clients::Entity::find_by_id(id.0)
+        .one(c)
+        .await?
+        .map(from_model)
+        .transpose()
 }
 
 pub async fn clinical(tx: &Tx<'_>, id: ClientId) -> Result<Option<Clinical>, StoreError> {
@@ -116,16 +145,30 @@ pub async fn clinical(tx: &Tx<'_>, id: ClientId) -> Result<Option<Clinical>, Sto
             aad("presenting_problem", &row),
             m.presenting_problem.as_deref(),
         )?,
-        clinical_notes: Encrypted::<String>::open_opt(tx.cipher(), aad("clinical_notes", &row), m.clinical_notes.as_deref())?,
+        clinical_notes: Encrypted::<String>::open_opt(
+            tx.cipher(),
+            aad("clinical_notes", &row),
+            m.clinical_notes.as_deref(),
+        )?,
     }))
 }
 
 /// Writes demographics (and, when given, the clinical fields) if the stored version is still `c.version`;
 /// otherwise someone else saved first and the caller gets a conflict instead of overwriting their work.
-pub async fn update(tx: &Tx<'_>, c: &Client, clinical: Option<&Clinical>) -> Result<i32, StoreError> {
+pub async fn update(
+    tx: &Tx<'_>,
+    c: &Client,
+    clinical: Option<&Clinical>,
+) -> Result<i32, StoreError> {
     let mut q = clients::Entity::update_many()
-        .col_expr(clients::Column::LegalName, Expr::value(c.legal_name.clone()))
-        .col_expr(clients::Column::PreferredName, Expr::value(c.preferred_name.clone()))
+        .col_expr(
+            clients::Column::LegalName,
+            Expr::value(c.legal_name.clone()),
+        )
+        .col_expr(
+            clients::Column::PreferredName,
+            Expr::value(c.preferred_name.clone()),
+        )
         .col_expr(clients::Column::Pronouns, Expr::value(c.pronouns.clone()))
         .col_expr(clients::Column::DateOfBirth, Expr::value(c.date_of_birth))
         .col_expr(clients::Column::Email, Expr::value(c.email.clone()))
@@ -133,7 +176,10 @@ pub async fn update(tx: &Tx<'_>, c: &Client, clinical: Option<&Clinical>) -> Res
         .col_expr(clients::Column::TimeZone, Expr::value(c.time_zone.clone()))
         .col_expr(clients::Column::Status, Expr::value(c.status.as_str()))
         .col_expr(clients::Column::SearchText, Expr::value(search_text(c)))
-        .col_expr(clients::Column::EmergencyContacts, Expr::value(json(&c.emergency_contacts)?))
+        .col_expr(
+            clients::Column::EmergencyContacts,
+            Expr::value(json(&c.emergency_contacts)?),
+        )
         .col_expr(clients::Column::Guardians, Expr::value(json(&c.guardians)?))
         .col_expr(clients::Column::UpdatedAt, Expr::value(now_utc()))
         .col_expr(clients::Column::Version, Expr::value(c.version + 1));
@@ -141,11 +187,21 @@ pub async fn update(tx: &Tx<'_>, c: &Client, clinical: Option<&Clinical>) -> Res
         q = q
             .col_expr(
                 clients::Column::PresentingProblem,
-                Expr::value(seal(tx.cipher(), c.id, "presenting_problem", cl.presenting_problem.as_ref())?),
+                Expr::value(seal(
+                    tx.cipher(),
+                    c.id,
+                    "presenting_problem",
+                    cl.presenting_problem.as_ref(),
+                )?),
             )
             .col_expr(
                 clients::Column::ClinicalNotes,
-                Expr::value(seal(tx.cipher(), c.id, "clinical_notes", cl.clinical_notes.as_ref())?),
+                Expr::value(seal(
+                    tx.cipher(),
+                    c.id,
+                    "clinical_notes",
+                    cl.clinical_notes.as_ref(),
+                )?),
             );
     }
     let r = q
@@ -175,7 +231,12 @@ fn scope_condition(scope: ClientScope, actor: Option<UserId>) -> Option<Conditio
     let actor = actor.map(|a| a.0);
     match (scope, actor) {
         (ClientScope::All, _) => None,
-        (ClientScope::CareTeam { include_supervisees }, Some(me)) => {
+        (
+            ClientScope::CareTeam {
+                include_supervisees,
+            },
+            Some(me),
+        ) => {
             let mut members = Condition::any().add(care_team::Column::UserId.eq(me));
             if include_supervisees {
                 members = members.add(
@@ -188,15 +249,17 @@ fn scope_condition(scope: ClientScope, actor: Option<UserId>) -> Option<Conditio
                     ),
                 );
             }
-            Some(Condition::all().add(
-                clients::Column::Id.in_subquery(
-                    Query::select()
-                        .column(care_team::Column::ClientId)
-                        .from(care_team::Entity)
-                        .cond_where(members)
-                        .to_owned(),
+            Some(
+                Condition::all().add(
+                    clients::Column::Id.in_subquery(
+                        Query::select()
+                            .column(care_team::Column::ClientId)
+                            .from(care_team::Entity)
+                            .cond_where(members)
+                            .to_owned(),
+                    ),
                 ),
-            ))
+            )
         }
         _ => Some(Condition::all().add(Expr::val(1).eq(0))),
     }
@@ -227,6 +290,9 @@ pub async fn search(
         .offset(s.offset)
         .all(c)
         .await?;
-    let list = rows.into_iter().map(from_model).collect::<Result<Vec<_>, _>>()?;
+    let list = rows
+        .into_iter()
+        .map(from_model)
+        .collect::<Result<Vec<_>, _>>()?;
     Ok((list, total))
 }

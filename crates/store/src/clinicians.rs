@@ -23,8 +23,13 @@ pub struct Profile {
     pub version: i32,
 }
 
-fn parse<T: serde::de::DeserializeOwned>(id: uuid::Uuid, what: &str, s: &str) -> Result<T, StoreError> {
-    serde_json::from_str(s).map_err(|_| StoreError::Integrity(format!("clinician {id}: bad {what}")))
+fn parse<T: serde::de::DeserializeOwned>(
+    id: uuid::Uuid,
+    what: &str,
+    s: &str,
+) -> Result<T, StoreError> {
+    serde_json::from_str(s)
+        .map_err(|_| StoreError::Integrity(format!("clinician {id}: bad {what}")))
 }
 
 fn json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
@@ -52,14 +57,21 @@ pub async fn get(c: &impl ConnectionTrait, user: UserId) -> Result<Option<Profil
     let Some(m) = clinicians::Entity::find_by_id(user.0).one(c).await? else {
         return Ok(None);
     };
-    let name = users::Entity::find_by_id(user.0).one(c).await?.map(|u| u.display_name).unwrap_or_default();
+    let name = users::Entity::find_by_id(user.0)
+        .one(c)
+        .await?
+        .map(|u| u.display_name)
+        .unwrap_or_default();
     from_model(m, name).map(Some)
 }
 
 /// Every profile of an enabled account.
 pub async fn list(c: &impl ConnectionTrait) -> Result<Vec<Profile>, StoreError> {
     let rows = clinicians::Entity::find().all(c).await?;
-    let accounts = users::Entity::find().filter(users::Column::Disabled.eq(false)).all(c).await?;
+    let accounts = users::Entity::find()
+        .filter(users::Column::Disabled.eq(false))
+        .all(c)
+        .await?;
     let mut out = Vec::with_capacity(rows.len());
     for m in rows {
         if let Some(u) = accounts.iter().find(|u| u.id == m.user_id) {
@@ -99,11 +111,15 @@ pub async fn save(c: &impl ConnectionTrait, p: &Profile) -> Result<i32, StoreErr
                 .exec(c)
                 .await?;
             if r.rows_affected != 1 {
-                return Err(StoreError::Conflict("this profile was changed by someone else; reload it".into()));
+                return Err(StoreError::Conflict(
+                    "this profile was changed by someone else; reload it".into(),
+                ));
             }
         }
         Some(_) => {
-            return Err(StoreError::Conflict("this profile was changed by someone else; reload it".into()));
+            return Err(StoreError::Conflict(
+                "this profile was changed by someone else; reload it".into(),
+            ));
         }
     }
     Ok(p.version + 1)

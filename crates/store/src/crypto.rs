@@ -36,7 +36,11 @@ pub struct Aad<'a> {
 
 impl Aad<'_> {
     fn bytes(&self) -> Vec<u8> {
-        format!("rapport:v1\x1f{}\x1f{}\x1f{}", self.table, self.column, self.row).into_bytes()
+        format!(
+            "rapport:v1\x1f{}\x1f{}\x1f{}",
+            self.table, self.column, self.row
+        )
+        .into_bytes()
     }
 }
 
@@ -51,7 +55,13 @@ pub fn seal_with(key: &[u8; 32], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>
     let cipher = XChaCha20Poly1305::new(&(*key).into());
     let n = nonce();
     let sealed = cipher
-        .encrypt(&XNonce::from(n), Payload { msg: plaintext, aad })
+        .encrypt(
+            &XNonce::from(n),
+            Payload {
+                msg: plaintext,
+                aad,
+            },
+        )
         .map_err(|_| CryptoError::Encoding("encryption failed".into()))?;
     let mut out = Vec::with_capacity(24 + sealed.len());
     out.extend_from_slice(&n);
@@ -79,7 +89,9 @@ pub struct Cipher {
 
 impl std::fmt::Debug for Cipher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Cipher").field("active", &self.active).finish_non_exhaustive()
+        f.debug_struct("Cipher")
+            .field("active", &self.active)
+            .finish_non_exhaustive()
     }
 }
 
@@ -98,10 +110,19 @@ impl Cipher {
     }
 
     pub fn seal(&self, aad: Aad<'_>, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        let cipher = self.keys.get(&self.active).ok_or(CryptoError::UnknownKey(self.active))?;
+        let cipher = self
+            .keys
+            .get(&self.active)
+            .ok_or(CryptoError::UnknownKey(self.active))?;
         let n = nonce();
         let sealed = cipher
-            .encrypt(&XNonce::from(n), Payload { msg: plaintext, aad: &aad.bytes() })
+            .encrypt(
+                &XNonce::from(n),
+                Payload {
+                    msg: plaintext,
+                    aad: &aad.bytes(),
+                },
+            )
             .map_err(|_| CryptoError::Encoding("encryption failed".into()))?;
         let mut out = Vec::with_capacity(HEADER + sealed.len());
         out.push(VERSION);
@@ -116,10 +137,21 @@ impl Cipher {
             return Err(CryptoError::Malformed);
         }
         let key_id = u32::from_be_bytes(data[1..5].try_into().map_err(|_| CryptoError::Malformed)?);
-        let n: [u8; 24] = data[5..HEADER].try_into().map_err(|_| CryptoError::Malformed)?;
-        let cipher = self.keys.get(&key_id).ok_or(CryptoError::UnknownKey(key_id))?;
+        let n: [u8; 24] = data[5..HEADER]
+            .try_into()
+            .map_err(|_| CryptoError::Malformed)?;
+        let cipher = self
+            .keys
+            .get(&key_id)
+            .ok_or(CryptoError::UnknownKey(key_id))?;
         cipher
-            .decrypt(&XNonce::from(n), Payload { msg: &data[HEADER..], aad: &aad.bytes() })
+            .decrypt(
+                &XNonce::from(n),
+                Payload {
+                    msg: &data[HEADER..],
+                    aad: &aad.bytes(),
+                },
+            )
             .map_err(|_| CryptoError::Authentication)
     }
 }
@@ -129,7 +161,9 @@ pub struct Encrypted<T>(PhantomData<T>);
 
 impl<T: Serialize + DeserializeOwned> Encrypted<T> {
     pub fn seal(cipher: &Cipher, aad: Aad<'_>, value: &T) -> Result<Vec<u8>, CryptoError> {
-        let json = zeroize::Zeroizing::new(serde_json::to_vec(value).map_err(|e| CryptoError::Encoding(e.to_string()))?);
+        let json = zeroize::Zeroizing::new(
+            serde_json::to_vec(value).map_err(|e| CryptoError::Encoding(e.to_string()))?,
+        );
         cipher.seal(aad, &json)
     }
 
@@ -138,11 +172,19 @@ impl<T: Serialize + DeserializeOwned> Encrypted<T> {
         serde_json::from_slice(&json).map_err(|e| CryptoError::Encoding(e.to_string()))
     }
 
-    pub fn seal_opt(cipher: &Cipher, aad: Aad<'_>, value: Option<&T>) -> Result<Option<Vec<u8>>, CryptoError> {
+    pub fn seal_opt(
+        cipher: &Cipher,
+        aad: Aad<'_>,
+        value: Option<&T>,
+    ) -> Result<Option<Vec<u8>>, CryptoError> {
         value.map(|v| Self::seal(cipher, aad, v)).transpose()
     }
 
-    pub fn open_opt(cipher: &Cipher, aad: Aad<'_>, data: Option<&[u8]>) -> Result<Option<T>, CryptoError> {
+    pub fn open_opt(
+        cipher: &Cipher,
+        aad: Aad<'_>,
+        data: Option<&[u8]>,
+    ) -> Result<Option<T>, CryptoError> {
         data.map(|d| Self::open(cipher, aad, d)).transpose()
     }
 }
@@ -156,7 +198,11 @@ mod tests {
         Cipher::new(vec![(1, random_key())]).unwrap_or_else(|| unreachable!())
     }
 
-    const HERE: Aad<'static> = Aad { table: "clients", column: "clinical_notes", row: "a" };
+    const HERE: Aad<'static> = Aad {
+        table: "clients",
+        column: "clinical_notes",
+        row: "a",
+    };
 
     #[test]
     fn round_trips_and_hides_plaintext() {
@@ -164,7 +210,10 @@ mod tests {
         let sealed = Encrypted::<String>::seal(&c, HERE, &"marker-xyz".to_string()).ok();
         let sealed = sealed.unwrap_or_default();
         assert!(!sealed.windows(10).any(|w| w == b"marker-xyz"));
-        assert_eq!(Encrypted::<String>::open(&c, HERE, &sealed).ok().as_deref(), Some("marker-xyz"));
+        assert_eq!(
+            Encrypted::<String>::open(&c, HERE, &sealed).ok().as_deref(),
+            Some("marker-xyz")
+        );
     }
 
     #[test]
@@ -172,7 +221,10 @@ mod tests {
         let c = cipher();
         let sealed = c.seal(HERE, b"secret").unwrap_or_default();
         let elsewhere = Aad { row: "b", ..HERE };
-        assert!(matches!(c.open(elsewhere, &sealed), Err(CryptoError::Authentication)));
+        assert!(matches!(
+            c.open(elsewhere, &sealed),
+            Err(CryptoError::Authentication)
+        ));
     }
 
     #[test]
@@ -192,6 +244,9 @@ mod tests {
         let sealed = old.seal(HERE, b"from before").unwrap_or_default();
         let new = Cipher::new(vec![(1, k1), (2, random_key())]).unwrap_or_else(|| unreachable!());
         assert_eq!(new.active_key_id(), 2);
-        assert_eq!(new.open(HERE, &sealed).ok().as_deref(), Some(&b"from before"[..]));
+        assert_eq!(
+            new.open(HERE, &sealed).ok().as_deref(),
+            Some(&b"from before"[..])
+        );
     }
 }

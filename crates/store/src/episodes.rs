@@ -21,7 +21,11 @@ pub struct Episode {
 }
 
 fn aad<'a>(column: &'a str, row: &'a str) -> Aad<'a> {
-    Aad { table: "episodes", column, row }
+    Aad {
+        table: "episodes",
+        column,
+        row,
+    }
 }
 
 pub async fn insert(tx: &Tx<'_>, e: &Episode) -> Result<(), StoreError> {
@@ -37,7 +41,11 @@ pub async fn insert(tx: &Tx<'_>, e: &Episode) -> Result<(), StoreError> {
             aad("presenting_problems", &row),
             e.presenting_problems.as_ref(),
         )?),
-        diagnoses: Set(Some(Encrypted::<Vec<String>>::seal(tx.cipher(), aad("diagnoses", &row), &e.diagnoses)?)),
+        diagnoses: Set(Some(Encrypted::<Vec<String>>::seal(
+            tx.cipher(),
+            aad("diagnoses", &row),
+            &e.diagnoses,
+        )?)),
         created_by: Set(e.created_by.0),
         created_at: Set(now),
         updated_at: Set(now),
@@ -60,8 +68,12 @@ fn open(tx: &Tx<'_>, m: episodes::Model) -> Result<Episode, StoreError> {
             aad("presenting_problems", &row),
             m.presenting_problems.as_deref(),
         )?,
-        diagnoses: Encrypted::<Vec<String>>::open_opt(tx.cipher(), aad("diagnoses", &row), m.diagnoses.as_deref())?
-            .unwrap_or_default(),
+        diagnoses: Encrypted::<Vec<String>>::open_opt(
+            tx.cipher(),
+            aad("diagnoses", &row),
+            m.diagnoses.as_deref(),
+        )?
+        .unwrap_or_default(),
         created_by: UserId(m.created_by),
         version: m.version,
     })
@@ -79,11 +91,20 @@ pub async fn list_for_client(tx: &Tx<'_>, client: ClientId) -> Result<Vec<Episod
 }
 
 pub async fn get(tx: &Tx<'_>, id: EpisodeId) -> Result<Option<Episode>, StoreError> {
-    episodes::Entity::find_by_id(id.0).one(tx.conn()).await?.map(|m| open(tx, m)).transpose()
+    episodes::Entity::find_by_id(id.0)
+        .one(tx.conn())
+        .await?
+        .map(|m| open(tx, m))
+        .transpose()
 }
 
 /// Closes an episode if it is still at `version`.
-pub async fn close(tx: &Tx<'_>, id: EpisodeId, on: NaiveDate, version: i32) -> Result<(), StoreError> {
+pub async fn close(
+    tx: &Tx<'_>,
+    id: EpisodeId,
+    on: NaiveDate,
+    version: i32,
+) -> Result<(), StoreError> {
     let r = episodes::Entity::update_many()
         .col_expr(episodes::Column::ClosedOn, Expr::value(Some(on)))
         .col_expr(episodes::Column::UpdatedAt, Expr::value(now_utc()))
@@ -95,6 +116,8 @@ pub async fn close(tx: &Tx<'_>, id: EpisodeId, on: NaiveDate, version: i32) -> R
     if r.rows_affected == 1 {
         Ok(())
     } else {
-        Err(StoreError::Conflict("this episode was changed by someone else; reload it".into()))
+        Err(StoreError::Conflict(
+            "this episode was changed by someone else; reload it".into(),
+        ))
     }
 }

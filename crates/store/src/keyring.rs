@@ -14,14 +14,22 @@ pub type Key = Zeroizing<[u8; 32]>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyringError {
-    #[error("the keyring {0} does not exist; start `rapport serve` once to create it, or restore it from your backup")]
+    #[error(
+        "the keyring {0} does not exist; start `rapport serve` once to create it, or restore it from your backup"
+    )]
     Missing(PathBuf),
     #[error("cannot read the keyring {path}: {source}")]
-    Unreadable { path: PathBuf, source: std::io::Error },
+    Unreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("the keyring {0} is damaged or not a Rapport keyring: {1}")]
     Malformed(PathBuf, String),
     #[error("cannot write the keyring {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -49,7 +57,10 @@ impl std::fmt::Debug for Keyring {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Keyring")
             .field("path", &self.path)
-            .field("keks", &self.keks.iter().map(|(id, _)| id).collect::<Vec<_>>())
+            .field(
+                "keks",
+                &self.keks.iter().map(|(id, _)| id).collect::<Vec<_>>(),
+            )
             .field("active", &self.active)
             .finish_non_exhaustive()
     }
@@ -68,7 +79,10 @@ fn new_kek_id() -> String {
 }
 
 fn decode_key(path: &Path, s: &str) -> Result<Key, KeyringError> {
-    let bytes = Zeroizing::new(B64.decode(s).map_err(|e| KeyringError::Malformed(path.into(), e.to_string()))?);
+    let bytes = Zeroizing::new(
+        B64.decode(s)
+            .map_err(|e| KeyringError::Malformed(path.into(), e.to_string()))?,
+    );
     let arr: [u8; 32] = bytes
         .as_slice()
         .try_into()
@@ -97,20 +111,33 @@ impl Keyring {
     pub fn load(path: &Path) -> Result<Self, KeyringError> {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => Zeroizing::new(t),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(KeyringError::Missing(path.into())),
-            Err(source) => return Err(KeyringError::Unreadable { path: path.into(), source }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(KeyringError::Missing(path.into()));
+            }
+            Err(source) => {
+                return Err(KeyringError::Unreadable {
+                    path: path.into(),
+                    source,
+                });
+            }
         };
-        let file: File =
-            serde_json::from_str(&text).map_err(|e| KeyringError::Malformed(path.into(), e.to_string()))?;
+        let file: File = serde_json::from_str(&text)
+            .map_err(|e| KeyringError::Malformed(path.into(), e.to_string()))?;
         if file.format != 1 {
-            return Err(KeyringError::Malformed(path.into(), format!("unknown format {}", file.format)));
+            return Err(KeyringError::Malformed(
+                path.into(),
+                format!("unknown format {}", file.format),
+            ));
         }
         let mut keks = Vec::new();
         for k in &file.keks {
             keks.push((k.id.clone(), decode_key(path, &k.key)?));
         }
         if !keks.iter().any(|(id, _)| *id == file.active_kek) {
-            return Err(KeyringError::Malformed(path.into(), "the active key is missing".into()));
+            return Err(KeyringError::Malformed(
+                path.into(),
+                "the active key is missing".into(),
+            ));
         }
         Ok(Keyring {
             path: path.into(),
@@ -159,17 +186,26 @@ impl Keyring {
             keks: self
                 .keks
                 .iter()
-                .map(|(id, k)| KekFile { id: id.clone(), key: B64.encode(&k[..]) })
+                .map(|(id, k)| KekFile {
+                    id: id.clone(),
+                    key: B64.encode(&k[..]),
+                })
                 .collect(),
             active_kek: self.active.clone(),
             audit_key: B64.encode(&self.audit_key[..]),
         };
-        let err = |source| KeyringError::Write { path: self.path.clone(), source };
+        let err = |source| KeyringError::Write {
+            path: self.path.clone(),
+            source,
+        };
         let text = Zeroizing::new(
             serde_json::to_string_pretty(&file).map_err(|e| err(std::io::Error::other(e)))?,
         );
         if create_new && self.path.exists() {
-            return Err(err(std::io::Error::new(std::io::ErrorKind::AlreadyExists, "refusing to overwrite keys")));
+            return Err(err(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "refusing to overwrite keys",
+            )));
         }
         let tmp = self.path.with_extension("tmp");
         let mut opts = std::fs::OpenOptions::new();

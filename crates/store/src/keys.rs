@@ -4,7 +4,9 @@ use crate::crypto::{Cipher, open_with, seal_with};
 use crate::entity::data_keys;
 use crate::keyring::{Key, Keyring, random_key};
 use crate::{StoreError, now_utc};
-use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, QueryOrder, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, DatabaseConnection, EntityTrait, QueryOrder, Set, TransactionTrait,
+};
 use zeroize::Zeroizing;
 
 fn aad(id: i32) -> Vec<u8> {
@@ -21,7 +23,10 @@ fn unwrap_key(keyring: &Keyring, row: &data_keys::Model) -> Result<Key, StoreErr
         ))
     })?;
     let raw = Zeroizing::new(open_with(kek, &aad(row.id), &row.wrapped).map_err(|_| {
-        StoreError::Integrity(format!("data key {} does not unwrap with the keyring (wrong or damaged keyring)", row.id))
+        StoreError::Integrity(format!(
+            "data key {} does not unwrap with the keyring (wrong or damaged keyring)",
+            row.id
+        ))
     })?);
     let arr: [u8; 32] = raw
         .as_slice()
@@ -30,7 +35,11 @@ fn unwrap_key(keyring: &Keyring, row: &data_keys::Model) -> Result<Key, StoreErr
     Ok(Zeroizing::new(arr))
 }
 
-async fn insert_new(db: &impl sea_orm::ConnectionTrait, keyring: &Keyring, id: i32) -> Result<Key, StoreError> {
+async fn insert_new(
+    db: &impl sea_orm::ConnectionTrait,
+    keyring: &Keyring,
+    id: i32,
+) -> Result<Key, StoreError> {
     let key = random_key();
     let (kek_id, kek) = keyring.active_kek();
     data_keys::ActiveModel {
@@ -44,8 +53,14 @@ async fn insert_new(db: &impl sea_orm::ConnectionTrait, keyring: &Keyring, id: i
     Ok(key)
 }
 
-pub(crate) async fn load_or_create(db: &DatabaseConnection, keyring: &Keyring) -> Result<Cipher, StoreError> {
-    let rows = data_keys::Entity::find().order_by_asc(data_keys::Column::Id).all(db).await?;
+pub(crate) async fn load_or_create(
+    db: &DatabaseConnection,
+    keyring: &Keyring,
+) -> Result<Cipher, StoreError> {
+    let rows = data_keys::Entity::find()
+        .order_by_asc(data_keys::Column::Id)
+        .all(db)
+        .await?;
     let mut keys = Vec::with_capacity(rows.len().max(1));
     for row in &rows {
         keys.push((row.id as u32, unwrap_key(keyring, row)?));
@@ -63,10 +78,16 @@ pub struct Rotation {
     pub rewrapped: usize,
 }
 
-pub(crate) async fn rotate(db: &DatabaseConnection, keyring: &mut Keyring) -> Result<Rotation, StoreError> {
+pub(crate) async fn rotate(
+    db: &DatabaseConnection,
+    keyring: &mut Keyring,
+) -> Result<Rotation, StoreError> {
     // 1. The keyring gains the new key-encryption key first (old ones kept), so a crash at any later step leaves
     //    every data key unwrappable.
-    let rows = data_keys::Entity::find().order_by_asc(data_keys::Column::Id).all(db).await?;
+    let rows = data_keys::Entity::find()
+        .order_by_asc(data_keys::Column::Id)
+        .all(db)
+        .await?;
     let mut plain = Vec::new();
     for row in &rows {
         plain.push((row.id, unwrap_key(keyring, row)?));

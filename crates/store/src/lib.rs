@@ -22,7 +22,10 @@ use crate::audit::AuditEvent;
 use crate::crypto::Cipher;
 use crate::keyring::{Keyring, KeyringError};
 use chrono::{DateTime, SubsecRound, Utc};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, TransactionTrait};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, TransactionTrait,
+};
 use sea_orm_migration::MigratorTrait;
 use std::sync::Arc;
 use std::time::Duration;
@@ -93,7 +96,9 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("backend", &self.backend).finish_non_exhaustive()
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
     }
 }
 
@@ -116,19 +121,23 @@ pub async fn connect(url: &str) -> Result<(DatabaseConnection, Backend), StoreEr
         Backend::Sqlite => {
             // WAL lets readers run beside the writer; synchronous=FULL makes an acknowledged write survive power
             // loss; the busy timeout queues writers instead of failing them.
-            opts.max_connections(4).min_connections(1).map_sqlx_sqlite_opts(|o| {
-                o.create_if_missing(true)
-                    .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
-                    .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(15))
-            });
+            opts.max_connections(4)
+                .min_connections(1)
+                .map_sqlx_sqlite_opts(|o| {
+                    o.create_if_missing(true)
+                        .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                        .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
+                        .foreign_keys(true)
+                        .busy_timeout(Duration::from_secs(15))
+                });
         }
         Backend::Postgres => {
             opts.max_connections(10).min_connections(1);
         }
     }
-    let db = Database::connect(opts).await.map_err(|e| StoreError::Unreachable(e.to_string()))?;
+    let db = Database::connect(opts)
+        .await
+        .map_err(|e| StoreError::Unreachable(e.to_string()))?;
     Ok((db, backend))
 }
 
@@ -205,10 +214,17 @@ pub use keys::Rotation;
 async fn check_schema_not_newer(db: &DatabaseConnection) -> Result<(), StoreError> {
     let backend = db.get_database_backend();
     let sql = match backend {
-        DbBackend::Sqlite => "SELECT name FROM sqlite_master WHERE type='table' AND name='seaql_migrations'",
-        _ => "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'seaql_migrations'",
+        DbBackend::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type='table' AND name='seaql_migrations'"
+        }
+        _ => {
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'seaql_migrations'"
+        }
     };
-    let exists = !db.query_all_raw(sea_orm::Statement::from_string(backend, sql)).await?.is_empty();
+    let exists = !db
+        .query_all_raw(sea_orm::Statement::from_string(backend, sql))
+        .await?
+        .is_empty();
     if !exists {
         return Ok(());
     }
@@ -253,4 +269,32 @@ impl Tx<'_> {
     pub async fn rollback(self) -> Result<(), StoreError> {
         Ok(self.txn.rollback().await?)
     }
+}
+
+/// Runs one administrative statement (e.g. `CREATE DATABASE`) on a fresh connection; for tests and tools.
+pub async fn execute_admin(url: &str, sql: &str) -> Result<(), StoreError> {
+    let (db, _) = connect(url).await?;
+    db.execute_unprepared(sql).await?;
+    let _ = db.close().await;
+    Ok(())
+}
+
+/// Runs a query and returns the first column of each row as text; for tests that inspect what is stored.
+pub async fn query_text(url: &str, sql: &str) -> Result<Vec<String>, StoreError> {
+    let (db, backend) = connect(url).await?;
+    let rows = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            match backend {
+                Backend::Sqlite => DbBackend::Sqlite,
+                Backend::Postgres => DbBackend::Postgres,
+            },
+            sql,
+        ))
+        .await?;
+    let out = rows
+        .iter()
+        .filter_map(|r| r.try_get_by_index::<String>(0).ok())
+        .collect();
+    let _ = db.close().await;
+    Ok(out)
 }

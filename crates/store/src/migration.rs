@@ -14,5 +14,8 @@ impl MigratorTrait for Migrator {
 
 /// The names of the migrations this binary knows, to detect a database written by a newer Rapport.
 pub fn known_names() -> Vec<String> {
-    Migrator::migrations().iter().map(|m| m.name().to_string()).collect()
+    Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_string())
+        .collect()
 }

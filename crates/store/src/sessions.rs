@@ -32,12 +32,21 @@ pub async fn create(
 }
 
 pub async fn get(c: &impl ConnectionTrait, id_hash: &str) -> Result<Option<Session>, StoreError> {
-    Ok(sessions::Entity::find_by_id(id_hash.to_string()).one(c).await?)
+    Ok(sessions::Entity::find_by_id(id_hash.to_string())
+        .one(c)
+        .await?)
 }
 
-pub async fn touch(c: &impl ConnectionTrait, id_hash: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+pub async fn touch(
+    c: &impl ConnectionTrait,
+    id_hash: &str,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
     sessions::Entity::update_many()
-        .col_expr(sessions::Column::LastSeenAt, sea_orm::sea_query::Expr::value(at))
+        .col_expr(
+            sessions::Column::LastSeenAt,
+            sea_orm::sea_query::Expr::value(at),
+        )
         .filter(sessions::Column::IdHash.eq(id_hash))
         .exec(c)
         .await?;
@@ -55,7 +64,10 @@ pub async fn mark_mfa_passed(c: &impl ConnectionTrait, id_hash: &str) -> Result<
     Ok(())
 }
 
-pub async fn mark_reauthenticated(c: &impl ConnectionTrait, id_hash: &str) -> Result<(), StoreError> {
+pub async fn mark_reauthenticated(
+    c: &impl ConnectionTrait,
+    id_hash: &str,
+) -> Result<(), StoreError> {
     sessions::ActiveModel {
         id_hash: Set(id_hash.to_string()),
         reauth_at: Set(Some(now_utc())),
@@ -67,12 +79,18 @@ pub async fn mark_reauthenticated(c: &impl ConnectionTrait, id_hash: &str) -> Re
 }
 
 pub async fn delete(c: &impl ConnectionTrait, id_hash: &str) -> Result<(), StoreError> {
-    sessions::Entity::delete_by_id(id_hash.to_string()).exec(c).await?;
+    sessions::Entity::delete_by_id(id_hash.to_string())
+        .exec(c)
+        .await?;
     Ok(())
 }
 
 /// Ends every session of a user (password reset, account disabled), optionally keeping one.
-pub async fn delete_for_user(c: &impl ConnectionTrait, user: UserId, keep: Option<&str>) -> Result<(), StoreError> {
+pub async fn delete_for_user(
+    c: &impl ConnectionTrait,
+    user: UserId,
+    keep: Option<&str>,
+) -> Result<(), StoreError> {
     let mut q = sessions::Entity::delete_many().filter(sessions::Column::UserId.eq(user.0));
     if let Some(k) = keep {
         q = q.filter(sessions::Column::IdHash.ne(k));

@@ -3,7 +3,9 @@
 use crate::entity::api_tokens;
 use crate::{StoreError, now_utc};
 use rapport_domain::UserId;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 use uuid::Uuid;
 
 pub use api_tokens::Model as ApiToken;
@@ -30,7 +32,10 @@ pub async fn insert(
 }
 
 /// A live (not revoked) token by its hash.
-pub async fn by_hash(c: &impl ConnectionTrait, token_hash: &str) -> Result<Option<ApiToken>, StoreError> {
+pub async fn by_hash(
+    c: &impl ConnectionTrait,
+    token_hash: &str,
+) -> Result<Option<ApiToken>, StoreError> {
     Ok(api_tokens::Entity::find()
         .filter(api_tokens::Column::TokenHash.eq(token_hash))
         .filter(api_tokens::Column::RevokedAt.is_null())
@@ -42,7 +47,10 @@ pub async fn by_id(c: &impl ConnectionTrait, id: Uuid) -> Result<Option<ApiToken
     Ok(api_tokens::Entity::find_by_id(id).one(c).await?)
 }
 
-pub async fn list_for_user(c: &impl ConnectionTrait, user: UserId) -> Result<Vec<ApiToken>, StoreError> {
+pub async fn list_for_user(
+    c: &impl ConnectionTrait,
+    user: UserId,
+) -> Result<Vec<ApiToken>, StoreError> {
     Ok(api_tokens::Entity::find()
         .filter(api_tokens::Column::UserId.eq(user.0))
         .order_by_desc(api_tokens::Column::CreatedAt)

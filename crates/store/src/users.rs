@@ -5,7 +5,10 @@ use crate::entity::users;
 use crate::{StoreError, Tx, now_utc};
 use chrono::{DateTime, Utc};
 use rapport_domain::{Role, UserId};
-use sea_orm::{ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, Set,
+};
 
 pub use users::Model as User;
 
@@ -54,7 +57,10 @@ pub async fn insert(c: &impl ConnectionTrait, u: NewUser<'_>) -> Result<(), Stor
         Err(e) => {
             let e = StoreError::from(e);
             if e.is_unique_violation() {
-                Err(StoreError::Conflict(format!("an account with the e-mail {} already exists", u.email)))
+                Err(StoreError::Conflict(format!(
+                    "an account with the e-mail {} already exists",
+                    u.email
+                )))
             } else {
                 Err(e)
             }
@@ -63,7 +69,10 @@ pub async fn insert(c: &impl ConnectionTrait, u: NewUser<'_>) -> Result<(), Stor
 }
 
 pub async fn by_email(c: &impl ConnectionTrait, email: &str) -> Result<Option<User>, StoreError> {
-    Ok(users::Entity::find().filter(users::Column::Email.eq(email)).one(c).await?)
+    Ok(users::Entity::find()
+        .filter(users::Column::Email.eq(email))
+        .one(c)
+        .await?)
 }
 
 pub async fn by_id(c: &impl ConnectionTrait, id: UserId) -> Result<Option<User>, StoreError> {
@@ -71,7 +80,10 @@ pub async fn by_id(c: &impl ConnectionTrait, id: UserId) -> Result<Option<User>,
 }
 
 pub async fn list(c: &impl ConnectionTrait) -> Result<Vec<User>, StoreError> {
-    Ok(users::Entity::find().order_by_asc(users::Column::DisplayName).all(c).await?)
+    Ok(users::Entity::find()
+        .order_by_asc(users::Column::DisplayName)
+        .all(c)
+        .await?)
 }
 
 /// The fields an account use case may change; `None` leaves a field as it is.
@@ -115,7 +127,11 @@ pub async fn patch(c: &impl ConnectionTrait, id: UserId, p: UserPatch) -> Result
 }
 
 fn totp_aad(id: &str) -> Aad<'_> {
-    Aad { table: "users", column: "totp_secret", row: id }
+    Aad {
+        table: "users",
+        column: "totp_secret",
+        row: id,
+    }
 }
 
 /// Stores a new (not yet confirmed) TOTP secret, encrypted, and turns TOTP off until it is confirmed.
@@ -135,7 +151,14 @@ pub async fn set_totp_secret(tx: &Tx<'_>, id: UserId, secret: &[u8]) -> Result<(
     Ok(())
 }
 
-pub fn totp_secret(cipher: &crate::crypto::Cipher, u: &User) -> Result<Option<Vec<u8>>, StoreError> {
+pub fn totp_secret(
+    cipher: &crate::crypto::Cipher,
+    u: &User,
+) -> Result<Option<Vec<u8>>, StoreError> {
     let row = u.id.to_string();
-    Ok(Encrypted::<Vec<u8>>::open_opt(cipher, totp_aad(&row), u.totp_secret.as_deref())?)
+    Ok(Encrypted::<Vec<u8>>::open_opt(
+        cipher,
+        totp_aad(&row),
+        u.totp_secret.as_deref(),
+    )?)
 }

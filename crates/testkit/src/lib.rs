@@ -1,1 +1,291 @@
-//! placeholder
+//! The test harness: `TestApp::spawn(Backend)` boots the real server on a free port over a fresh SQLite file or
+//! a fresh PostgreSQL database, and hands out users of each role with API tokens.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use rapport_app::accounts::NewAccount;
+use rapport_app::{App, AppConfig, Ctx, Keyring};
+use rapport_domain::{Actor, Role, UserId};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// PostgreSQL server for tests: `RAPPORT_TEST_PG_URL`, default the local trust-auth server's `test` database.
+pub fn pg_admin_url() -> String {
+    std::env::var("RAPPORT_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+fn pg_url_for(db: &str) -> String {
+    let admin = pg_admin_url();
+    match admin.rfind('/') {
+        Some(i) => format!("{}/{db}", &admin[..i]),
+        None => admin,
+    }
+}
+
+pub struct TestApp {
+    pub backend: Backend,
+    pub base: String,
+    pub app: App,
+    pub http: reqwest::Client,
+    pub dir: PathBuf,
+    pub database_url: String,
+    pg_database: Option<String>,
+    server: tokio::task::JoinHandle<()>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: UserId,
+    pub email: String,
+    pub roles: Vec<Role>,
+    pub token: String,
+}
+
+impl TestUser {
+    pub fn ctx(&self) -> Ctx {
+        Ctx::new(Actor::staff(self.id, self.roles.clone()), None)
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        let tag = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
+        let dir = std::env::temp_dir().join(format!("rapport-test-{tag}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (database_url, pg_database) = match backend {
+            Backend::Sqlite => (
+                format!("sqlite://{}?mode=rwc", dir.join("rapport.db").display()),
+                None,
+            ),
+            Backend::Postgres => {
+                let name = format!("rapport_t_{tag}");
+                rapport_store::execute_admin(&pg_admin_url(), &format!("CREATE DATABASE {name}"))
+                    .await
+                    .unwrap_or_else(|e| {
+                        panic!(
+                            "PostgreSQL at {} is needed for this test: {e}",
+                            pg_admin_url()
+                        )
+                    });
+                (pg_url_for(&name), Some(name))
+            }
+        };
+        let keyring = Keyring::create(&dir.join("keyring.json")).unwrap();
+        let config = AppConfig::default();
+        let app = App::open(&database_url, &keyring, config).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let served = app.clone();
+        let server = tokio::spawn(async move {
+            let _ =
+                rapport_web::serve(listener, served, rapport_web::WebConfig::default(), async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        TestApp {
+            backend,
+            base,
+            app,
+            http,
+            dir,
+            database_url,
+            pg_database,
+            server,
+            shutdown: Some(tx),
+        }
+    }
+
+    /// Creates a user with these roles (and a personal API token) directly through the use cases.
+    pub async fn user(&self, roles: &[Role]) -> TestUser {
+        let tag = uuid::Uuid::new_v4().simple().to_string()[..10].to_string();
+        let email = format!(
+            "{}-{tag}@test.example",
+            roles.first().map(|r| r.as_str()).unwrap_or("user")
+        );
+        let created = self
+            .app
+            .create_account(
+                &Ctx::operator(),
+                NewAccount {
+                    email: email.clone(),
+                    display_name: format!("Test {tag}"),
+                    roles: roles.to_vec(),
+                    password: Some("correct horse battery staple".into()),
+                    time_zone: Some("Europe/Berlin".into()),
+                },
+            )
+            .await
+            .unwrap();
+        let user = TestUser {
+            id: created.id,
+            email,
+            roles: roles.to_vec(),
+            token: String::new(),
+        };
+        let (token, _) = self
+            .app
+            .create_api_token(&user.ctx(), "tests")
+            .await
+            .unwrap();
+        TestUser { token, ..user }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Sends a request as `who` (None: anonymous) and returns status, headers and the JSON body (Null if none).
+    pub async fn call(
+        &self,
+        who: Option<&TestUser>,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        if_match: Option<i32>,
+    ) -> Reply {
+        let mut req = self.http.request(method, self.url(path));
+        if let Some(u) = who {
+            req = req.bearer_auth(&u.token);
+        }
+        if let Some(v) = if_match {
+            req = req.header("if-match", format!("\"{v}\""));
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await.unwrap();
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply {
+            status,
+            headers,
+            json,
+            text,
+        }
+    }
+
+    pub async fn get(&self, who: &TestUser, path: &str) -> Reply {
+        self.call(Some(who), Method::GET, path, None, None).await
+    }
+
+    pub async fn post(&self, who: &TestUser, path: &str, body: Value) -> Reply {
+        self.call(Some(who), Method::POST, path, Some(body), None)
+            .await
+    }
+
+    pub async fn put(&self, who: &TestUser, path: &str, version: i32, body: Value) -> Reply {
+        self.call(Some(who), Method::PUT, path, Some(body), Some(version))
+            .await
+    }
+
+    /// Reads stored rows as text, to check what actually reached the database.
+    pub async fn query_text(&self, sql: &str) -> Vec<String> {
+        rapport_store::query_text(&self.database_url, sql)
+            .await
+            .unwrap()
+    }
+
+    pub async fn execute(&self, sql: &str) {
+        rapport_store::execute_admin(&self.database_url, sql)
+            .await
+            .unwrap()
+    }
+
+    /// Stops the server and removes the database and files.
+    pub async fn finish(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.server).await;
+        self.app.clone().close().await;
+        if let Some(name) = &self.pg_database {
+            let _ = rapport_store::execute_admin(
+                &pg_admin_url(),
+                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            )
+            .await;
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub json: Value,
+    pub text: String,
+}
+
+impl Reply {
+    /// Asserts the status, showing the body when it differs.
+    #[track_caller]
+    pub fn expect(&self, status: u16) -> &Self {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.text
+        );
+        self
+    }
+
+    pub fn etag(&self) -> i32 {
+        self.headers
+            .get("etag")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|s| s.trim_matches('"').parse().ok())
+            .expect("an ETag header")
+    }
+}
+
+/// A valid new-client body with a unique name.
+pub fn client_body(name: &str) -> Value {
+    serde_json::json!({
+        "legal_name": name,
+        "date_of_birth": "1988-03-14",
+        "time_zone": "Europe/Berlin",
+        "email": "client@example.org",
+        "phone": "+49 30 1234567",
+        "status": "active",
+    })
+}
+
+/// Generates test functions for both backends: `both!(name, ...)` expects `async fn name(b: Backend)`.
+#[macro_export]
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Backend::Postgres).await
+                }
+            )*
+        }
+    };
+}

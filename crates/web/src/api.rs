@@ -5,11 +5,11 @@ use crate::error::{ApiError, ApiResult, OrApi};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::state::AppState;
 use axum::Json;
+use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
-use axum::Router;
 use rapport_app::accounts::NewAccount;
 use rapport_app::audit::AuditQuery;
 use rapport_app::clients::{ClientInput, ClientQuery, EpisodeInput};
@@ -68,12 +68,24 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/clients", get(list_clients).post(create_client))
         .route("/api/v1/clients/{id}", get(get_client).put(update_client))
         .route("/api/v1/clients/{id}/care-team", post(add_care_team))
-        .route("/api/v1/clients/{id}/care-team/{user_id}", delete(remove_care_team))
-        .route("/api/v1/clients/{id}/episodes", get(list_episodes).post(open_episode))
-        .route("/api/v1/clients/{id}/episodes/{episode_id}/close", post(close_episode))
+        .route(
+            "/api/v1/clients/{id}/care-team/{user_id}",
+            delete(remove_care_team),
+        )
+        .route(
+            "/api/v1/clients/{id}/episodes",
+            get(list_episodes).post(open_episode),
+        )
+        .route(
+            "/api/v1/clients/{id}/episodes/{episode_id}/close",
+            post(close_episode),
+        )
         .route("/api/v1/clients/{id}/access-log", get(access_log))
         .route("/api/v1/clinicians", get(list_clinicians))
-        .route("/api/v1/clinicians/{id}", get(get_clinician).put(update_clinician))
+        .route(
+            "/api/v1/clinicians/{id}",
+            get(get_clinician).put(update_clinician),
+        )
         .route("/api/v1/users", get(list_users).post(create_user))
         .route("/api/v1/users/{id}/roles", put(set_roles))
         .route("/api/v1/users/{id}/disable", post(disable_user))
@@ -84,12 +96,16 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/tokens", get(list_tokens).post(create_token))
         .route("/api/v1/tokens/{id}", delete(revoke_token))
         .route("/api/v1/openapi.json", get(crate::openapi::document))
-        .fallback(not_found)
 }
 
-async fn not_found(req: axum::extract::Request) -> ApiError {
-    let rid = req.extensions().get::<crate::request_id::RequestId>().cloned().unwrap_or(crate::request_id::RequestId("-".into()));
-    ApiError::edge(StatusCode::NOT_FOUND, "not_found", "There is no such API endpoint.", &rid)
+/// The API's answer for a path it does not have (the router's fallback sends `/api/…` here).
+pub fn not_found(rid: &crate::request_id::RequestId) -> ApiError {
+    ApiError::edge(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "There is no such API endpoint.",
+        rid,
+    )
 }
 
 /// The version a write expects, from `If-Match` (`"3"`, `W/"3"` or `3`).
@@ -106,7 +122,14 @@ fn if_match(headers: &HeaderMap, c: &Caller) -> ApiResult<i32> {
         .ok()
         .map(|s| s.trim().trim_start_matches("W/").trim_matches('"'))
         .and_then(|s| s.parse::<i32>().ok())
-        .ok_or_else(|| ApiError::edge(StatusCode::BAD_REQUEST, "bad_if_match", "If-Match must be a version number such as \"3\".", &c.rid))
+        .ok_or_else(|| {
+            ApiError::edge(
+                StatusCode::BAD_REQUEST,
+                "bad_if_match",
+                "If-Match must be a version number such as \"3\".",
+                &c.rid,
+            )
+        })
 }
 
 fn with_etag<T: serde::Serialize>(version: i32, body: T) -> Response {
@@ -126,23 +149,46 @@ fn created<T: serde::Serialize>(location: String, body: T) -> Response {
 }
 
 async fn me(c: Caller, State(s): State<AppState>) -> ApiResult<Json<Value>> {
-    let id = c.ctx.actor.user_id().ok_or_else(|| ApiError::from_domain(rapport_domain::Error::NotFound, &c.rid))?;
-    let roles: Vec<Role> = Role::ALL.into_iter().filter(|r| c.ctx.actor.has(*r)).collect();
+    let id = c
+        .ctx
+        .actor
+        .user_id()
+        .ok_or_else(|| ApiError::from_domain(rapport_domain::Error::NotFound, &c.rid))?;
+    let roles: Vec<Role> = Role::ALL
+        .into_iter()
+        .filter(|r| c.ctx.actor.has(*r))
+        .collect();
     let _ = &s;
     Ok(Json(json!({ "id": id, "roles": roles })))
 }
 
-async fn list_clients(c: Caller, State(s): State<AppState>, ApiQuery(q): ApiQuery<ClientQuery>) -> ApiResult<Response> {
+async fn list_clients(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<ClientQuery>,
+) -> ApiResult<Response> {
     Ok(Json(s.app.search_clients(&c.ctx, &q).await.or_api(&c.rid)?).into_response())
 }
 
-async fn create_client(c: Caller, State(s): State<AppState>, ApiJson(input): ApiJson<ClientInput>) -> ApiResult<Response> {
+async fn create_client(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiJson(input): ApiJson<ClientInput>,
+) -> ApiResult<Response> {
     let v = s.app.create_client(&c.ctx, input).await.or_api(&c.rid)?;
     Ok(created(format!("/api/v1/clients/{}", v.id), v))
 }
 
-async fn get_client(c: Caller, State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<Response> {
-    let v = s.app.get_client(&c.ctx, ClientId(id)).await.or_api(&c.rid)?;
+async fn get_client(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Response> {
+    let v = s
+        .app
+        .get_client(&c.ctx, ClientId(id))
+        .await
+        .or_api(&c.rid)?;
     Ok(with_etag(v.version, v))
 }
 
@@ -154,7 +200,11 @@ async fn update_client(
     ApiJson(input): ApiJson<ClientInput>,
 ) -> ApiResult<Response> {
     let version = if_match(&headers, &c)?;
-    let v = s.app.update_client(&c.ctx, ClientId(id), version, input).await.or_api(&c.rid)?;
+    let v = s
+        .app
+        .update_client(&c.ctx, ClientId(id), version, input)
+        .await
+        .or_api(&c.rid)?;
     Ok(with_etag(v.version, v))
 }
 
@@ -173,19 +223,41 @@ async fn add_care_team(
     ApiJson(input): ApiJson<CareTeamInput>,
 ) -> ApiResult<StatusCode> {
     s.app
-        .assign_care_team(&c.ctx, ClientId(id), UserId(input.user_id), input.team_role.as_deref().unwrap_or("member"))
+        .assign_care_team(
+            &c.ctx,
+            ClientId(id),
+            UserId(input.user_id),
+            input.team_role.as_deref().unwrap_or("member"),
+        )
         .await
         .or_api(&c.rid)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn remove_care_team(c: Caller, State(s): State<AppState>, ApiPath((id, user)): ApiPath<(Uuid, Uuid)>) -> ApiResult<StatusCode> {
-    s.app.remove_from_care_team(&c.ctx, ClientId(id), UserId(user)).await.or_api(&c.rid)?;
+async fn remove_care_team(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath((id, user)): ApiPath<(Uuid, Uuid)>,
+) -> ApiResult<StatusCode> {
+    s.app
+        .remove_from_care_team(&c.ctx, ClientId(id), UserId(user))
+        .await
+        .or_api(&c.rid)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn list_episodes(c: Caller, State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<Response> {
-    Ok(Json(s.app.list_episodes(&c.ctx, ClientId(id)).await.or_api(&c.rid)?).into_response())
+async fn list_episodes(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Response> {
+    Ok(Json(
+        s.app
+            .list_episodes(&c.ctx, ClientId(id))
+            .await
+            .or_api(&c.rid)?,
+    )
+    .into_response())
 }
 
 async fn open_episode(
@@ -194,7 +266,11 @@ async fn open_episode(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<EpisodeInput>,
 ) -> ApiResult<Response> {
-    let e = s.app.open_episode(&c.ctx, ClientId(id), input).await.or_api(&c.rid)?;
+    let e = s
+        .app
+        .open_episode(&c.ctx, ClientId(id), input)
+        .await
+        .or_api(&c.rid)?;
     Ok(created(format!("/api/v1/clients/{id}/episodes"), e))
 }
 
@@ -214,7 +290,13 @@ async fn close_episode(
     let version = if_match(&headers, &c)?;
     let e = s
         .app
-        .close_episode(&c.ctx, ClientId(id), EpisodeId(episode), &input.closed_on, version)
+        .close_episode(
+            &c.ctx,
+            ClientId(id),
+            EpisodeId(episode),
+            &input.closed_on,
+            version,
+        )
         .await
         .or_api(&c.rid)?;
     Ok(with_etag(e.version, e))
@@ -226,15 +308,33 @@ async fn access_log(
     ApiPath(id): ApiPath<Uuid>,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<Response> {
-    Ok(Json(s.app.client_access_log(&c.ctx, ClientId(id), &q).await.or_api(&c.rid)?).into_response())
+    Ok(Json(
+        s.app
+            .client_access_log(&c.ctx, ClientId(id), &q)
+            .await
+            .or_api(&c.rid)?,
+    )
+    .into_response())
 }
 
-async fn list_clinicians(c: Caller, State(s): State<AppState>, ApiQuery(f): ApiQuery<ClinicianFilter>) -> ApiResult<Response> {
+async fn list_clinicians(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiQuery(f): ApiQuery<ClinicianFilter>,
+) -> ApiResult<Response> {
     Ok(Json(s.app.list_clinicians(&c.ctx, &f).await.or_api(&c.rid)?).into_response())
 }
 
-async fn get_clinician(c: Caller, State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<Response> {
-    let v = s.app.get_clinician(&c.ctx, UserId(id)).await.or_api(&c.rid)?;
+async fn get_clinician(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Response> {
+    let v = s
+        .app
+        .get_clinician(&c.ctx, UserId(id))
+        .await
+        .or_api(&c.rid)?;
     Ok(with_etag(v.version, v))
 }
 
@@ -246,7 +346,11 @@ async fn update_clinician(
     ApiJson(input): ApiJson<ClinicianInput>,
 ) -> ApiResult<Response> {
     let version = if_match(&headers, &c)?;
-    let v = s.app.update_clinician(&c.ctx, UserId(id), version, input).await.or_api(&c.rid)?;
+    let v = s
+        .app
+        .update_clinician(&c.ctx, UserId(id), version, input)
+        .await
+        .or_api(&c.rid)?;
     Ok(with_etag(v.version, v))
 }
 
@@ -264,7 +368,11 @@ struct NewUserInput {
     time_zone: Option<String>,
 }
 
-async fn create_user(c: Caller, State(s): State<AppState>, ApiJson(input): ApiJson<NewUserInput>) -> ApiResult<Response> {
+async fn create_user(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiJson(input): ApiJson<NewUserInput>,
+) -> ApiResult<Response> {
     let created_user = s
         .app
         .create_account(
@@ -297,17 +405,34 @@ async fn set_roles(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<RolesInput>,
 ) -> ApiResult<StatusCode> {
-    s.app.set_roles(&c.ctx, UserId(id), input.roles).await.or_api(&c.rid)?;
+    s.app
+        .set_roles(&c.ctx, UserId(id), input.roles)
+        .await
+        .or_api(&c.rid)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn disable_user(c: Caller, State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<StatusCode> {
-    s.app.set_account_disabled(&c.ctx, UserId(id), true).await.or_api(&c.rid)?;
+async fn disable_user(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<StatusCode> {
+    s.app
+        .set_account_disabled(&c.ctx, UserId(id), true)
+        .await
+        .or_api(&c.rid)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn enable_user(c: Caller, State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<StatusCode> {
-    s.app.set_account_disabled(&c.ctx, UserId(id), false).await.or_api(&c.rid)?;
+async fn enable_user(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<StatusCode> {
+    s.app
+        .set_account_disabled(&c.ctx, UserId(id), false)
+        .await
+        .or_api(&c.rid)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -324,7 +449,11 @@ async fn reset_password(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<ResetInput>,
 ) -> ApiResult<Json<Value>> {
-    let otp = s.app.reset_password(&c.ctx, UserId(id), input.reset_mfa).await.or_api(&c.rid)?;
+    let otp = s
+        .app
+        .reset_password(&c.ctx, UserId(id), input.reset_mfa)
+        .await
+        .or_api(&c.rid)?;
     Ok(Json(json!({ "one_time_password": otp })))
 }
 
@@ -335,12 +464,23 @@ struct SupervisionInput {
     supervisee_id: Uuid,
 }
 
-async fn add_supervision(c: Caller, State(s): State<AppState>, ApiJson(i): ApiJson<SupervisionInput>) -> ApiResult<StatusCode> {
-    s.app.add_supervision(&c.ctx, UserId(i.supervisor_id), UserId(i.supervisee_id)).await.or_api(&c.rid)?;
+async fn add_supervision(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiJson(i): ApiJson<SupervisionInput>,
+) -> ApiResult<StatusCode> {
+    s.app
+        .add_supervision(&c.ctx, UserId(i.supervisor_id), UserId(i.supervisee_id))
+        .await
+        .or_api(&c.rid)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn audit(c: Caller, State(s): State<AppState>, ApiQuery(q): ApiQuery<AuditQuery>) -> ApiResult<Response> {
+async fn audit(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> ApiResult<Response> {
     Ok(Json(s.app.list_audit(&c.ctx, &q).await.or_api(&c.rid)?).into_response())
 }
 
@@ -354,12 +494,27 @@ struct TokenInput {
     name: String,
 }
 
-async fn create_token(c: Caller, State(s): State<AppState>, ApiJson(i): ApiJson<TokenInput>) -> ApiResult<Response> {
-    let (raw, info) = s.app.create_api_token(&c.ctx, &i.name).await.or_api(&c.rid)?;
-    Ok(created(format!("/api/v1/tokens/{}", info.id), json!({ "token": raw, "info": info })))
+async fn create_token(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiJson(i): ApiJson<TokenInput>,
+) -> ApiResult<Response> {
+    let (raw, info) = s
+        .app
+        .create_api_token(&c.ctx, &i.name)
+        .await
+        .or_api(&c.rid)?;
+    Ok(created(
+        format!("/api/v1/tokens/{}", info.id),
+        json!({ "token": raw, "info": info }),
+    ))
 }
 
-async fn revoke_token(c: Caller, State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<StatusCode> {
+async fn revoke_token(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<StatusCode> {
     s.app.revoke_api_token(&c.ctx, id).await.or_api(&c.rid)?;
     Ok(StatusCode::NO_CONTENT)
 }

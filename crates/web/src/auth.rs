@@ -14,7 +14,11 @@ use rapport_app::secrets::constant_time_eq;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 pub fn request_id(parts: &Parts) -> RequestId {
-    parts.extensions.get::<RequestId>().cloned().unwrap_or_else(|| RequestId("-".into()))
+    parts
+        .extensions
+        .get::<RequestId>()
+        .cloned()
+        .unwrap_or_else(|| RequestId("-".into()))
 }
 
 pub fn client_ip(parts: &Parts) -> IpAddr {
@@ -40,22 +44,43 @@ impl AppState {
     /// `__Host-` binds the cookie to this exact origin over HTTPS; browsers refuse that prefix without Secure, so
     /// plain-HTTP local use gets an ordinary name.
     pub fn cookie_name(&self) -> &'static str {
-        if self.cfg.secure_cookies { "__Host-rapport" } else { "rapport" }
+        if self.cfg.secure_cookies {
+            "__Host-rapport"
+        } else {
+            "rapport"
+        }
     }
 
     pub fn session_cookie(&self, token: &str) -> HeaderValue {
-        let secure = if self.cfg.secure_cookies { "; Secure" } else { "" };
-        HeaderValue::from_str(&format!("{}={token}; Path=/; HttpOnly; SameSite=Lax{secure}", self.cookie_name()))
-            .unwrap_or(HeaderValue::from_static(""))
+        let secure = if self.cfg.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        };
+        HeaderValue::from_str(&format!(
+            "{}={token}; Path=/; HttpOnly; SameSite=Lax{secure}",
+            self.cookie_name()
+        ))
+        .unwrap_or(HeaderValue::from_static(""))
     }
 
     pub fn clear_cookie(&self) -> HeaderValue {
-        let secure = if self.cfg.secure_cookies { "; Secure" } else { "" };
-        HeaderValue::from_str(&format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}", self.cookie_name()))
-            .unwrap_or(HeaderValue::from_static(""))
+        let secure = if self.cfg.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        };
+        HeaderValue::from_str(&format!(
+            "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}",
+            self.cookie_name()
+        ))
+        .unwrap_or(HeaderValue::from_static(""))
     }
 
-    pub async fn session_of(&self, headers: &HeaderMap) -> Result<Option<SessionInfo>, rapport_domain::Error> {
+    pub async fn session_of(
+        &self,
+        headers: &HeaderMap,
+    ) -> Result<Option<SessionInfo>, rapport_domain::Error> {
         match read_cookie(headers, self.cookie_name()) {
             Some(token) if !token.is_empty() => self.app.session(&token).await,
             _ => Ok(None),
@@ -66,7 +91,9 @@ impl AppState {
     pub fn check_rate(&self, ip: IpAddr) -> Result<(), rapport_domain::Error> {
         self.limiter
             .check_key(&ip)
-            .map_err(|_| rapport_domain::Error::RateLimited { retry_after_secs: 60 })
+            .map_err(|_| rapport_domain::Error::RateLimited {
+                retry_after_secs: 60,
+            })
     }
 }
 
@@ -84,32 +111,67 @@ pub struct Caller {
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let rid = request_id(parts);
-        let unauth = |rid: &RequestId| ApiError::from_domain(rapport_domain::Error::Unauthenticated, rid);
+        let unauth =
+            |rid: &RequestId| ApiError::from_domain(rapport_domain::Error::Unauthenticated, rid);
         if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
-            let token = auth.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).map(str::trim);
+            let token = auth
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(str::trim);
             let Some(token) = token else {
-                return Err(ApiError::edge(StatusCode::UNAUTHORIZED, "unauthenticated", "Use 'Authorization: Bearer <token>'.", &rid));
+                return Err(ApiError::edge(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthenticated",
+                    "Use 'Authorization: Bearer <token>'.",
+                    &rid,
+                ));
             };
-            let actor = state.app.api_token_actor(token).await.map_err(|e| ApiError::from_domain(e, &rid))?;
+            let actor = state
+                .app
+                .api_token_actor(token)
+                .await
+                .map_err(|e| ApiError::from_domain(e, &rid))?;
             return match actor {
-                Some(actor) => Ok(Caller { ctx: Ctx::new(actor, Some(rid.0.clone())), rid }),
+                Some(actor) => Ok(Caller {
+                    ctx: Ctx::new(actor, Some(rid.0.clone())),
+                    rid,
+                }),
                 None => Err(unauth(&rid)),
             };
         }
-        let session = state.session_of(&parts.headers).await.map_err(|e| ApiError::from_domain(e, &rid))?;
+        let session = state
+            .session_of(&parts.headers)
+            .await
+            .map_err(|e| ApiError::from_domain(e, &rid))?;
         let Some(session) = session else {
             return Err(unauth(&rid));
         };
         if !is_safe(&parts.method) {
-            let sent = parts.headers.get("x-csrf-token").map(|v| v.as_bytes()).unwrap_or_default();
+            let sent = parts
+                .headers
+                .get("x-csrf-token")
+                .map(|v| v.as_bytes())
+                .unwrap_or_default();
             if !constant_time_eq(sent, session.csrf_token.as_bytes()) {
-                return Err(ApiError::edge(StatusCode::FORBIDDEN, "csrf", "Missing or wrong X-CSRF-Token header.", &rid));
+                return Err(ApiError::edge(
+                    StatusCode::FORBIDDEN,
+                    "csrf",
+                    "Missing or wrong X-CSRF-Token header.",
+                    &rid,
+                ));
             }
         }
         match session.actor() {
-            Some(actor) => Ok(Caller { ctx: Ctx::new(actor, Some(rid.0.clone())), rid }),
+            Some(actor) => Ok(Caller {
+                ctx: Ctx::new(actor, Some(rid.0.clone())),
+                rid,
+            }),
             None => Err(unauth(&rid)),
         }
     }
@@ -146,7 +208,10 @@ pub fn next_step(s: &SessionInfo) -> Option<&'static str> {
 impl FromRequestParts<AppState> for Staff {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let rid = request_id(parts);
         let session = match state.session_of(&parts.headers).await {
             Ok(s) => s,
@@ -175,7 +240,10 @@ pub struct AnySession {
 impl FromRequestParts<AppState> for AnySession {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let rid = request_id(parts);
         let ip = client_ip(parts);
         match state.session_of(&parts.headers).await {

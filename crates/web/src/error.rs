@@ -10,19 +10,34 @@ use serde::Serialize;
 /// Status, stable code and a message a person understands.
 pub fn classify(e: &Error) -> (StatusCode, &'static str, String) {
     match e {
-        Error::NotFound => (StatusCode::NOT_FOUND, "not_found", "Nothing was found here.".into()),
-        Error::Forbidden(why) => (StatusCode::FORBIDDEN, "forbidden", format!("You may not do this: {why}.")),
+        Error::NotFound => (
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "Nothing was found here.".into(),
+        ),
+        Error::Forbidden(why) => (
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("You may not do this: {why}."),
+        ),
         Error::Conflict(why) => (StatusCode::CONFLICT, "conflict", capitalise(why)),
         Error::Validation(_) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             "validation_failed",
             "Some of the information is not valid; see the fields.".into(),
         ),
-        Error::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated", "Please sign in.".into()),
+        Error::Unauthenticated => (
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "Please sign in.".into(),
+        ),
         Error::RateLimited { retry_after_secs } => (
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
-            format!("Too many attempts. Try again in {} minute(s).", retry_after_secs.div_ceil(60)),
+            format!(
+                "Too many attempts. Try again in {} minute(s).",
+                retry_after_secs.div_ceil(60)
+            ),
         ),
         Error::Internal(_) => (
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -82,8 +97,20 @@ impl ApiError {
         }
     }
 
-    pub fn edge(status: StatusCode, code: &'static str, message: impl Into<String>, rid: &RequestId) -> Self {
-        ApiError { status, code, message: message.into(), fields: None, request_id: rid.clone(), retry_after: None }
+    pub fn edge(
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<String>,
+        rid: &RequestId,
+    ) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            fields: None,
+            request_id: rid.clone(),
+            retry_after: None,
+        }
     }
 }
 
@@ -102,7 +129,10 @@ impl IntoResponse for ApiError {
             r.headers_mut().insert(header::RETRY_AFTER, v);
         }
         if self.status == StatusCode::UNAUTHORIZED {
-            r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"rapport\""));
+            r.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"rapport\""),
+            );
         }
         r
     }
@@ -133,13 +163,21 @@ mod tests {
             (Error::Conflict("x".into()), 409),
             (Error::invalid("f", "m"), 422),
             (Error::Unauthenticated, 401),
-            (Error::RateLimited { retry_after_secs: 61 }, 429),
+            (
+                Error::RateLimited {
+                    retry_after_secs: 61,
+                },
+                429,
+            ),
             (Error::Internal("secret detail".into()), 500),
         ];
         for (e, status) in cases {
             let (s, _, msg) = classify(&e);
             assert_eq!(s.as_u16(), status, "{e:?}");
-            assert!(!msg.contains("secret detail"), "internal details must not leak");
+            assert!(
+                !msg.contains("secret detail"),
+                "internal details must not leak"
+            );
         }
     }
 }

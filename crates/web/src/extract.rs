@@ -23,19 +23,32 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             Err(JsonRejection::JsonDataError(e)) => Err(ApiError::edge(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_body",
-                format!("The request body does not fit: {}", e.body_text().trim_start_matches("Failed to deserialize the JSON body into the target type: ")),
+                format!(
+                    "The request body does not fit: {}",
+                    e.body_text().trim_start_matches(
+                        "Failed to deserialize the JSON body into the target type: "
+                    )
+                ),
                 &rid,
             )),
-            Err(JsonRejection::JsonSyntaxError(_)) => {
-                Err(ApiError::edge(StatusCode::BAD_REQUEST, "malformed_json", "The request body is not valid JSON.", &rid))
-            }
+            Err(JsonRejection::JsonSyntaxError(_)) => Err(ApiError::edge(
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                "The request body is not valid JSON.",
+                &rid,
+            )),
             Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::edge(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
                 "Send the body as JSON with 'Content-Type: application/json'.",
                 &rid,
             )),
-            Err(e) => Err(ApiError::edge(e.status(), "bad_request", e.body_text(), &rid)),
+            Err(e) => Err(ApiError::edge(
+                e.status(),
+                "bad_request",
+                e.body_text(),
+                &rid,
+            )),
         }
     }
 }
@@ -55,7 +68,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
                 format!("The query parameters do not fit: {}", e.body_text()),
                 &rid,
             )),
-            Err(e) => Err(ApiError::edge(e.status(), "bad_request", e.body_text(), &rid)),
+            Err(e) => Err(ApiError::edge(
+                e.status(),
+                "bad_request",
+                e.body_text(),
+                &rid,
+            )),
         }
     }
 }
@@ -73,7 +91,12 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
             Err(PathRejection::FailedToDeserializePathParams(_)) => {
                 Err(ApiError::from_domain(rapport_domain::Error::NotFound, &rid))
             }
-            Err(e) => Err(ApiError::edge(e.status(), "bad_request", e.body_text(), &rid)),
+            Err(e) => Err(ApiError::edge(
+                e.status(),
+                "bad_request",
+                e.body_text(),
+                &rid,
+            )),
         }
     }
 }

@@ -38,9 +38,9 @@ pub fn build() -> Value {
             op["responses"]["409"] = error_response("Conflict (stale version or duplicate)");
         }
         if r.method == "PUT" || r.path.ends_with("/close") {
-            op["parameters"]
-                .as_array_mut()
-                .map(|p| p.push(json!({ "name": "If-Match", "in": "header", "required": true, "schema": { "type": "string" } })));
+            if let Some(p) = op["parameters"].as_array_mut() {
+                p.push(json!({ "name": "If-Match", "in": "header", "required": true, "schema": { "type": "string" } }));
+            }
             op["responses"]["428"] = error_response("If-Match missing");
         }
         let entry = paths.entry(r.path.to_string()).or_insert_with(|| json!({}));

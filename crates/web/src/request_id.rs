@@ -23,8 +23,16 @@ pub async fn assign(mut req: Request, next: Next) -> Response {
 
 /// Route layer (runs after routing, so the matched template is known): one log line per request.
 pub async fn log(req: Request, next: Next) -> Response {
-    let id = req.extensions().get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
-    let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string()).unwrap_or_default();
+    let id = req
+        .extensions()
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_default();
     let method = req.method().clone();
     let start = Instant::now();
     let res = next.run(req).await;

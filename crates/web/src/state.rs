@@ -16,7 +16,10 @@ pub struct WebConfig {
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { secure_cookies: false, login_attempts_per_minute: 20 }
+        WebConfig {
+            secure_cookies: false,
+            login_attempts_per_minute: 20,
+        }
     }
 }
 
@@ -29,7 +32,12 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(app: App, cfg: WebConfig) -> Self {
-        let per_minute = NonZeroU32::new(cfg.login_attempts_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
-        AppState { app, limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))), cfg: Arc::new(cfg) }
+        let per_minute =
+            NonZeroU32::new(cfg.login_attempts_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+        AppState {
+            app,
+            limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
+            cfg: Arc::new(cfg),
+        }
     }
 }

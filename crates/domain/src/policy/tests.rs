@@ -73,10 +73,16 @@ fn client_resources_follow_the_table() {
     for (role, action, res, expected) in table {
         let got = row(*role, *action, *res);
         if got != *expected {
-            wrong.push(format!("{role:?} {action:?}: expected {expected}, got {got}"));
+            wrong.push(format!(
+                "{role:?} {action:?}: expected {expected}, got {got}"
+            ));
         }
     }
-    assert!(wrong.is_empty(), "policy table mismatches:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "policy table mismatches:\n{}",
+        wrong.join("\n")
+    );
 }
 
 #[test]
@@ -94,9 +100,30 @@ fn clinicians_edit_only_their_own_profile_unless_admin() {
     let me = UserId::new();
     let other = UserId::new();
     let actor = Actor::staff(me, vec![Role::Clinician]);
-    assert!(authorize(&actor, Action::Update, Resource::ClinicianProfile { owner: me }).is_allowed());
-    assert!(!authorize(&actor, Action::Update, Resource::ClinicianProfile { owner: other }).is_allowed());
-    assert!(authorize(&staff(Role::Admin), Action::Update, Resource::ClinicianProfile { owner: other }).is_allowed());
+    assert!(
+        authorize(
+            &actor,
+            Action::Update,
+            Resource::ClinicianProfile { owner: me }
+        )
+        .is_allowed()
+    );
+    assert!(
+        !authorize(
+            &actor,
+            Action::Update,
+            Resource::ClinicianProfile { owner: other }
+        )
+        .is_allowed()
+    );
+    assert!(
+        authorize(
+            &staff(Role::Admin),
+            Action::Update,
+            Resource::ClinicianProfile { owner: other }
+        )
+        .is_allowed()
+    );
 }
 
 #[test]
@@ -123,8 +150,18 @@ fn the_operator_never_reads_clinical_content() {
 #[test]
 fn list_scope_matches_roles() {
     assert_eq!(client_scope(&staff(Role::Scheduler)), ClientScope::All);
-    assert_eq!(client_scope(&staff(Role::Clinician)), ClientScope::CareTeam { include_supervisees: false });
-    assert_eq!(client_scope(&staff(Role::Supervisor)), ClientScope::CareTeam { include_supervisees: true });
+    assert_eq!(
+        client_scope(&staff(Role::Clinician)),
+        ClientScope::CareTeam {
+            include_supervisees: false
+        }
+    );
+    assert_eq!(
+        client_scope(&staff(Role::Supervisor)),
+        ClientScope::CareTeam {
+            include_supervisees: true
+        }
+    );
     assert_eq!(client_scope(&Actor::Operator), ClientScope::Nothing);
 }
 

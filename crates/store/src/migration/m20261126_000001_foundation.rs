@@ -20,7 +20,8 @@ fn tstz_null(c: &str) -> ColumnDef {
 
 fn index(table: &str, cols: &[&str]) -> IndexCreateStatement {
     let mut i = Index::create();
-    i.name(format!("idx_{}_{}", table, cols.join("_"))).table(name(table));
+    i.name(format!("idx_{}_{}", table, cols.join("_")))
+        .table(name(table));
     for c in cols {
         i.col(name(*c));
     }
@@ -59,7 +60,12 @@ impl MigrationTrait for Migration {
                 .col(boolean(n("mfa_passed")))
                 .col(text(n("csrf_token")))
                 .col(tstz_null("reauth_at"))
-                .foreign_key(ForeignKey::create().from(n("sessions"), n("user_id")).to(n("users"), n("id")).on_delete(ForeignKeyAction::Cascade))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(n("sessions"), n("user_id"))
+                        .to(n("users"), n("id"))
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
                 .to_owned(),
         )
         .await?;
@@ -74,7 +80,11 @@ impl MigrationTrait for Migration {
                 .col(tstz("created_at"))
                 .col(tstz_null("last_used_at"))
                 .col(tstz_null("revoked_at"))
-                .foreign_key(ForeignKey::create().from(n("api_tokens"), n("user_id")).to(n("users"), n("id")))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(n("api_tokens"), n("user_id"))
+                        .to(n("users"), n("id")),
+                )
                 .to_owned(),
         )
         .await?;
@@ -93,7 +103,11 @@ impl MigrationTrait for Migration {
                 .col(text_null(n("bio")))
                 .col(tstz("updated_at"))
                 .col(integer(n("version")))
-                .foreign_key(ForeignKey::create().from(n("clinicians"), n("user_id")).to(n("users"), n("id")))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(n("clinicians"), n("user_id"))
+                        .to(n("users"), n("id")),
+                )
                 .to_owned(),
         )
         .await?;
@@ -127,8 +141,16 @@ impl MigrationTrait for Migration {
                 .col(text(n("team_role")))
                 .col(tstz("added_at"))
                 .primary_key(Index::create().col(n("client_id")).col(n("user_id")))
-                .foreign_key(ForeignKey::create().from(n("care_team"), n("client_id")).to(n("clients"), n("id")))
-                .foreign_key(ForeignKey::create().from(n("care_team"), n("user_id")).to(n("users"), n("id")))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(n("care_team"), n("client_id"))
+                        .to(n("clients"), n("id")),
+                )
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(n("care_team"), n("user_id"))
+                        .to(n("users"), n("id")),
+                )
                 .to_owned(),
         )
         .await?;
@@ -138,13 +160,26 @@ impl MigrationTrait for Migration {
                 .col(uuid(n("supervisor_id")))
                 .col(uuid(n("supervisee_id")))
                 .col(tstz("created_at"))
-                .primary_key(Index::create().col(n("supervisor_id")).col(n("supervisee_id")))
-                .foreign_key(ForeignKey::create().from(n("supervisions"), n("supervisor_id")).to(n("users"), n("id")))
-                .foreign_key(ForeignKey::create().from(n("supervisions"), n("supervisee_id")).to(n("users"), n("id")))
+                .primary_key(
+                    Index::create()
+                        .col(n("supervisor_id"))
+                        .col(n("supervisee_id")),
+                )
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(n("supervisions"), n("supervisor_id"))
+                        .to(n("users"), n("id")),
+                )
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(n("supervisions"), n("supervisee_id"))
+                        .to(n("users"), n("id")),
+                )
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("supervisions", &["supervisee_id"])).await?;
+        m.create_index(index("supervisions", &["supervisee_id"]))
+            .await?;
         m.create_table(
             tbl("episodes")
                 .col(uuid(n("id")).primary_key())
@@ -157,7 +192,11 @@ impl MigrationTrait for Migration {
                 .col(tstz("created_at"))
                 .col(tstz("updated_at"))
                 .col(integer(n("version")))
-                .foreign_key(ForeignKey::create().from(n("episodes"), n("client_id")).to(n("clients"), n("id")))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(n("episodes"), n("client_id"))
+                        .to(n("clients"), n("id")),
+                )
                 .to_owned(),
         )
         .await?;
@@ -180,8 +219,10 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("audit_log", &["client_id", "seq"])).await?;
-        m.create_index(index("audit_log", &["actor_id", "seq"])).await?;
+        m.create_index(index("audit_log", &["client_id", "seq"]))
+            .await?;
+        m.create_index(index("audit_log", &["actor_id", "seq"]))
+            .await?;
         m.create_table(
             tbl("audit_head")
                 .col(integer(n("id")).primary_key())

@@ -26,7 +26,12 @@ struct UsersPage {
     error: Option<String>,
 }
 
-async fn users_page(st: &AppState, s: &Staff, notice: Option<String>, error: Option<String>) -> Response {
+async fn users_page(
+    st: &AppState,
+    s: &Staff,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Response {
     match st.app.list_accounts(&s.ctx).await {
         Ok(users) => UsersPage {
             nav: Nav::of(s),
@@ -45,12 +50,23 @@ pub async fn users(State(st): State<AppState>, s: Staff) -> Response {
     users_page(&st, &s, None, None).await
 }
 
-pub async fn create_user(State(st): State<AppState>, s: Staff, Form(f): Form<HashMap<String, String>>) -> Response {
+pub async fn create_user(
+    State(st): State<AppState>,
+    s: Staff,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
     if !s.csrf_ok(&get("_csrf")) {
-        return error_page(Error::Forbidden("the form expired; reload the page and try again".into()), &s.rid, Nav::of(&s));
+        return error_page(
+            Error::Forbidden("the form expired; reload the page and try again".into()),
+            &s.rid,
+            Nav::of(&s),
+        );
     }
-    let roles: Vec<Role> = Role::ALL.into_iter().filter(|r| f.contains_key(&format!("role_{}", r.as_str()))).collect();
+    let roles: Vec<Role> = Role::ALL
+        .into_iter()
+        .filter(|r| f.contains_key(&format!("role_{}", r.as_str())))
+        .collect();
     let new = NewAccount {
         email: get("email"),
         display_name: get("display_name"),
@@ -66,7 +82,9 @@ pub async fn create_user(State(st): State<AppState>, s: Staff, Form(f): Form<Has
             );
             users_page(&st, &s, Some(msg), None).await
         }
-        Err(e @ (Error::Validation(_) | Error::Conflict(_))) => users_page(&st, &s, None, Some(form_message(&e))).await,
+        Err(e @ (Error::Validation(_) | Error::Conflict(_))) => {
+            users_page(&st, &s, None, Some(form_message(&e))).await
+        }
         Err(e) => error_page(e, &s.rid, Nav::of(&s)),
     }
 }
@@ -84,12 +102,24 @@ pub async fn user_action(
     Form(f): Form<CsrfOnly>,
 ) -> Response {
     if !s.csrf_ok(&f.csrf) {
-        return error_page(Error::Forbidden("the form expired; reload the page and try again".into()), &s.rid, Nav::of(&s));
+        return error_page(
+            Error::Forbidden("the form expired; reload the page and try again".into()),
+            &s.rid,
+            Nav::of(&s),
+        );
     }
     let id = UserId(id);
     let result = match action.as_str() {
-        "disable" => st.app.set_account_disabled(&s.ctx, id, true).await.map(|_| "Account disabled; its sessions ended.".to_string()),
-        "enable" => st.app.set_account_disabled(&s.ctx, id, false).await.map(|_| "Account enabled.".to_string()),
+        "disable" => st
+            .app
+            .set_account_disabled(&s.ctx, id, true)
+            .await
+            .map(|_| "Account disabled; its sessions ended.".to_string()),
+        "enable" => st
+            .app
+            .set_account_disabled(&s.ctx, id, false)
+            .await
+            .map(|_| "Account enabled.".to_string()),
         "reset" => st
             .app
             .reset_password(&s.ctx, id, false)
@@ -99,7 +129,9 @@ pub async fn user_action(
     };
     match result {
         Ok(msg) => users_page(&st, &s, Some(msg), None).await,
-        Err(e @ (Error::Validation(_) | Error::Conflict(_))) => users_page(&st, &s, None, Some(form_message(&e))).await,
+        Err(e @ (Error::Validation(_) | Error::Conflict(_))) => {
+            users_page(&st, &s, None, Some(form_message(&e))).await
+        }
         Err(e) => error_page(e, &s.rid, Nav::of(&s)),
     }
 }
@@ -153,7 +185,12 @@ pub async fn audit(State(st): State<AppState>, s: Staff, Query(f): Query<AuditFo
                 show_filters: true,
                 action: f.action,
                 outcome: f.outcome,
-                outcomes: vec![("", "Any"), ("ok", "Allowed"), ("denied", "Denied"), ("failed", "Failed")],
+                outcomes: vec![
+                    ("", "Any"),
+                    ("ok", "Allowed"),
+                    ("denied", "Denied"),
+                    ("failed", "Failed"),
+                ],
                 more,
             }
             .into_response()
@@ -162,8 +199,15 @@ pub async fn audit(State(st): State<AppState>, s: Staff, Query(f): Query<AuditFo
     }
 }
 
-pub async fn client_access_log(State(st): State<AppState>, s: Staff, Path(id): Path<Uuid>) -> Response {
-    let q = AuditQuery { limit: Some(500), ..Default::default() };
+pub async fn client_access_log(
+    State(st): State<AppState>,
+    s: Staff,
+    Path(id): Path<Uuid>,
+) -> Response {
+    let q = AuditQuery {
+        limit: Some(500),
+        ..Default::default()
+    };
     match st.app.client_access_log(&s.ctx, ClientId(id), &q).await {
         Ok(entries) => AuditPage {
             nav: Nav::of(&s),

@@ -33,13 +33,22 @@ struct Dashboard {
 }
 
 pub async fn dashboard(State(st): State<AppState>, s: Staff) -> Response {
-    let q = ClientQuery { limit: Some(1), ..Default::default() };
+    let q = ClientQuery {
+        limit: Some(1),
+        ..Default::default()
+    };
     let clients = match st.app.search_clients(&s.ctx, &q).await {
         Ok(p) => p.total,
         Err(e) => return error_page(e, &s.rid, Nav::of(&s)),
     };
-    let clinicians = st.app.list_clinicians(&s.ctx, &ClinicianFilter::default()).await.map(|l| l.len()).unwrap_or(0);
-    let client_label = if s.ctx.actor.is_clinical() && !s.is(Role::Admin) && !s.is(Role::Scheduler) {
+    let clinicians = st
+        .app
+        .list_clinicians(&s.ctx, &ClinicianFilter::default())
+        .await
+        .map(|l| l.len())
+        .unwrap_or(0);
+    let client_label = if s.ctx.actor.is_clinical() && !s.is(Role::Admin) && !s.is(Role::Scheduler)
+    {
         "clients in your care"
     } else {
         "clients in the practice"
@@ -47,7 +56,13 @@ pub async fn dashboard(State(st): State<AppState>, s: Staff) -> Response {
     Dashboard {
         nav: Nav::of(&s),
         name: s.session.display_name.clone(),
-        roles: s.session.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", "),
+        roles: s
+            .session
+            .roles
+            .iter()
+            .map(|r| r.label())
+            .collect::<Vec<_>>()
+            .join(", "),
         client_count: clients,
         client_label,
         clinician_count: clinicians,
@@ -69,7 +84,10 @@ struct ClientList {
 }
 
 fn status_options(selected: Option<&str>) -> Vec<(&'static str, &'static str, bool)> {
-    ClientStatus::ALL.iter().map(|s| (s.as_str(), s.label(), Some(s.as_str()) == selected)).collect()
+    ClientStatus::ALL
+        .iter()
+        .map(|s| (s.as_str(), s.label(), Some(s.as_str()) == selected))
+        .collect()
 }
 
 fn page_link(q: &ClientQuery, offset: u64) -> String {
@@ -86,18 +104,26 @@ fn page_link(q: &ClientQuery, offset: u64) -> String {
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
 }
 
-pub async fn list(State(st): State<AppState>, s: Staff, Query(mut q): Query<ClientQuery>) -> Response {
+pub async fn list(
+    State(st): State<AppState>,
+    s: Staff,
+    Query(mut q): Query<ClientQuery>,
+) -> Response {
     q.limit = Some(q.limit.unwrap_or(50).clamp(1, 200));
     match st.app.search_clients(&s.ctx, &q).await {
         Ok(page) => {
-            let prev = (page.offset > 0).then(|| page_link(&q, page.offset.saturating_sub(page.limit)));
-            let next = (page.offset + (page.items.len() as u64) < page.total).then(|| page_link(&q, page.offset + page.limit));
+            let prev =
+                (page.offset > 0).then(|| page_link(&q, page.offset.saturating_sub(page.limit)));
+            let next = (page.offset + (page.items.len() as u64) < page.total)
+                .then(|| page_link(&q, page.offset + page.limit));
             ClientList {
                 nav: Nav::of(&s),
                 q: q.q.clone().unwrap_or_default(),
@@ -157,11 +183,19 @@ pub struct ClientForm {
 }
 
 fn contact(name: &str, rel: &str, phone: &str, email: &str) -> Vec<Contact> {
-    if [name, rel, phone, email].iter().all(|s| s.trim().is_empty()) {
+    if [name, rel, phone, email]
+        .iter()
+        .all(|s| s.trim().is_empty())
+    {
         return vec![];
     }
     let opt = |s: &str| Some(s.to_string()).filter(|s| !s.trim().is_empty());
-    vec![Contact { name: name.to_string(), relationship: opt(rel), phone: opt(phone), email: opt(email) }]
+    vec![Contact {
+        name: name.to_string(),
+        relationship: opt(rel),
+        phone: opt(phone),
+        email: opt(email),
+    }]
 }
 
 impl ClientForm {
@@ -176,8 +210,18 @@ impl ClientForm {
             phone: opt(&self.phone),
             time_zone: self.time_zone.clone(),
             status: opt(&self.status),
-            guardians: contact(&self.guardian_name, &self.guardian_relationship, &self.guardian_phone, &self.guardian_email),
-            emergency_contacts: contact(&self.emergency_name, &self.emergency_relationship, &self.emergency_phone, &self.emergency_email),
+            guardians: contact(
+                &self.guardian_name,
+                &self.guardian_relationship,
+                &self.guardian_phone,
+                &self.guardian_email,
+            ),
+            emergency_contacts: contact(
+                &self.emergency_name,
+                &self.emergency_relationship,
+                &self.emergency_phone,
+                &self.emergency_email,
+            ),
             presenting_problem: self.presenting_problem.clone(),
             clinical_notes: self.clinical_notes.clone(),
         }
@@ -206,8 +250,14 @@ impl ClientForm {
             emergency_relationship: e.relationship.unwrap_or_default(),
             emergency_phone: e.phone.unwrap_or_default(),
             emergency_email: e.email.unwrap_or_default(),
-            presenting_problem: c.clinical.as_ref().map(|x| x.presenting_problem.clone().unwrap_or_default()),
-            clinical_notes: c.clinical.as_ref().map(|x| x.clinical_notes.clone().unwrap_or_default()),
+            presenting_problem: c
+                .clinical
+                .as_ref()
+                .map(|x| x.presenting_problem.clone().unwrap_or_default()),
+            clinical_notes: c
+                .clinical
+                .as_ref()
+                .map(|x| x.clinical_notes.clone().unwrap_or_default()),
         }
     }
 }
@@ -232,7 +282,9 @@ impl FormError {
     pub fn label(&self) -> String {
         let s = self.field.replace('_', " ");
         let mut c = s.chars();
-        c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+        c.next()
+            .map(|f| f.to_uppercase().chain(c).collect())
+            .unwrap_or_default()
     }
 }
 
@@ -299,15 +351,40 @@ impl From<&ClientForm> for ClientFormView {
 
 fn errors_of(e: &Error) -> Vec<FormError> {
     match e {
-        Error::Validation(v) => v.iter().map(|FieldError { field, message }| FormError { field: field.clone(), message: message.clone() }).collect(),
-        other => vec![FormError { field: String::new(), message: super::form_message(other) }],
+        Error::Validation(v) => v
+            .iter()
+            .map(|FieldError { field, message }| FormError {
+                field: field.clone(),
+                message: message.clone(),
+            })
+            .collect(),
+        other => vec![FormError {
+            field: String::new(),
+            message: super::form_message(other),
+        }],
     }
 }
 
-fn form_page(s: &Staff, f: &ClientForm, existing: Option<ClientId>, clinical: bool, errors: Vec<FormError>) -> ClientFormPage {
+fn form_page(
+    s: &Staff,
+    f: &ClientForm,
+    existing: Option<ClientId>,
+    clinical: bool,
+    errors: Vec<FormError>,
+) -> ClientFormPage {
     let (heading, action, cancel, submit) = match existing {
-        Some(id) => ("Edit client".to_string(), format!("/clients/{id}"), format!("/clients/{id}"), "Save changes"),
-        None => ("New client".to_string(), "/clients".to_string(), "/clients".to_string(), "Create client"),
+        Some(id) => (
+            "Edit client".to_string(),
+            format!("/clients/{id}"),
+            format!("/clients/{id}"),
+            "Save changes",
+        ),
+        None => (
+            "New client".to_string(),
+            "/clients".to_string(),
+            "/clients".to_string(),
+            "Create client",
+        ),
     };
     ClientFormPage {
         nav: Nav::of(s),
@@ -317,7 +394,11 @@ fn form_page(s: &Staff, f: &ClientForm, existing: Option<ClientId>, clinical: bo
         submit,
         csrf: s.session.csrf_token.clone(),
         version: f.version,
-        statuses: status_options(Some(if f.status.is_empty() { "inquiry" } else { f.status.as_str() })),
+        statuses: status_options(Some(if f.status.is_empty() {
+            "inquiry"
+        } else {
+            f.status.as_str()
+        })),
         f: f.into(),
         clinical,
         errors,
@@ -326,24 +407,44 @@ fn form_page(s: &Staff, f: &ClientForm, existing: Option<ClientId>, clinical: bo
 
 pub async fn new_form(State(st): State<AppState>, s: Staff) -> Response {
     if !can_register(&s) {
-        return error_page(Error::Forbidden("you may not register clients".into()), &s.rid, Nav::of(&s));
+        return error_page(
+            Error::Forbidden("you may not register clients".into()),
+            &s.rid,
+            Nav::of(&s),
+        );
     }
     // Default the time zone to the clinician's own, when there is one.
-    let tz = st.app.get_clinician(&s.ctx, s.session.user_id).await.map(|c| c.time_zone).unwrap_or_else(|_| "UTC".into());
-    let f = ClientForm { time_zone: tz, ..Default::default() };
+    let tz = st
+        .app
+        .get_clinician(&s.ctx, s.session.user_id)
+        .await
+        .map(|c| c.time_zone)
+        .unwrap_or_else(|_| "UTC".into());
+    let f = ClientForm {
+        time_zone: tz,
+        ..Default::default()
+    };
     let clinical = s.is(Role::Clinician);
     form_page(&s, &f, None, clinical, vec![]).into_response()
 }
 
 pub async fn create(State(st): State<AppState>, s: Staff, Form(f): Form<ClientForm>) -> Response {
     if !s.csrf_ok(&f.csrf) {
-        return error_page(Error::Forbidden("the form expired; reload the page and try again".into()), &s.rid, Nav::of(&s));
+        return error_page(
+            Error::Forbidden("the form expired; reload the page and try again".into()),
+            &s.rid,
+            Nav::of(&s),
+        );
     }
     match st.app.create_client(&s.ctx, f.input()).await {
         Ok(c) => Redirect::to(&format!("/clients/{}", c.id)).into_response(),
         Err(e @ (Error::Validation(_) | Error::Conflict(_))) => {
             let clinical = s.is(Role::Clinician);
-            (axum::http::StatusCode::UNPROCESSABLE_ENTITY, form_page(&s, &f, None, clinical, errors_of(&e))).into_response()
+            (
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                form_page(&s, &f, None, clinical, errors_of(&e)),
+            )
+                .into_response()
         }
         Err(e) => error_page(e, &s.rid, Nav::of(&s)),
     }
@@ -391,8 +492,14 @@ pub async fn show(State(st): State<AppState>, s: Staff, Path(id): Path<Uuid>) ->
     };
     ClientPageT {
         nav: Nav::of(&s),
-        can_edit: authorize(&s.ctx.actor, Action::Update, Resource::ClientDemographics(rel)).is_allowed(),
-        can_see_access_log: authorize(&s.ctx.actor, Action::Read, Resource::ClientAccessLog(rel)).is_allowed(),
+        can_edit: authorize(
+            &s.ctx.actor,
+            Action::Update,
+            Resource::ClientDemographics(rel),
+        )
+        .is_allowed(),
+        can_see_access_log: authorize(&s.ctx.actor, Action::Read, Resource::ClientAccessLog(rel))
+            .is_allowed(),
         can_assign: can_assign && !clinicians.is_empty(),
         clinicians,
         csrf: s.session.csrf_token.clone(),
@@ -406,26 +513,54 @@ pub async fn edit_form(State(st): State<AppState>, s: Staff, Path(id): Path<Uuid
     match st.app.get_client(&s.ctx, ClientId(id)).await {
         Ok(c) => {
             let rel = relation_of(&s, &c);
-            if !authorize(&s.ctx.actor, Action::Update, Resource::ClientDemographics(rel)).is_allowed() {
-                return error_page(Error::Forbidden("you may not change this client's details".into()), &s.rid, Nav::of(&s));
+            if !authorize(
+                &s.ctx.actor,
+                Action::Update,
+                Resource::ClientDemographics(rel),
+            )
+            .is_allowed()
+            {
+                return error_page(
+                    Error::Forbidden("you may not change this client's details".into()),
+                    &s.rid,
+                    Nav::of(&s),
+                );
             }
-            let clinical = authorize(&s.ctx.actor, Action::Update, Resource::ClientClinical(rel)).is_allowed();
+            let clinical =
+                authorize(&s.ctx.actor, Action::Update, Resource::ClientClinical(rel)).is_allowed();
             form_page(&s, &ClientForm::from_view(&c), Some(c.id), clinical, vec![]).into_response()
         }
         Err(e) => error_page(e, &s.rid, Nav::of(&s)),
     }
 }
 
-pub async fn update(State(st): State<AppState>, s: Staff, Path(id): Path<Uuid>, Form(f): Form<ClientForm>) -> Response {
+pub async fn update(
+    State(st): State<AppState>,
+    s: Staff,
+    Path(id): Path<Uuid>,
+    Form(f): Form<ClientForm>,
+) -> Response {
     if !s.csrf_ok(&f.csrf) {
-        return error_page(Error::Forbidden("the form expired; reload the page and try again".into()), &s.rid, Nav::of(&s));
+        return error_page(
+            Error::Forbidden("the form expired; reload the page and try again".into()),
+            &s.rid,
+            Nav::of(&s),
+        );
     }
-    match st.app.update_client(&s.ctx, ClientId(id), f.version, f.input()).await {
+    match st
+        .app
+        .update_client(&s.ctx, ClientId(id), f.version, f.input())
+        .await
+    {
         Ok(_) => Redirect::to(&format!("/clients/{id}")).into_response(),
         Err(e @ (Error::Validation(_) | Error::Conflict(_))) => {
             let clinical = f.presenting_problem.is_some() || f.clinical_notes.is_some();
             let status = crate::error::classify(&e).0;
-            (status, form_page(&s, &f, Some(ClientId(id)), clinical, errors_of(&e))).into_response()
+            (
+                status,
+                form_page(&s, &f, Some(ClientId(id)), clinical, errors_of(&e)),
+            )
+                .into_response()
         }
         Err(e) => error_page(e, &s.rid, Nav::of(&s)),
     }
@@ -440,11 +575,24 @@ pub struct TeamForm {
     team_role: String,
 }
 
-pub async fn add_to_team(State(st): State<AppState>, s: Staff, Path(id): Path<Uuid>, Form(f): Form<TeamForm>) -> Response {
+pub async fn add_to_team(
+    State(st): State<AppState>,
+    s: Staff,
+    Path(id): Path<Uuid>,
+    Form(f): Form<TeamForm>,
+) -> Response {
     if !s.csrf_ok(&f.csrf) {
-        return error_page(Error::Forbidden("the form expired; reload the page and try again".into()), &s.rid, Nav::of(&s));
+        return error_page(
+            Error::Forbidden("the form expired; reload the page and try again".into()),
+            &s.rid,
+            Nav::of(&s),
+        );
     }
-    match st.app.assign_care_team(&s.ctx, ClientId(id), UserId(f.user_id), &f.team_role).await {
+    match st
+        .app
+        .assign_care_team(&s.ctx, ClientId(id), UserId(f.user_id), &f.team_role)
+        .await
+    {
         Ok(()) => Redirect::to(&format!("/clients/{id}")).into_response(),
         Err(e) => error_page(e, &s.rid, Nav::of(&s)),
     }
@@ -461,7 +609,11 @@ struct ClinicianList {
     age_group: String,
 }
 
-pub async fn clinicians(State(st): State<AppState>, s: Staff, Query(f): Query<ClinicianFilter>) -> Response {
+pub async fn clinicians(
+    State(st): State<AppState>,
+    s: Staff,
+    Query(f): Query<ClinicianFilter>,
+) -> Response {
     match st.app.list_clinicians(&s.ctx, &f).await {
         Ok(list) => ClinicianList {
             nav: Nav::of(&s),
@@ -485,7 +637,11 @@ struct ClinicianPage {
 
 pub async fn clinician(State(st): State<AppState>, s: Staff, Path(id): Path<Uuid>) -> Response {
     match st.app.get_clinician(&s.ctx, UserId(id)).await {
-        Ok(c) => ClinicianPage { nav: Nav::of(&s), c }.into_response(),
+        Ok(c) => ClinicianPage {
+            nav: Nav::of(&s),
+            c,
+        }
+        .into_response(),
         Err(e) => error_page(e, &s.rid, Nav::of(&s)),
     }
 }

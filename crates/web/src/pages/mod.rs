@@ -22,7 +22,10 @@ pub fn router() -> Router<AppState> {
         .route("/mfa", get(signin::mfa_page).post(signin::mfa))
         .route("/mfa/setup", get(signin::setup_page).post(signin::setup))
         .route("/logout", post(signin::logout))
-        .route("/account/password", get(signin::password_page).post(signin::password))
+        .route(
+            "/account/password",
+            get(signin::password_page).post(signin::password),
+        )
         .route("/", get(clients::dashboard))
         .route("/clients", get(clients::list).post(clients::create))
         .route("/clients/new", get(clients::new_form))
@@ -46,7 +49,11 @@ pub struct Nav {
 
 impl Nav {
     pub fn of(s: &Staff) -> Option<Nav> {
-        Some(Nav { name: s.session.display_name.clone(), is_admin: s.is(Role::Admin), csrf: s.session.csrf_token.clone() })
+        Some(Nav {
+            name: s.session.display_name.clone(),
+            is_admin: s.is(Role::Admin),
+            csrf: s.session.csrf_token.clone(),
+        })
     }
 }
 
@@ -73,18 +80,32 @@ pub fn error_page(e: Error, rid: &RequestId, nav: Option<Nav>) -> Response {
         StatusCode::UNPROCESSABLE_ENTITY => "Please check the form",
         _ => "Something went wrong",
     };
-    let page = ErrorPage { nav, heading: heading.into(), message, request_id: rid.0.clone() };
+    let page = ErrorPage {
+        nav,
+        heading: heading.into(),
+        message,
+        request_id: rid.0.clone(),
+    };
     (status, page).into_response()
 }
 
 /// The message for a form: the field errors in plain words, or the error's own message.
 pub fn form_message(e: &Error) -> String {
     match e {
-        Error::Validation(fields) => fields.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join("; "),
+        Error::Validation(fields) => fields
+            .iter()
+            .map(|f| f.message.clone())
+            .collect::<Vec<_>>()
+            .join("; "),
         other => classify(other).2,
     }
 }
 
-pub async fn not_found(s: crate::auth::AnySession) -> Response {
-    error_page(Error::NotFound, &s.rid, None)
+/// The fallback for unknown paths: JSON under `/api/`, a page elsewhere.
+pub async fn not_found(uri: axum::http::Uri, s: crate::auth::AnySession) -> Response {
+    if uri.path().starts_with("/api/") {
+        crate::api::not_found(&s.rid).into_response()
+    } else {
+        error_page(Error::NotFound, &s.rid, None)
+    }
 }

@@ -31,10 +31,19 @@ pub async fn login_page(s: AnySession) -> Response {
     if let Some(sess) = &s.session {
         return Redirect::to(next_step(sess).unwrap_or("/")).into_response();
     }
-    LoginPage { nav: None, email: String::new(), error: None }.into_response()
+    LoginPage {
+        nav: None,
+        email: String::new(),
+        error: None,
+    }
+    .into_response()
 }
 
-pub async fn login(State(st): State<AppState>, s: AnySession, Form(f): Form<LoginForm>) -> Response {
+pub async fn login(
+    State(st): State<AppState>,
+    s: AnySession,
+    Form(f): Form<LoginForm>,
+) -> Response {
     let attempt = match st.check_rate(s.ip) {
         Ok(()) => st.app.login(&f.email, &f.password, Some(&s.rid.0)).await,
         Err(e) => Err(e),
@@ -50,17 +59,32 @@ pub async fn login(State(st): State<AppState>, s: AnySession, Form(f): Form<Logi
                 rapport_app::auth::NextStep::EnrolTotp => "/mfa/setup",
                 rapport_app::auth::NextStep::Done => "/",
             };
-            ([(header::SET_COOKIE, st.session_cookie(&r.token))], Redirect::to(next)).into_response()
+            (
+                [(header::SET_COOKIE, st.session_cookie(&r.token))],
+                Redirect::to(next),
+            )
+                .into_response()
         }
         Err(e) => {
             let (status, message) = match &e {
-                Error::Unauthenticated => (StatusCode::UNAUTHORIZED, "The e-mail address or password is not right.".to_string()),
+                Error::Unauthenticated => (
+                    StatusCode::UNAUTHORIZED,
+                    "The e-mail address or password is not right.".to_string(),
+                ),
                 other => (crate::error::classify(other).0, form_message(other)),
             };
             if let Error::Internal(_) = e {
                 return error_page(e, &s.rid, None);
             }
-            (status, LoginPage { nav: None, email: f.email, error: Some(message) }).into_response()
+            (
+                status,
+                LoginPage {
+                    nav: None,
+                    email: f.email,
+                    error: Some(message),
+                },
+            )
+                .into_response()
         }
     }
 }
@@ -95,14 +119,21 @@ fn csrf_ok(sess: &rapport_app::auth::SessionInfo, sent: &str) -> bool {
 }
 
 fn csrf_failed(rid: &crate::request_id::RequestId) -> Response {
-    error_page(Error::Forbidden("the form expired; go back, reload the page and try again".into()), rid, None)
+    error_page(
+        Error::Forbidden("the form expired; go back, reload the page and try again".into()),
+        rid,
+        None,
+    )
 }
 
 pub async fn mfa_page(s: AnySession) -> Response {
     match &s.session {
-        Some(sess) if !sess.mfa_passed && sess.totp_enabled => {
-            MfaPage { nav: None, csrf: sess.csrf_token.clone(), error: None }.into_response()
+        Some(sess) if !sess.mfa_passed && sess.totp_enabled => MfaPage {
+            nav: None,
+            csrf: sess.csrf_token.clone(),
+            error: None,
         }
+        .into_response(),
         Some(sess) => Redirect::to(next_step(sess).unwrap_or("/")).into_response(),
         None => Redirect::to("/login").into_response(),
     }
@@ -120,11 +151,20 @@ pub async fn mfa(State(st): State<AppState>, s: AnySession, Form(f): Form<CodeFo
         Err(e) => Err(e),
     };
     match r {
-        Ok(()) => Redirect::to(if sess.must_change_password { "/account/password" } else { "/" }).into_response(),
+        Ok(()) => Redirect::to(if sess.must_change_password {
+            "/account/password"
+        } else {
+            "/"
+        })
+        .into_response(),
         Err(Error::Internal(d)) => error_page(Error::Internal(d), &s.rid, None),
         Err(e) => (
             crate::error::classify(&e).0,
-            MfaPage { nav: None, csrf: sess.csrf_token.clone(), error: Some(form_message(&e)) },
+            MfaPage {
+                nav: None,
+                csrf: sess.csrf_token.clone(),
+                error: Some(form_message(&e)),
+            },
         )
             .into_response(),
     }
@@ -143,8 +183,14 @@ pub async fn setup_page(State(st): State<AppState>, s: AnySession) -> Response {
         Err(e) => Err(e),
     };
     match enrolment {
-        Ok(e) => SetupPage { nav: None, csrf: sess.csrf_token.clone(), secret: e.secret_base32, otpauth_url: e.otpauth_url, error: None }
-            .into_response(),
+        Ok(e) => SetupPage {
+            nav: None,
+            csrf: sess.csrf_token.clone(),
+            secret: e.secret_base32,
+            otpauth_url: e.otpauth_url,
+            error: None,
+        }
+        .into_response(),
         Err(e) => error_page(e, &s.rid, None),
     }
 }
@@ -157,11 +203,20 @@ pub async fn setup(State(st): State<AppState>, s: AnySession, Form(f): Form<Code
         return csrf_failed(&s.rid);
     }
     let r = match st.check_rate(s.ip) {
-        Ok(()) => st.app.confirm_totp_enrolment(sess, &f.code, Some(&s.rid.0)).await,
+        Ok(()) => {
+            st.app
+                .confirm_totp_enrolment(sess, &f.code, Some(&s.rid.0))
+                .await
+        }
         Err(e) => Err(e),
     };
     match r {
-        Ok(()) => Redirect::to(if sess.must_change_password { "/account/password" } else { "/" }).into_response(),
+        Ok(()) => Redirect::to(if sess.must_change_password {
+            "/account/password"
+        } else {
+            "/"
+        })
+        .into_response(),
         Err(Error::Internal(d)) => error_page(Error::Internal(d), &s.rid, None),
         Err(e) => {
             let pending = st.app.pending_totp(sess).await.ok().flatten();
@@ -170,7 +225,13 @@ pub async fn setup(State(st): State<AppState>, s: AnySession, Form(f): Form<Code
             };
             (
                 crate::error::classify(&e).0,
-                SetupPage { nav: None, csrf: sess.csrf_token.clone(), secret: p.secret_base32, otpauth_url: p.otpauth_url, error: Some(form_message(&e)) },
+                SetupPage {
+                    nav: None,
+                    csrf: sess.csrf_token.clone(),
+                    secret: p.secret_base32,
+                    otpauth_url: p.otpauth_url,
+                    error: Some(form_message(&e)),
+                },
             )
                 .into_response()
         }
@@ -183,7 +244,11 @@ pub struct CsrfForm {
     csrf: String,
 }
 
-pub async fn logout(State(st): State<AppState>, s: AnySession, Form(f): Form<CsrfForm>) -> Response {
+pub async fn logout(
+    State(st): State<AppState>,
+    s: AnySession,
+    Form(f): Form<CsrfForm>,
+) -> Response {
     if let Some(sess) = &s.session {
         if !csrf_ok(sess, &f.csrf) {
             return csrf_failed(&s.rid);
@@ -192,7 +257,11 @@ pub async fn logout(State(st): State<AppState>, s: AnySession, Form(f): Form<Csr
             return error_page(e, &s.rid, None);
         }
     }
-    ([(header::SET_COOKIE, st.clear_cookie())], Redirect::to("/login")).into_response()
+    (
+        [(header::SET_COOKIE, st.clear_cookie())],
+        Redirect::to("/login"),
+    )
+        .into_response()
 }
 
 #[derive(Template, WebTemplate)]
@@ -214,27 +283,44 @@ pub struct PasswordForm {
 
 pub async fn password_page(s: AnySession) -> Response {
     match &s.session {
-        Some(sess) if sess.mfa_passed => {
-            PasswordPage { nav: None, csrf: sess.csrf_token.clone(), must_change: sess.must_change_password, error: None }.into_response()
+        Some(sess) if sess.mfa_passed => PasswordPage {
+            nav: None,
+            csrf: sess.csrf_token.clone(),
+            must_change: sess.must_change_password,
+            error: None,
         }
+        .into_response(),
         Some(sess) => Redirect::to(next_step(sess).unwrap_or("/login")).into_response(),
         None => Redirect::to("/login").into_response(),
     }
 }
 
-pub async fn password(State(st): State<AppState>, s: AnySession, Form(f): Form<PasswordForm>) -> Response {
+pub async fn password(
+    State(st): State<AppState>,
+    s: AnySession,
+    Form(f): Form<PasswordForm>,
+) -> Response {
     let Some(sess) = &s.session else {
         return Redirect::to("/login").into_response();
     };
     if !csrf_ok(sess, &f.csrf) {
         return csrf_failed(&s.rid);
     }
-    match st.app.change_password(sess, &f.current_password, &f.password, Some(&s.rid.0)).await {
+    match st
+        .app
+        .change_password(sess, &f.current_password, &f.password, Some(&s.rid.0))
+        .await
+    {
         Ok(()) => Redirect::to("/").into_response(),
         Err(Error::Internal(d)) => error_page(Error::Internal(d), &s.rid, None),
         Err(e) => (
             crate::error::classify(&e).0,
-            PasswordPage { nav: None, csrf: sess.csrf_token.clone(), must_change: sess.must_change_password, error: Some(form_message(&e)) },
+            PasswordPage {
+                nav: None,
+                csrf: sess.csrf_token.clone(),
+                must_change: sess.must_change_password,
+                error: Some(form_message(&e)),
+            },
         )
             .into_response(),
     }

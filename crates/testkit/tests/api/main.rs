@@ -1,0 +1,8 @@
+//! End-to-end tests through the real HTTP server, each run against SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod audit;
+mod clients;
+mod input;
+mod matrix;
+mod signin;

@@ -1,0 +1,286 @@
+//! The route×role matrix: every API route in the registry, called as every role, answers the expected status,
+//! and every policy denial leaves an audit entry.
+
+use rapport_app::audit::AuditQuery;
+use rapport_domain::Role;
+use rapport_testkit::{Backend, TestApp, TestUser, both, client_body};
+use rapport_web::api::ROUTES;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+both!(every_route_answers_every_role_as_the_policy_says);
+
+/// Columns: admin, clinician on the care team, clinician not on it, supervisor of the first, scheduler, billing,
+/// anonymous.
+const WHO: [&str; 7] = [
+    "admin",
+    "clinician",
+    "other",
+    "supervisor",
+    "scheduler",
+    "billing",
+    "anonymous",
+];
+
+#[rustfmt::skip]
+const EXPECTED: &[(&str, &str, [u16; 7])] = &[
+    ("GET", "/api/v1/me",                                        [200, 200, 200, 200, 200, 200, 401]),
+    ("GET", "/api/v1/clients",                                   [200, 200, 200, 200, 200, 200, 401]),
+    ("POST", "/api/v1/clients",                                  [201, 201, 201, 403, 201, 403, 401]),
+    ("GET", "/api/v1/clients/{id}",                              [200, 200, 404, 200, 200, 200, 401]),
+    ("PUT", "/api/v1/clients/{id}",                              [200, 200, 404, 403, 200, 403, 401]),
+    ("POST", "/api/v1/clients/{id}/care-team",                   [204, 403, 404, 403, 204, 403, 401]),
+    ("DELETE", "/api/v1/clients/{id}/care-team/{user_id}",       [204, 403, 404, 403, 204, 403, 401]),
+    ("GET", "/api/v1/clients/{id}/episodes",                     [403, 200, 404, 200, 403, 403, 401]),
+    ("POST", "/api/v1/clients/{id}/episodes",                    [403, 201, 404, 403, 403, 403, 401]),
+    ("POST", "/api/v1/clients/{id}/episodes/{episode_id}/close", [403, 200, 404, 403, 403, 403, 401]),
+    ("GET", "/api/v1/clients/{id}/access-log",                   [200, 200, 404, 403, 403, 403, 401]),
+    ("GET", "/api/v1/clinicians",                                [200, 200, 200, 200, 200, 200, 401]),
+    ("GET", "/api/v1/clinicians/{id}",                           [200, 200, 200, 200, 200, 200, 401]),
+    ("PUT", "/api/v1/clinicians/{id}",                           [200, 200, 403, 403, 403, 403, 401]),
+    ("GET", "/api/v1/users",                                     [200, 403, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/users",                                    [201, 403, 403, 403, 403, 403, 401]),
+    ("PUT", "/api/v1/users/{id}/roles",                          [204, 403, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/users/{id}/disable",                       [204, 403, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/users/{id}/enable",                        [204, 403, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/users/{id}/reset-password",                [200, 403, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/supervisions",                             [204, 403, 403, 403, 403, 403, 401]),
+    ("GET", "/api/v1/audit",                                     [200, 403, 403, 403, 403, 403, 401]),
+    ("GET", "/api/v1/tokens",                                    [200, 200, 200, 200, 200, 200, 401]),
+    ("POST", "/api/v1/tokens",                                   [201, 201, 201, 201, 201, 201, 401]),
+    ("DELETE", "/api/v1/tokens/{id}",                            [204, 404, 404, 404, 404, 404, 401]),
+];
+
+struct Fixture {
+    users: Vec<Option<TestUser>>,
+    admin: TestUser,
+    clinician: TestUser,
+    client: String,
+    spare_clinician: TestUser,
+    spare_user: TestUser,
+    spare_token: String,
+}
+
+async fn fixture(t: &TestApp) -> Fixture {
+    let admin = t.user(&[Role::Admin]).await;
+    let clinician = t.user(&[Role::Clinician]).await;
+    let other = t.user(&[Role::Clinician]).await;
+    let supervisor = t.user(&[Role::Supervisor]).await;
+    let scheduler = t.user(&[Role::Scheduler]).await;
+    let billing = t.user(&[Role::Billing]).await;
+    t.app
+        .add_supervision(&rapport_app::Ctx::operator(), supervisor.id, clinician.id)
+        .await
+        .unwrap();
+    let client = t
+        .post(&clinician, "/api/v1/clients", client_body("Matrix Example"))
+        .await
+        .json["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let spare_clinician = t.user(&[Role::Clinician]).await;
+    let spare_user = t.user(&[Role::Billing]).await;
+    let spare_token = t.get(&spare_user, "/api/v1/tokens").await.json[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    Fixture {
+        users: vec![
+            Some(admin.clone()),
+            Some(clinician.clone()),
+            Some(other),
+            Some(supervisor),
+            Some(scheduler),
+            Some(billing),
+            None,
+        ],
+        admin,
+        clinician,
+        client,
+        spare_clinician,
+        spare_user,
+        spare_token,
+    }
+}
+
+/// Prepares one call: the concrete path, body and If-Match, re-creating whatever the previous call consumed.
+async fn prepare(
+    t: &TestApp,
+    f: &Fixture,
+    method: &str,
+    template: &str,
+) -> (String, Option<Value>, Option<i32>) {
+    let c = &f.client;
+    let uniq = uuid::Uuid::new_v4().simple().to_string();
+    match (method, template) {
+        ("POST", "/api/v1/clients") => (
+            template.into(),
+            Some(client_body(&format!("New {uniq}"))),
+            None,
+        ),
+        ("PUT", "/api/v1/clients/{id}") => {
+            let v = t
+                .get(&f.admin, &format!("/api/v1/clients/{c}"))
+                .await
+                .etag();
+            (
+                format!("/api/v1/clients/{c}"),
+                Some(client_body("Matrix Example")),
+                Some(v),
+            )
+        }
+        ("POST", "/api/v1/clients/{id}/care-team") => (
+            format!("/api/v1/clients/{c}/care-team"),
+            Some(json!({ "user_id": f.spare_clinician.id })),
+            None,
+        ),
+        ("DELETE", "/api/v1/clients/{id}/care-team/{user_id}") => {
+            t.post(
+                &f.admin,
+                &format!("/api/v1/clients/{c}/care-team"),
+                json!({ "user_id": f.spare_clinician.id }),
+            )
+            .await
+            .expect(204);
+            (
+                format!("/api/v1/clients/{c}/care-team/{}", f.spare_clinician.id),
+                None,
+                None,
+            )
+        }
+        ("POST", "/api/v1/clients/{id}/episodes") => (
+            format!("/api/v1/clients/{c}/episodes"),
+            Some(json!({ "opened_on": "2026-01-05" })),
+            None,
+        ),
+        ("POST", "/api/v1/clients/{id}/episodes/{episode_id}/close") => {
+            let e = t
+                .post(
+                    &f.clinician,
+                    &format!("/api/v1/clients/{c}/episodes"),
+                    json!({ "opened_on": "2026-01-05" }),
+                )
+                .await;
+            let eid = e.json["id"].as_str().unwrap().to_string();
+            (
+                format!("/api/v1/clients/{c}/episodes/{eid}/close"),
+                Some(json!({ "closed_on": "2026-02-01" })),
+                Some(1),
+            )
+        }
+        ("PUT", "/api/v1/clinicians/{id}") => {
+            let path = format!("/api/v1/clinicians/{}", f.clinician.id);
+            let v = t.get(&f.admin, &path).await.etag();
+            (
+                path,
+                Some(
+                    json!({ "time_zone": "Europe/Berlin", "specialisations": ["grief"], "accepts_new_clients": true }),
+                ),
+                Some(v),
+            )
+        }
+        ("POST", "/api/v1/users") => (
+            template.into(),
+            Some(
+                json!({ "email": format!("{uniq}@test.example"), "display_name": "New Person", "roles": ["billing"] }),
+            ),
+            None,
+        ),
+        ("PUT", "/api/v1/users/{id}/roles") => (
+            format!("/api/v1/users/{}/roles", f.spare_user.id),
+            Some(json!({ "roles": ["billing"] })),
+            None,
+        ),
+        ("POST", "/api/v1/users/{id}/disable") | ("POST", "/api/v1/users/{id}/enable") => (
+            template.replace("{id}", &f.spare_user.id.to_string()),
+            None,
+            None,
+        ),
+        ("POST", "/api/v1/users/{id}/reset-password") => (
+            template.replace("{id}", &f.spare_user.id.to_string()),
+            Some(json!({})),
+            None,
+        ),
+        ("POST", "/api/v1/supervisions") => (
+            template.into(),
+            Some(
+                json!({ "supervisor_id": f.users[3].as_ref().unwrap().id, "supervisee_id": f.spare_clinician.id }),
+            ),
+            None,
+        ),
+        ("POST", "/api/v1/tokens") => (template.into(), Some(json!({ "name": "matrix" })), None),
+        ("DELETE", "/api/v1/tokens/{id}") => (template.replace("{id}", &f.spare_token), None, None),
+        ("GET", "/api/v1/clinicians/{id}") => (
+            template.replace("{id}", &f.clinician.id.to_string()),
+            None,
+            None,
+        ),
+        (_, path) => (path.replace("{id}", c), None, None),
+    }
+}
+
+async fn newest_denial(t: &TestApp, admin: &TestUser) -> i64 {
+    let q = AuditQuery {
+        outcome: Some("denied".into()),
+        limit: Some(1),
+        ..Default::default()
+    };
+    t.app
+        .list_audit(&admin.ctx(), &q)
+        .await
+        .unwrap()
+        .first()
+        .map(|e| e.seq)
+        .unwrap_or(0)
+}
+
+async fn every_route_answers_every_role_as_the_policy_says(b: Backend) {
+    let t = TestApp::spawn(b).await;
+    let f = fixture(&t).await;
+    let mut wrong = Vec::new();
+    for route in ROUTES {
+        let Some((_, _, expected)) = EXPECTED
+            .iter()
+            .find(|(m, p, _)| *m == route.method && *p == route.path)
+        else {
+            panic!(
+                "{} {} has no row in the matrix: add what each role should get",
+                route.method, route.path
+            );
+        };
+        for (i, who) in f.users.iter().enumerate() {
+            let (path, body, if_match) = prepare(&t, &f, route.method, route.path).await;
+            let before = newest_denial(&t, &f.admin).await;
+            let method = Method::from_bytes(route.method.as_bytes()).unwrap();
+            let r = t.call(who.as_ref(), method, &path, body, if_match).await;
+            let got = r.status.as_u16();
+            if got != expected[i] {
+                wrong.push(format!(
+                    "{} {} as {}: expected {}, got {} ({})",
+                    route.method, route.path, WHO[i], expected[i], got, r.text
+                ));
+            }
+            if who.is_some() && (got == 403 || got == 404) {
+                let after = newest_denial(&t, &f.admin).await;
+                if after <= before {
+                    wrong.push(format!(
+                        "{} {} as {}: denied with {got} but no audit entry",
+                        route.method, route.path, WHO[i]
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        EXPECTED.len() == ROUTES.len(),
+        "the matrix lists routes that the registry does not have"
+    );
+    assert!(
+        wrong.is_empty(),
+        "{} mismatch(es):\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    t.finish().await;
+}
