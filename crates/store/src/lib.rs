@@ -113,6 +113,27 @@ pub async fn connect(url: &str) -> Result<(DatabaseConnection, Backend), StoreEr
             "the database URL must start with sqlite:// or postgres://".into(),
         ));
     };
+    if backend == Backend::Postgres {
+        // One direct attempt first: the pool would retry a refused connection until its acquire timeout, and an
+        // operator with a typo in the URL deserves the real reason at once.
+        use sea_orm::sqlx::Connection;
+        let probe = tokio::time::timeout(
+            Duration::from_secs(10),
+            sea_orm::sqlx::PgConnection::connect(url),
+        )
+        .await;
+        match probe {
+            Ok(Ok(c)) => {
+                let _ = c.close().await;
+            }
+            Ok(Err(e)) => return Err(StoreError::Unreachable(e.to_string())),
+            Err(_) => {
+                return Err(StoreError::Unreachable(
+                    "no answer within 10 seconds".into(),
+                ));
+            }
+        }
+    }
     let mut opts = ConnectOptions::new(url.to_string());
     opts.sqlx_logging(false)
         .connect_timeout(Duration::from_secs(10))

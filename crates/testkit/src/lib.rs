@@ -57,6 +57,10 @@ impl TestUser {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, AppConfig::default()).await
+    }
+
+    pub async fn spawn_with(backend: Backend, config: AppConfig) -> TestApp {
         let tag = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
         let dir = std::env::temp_dir().join(format!("rapport-test-{tag}"));
         std::fs::create_dir_all(&dir).unwrap();
@@ -79,7 +83,6 @@ impl TestApp {
             }
         };
         let keyring = Keyring::create(&dir.join("keyring.json")).unwrap();
-        let config = AppConfig::default();
         let app = App::open(&database_url, &keyring, config).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());

@@ -182,6 +182,7 @@ pub struct Staff {
     pub session: SessionInfo,
     pub ctx: Ctx,
     pub rid: RequestId,
+    pub ip: IpAddr,
 }
 
 impl Staff {
@@ -226,7 +227,12 @@ impl FromRequestParts<AppState> for Staff {
         let Some(ctx) = state.app.ctx_for(&session, Some(rid.0.clone())) else {
             return Err(Redirect::to("/login").into_response());
         };
-        Ok(Staff { session, ctx, rid })
+        Ok(Staff {
+            session,
+            ctx,
+            rid,
+            ip: client_ip(parts),
+        })
     }
 }
 

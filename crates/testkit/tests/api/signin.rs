@@ -12,6 +12,8 @@ both!(
     a_one_time_password_must_be_changed_first,
     forms_need_the_csrf_token_and_the_same_origin,
     revoked_api_tokens_stop_working,
+    the_account_page_moves_the_authenticator_and_issues_tokens,
+    idle_sessions_end,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -383,5 +385,115 @@ async fn revoked_api_tokens_stop_working(b: Backend) {
     .await
     .expect(204);
     t.get(&u, "/api/v1/me").await.expect(401);
+    t.finish().await;
+}
+
+/// Signs `email` in through the forms (enrolling TOTP) and returns the browser and the authenticator secret.
+async fn signed_in(t: &TestApp, email: &str) -> (reqwest::Client, String) {
+    let c = browser();
+    login(t, &c, email, PASSWORD).await;
+    let page = c
+        .get(t.url("/mfa/setup"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let secret = between(&page, "id=\"totp-secret\" class=\"secret\">", "<").to_string();
+    let r = c
+        .post(t.url("/mfa/setup"))
+        .form(&[
+            ("_csrf", csrf(&page).as_str()),
+            ("code", code(&secret, 0).as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&r), "/");
+    (c, secret)
+}
+
+async fn the_account_page_moves_the_authenticator_and_issues_tokens(b: Backend) {
+    let t = TestApp::spawn(b).await;
+    let email = admin(&t, Some(PASSWORD)).await;
+    let (c, old_secret) = signed_in(&t, &email).await;
+    let page = c
+        .get(t.url("/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = csrf(&page);
+    let r = c
+        .post(t.url("/account/authenticator"))
+        .form(&[("_csrf", token.as_str()), ("password", "wrong password")])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.text().await.unwrap().contains("not right"));
+    let r = c
+        .post(t.url("/account/authenticator"))
+        .form(&[("_csrf", token.as_str()), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&r), "/mfa/setup");
+    let page = c
+        .get(t.url("/mfa/setup"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let new_secret = between(&page, "id=\"totp-secret\" class=\"secret\">", "<").to_string();
+    assert_ne!(new_secret, old_secret);
+    let r = c
+        .post(t.url("/mfa/setup"))
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("code", code(&new_secret, 1).as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&r), "/");
+    // A token made on the page works on the API.
+    let r = c
+        .post(t.url("/account/tokens"))
+        .form(&[("_csrf", token.as_str()), ("name", "export script")])
+        .send()
+        .await
+        .unwrap();
+    let html = r.text().await.unwrap();
+    let raw = between(&html, "<code id=\"new-token\">", "<").to_string();
+    let me = t
+        .http
+        .get(t.url("/api/v1/me"))
+        .bearer_auth(&raw)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+    t.finish().await;
+}
+
+async fn idle_sessions_end(b: Backend) {
+    let config = rapport_app::AppConfig {
+        idle_timeout: std::time::Duration::from_secs(1),
+        ..Default::default()
+    };
+    let t = TestApp::spawn_with(b, config).await;
+    let email = admin(&t, Some(PASSWORD)).await;
+    let (c, _) = signed_in(&t, &email).await;
+    assert_eq!(c.get(t.url("/clients")).send().await.unwrap().status(), 200);
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_eq!(
+        location(&c.get(t.url("/clients")).send().await.unwrap()),
+        "/login"
+    );
     t.finish().await;
 }

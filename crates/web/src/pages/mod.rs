@@ -1,5 +1,6 @@
 //! The staff web UI: server-rendered pages (askama, auto-escaped), plain forms with CSRF tokens, no scripts.
 
+mod account;
 mod admin;
 mod clients;
 mod signin;
@@ -22,6 +23,10 @@ pub fn router() -> Router<AppState> {
         .route("/mfa", get(signin::mfa_page).post(signin::mfa))
         .route("/mfa/setup", get(signin::setup_page).post(signin::setup))
         .route("/logout", post(signin::logout))
+        .route("/account", get(account::show))
+        .route("/account/authenticator", post(account::new_authenticator))
+        .route("/account/tokens", post(account::create_token))
+        .route("/account/tokens/{id}/revoke", post(account::revoke_token))
         .route(
             "/account/password",
             get(signin::password_page).post(signin::password),

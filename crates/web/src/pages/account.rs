@@ -1,0 +1,152 @@
+//! The signed-in user's own account: password, a new authenticator (after re-entering the password), API tokens.
+
+use super::{Nav, error_page, form_message};
+use crate::auth::Staff;
+use crate::state::AppState;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use rapport_app::accounts::TokenInfo;
+use rapport_domain::Error;
+use serde::Deserialize;
+use uuid::Uuid;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account.html")]
+struct AccountPage {
+    nav: Option<Nav>,
+    name: String,
+    email: String,
+    roles: String,
+    csrf: String,
+    tokens: Vec<TokenInfo>,
+    new_token: Option<String>,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+async fn page(
+    st: &AppState,
+    s: &Staff,
+    new_token: Option<String>,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Response {
+    match st.app.list_api_tokens(&s.ctx).await {
+        Ok(tokens) => AccountPage {
+            nav: Nav::of(s),
+            name: s.session.display_name.clone(),
+            email: s.session.email.clone(),
+            roles: s
+                .session
+                .roles
+                .iter()
+                .map(|r| r.label())
+                .collect::<Vec<_>>()
+                .join(", "),
+            csrf: s.session.csrf_token.clone(),
+            tokens,
+            new_token,
+            notice,
+            error,
+        }
+        .into_response(),
+        Err(e) => error_page(e, &s.rid, Nav::of(s)),
+    }
+}
+
+fn expired(s: &Staff) -> Response {
+    error_page(
+        Error::Forbidden("the form expired; reload the page and try again".into()),
+        &s.rid,
+        Nav::of(s),
+    )
+}
+
+pub async fn show(State(st): State<AppState>, s: Staff) -> Response {
+    page(&st, &s, None, None, None).await
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    name: String,
+}
+
+pub async fn create_token(
+    State(st): State<AppState>,
+    s: Staff,
+    Form(f): Form<TokenForm>,
+) -> Response {
+    if !s.csrf_ok(&f.csrf) {
+        return expired(&s);
+    }
+    match st.app.create_api_token(&s.ctx, &f.name).await {
+        Ok((raw, _)) => page(&st, &s, Some(raw), None, None).await,
+        Err(e @ Error::Validation(_)) => page(&st, &s, None, None, Some(form_message(&e))).await,
+        Err(e) => error_page(e, &s.rid, Nav::of(&s)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+}
+
+pub async fn revoke_token(
+    State(st): State<AppState>,
+    s: Staff,
+    Path(id): Path<Uuid>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if !s.csrf_ok(&f.csrf) {
+        return expired(&s);
+    }
+    match st.app.revoke_api_token(&s.ctx, id).await {
+        Ok(()) => page(&st, &s, None, Some("Token revoked.".into()), None).await,
+        Err(e) => error_page(e, &s.rid, Nav::of(&s)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ReauthForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    password: String,
+}
+
+pub async fn new_authenticator(
+    State(st): State<AppState>,
+    s: Staff,
+    Form(f): Form<ReauthForm>,
+) -> Response {
+    if !s.csrf_ok(&f.csrf) {
+        return expired(&s);
+    }
+    let r = match st.check_rate(s.ip) {
+        Ok(()) => {
+            st.app
+                .reauthenticate(&s.session, &f.password, Some(&s.rid.0))
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    if let Err(e) = r {
+        return match e {
+            Error::Internal(_) => error_page(e, &s.rid, Nav::of(&s)),
+            other => page(&st, &s, None, None, Some(form_message(&other))).await,
+        };
+    }
+    match st
+        .app
+        .begin_totp_enrolment(&s.session, Some(&s.rid.0))
+        .await
+    {
+        Ok(_) => Redirect::to("/mfa/setup").into_response(),
+        Err(e) => error_page(e, &s.rid, Nav::of(&s)),
+    }
+}
