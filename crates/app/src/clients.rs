@@ -61,6 +61,25 @@ pub struct TeamMember {
     pub team_role: String,
 }
 
+/// A couple or family this client belongs to. Other members are not named: each member's record stands alone.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitMembership {
+    pub unit_id: uuid::Uuid,
+    pub kind: String,
+    pub label: String,
+    pub member_role: String,
+}
+
+/// A therapy group this client is (or was) on the roster of.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupMembership {
+    pub group_id: uuid::Uuid,
+    pub name: String,
+    pub kind: String,
+    pub joined_on: NaiveDate,
+    pub left_on: Option<NaiveDate>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ClientView {
     pub id: ClientId,
@@ -80,6 +99,8 @@ pub struct ClientView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub clinical: Option<ClinicalView>,
     pub care_team: Vec<TeamMember>,
+    pub units: Vec<UnitMembership>,
+    pub groups: Vec<GroupMembership>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
@@ -281,7 +302,17 @@ fn validated(input: &ClientInput, base: Option<&Client>) -> Result<(Client, Opti
     ))
 }
 
-fn view(c: Client, clinical: Option<Clinical>, team: Vec<care::Member>) -> ClientView {
+type Memberships = (
+    Vec<rapport_store::groups::UnitRef>,
+    Vec<rapport_store::groups::GroupRef>,
+);
+
+fn view(
+    c: Client,
+    clinical: Option<Clinical>,
+    team: Vec<care::Member>,
+    memberships: Memberships,
+) -> ClientView {
     let t = today();
     ClientView {
         id: c.id,
@@ -307,6 +338,27 @@ fn view(c: Client, clinical: Option<Clinical>, team: Vec<care::Member>) -> Clien
                 user_id: m.user_id,
                 display_name: m.display_name,
                 team_role: m.team_role,
+            })
+            .collect(),
+        units: memberships
+            .0
+            .into_iter()
+            .map(|u| UnitMembership {
+                unit_id: u.id,
+                kind: u.kind,
+                label: u.label,
+                member_role: u.member_role,
+            })
+            .collect(),
+        groups: memberships
+            .1
+            .into_iter()
+            .map(|g| GroupMembership {
+                group_id: g.id,
+                name: g.name,
+                kind: g.kind,
+                joined_on: g.joined_on,
+                left_on: g.left_on,
             })
             .collect(),
         created_at: c.created_at,
@@ -362,7 +414,12 @@ impl App {
         .await?;
         let team = care::members(tx.conn(), client.id).await?;
         tx.commit().await?;
-        Ok(view(client, clinical.filter(|_| joins_team), team))
+        Ok(view(
+            client,
+            clinical.filter(|_| joins_team),
+            team,
+            Default::default(),
+        ))
     }
 
     /// Reads one client; clinical text is included only when the policy allows it, and the read is audited.
@@ -389,6 +446,7 @@ impl App {
             None
         };
         let team = care::members(tx.conn(), id).await?;
+        let memberships = rapport_store::groups::memberships(tx.conn(), id).await?;
         tx.audit(
             AuditEvent::new(&ctx.actor, "client.read", "client")
                 .resource(id)
@@ -402,7 +460,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        Ok(view(client, clinical, team))
+        Ok(view(client, clinical, team, memberships))
     }
 
     /// Updates a client if `expected_version` is still current. Clinical fields need the care team's rights.
@@ -460,8 +518,9 @@ impl App {
             None
         };
         let team = care::members(tx.conn(), id).await?;
+        let memberships = rapport_store::groups::memberships(tx.conn(), id).await?;
         tx.commit().await?;
-        Ok(view(client, clinical, team))
+        Ok(view(client, clinical, team, memberships))
     }
 
     /// Lists clients in the caller's scope (all for the front desk, own care teams for clinicians).

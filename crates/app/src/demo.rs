@@ -352,6 +352,8 @@ impl App {
         }
         let today = now_utc().date_naive();
         let mut minors = 0;
+        let mut adults: Vec<(ClientId, UserId)> = Vec::new();
+        let mut children: Vec<ClientId> = Vec::new();
         for i in 0..client_count {
             let first = *seq.pick(FIRST);
             let last = *seq.pick(LAST);
@@ -412,7 +414,14 @@ impl App {
                 *seq.pick(&clinician_ids)
             };
             care::add(tx.conn(), c.id, primary, "primary").await?;
+            if minor {
+                children.push(c.id);
+            } else {
+                adults.push((c.id, primary));
+            }
         }
+        self.seed_units_and_groups(&tx, &adults, &children, &pending, today)
+            .await?;
         tx.audit(
             AuditEvent::new(&ctx.actor, "demo.seed", "practice").detail(format!(
                 "{} staff, {} clients",
@@ -427,6 +436,90 @@ impl App {
             clients: client_count,
             minors,
         })
+    }
+}
+
+impl App {
+    /// A couple and a family (each unit's clinician joins every member's care team), and two groups with
+    /// facilitators and rosters: a bereavement support group and an anger-management course.
+    async fn seed_units_and_groups(
+        &self,
+        tx: &rapport_store::Tx<'_>,
+        adults: &[(ClientId, UserId)],
+        children: &[ClientId],
+        staff: &[(UserId, String, String, Vec<Role>, Option<&DemoClinician>)],
+        today: chrono::NaiveDate,
+    ) -> Result<()> {
+        use rapport_domain::group::{GroupKind, UnitKind};
+        use rapport_store::groups;
+        if adults.len() < 30 || children.is_empty() {
+            return Ok(());
+        }
+        let by_name = |n: &str| staff.iter().find(|s| s.2 == n).map(|s| s.0);
+        let (Some(couples), Some(family), Some(grief), Some(anger)) = (
+            by_name("Sofia Reyes"),
+            by_name("Mei Chen"),
+            by_name("Annika Larsen"),
+            by_name("Marcus Oyelaran"),
+        ) else {
+            return Ok(());
+        };
+        let couple = [(adults[0].0, "partner"), (adults[1].0, "partner")];
+        groups::create_unit(tx.conn(), UnitKind::Couple, "Couple 1", &couple).await?;
+        let family_members = [
+            (adults[2].0, "parent"),
+            (adults[3].0, "parent"),
+            (children[0], "child"),
+        ];
+        groups::create_unit(tx.conn(), UnitKind::Family, "Family 1", &family_members).await?;
+        // Joins the care team without demoting a primary clinician who is already on it.
+        let join = |client: ClientId, user: UserId| async move {
+            if care::relation(tx.conn(), user, client).await?.on_care_team {
+                Ok::<_, rapport_store::StoreError>(())
+            } else {
+                care::add(tx.conn(), client, user, "member").await
+            }
+        };
+        for (client, _) in couple {
+            join(client, couples).await?;
+        }
+        for (client, _) in family_members {
+            join(client, family).await?;
+        }
+        let since = today - Duration::days(60);
+        let roster = |range: std::ops::Range<usize>| {
+            adults[range]
+                .iter()
+                .map(|(c, _)| (*c, since))
+                .collect::<Vec<_>>()
+        };
+        let grief_roster = roster(4..16);
+        let anger_roster = roster(16..28);
+        groups::create_group(
+            tx.conn(),
+            "Bereavement support (Tuesday evenings)",
+            GroupKind::Support,
+            14,
+            &[grief],
+            &grief_roster,
+        )
+        .await?;
+        groups::create_group(
+            tx.conn(),
+            "Anger management (8-week course)",
+            GroupKind::Psychoeducation,
+            14,
+            &[anger, couples],
+            &anger_roster,
+        )
+        .await?;
+        for (client, _) in &grief_roster {
+            join(*client, grief).await?;
+        }
+        for (client, _) in &anger_roster {
+            join(*client, anger).await?;
+        }
+        Ok(())
     }
 }
 

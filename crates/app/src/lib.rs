@@ -10,6 +10,7 @@ pub mod clients;
 pub mod clinicians;
 pub mod config;
 pub mod demo;
+pub mod groups;
 mod guard;
 pub mod secrets;
 

@@ -5,6 +5,7 @@
 pub mod client;
 pub mod clinician;
 pub mod error;
+pub mod group;
 pub mod ids;
 pub mod password;
 pub mod policy;

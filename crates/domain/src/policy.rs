@@ -39,6 +39,8 @@ pub enum Resource {
     ClinicianProfile {
         owner: UserId,
     },
+    /// The list of therapy groups (names, kinds, facilitators, head counts; no member names).
+    GroupDirectory,
     UserAccounts,
     Supervision,
     AuditLog,
@@ -177,6 +179,16 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Decision 
             Action::Update if actor.user_id() == Some(owner) || actor.has(Role::Admin) => Allow,
             Action::Create if actor.has(Role::Admin) => Allow,
             _ => forbid("you may change only your own clinician profile"),
+        },
+        Resource::GroupDirectory => match action {
+            Action::Read | Action::List => Allow,
+            _ if actor.has(Role::Admin)
+                || actor.has(Role::Scheduler)
+                || actor.has(Role::Clinician) =>
+            {
+                Allow
+            }
+            _ => forbid("only clinicians, the front desk and administrators manage groups"),
         },
         Resource::UserAccounts | Resource::AuditLog => {
             if actor.has(Role::Admin) {

@@ -256,6 +256,24 @@ fn keys_rotate_keeps_every_record_readable() {
     assert!(text(&o).1.contains("broken at entry 2"), "{:?}", text(&o));
 }
 
+#[test]
+fn a_database_from_a_newer_rapport_is_refused() {
+    let d = Dir::new();
+    assert!(rapport(&d.0, &["migrate"], "").status.success());
+    let url = format!("sqlite://{}", d.0.join("rapport.db").display());
+    tokio_rt().block_on(rapport_store_exec(
+        &url,
+        "INSERT INTO seaql_migrations (version, applied_at) VALUES ('m29990101_000001_from_the_future', 0)",
+    ));
+    let o = rapport(&d.0, &["serve"], "");
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o).1;
+    assert!(
+        err.contains("newer Rapport") && err.contains("m29990101_000001_from_the_future"),
+        "{err}"
+    );
+}
+
 fn tokio_rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -11,6 +11,7 @@ pub mod clinicians;
 pub mod crypto;
 pub mod entity;
 pub mod episodes;
+pub mod groups;
 pub mod keyring;
 mod keys;
 pub mod migration;
@@ -250,10 +251,17 @@ async fn check_schema_not_newer(db: &DatabaseConnection) -> Result<(), StoreErro
         return Ok(());
     }
     let known = migration::known_names();
-    let applied = migration::Migrator::get_applied_migrations(db).await?;
-    let unknown: Vec<String> = applied
+    // Read the table directly: the migrator itself errors on a migration it has no file for, which is exactly
+    // the case to explain.
+    let rows = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            backend,
+            "SELECT version FROM seaql_migrations",
+        ))
+        .await?;
+    let unknown: Vec<String> = rows
         .iter()
-        .map(|m| m.name().to_string())
+        .filter_map(|r| r.try_get::<String>("", "version").ok())
         .filter(|n| !known.contains(n))
         .collect();
     if unknown.is_empty() {

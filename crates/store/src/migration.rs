@@ -1,6 +1,7 @@
 //! Forward-only schema migrations, one file each, rendered by sea-query for SQLite and PostgreSQL alike.
 
 mod m20261126_000001_foundation;
+mod m20261126_000002_units_and_groups;
 
 use sea_orm_migration::prelude::*;
 
@@ -8,7 +9,10 @@ pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261126_000001_foundation::Migration)]
+        vec![
+            Box::new(m20261126_000001_foundation::Migration),
+            Box::new(m20261126_000002_units_and_groups::Migration),
+        ]
     }
 }
 

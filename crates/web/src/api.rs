@@ -49,6 +49,7 @@ routes! {
     "GET" "/api/v1/clinicians" "clinicians" "The clinician directory";
     "GET" "/api/v1/clinicians/{id}" "clinicians" "One clinician profile";
     "PUT" "/api/v1/clinicians/{id}" "clinicians" "Update a clinician profile (If-Match: version)";
+    "GET" "/api/v1/groups" "groups" "Therapy groups: kind, facilitators, head count";
     "GET" "/api/v1/users" "admin" "Staff accounts";
     "POST" "/api/v1/users" "admin" "Create a staff account";
     "PUT" "/api/v1/users/{id}/roles" "admin" "Set an account's roles";
@@ -86,6 +87,7 @@ pub fn router() -> Router<AppState> {
             "/api/v1/clinicians/{id}",
             get(get_clinician).put(update_clinician),
         )
+        .route("/api/v1/groups", get(list_groups))
         .route("/api/v1/users", get(list_users).post(create_user))
         .route("/api/v1/users/{id}/roles", put(set_roles))
         .route("/api/v1/users/{id}/disable", post(disable_user))
@@ -352,6 +354,10 @@ async fn update_clinician(
         .await
         .or_api(&c.rid)?;
     Ok(with_etag(v.version, v))
+}
+
+async fn list_groups(c: Caller, State(s): State<AppState>) -> ApiResult<Response> {
+    Ok(Json(s.app.list_groups(&c.ctx).await.or_api(&c.rid)?).into_response())
 }
 
 async fn list_users(c: Caller, State(s): State<AppState>) -> ApiResult<Response> {

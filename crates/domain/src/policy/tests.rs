@@ -127,6 +127,29 @@ fn clinicians_edit_only_their_own_profile_unless_admin() {
 }
 
 #[test]
+fn every_staff_member_sees_the_group_directory_but_billing_does_not_run_groups() {
+    for role in Role::ALL {
+        assert!(authorize(&staff(role), Action::List, Resource::GroupDirectory).is_allowed());
+    }
+    assert!(
+        !authorize(
+            &staff(Role::Billing),
+            Action::Create,
+            Resource::GroupDirectory
+        )
+        .is_allowed()
+    );
+    assert!(
+        authorize(
+            &staff(Role::Clinician),
+            Action::Create,
+            Resource::GroupDirectory
+        )
+        .is_allowed()
+    );
+}
+
+#[test]
 fn api_tokens_belong_to_their_owner() {
     let me = UserId::new();
     let actor = Actor::staff(me, vec![Role::Admin]);

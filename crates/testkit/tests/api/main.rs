@@ -3,6 +3,7 @@
 
 mod audit;
 mod clients;
+mod demo;
 mod input;
 mod matrix;
 mod signin;

@@ -14,6 +14,7 @@ both!(
     revoked_api_tokens_stop_working,
     the_account_page_moves_the_authenticator_and_issues_tokens,
     idle_sessions_end,
+    one_address_cannot_try_passwords_without_limit,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -495,5 +496,18 @@ async fn idle_sessions_end(b: Backend) {
         location(&c.get(t.url("/clients")).send().await.unwrap()),
         "/login"
     );
+    t.finish().await;
+}
+
+async fn one_address_cannot_try_passwords_without_limit(b: Backend) {
+    let t = TestApp::spawn(b).await;
+    let c = browser();
+    // Twenty attempts a minute per address (spread over many accounts, so no account lockout is involved).
+    for i in 0..20 {
+        let r = login(&t, &c, &format!("guess{i}@test.example"), "password guess").await;
+        assert_eq!(r.status(), 401, "attempt {i}");
+    }
+    let r = login(&t, &c, "guess-final@test.example", "password guess").await;
+    assert_eq!(r.status(), 429);
     t.finish().await;
 }

@@ -645,3 +645,21 @@ pub async fn clinician(State(st): State<AppState>, s: Staff, Path(id): Path<Uuid
         Err(e) => error_page(e, &s.rid, Nav::of(&s)),
     }
 }
+
+#[derive(Template, WebTemplate)]
+#[template(path = "groups.html")]
+struct GroupsPage {
+    nav: Option<Nav>,
+    groups: Vec<rapport_app::groups::GroupView>,
+}
+
+pub async fn groups(State(st): State<AppState>, s: Staff) -> Response {
+    match st.app.list_groups(&s.ctx).await {
+        Ok(groups) => GroupsPage {
+            nav: Nav::of(&s),
+            groups,
+        }
+        .into_response(),
+        Err(e) => error_page(e, &s.rid, Nav::of(&s)),
+    }
+}

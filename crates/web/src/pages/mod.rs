@@ -39,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/clients/{id}/care-team", post(clients::add_to_team))
         .route("/clients/{id}/access-log", get(admin::client_access_log))
         .route("/clinicians", get(clients::clinicians))
+        .route("/groups", get(clients::groups))
         .route("/clinicians/{id}", get(clients::clinician))
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/{id}/{action}", post(admin::user_action))

@@ -1,0 +1,81 @@
+//! The demo practice has what the issue promises, on both databases.
+
+use rapport_app::clients::ClientQuery;
+use rapport_app::clinicians::ClinicianFilter;
+use rapport_domain::Role;
+use rapport_testkit::{Backend, TestApp, both};
+
+both!(the_demo_practice_has_clinicians_minors_units_and_groups);
+
+async fn the_demo_practice_has_clinicians_minors_units_and_groups(b: Backend) {
+    let t = TestApp::spawn(b).await;
+    let summary = t.app.seed_demo(200).await.unwrap();
+    assert_eq!(summary.clients, 200);
+    assert!(summary.minors >= 20);
+    let admin = t.user(&[Role::Admin]).await;
+    let clinicians = t
+        .app
+        .list_clinicians(&admin.ctx(), &ClinicianFilter::default())
+        .await
+        .unwrap();
+    assert!(clinicians.len() >= 12);
+    let zones: std::collections::HashSet<_> =
+        clinicians.iter().map(|c| c.time_zone.clone()).collect();
+    assert!(zones.len() >= 5, "{zones:?}");
+    let specs: std::collections::HashSet<_> = clinicians
+        .iter()
+        .flat_map(|c| c.specialisations.clone())
+        .collect();
+    assert!(specs.len() >= 10, "{specs:?}");
+    let page = t
+        .app
+        .search_clients(
+            &admin.ctx(),
+            &ClientQuery {
+                limit: Some(200),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.total, 200);
+    // Every minor has a guardian.
+    for c in page.items.iter().filter(|c| c.is_minor).take(10) {
+        let v = t.get(&admin, &format!("/api/v1/clients/{}", c.id)).await;
+        assert!(
+            !v.json["guardians"].as_array().unwrap().is_empty(),
+            "{}",
+            v.text
+        );
+    }
+    let kinds = t.query_text("SELECT kind FROM units ORDER BY kind").await;
+    assert_eq!(kinds, vec!["couple", "family"]);
+    let groups = t.get(&admin, "/api/v1/groups").await;
+    groups.expect(200);
+    let list = groups.json.as_array().unwrap();
+    assert_eq!(list.len(), 2, "{}", groups.text);
+    for g in list {
+        assert!(g["active_members"].as_u64().unwrap() >= 8, "{g}");
+        assert!(!g["facilitators"].as_array().unwrap().is_empty());
+    }
+    // A group member's record shows their own group, and names no other member.
+    let mut found = None;
+    for c in &page.items {
+        let v = t.get(&admin, &format!("/api/v1/clients/{}", c.id)).await;
+        if !v.json["groups"].as_array().unwrap().is_empty() {
+            found = Some(v);
+            break;
+        }
+    }
+    let v = found.expect("some client is on a group roster");
+    assert_eq!(v.json["groups"].as_array().unwrap().len(), 1);
+    let own = v.json["legal_name"].as_str().unwrap();
+    for other in page.items.iter().filter(|c| c.legal_name != own) {
+        assert!(
+            !v.text.contains(&other.legal_name),
+            "{} named on {own}'s record",
+            other.legal_name
+        );
+    }
+    t.finish().await;
+}
