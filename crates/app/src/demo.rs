@@ -101,6 +101,15 @@ const PROBLEMS: &[&str] = &[
     "Intrusive memories after a road accident.",
 ];
 
+/// A staff account being created: id, e-mail, name, roles, and the clinician profile when there is one.
+type PendingStaff = (
+    UserId,
+    String,
+    String,
+    Vec<Role>,
+    Option<&'static DemoClinician>,
+);
+
 struct DemoClinician {
     name: &'static str,
     roles: &'static [Role],
@@ -295,7 +304,7 @@ impl App {
             ("Daniel Kim", &[Role::Scheduler]),
             ("Fatima Zahra", &[Role::Billing]),
         ];
-        let mut pending = Vec::new();
+        let mut pending: Vec<PendingStaff> = Vec::new();
         for (name, roles) in office {
             let (id, email) = add_user(email_of(name), name, roles);
             pending.push((id, email, name.to_string(), roles.to_vec(), None));
@@ -447,7 +456,7 @@ impl App {
         tx: &rapport_store::Tx<'_>,
         adults: &[(ClientId, UserId)],
         children: &[ClientId],
-        staff: &[(UserId, String, String, Vec<Role>, Option<&DemoClinician>)],
+        staff: &[PendingStaff],
         today: chrono::NaiveDate,
     ) -> Result<()> {
         use rapport_domain::group::{GroupKind, UnitKind};
