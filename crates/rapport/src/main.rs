@@ -61,6 +61,8 @@ enum Command {
     /// Encryption key tools.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Print the JSON API's OpenAPI 3.1 document (also served at /api/v1/openapi.json).
+    Openapi,
 }
 
 #[derive(Args)]
@@ -162,6 +164,10 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => serve(&cli.db, args).await,
+        Command::Openapi => {
+            println!("{:#}", rapport_web::openapi::build());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Migrate => {
             let app = setup::open(&cli.db, setup::Init::Allowed, Default::default()).await?;
             println!("The database is up to date.");

@@ -12,6 +12,74 @@ fn params(path: &str) -> Vec<Value> {
         .collect()
 }
 
+/// The request body schema of each writing route (by method and path template).
+fn body_schema(method: &str, path: &str) -> Option<&'static str> {
+    Some(match (method, path) {
+        ("POST", "/api/v1/clients") | ("PUT", "/api/v1/clients/{id}") => "ClientInput",
+        ("POST", "/api/v1/clients/{id}/care-team") => "CareTeamInput",
+        ("POST", "/api/v1/clients/{id}/episodes") => "EpisodeInput",
+        ("POST", "/api/v1/clients/{id}/episodes/{episode_id}/close") => "CloseEpisodeInput",
+        ("PUT", "/api/v1/clinicians/{id}") => "ClinicianInput",
+        ("POST", "/api/v1/users") => "NewUserInput",
+        ("PUT", "/api/v1/users/{id}/roles") => "RolesInput",
+        ("POST", "/api/v1/users/{id}/reset-password") => "ResetPasswordInput",
+        ("POST", "/api/v1/supervisions") => "SupervisionInput",
+        ("POST", "/api/v1/tokens") => "TokenInput",
+        _ => return None,
+    })
+}
+
+fn obj(required: &[&str], props: Value) -> Value {
+    json!({ "type": "object", "additionalProperties": false, "required": required, "properties": props })
+}
+
+fn schemas() -> Value {
+    let text = json!({ "type": "string" });
+    let opt_text = json!({ "type": ["string", "null"] });
+    let date = json!({ "type": "string", "format": "date" });
+    let uuid = json!({ "type": "string", "format": "uuid" });
+    let strings = json!({ "type": "array", "items": { "type": "string" } });
+    let role = json!({ "type": "string", "enum": ["admin", "clinician", "supervisor", "scheduler", "billing"] });
+    json!({
+        "Contact": obj(&["name"], json!({ "name": text, "relationship": opt_text, "phone": opt_text, "email": opt_text })),
+        "ClientInput": obj(&["legal_name", "date_of_birth", "time_zone"], json!({
+            "legal_name": text, "preferred_name": opt_text, "pronouns": opt_text, "date_of_birth": date,
+            "email": opt_text, "phone": opt_text,
+            "time_zone": { "type": "string", "description": "IANA time zone, e.g. Europe/Berlin" },
+            "status": { "type": ["string", "null"], "enum": ["inquiry", "waitlist", "active", "discharged", null] },
+            "emergency_contacts": { "type": "array", "items": { "$ref": "#/components/schemas/Contact" } },
+            "guardians": { "type": "array", "items": { "$ref": "#/components/schemas/Contact" } },
+            "presenting_problem": { "type": ["string", "null"], "description": "Care team only; encrypted at rest" },
+            "clinical_notes": { "type": ["string", "null"], "description": "Care team only; encrypted at rest" },
+        })),
+        "CareTeamInput": obj(&["user_id"], json!({ "user_id": uuid, "team_role": { "type": ["string", "null"], "enum": ["primary", "member", null] } })),
+        "EpisodeInput": obj(&["opened_on"], json!({ "opened_on": date, "presenting_problems": opt_text, "diagnoses": { "type": "array", "items": { "type": "string", "description": "ICD-10-CM code, e.g. F32.1" } } })),
+        "CloseEpisodeInput": obj(&["closed_on"], json!({ "closed_on": date })),
+        "WorkingBlock": obj(&["weekday", "start", "end"], json!({ "weekday": { "type": "string", "enum": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] }, "start": { "type": "string", "example": "09:00:00" }, "end": { "type": "string", "example": "17:00:00" } })),
+        "ClinicianInput": obj(&["time_zone"], json!({
+            "time_zone": text, "specialisations": strings, "age_groups": strings, "modalities": strings, "languages": strings,
+            "accepts_new_clients": { "type": "boolean" },
+            "weekly_hours": { "type": "array", "items": { "$ref": "#/components/schemas/WorkingBlock" } },
+            "licences": opt_text, "bio": opt_text,
+        })),
+        "NewUserInput": obj(&["email", "display_name", "roles"], json!({ "email": text, "display_name": text, "roles": { "type": "array", "items": role }, "time_zone": opt_text })),
+        "RolesInput": obj(&["roles"], json!({ "roles": { "type": "array", "items": role } })),
+        "ResetPasswordInput": obj(&[], json!({ "reset_mfa": { "type": "boolean" } })),
+        "SupervisionInput": obj(&["supervisor_id", "supervisee_id"], json!({ "supervisor_id": uuid, "supervisee_id": uuid })),
+        "TokenInput": obj(&["name"], json!({ "name": text })),
+        "Error": {
+            "type": "object",
+            "required": ["error", "message", "request_id"],
+            "properties": {
+                "error": { "type": "string", "description": "Stable, greppable code" },
+                "message": { "type": "string" },
+                "request_id": { "type": "string" },
+                "fields": { "type": "array", "items": { "type": "object", "properties": { "field": { "type": "string" }, "message": { "type": "string" } } } },
+            },
+        },
+    })
+}
+
 fn error_response(description: &str) -> Value {
     json!({ "description": description, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } })
 }
@@ -32,8 +100,10 @@ pub fn build() -> Value {
                 "422": error_response("Invalid input; `fields` names each problem"),
             },
         });
+        if let Some(schema) = body_schema(r.method, r.path) {
+            op["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } });
+        }
         if matches!(r.method, "POST" | "PUT") {
-            op["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": { "type": "object" } } } });
             op["responses"]["400"] = error_response("Malformed JSON");
             op["responses"]["409"] = error_response("Conflict (stale version or duplicate)");
         }
@@ -58,22 +128,34 @@ pub fn build() -> Value {
         "paths": paths,
         "components": {
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
-            "schemas": {
-                "Error": {
-                    "type": "object",
-                    "required": ["error", "message", "request_id"],
-                    "properties": {
-                        "error": { "type": "string", "description": "Stable, greppable code" },
-                        "message": { "type": "string" },
-                        "request_id": { "type": "string" },
-                        "fields": { "type": "array", "items": { "type": "object", "properties": { "field": { "type": "string" }, "message": { "type": "string" } } } },
-                    },
-                },
-            },
+            "schemas": schemas(),
         },
     })
 }
 
 pub async fn document() -> Json<Value> {
     Json(build())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_writing_route_documents_its_body() {
+        for r in ROUTES.iter().filter(|r| matches!(r.method, "POST" | "PUT")) {
+            let bodiless = r.path.ends_with("/disable") || r.path.ends_with("/enable");
+            assert_eq!(
+                body_schema(r.method, r.path).is_some(),
+                !bodiless,
+                "{} {}",
+                r.method,
+                r.path
+            );
+        }
+        let doc = build();
+        for name in ["ClientInput", "ClinicianInput", "Error"] {
+            assert!(doc["components"]["schemas"][name].is_object(), "{name}");
+        }
+    }
 }
