@@ -7,74 +7,19 @@
 // (npm ci --prefix e2e); playwright never downloads a browser here.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { chromium } from 'playwright-core';
+import {
+  BIN, RESULTS, base32Decode, freshCode, launchBrowser, pathIs, runRapport, startServer, stopServer, totp,
+  waitReady,
+} from './helpers.mjs';
 
-const BIN = process.env.RAPPORT_BIN;
 const EMAIL = 'admin@e2e.test';
 const PASSWORD = 'correct horse battery staple';
-const RESULTS = fileURLToPath(new URL('./test-results/', import.meta.url));
-// The binary also reads settings from RAPPORT_* variables (database URL,
-// listen address, ...): keep any set in the caller's shell out of this test.
-const CHILD_ENV = Object.fromEntries(
-  Object.entries(process.env).filter(([name]) => !name.startsWith('RAPPORT_')),
-);
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  // The machine has no network but the registries: without these Chromium
-  // keeps trying (and failing) to reach Google's services.
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 
-// ---- TOTP (RFC 6238: HMAC-SHA-1, 6 digits, 30 s step) ------------------------
-
-function base32Decode(text) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  const bytes = [];
-  let bits = 0;
-  let value = 0;
-  for (const ch of text.toUpperCase().replace(/[\s=-]/g, '')) {
-    const index = alphabet.indexOf(ch);
-    if (index < 0) throw new Error(`not base32: ${JSON.stringify(ch)} in ${JSON.stringify(text)}`);
-    value = (value << 5) | index;
-    bits += 5;
-    if (bits >= 8) {
-      bits -= 8;
-      bytes.push((value >>> bits) & 0xff);
-      value &= (1 << bits) - 1; // keep only the bits not yet emitted
-    }
-  }
-  return Buffer.from(bytes);
-}
-
-function totp(key, step, digits = 6) {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(step));
-  const mac = createHmac('sha1', key).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0x0f;
-  const binary = mac.readUInt32BE(offset) & 0x7fffffff;
-  return String(binary % 10 ** digits).padStart(digits, '0');
-}
-
-// A code for a 30 s step other than `usedStep` (the server rejects a code
-// reused within its step) with at least 3 s left, so it cannot expire between
-// typing and the server checking it. Waits for the next step when needed.
-async function freshCode(key, usedStep = -1) {
-  for (;;) {
-    const now = Date.now() / 1000;
-    const step = Math.floor(now / 30);
-    const left = 30 - (now % 30);
-    if (step !== usedStep && left >= 3) return { step, code: totp(key, step) };
-    await sleep(left * 1000 + 250);
-  }
-}
+// ---- TOTP (RFC 6238: HMAC-SHA-1, 6 digits, 30 s step; helpers.mjs) ------------
 
 test('TOTP helper matches the RFC 6238 SHA-1 test vectors', () => {
   const key = base32Decode('GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ');
@@ -88,39 +33,11 @@ test('TOTP helper matches the RFC 6238 SHA-1 test vectors', () => {
 
 let dataDir;
 let server;
-let serverLog = '';
 let browser;
 let page;
 let anyFailed = false;
 
-async function freePort() {
-  const probe = createServer();
-  await new Promise((resolve, reject) => probe.once('error', reject).listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address();
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
-async function waitReady(base) {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null || server.signalCode !== null) {
-      throw new Error(`rapport serve exited (${server.exitCode ?? server.signalCode}) before /readyz answered`);
-    }
-    try {
-      const res = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(1_000) });
-      if (res.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
-  }
-  throw new Error(`GET ${base}/readyz did not answer 200 within 30 s`);
-}
-
 // ---- helpers -------------------------------------------------------------------
-
-const pathIs = (path) => (url) => url.pathname === path;
 
 // Accessibility smoke check for the current page: a <title>, <html lang>, and
 // a label (or aria-label) for every form field a person types into.
@@ -155,44 +72,24 @@ describe('staff journey in the browser', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'rapport-e2e-'));
     mkdirSync(RESULTS, { recursive: true });
 
-    const create = spawnSync(
-      BIN,
+    runRapport(
       ['admin', 'create', '--email', EMAIL, '--name', 'E2E Admin', '--role', 'admin', '--data-dir', dataDir],
-      { input: `${PASSWORD}\n`, encoding: 'utf8', timeout: 60_000, env: CHILD_ENV },
+      { input: `${PASSWORD}\n` },
     );
-    assert.equal(create.status, 0, `rapport admin create failed (${create.status ?? create.error}):\n${create.stdout ?? ''}${create.stderr ?? ''}`);
 
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    server = spawn(BIN, ['serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: CHILD_ENV,
-    });
-    server.stdout.on('data', (chunk) => { serverLog += chunk; });
-    server.stderr.on('data', (chunk) => { serverLog += chunk; });
-    try {
-      await waitReady(base);
-    } catch (err) {
-      err.message += `\n--- rapport serve output ---\n${serverLog}`;
-      throw err;
-    }
+    server = await startServer(dataDir);
+    await waitReady(server);
 
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-    const context = await browser.newContext({ baseURL: base });
+    browser = await launchBrowser();
+    const context = await browser.newContext({ baseURL: server.base });
     page = await context.newPage();
     page.setDefaultTimeout(15_000);
   }, { timeout: 90_000 });
 
   after(async () => {
     await browser?.close();
-    if (server && server.exitCode === null && server.signalCode === null) {
-      const exited = new Promise((resolve) => server.once('exit', resolve));
-      server.kill('SIGTERM');
-      const timer = setTimeout(() => server.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    if (anyFailed) console.error(`--- rapport serve output ---\n${serverLog}`);
+    await stopServer(server);
+    if (anyFailed) console.error(`--- rapport serve output ---\n${server?.log ?? ''}`);
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -40,41 +40,37 @@ pub fn read_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
+/// The session cookie's name and `Set-Cookie` value. `__Host-` binds the cookie to this exact origin over HTTPS;
+/// browsers refuse that prefix without `Secure`, so plain-HTTP local use gets an ordinary name.
+fn cookie_name(secure: bool) -> &'static str {
+    if secure { "__Host-rapport" } else { "rapport" }
+}
+
+fn set_cookie(secure: bool, value: &str, expire: bool) -> HeaderValue {
+    let mut v = format!(
+        "{}={value}; Path=/; HttpOnly; SameSite=Lax",
+        cookie_name(secure)
+    );
+    if expire {
+        v.push_str("; Max-Age=0");
+    }
+    if secure {
+        v.push_str("; Secure");
+    }
+    HeaderValue::from_str(&v).unwrap_or(HeaderValue::from_static(""))
+}
+
 impl AppState {
-    /// `__Host-` binds the cookie to this exact origin over HTTPS; browsers refuse that prefix without Secure, so
-    /// plain-HTTP local use gets an ordinary name.
     pub fn cookie_name(&self) -> &'static str {
-        if self.cfg.secure_cookies {
-            "__Host-rapport"
-        } else {
-            "rapport"
-        }
+        cookie_name(self.cfg.secure_cookies)
     }
 
     pub fn session_cookie(&self, token: &str) -> HeaderValue {
-        let secure = if self.cfg.secure_cookies {
-            "; Secure"
-        } else {
-            ""
-        };
-        HeaderValue::from_str(&format!(
-            "{}={token}; Path=/; HttpOnly; SameSite=Lax{secure}",
-            self.cookie_name()
-        ))
-        .unwrap_or(HeaderValue::from_static(""))
+        set_cookie(self.cfg.secure_cookies, token, false)
     }
 
     pub fn clear_cookie(&self) -> HeaderValue {
-        let secure = if self.cfg.secure_cookies {
-            "; Secure"
-        } else {
-            ""
-        };
-        HeaderValue::from_str(&format!(
-            "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}",
-            self.cookie_name()
-        ))
-        .unwrap_or(HeaderValue::from_static(""))
+        set_cookie(self.cfg.secure_cookies, "", true)
     }
 
     pub async fn session_of(
@@ -256,5 +252,41 @@ impl FromRequestParts<AppState> for AnySession {
             Ok(session) => Ok(AnySession { session, rid, ip }),
             Err(e) => Err(crate::pages::error_page(e, &rid, None)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn over_https_the_cookie_is_host_bound_and_secure() {
+        let v = set_cookie(true, "abc", false);
+        assert_eq!(
+            v.to_str().unwrap_or(""),
+            "__Host-rapport=abc; Path=/; HttpOnly; SameSite=Lax; Secure"
+        );
+        let v = set_cookie(false, "abc", false);
+        assert_eq!(
+            v.to_str().unwrap_or(""),
+            "rapport=abc; Path=/; HttpOnly; SameSite=Lax"
+        );
+        assert!(
+            set_cookie(true, "", true)
+                .to_str()
+                .unwrap_or("")
+                .contains("Max-Age=0")
+        );
+    }
+
+    #[test]
+    fn cookies_are_read_by_exact_name() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("other=1; rapport=tok; x=2"),
+        );
+        assert_eq!(read_cookie(&h, "rapport").as_deref(), Some("tok"));
+        assert_eq!(read_cookie(&h, "__Host-rapport"), None);
     }
 }

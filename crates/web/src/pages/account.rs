@@ -1,12 +1,12 @@
 //! The signed-in user's own account: password, a new authenticator (after re-entering the password), API tokens.
 
-use super::{Nav, error_page, form_message};
+use super::{Nav, PagePath, error_page, form_message};
 use crate::auth::Staff;
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use rapport_app::accounts::TokenInfo;
 use rapport_domain::Error;
@@ -100,7 +100,7 @@ pub struct CsrfForm {
 pub async fn revoke_token(
     State(st): State<AppState>,
     s: Staff,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
     if !s.csrf_ok(&f.csrf) {

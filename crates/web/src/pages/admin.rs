@@ -1,12 +1,12 @@
 //! Administration pages: staff accounts and the audit log; and a client's access log for the care team.
 
-use super::{Nav, error_page, form_message};
+use super::{Nav, PagePath, error_page, form_message};
 use crate::auth::Staff;
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use rapport_app::accounts::{Account, NewAccount};
 use rapport_app::audit::{AuditEntry, AuditQuery};
@@ -98,7 +98,7 @@ pub struct CsrfOnly {
 pub async fn user_action(
     State(st): State<AppState>,
     s: Staff,
-    Path((id, action)): Path<(Uuid, String)>,
+    PagePath((id, action)): PagePath<(Uuid, String)>,
     Form(f): Form<CsrfOnly>,
 ) -> Response {
     if !s.csrf_ok(&f.csrf) {
@@ -202,7 +202,7 @@ pub async fn audit(State(st): State<AppState>, s: Staff, Query(f): Query<AuditFo
 pub async fn client_access_log(
     State(st): State<AppState>,
     s: Staff,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
 ) -> Response {
     let q = AuditQuery {
         limit: Some(500),

@@ -1,12 +1,12 @@
 //! Dashboard, client list, client profile and form, clinician directory.
 
-use super::{Nav, error_page};
+use super::{Nav, PagePath, error_page};
 use crate::auth::Staff;
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use rapport_app::clients::{ClientInput, ClientPage, ClientQuery, ClientView};
 use rapport_app::clinicians::{ClinicianFilter, ClinicianView};
@@ -471,7 +471,7 @@ fn relation_of(s: &Staff, c: &ClientView) -> ClientRelation {
     }
 }
 
-pub async fn show(State(st): State<AppState>, s: Staff, Path(id): Path<Uuid>) -> Response {
+pub async fn show(State(st): State<AppState>, s: Staff, PagePath(id): PagePath<Uuid>) -> Response {
     let c = match st.app.get_client(&s.ctx, ClientId(id)).await {
         Ok(c) => c,
         Err(e) => return error_page(e, &s.rid, Nav::of(&s)),
@@ -509,7 +509,11 @@ pub async fn show(State(st): State<AppState>, s: Staff, Path(id): Path<Uuid>) ->
     .into_response()
 }
 
-pub async fn edit_form(State(st): State<AppState>, s: Staff, Path(id): Path<Uuid>) -> Response {
+pub async fn edit_form(
+    State(st): State<AppState>,
+    s: Staff,
+    PagePath(id): PagePath<Uuid>,
+) -> Response {
     match st.app.get_client(&s.ctx, ClientId(id)).await {
         Ok(c) => {
             let rel = relation_of(&s, &c);
@@ -537,7 +541,7 @@ pub async fn edit_form(State(st): State<AppState>, s: Staff, Path(id): Path<Uuid
 pub async fn update(
     State(st): State<AppState>,
     s: Staff,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     Form(f): Form<ClientForm>,
 ) -> Response {
     if !s.csrf_ok(&f.csrf) {
@@ -578,7 +582,7 @@ pub struct TeamForm {
 pub async fn add_to_team(
     State(st): State<AppState>,
     s: Staff,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     Form(f): Form<TeamForm>,
 ) -> Response {
     if !s.csrf_ok(&f.csrf) {
@@ -635,7 +639,11 @@ struct ClinicianPage {
     c: ClinicianView,
 }
 
-pub async fn clinician(State(st): State<AppState>, s: Staff, Path(id): Path<Uuid>) -> Response {
+pub async fn clinician(
+    State(st): State<AppState>,
+    s: Staff,
+    PagePath(id): PagePath<Uuid>,
+) -> Response {
     match st.app.get_clinician(&s.ctx, UserId(id)).await {
         Ok(c) => ClinicianPage {
             nav: Nav::of(&s),

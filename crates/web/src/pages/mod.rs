@@ -46,6 +46,29 @@ pub fn router() -> Router<AppState> {
         .route("/admin/audit", get(admin::audit))
 }
 
+/// Path parameters for pages: one that does not parse (not a UUID) is a friendly 404 page, not a bare 400.
+pub struct PagePath<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned + Send> axum::extract::FromRequestParts<S>
+    for PagePath<T>
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(PagePath(v)),
+            Err(_) => Err(error_page(
+                Error::NotFound,
+                &crate::auth::request_id(parts),
+                None,
+            )),
+        }
+    }
+}
+
 /// What the layout needs to draw the navigation for a signed-in user.
 pub struct Nav {
     pub name: String,

@@ -1,0 +1,245 @@
+// Browser accessibility test on the demo practice: an axe-core scan (WCAG 2 A
+// and AA rules) of the main pages, a phone-width layout check, and keyboard
+// order and submit on the sign-in form.
+//
+// Run by scripts/test as `node --test e2e/` with RAPPORT_BIN set to the built
+// binary. Needs Debian's chromium (/usr/bin/chromium), playwright-core and
+// axe-core (npm ci --prefix e2e).
+//
+// Violations of impact 'serious' or 'critical' fail the test; 'moderate' and
+// 'minor' ones are printed as warnings.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  BIN, RESULTS, base32Decode, freshCode, launchBrowser, pathIs, runRapport, startServer, stopServer, waitReady,
+} from './helpers.mjs';
+
+const AXE_PATH = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+const AXE_OPTIONS = { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] }, resultTypes: ['violations'] };
+const FAILING_IMPACTS = new Set(['serious', 'critical']);
+
+// The demo practice (`rapport demo`): every account has this password and
+// enrols TOTP at its first sign-in.
+const ADMIN_EMAIL = 'olivia.grant@demo.rapport.test';
+const DEMO_PASSWORD = 'rapport demo 2026';
+
+const PHONE = { width: 375, height: 740 };
+const UUID_PATH = /^\/clients\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+let dataDir;
+let server;
+let browser;
+let anyFailed = false;
+// Set by the axe test once the administrator is signed in (cookies), and the
+// first client's page it found; the phone test reuses both.
+let signedInState;
+let clientPath;
+
+// ---- helpers -------------------------------------------------------------------
+
+// Runs `fn(page)`; on failure saves a full-page screenshot to test-results/
+// and adds the page's URL to the error.
+async function withScreenshot(page, name, fn) {
+  try {
+    return await fn(page);
+  } catch (err) {
+    anyFailed = true;
+    const file = join(RESULTS, `failed-a11y-${name.replace(/\W+/g, '-')}.png`);
+    await page.screenshot({ path: file, fullPage: true }).catch(() => {});
+    err.message += `\n(page: ${page.url()}; screenshot: ${file})`;
+    throw err;
+  }
+}
+
+// Opens `path` and checks it answered 2xx without a redirect elsewhere (a
+// redirect to /login would mean the session was lost).
+async function open(page, path) {
+  const res = await page.goto(path);
+  assert.ok(res?.ok(), `GET ${path} answered ${res?.status()}`);
+  assert.equal(new URL(page.url()).pathname, new URL(path, 'http://x').pathname, `GET ${path} ended elsewhere`);
+}
+
+// Runs axe-core on the current page; returns its violations, each tagged with
+// the page's path.
+async function axeScan(page) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) {
+    await page.addScriptTag({ path: AXE_PATH });
+  }
+  const violations = await page.evaluate((options) => window.axe.run(document, options), AXE_OPTIONS)
+    .then((results) => results.violations);
+  const where = new URL(page.url()).pathname;
+  return violations.map((v) => ({ page: where, ...v }));
+}
+
+function describeViolation(v) {
+  const nodes = v.nodes.slice(0, 3).map((n) => `      ${n.target.join(' >>> ')}\n        ${n.html}`);
+  const more = v.nodes.length > 3 ? `\n      … and ${v.nodes.length - 3} more element(s)` : '';
+  return `  ${v.page}: ${v.id} [${v.impact}] ${v.help} (${v.nodes.length} element(s))\n${nodes.join('\n')}${more}`;
+}
+
+describe('accessibility of the demo practice', () => {
+  before(async () => {
+    assert.ok(BIN, 'RAPPORT_BIN must point to the rapport binary (scripts/test sets it)');
+    dataDir = mkdtempSync(join(tmpdir(), 'rapport-e2e-a11y-'));
+    mkdirSync(RESULTS, { recursive: true });
+
+    runRapport(['--data-dir', dataDir, 'demo', '--clients', '40']);
+
+    server = await startServer(dataDir);
+    await waitReady(server);
+
+    browser = await launchBrowser();
+  }, { timeout: 90_000 });
+
+  after(async () => {
+    await browser?.close();
+    await stopServer(server);
+    if (anyFailed) console.error(`--- rapport serve output ---\n${server?.log ?? ''}`);
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('axe-core finds no serious or critical WCAG 2 A/AA violations', { timeout: 180_000 }, async () => {
+    // The pages forbid inline script (CSP); bypassCSP lets axe be injected.
+    const context = await browser.newContext({ baseURL: server.base, bypassCSP: true });
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    const violations = [];
+    const scanned = [];
+    // Scans `path`, or the current page when no path is given.
+    const scan = async (path) => {
+      await withScreenshot(page, path ?? new URL(page.url()).pathname, async () => {
+        if (path !== undefined) await open(page, path);
+        violations.push(...(await axeScan(page)));
+        scanned.push(new URL(page.url()).pathname);
+      });
+    };
+
+    try {
+      await scan('/login');
+
+      await withScreenshot(page, 'sign-in', async () => {
+        await page.locator('input[name="email"]').fill(ADMIN_EMAIL);
+        await page.locator('input[name="password"]').fill(DEMO_PASSWORD);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.waitForURL(pathIs('/mfa/setup'));
+      });
+      await scan(); // /mfa/setup, as reached after the password
+
+      await withScreenshot(page, 'totp-enrolment', async () => {
+        const secret = (await page.locator('#totp-secret').textContent()) ?? '';
+        const { code } = await freshCode(base32Decode(secret));
+        await page.locator('input[name="code"]').fill(code);
+        await page.getByRole('button', { name: 'Turn on two-step sign-in' }).click();
+        await page.waitForURL(pathIs('/'));
+      });
+      signedInState = await context.storageState();
+      await scan(); // the dashboard, as reached after enrolment
+
+      await scan('/clients');
+      clientPath = await withScreenshot(page, 'first-client-link', async () => {
+        const href = await page.locator('table tbody a[href^="/clients/"]').first().getAttribute('href');
+        assert.match(href ?? '', UUID_PATH, 'first link in the client list');
+        return href;
+      });
+      await scan(clientPath);
+      for (const path of ['/clients/new', '/clinicians', '/groups', '/admin/users', '/admin/audit', '/account']) {
+        await scan(path);
+      }
+    } finally {
+      await context.close();
+    }
+
+    const failing = violations.filter((v) => FAILING_IMPACTS.has(v.impact));
+    const warnings = violations.filter((v) => !FAILING_IMPACTS.has(v.impact));
+    console.log(`axe-core ${AXE_OPTIONS.runOnly.values.join('+')} scanned: ${scanned.join(', ')}`);
+    if (warnings.length > 0) {
+      console.warn(`axe-core warnings (moderate/minor, not failing):\n${warnings.map(describeViolation).join('\n')}`);
+    }
+    if (failing.length > 0) anyFailed = true;
+    assert.equal(
+      failing.length, 0,
+      `axe-core found ${failing.length} serious/critical violation(s):\n${failing.map(describeViolation).join('\n')}`,
+    );
+  });
+
+  test('phone width (375 px): client list and client page do not scroll sideways', { timeout: 60_000 }, async () => {
+    assert.ok(signedInState && clientPath, 'needs the sign-in and client link from the axe test');
+    const context = await browser.newContext({ baseURL: server.base, viewport: PHONE, storageState: signedInState });
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    try {
+      for (const [path, shot] of [['/clients', 'phone-clients.png'], [clientPath, 'phone-client.png']]) {
+        await withScreenshot(page, `phone ${path}`, async () => {
+          await open(page, path);
+          await page.screenshot({ path: join(RESULTS, shot), fullPage: true });
+          const { scrollWidth, innerWidth, wide } = await page.evaluate(() => ({
+            scrollWidth: document.documentElement.scrollWidth,
+            innerWidth: window.innerWidth,
+            // The elements sticking out to the right, to name in the failure.
+            wide: [...document.querySelectorAll('body *')]
+              .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1)
+              .slice(0, 5)
+              .map((el) => el.outerHTML.slice(0, 160)),
+          }));
+          assert.ok(
+            scrollWidth <= innerWidth + 1,
+            `${path} scrolls horizontally at ${PHONE.width}×${PHONE.height}: scrollWidth ${scrollWidth} > innerWidth ${innerWidth}`
+              + ` (screenshot ${shot}); elements past the right edge:\n  ${wide.join('\n  ')}`,
+          );
+        });
+      }
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('keyboard: Tab order on /login, and Enter in the password field submits', { timeout: 60_000 }, async () => {
+    const context = await browser.newContext({ baseURL: server.base });
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    try {
+      await withScreenshot(page, 'keyboard-login', async () => {
+        await open(page, '/login');
+        const focused = () => page.evaluate(() => {
+          const el = document.activeElement;
+          if (!el || el === document.body) return 'body';
+          const text = (el.textContent ?? '').trim();
+          return `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.className ? `.${[...el.classList].join('.')}` : ''}`
+            + `${el.getAttribute('name') ? `[name=${el.getAttribute('name')}]` : ''}${text ? ` "${text}"` : ''}`;
+        });
+        const expected = [
+          ['the skip link', 'a.skip'],
+          ['the e-mail field', 'input[name="email"]'],
+          ['the password field', 'input[name="password"]'],
+          ['the "Sign in" button', 'button[type="submit"]:text-is("Sign in")'],
+        ];
+        const seen = [];
+        for (const [what, selector] of expected) {
+          await page.keyboard.press('Tab');
+          seen.push(await focused());
+          const isFocused = await page.locator(selector).evaluate((el) => el === document.activeElement);
+          assert.ok(isFocused, `Tab ${seen.length} should focus ${what} (${selector}); focus so far: ${seen.join(' → ')}`);
+        }
+
+        await page.locator('input[name="email"]').fill(ADMIN_EMAIL);
+        await page.locator('input[name="password"]').fill(DEMO_PASSWORD);
+        await page.locator('input[name="password"]').focus();
+        const [request] = await Promise.all([
+          page.waitForRequest((req) => req.method() === 'POST' && new URL(req.url()).pathname === '/login'),
+          page.keyboard.press('Enter'),
+        ]);
+        assert.match(request.postData() ?? '', /(^|&)email=/, 'the POST carries the form fields');
+        // The administrator enrolled TOTP in the axe test (then /mfa), or not
+        // if that test stopped early (then /mfa/setup): either way, signed in
+        // with the password.
+        await page.waitForURL((url) => url.pathname === '/mfa' || url.pathname === '/mfa/setup');
+      });
+    } finally {
+      await context.close();
+    }
+  });
+});

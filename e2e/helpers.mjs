@@ -1,0 +1,149 @@
+// Shared helpers for the browser end-to-end tests in this directory: the
+// rapport binary and its environment, starting and stopping `rapport serve`,
+// launching Debian's chromium, and TOTP codes for two-step sign-in.
+//
+// Not a test file itself (node --test only picks up *.test.mjs and friends).
+import { spawn, spawnSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { chromium } from 'playwright-core';
+
+export const BIN = process.env.RAPPORT_BIN;
+export const RESULTS = fileURLToPath(new URL('./test-results/', import.meta.url));
+// The binary also reads settings from RAPPORT_* variables (database URL,
+// listen address, ...): keep any set in the caller's shell out of these tests.
+export const CHILD_ENV = Object.fromEntries(
+  Object.entries(process.env).filter(([name]) => !name.startsWith('RAPPORT_')),
+);
+export const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  // The machine has no network but the registries: without these Chromium
+  // keeps trying (and failing) to reach Google's services.
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+export function launchBrowser() {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+// ---- TOTP (RFC 6238: HMAC-SHA-1, 6 digits, 30 s step) ------------------------
+
+export function base32Decode(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const bytes = [];
+  let bits = 0;
+  let value = 0;
+  for (const ch of text.toUpperCase().replace(/[\s=-]/g, '')) {
+    const index = alphabet.indexOf(ch);
+    if (index < 0) throw new Error(`not base32: ${JSON.stringify(ch)} in ${JSON.stringify(text)}`);
+    value = (value << 5) | index;
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      bytes.push((value >>> bits) & 0xff);
+      value &= (1 << bits) - 1; // keep only the bits not yet emitted
+    }
+  }
+  return Buffer.from(bytes);
+}
+
+export function totp(key, step, digits = 6) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  const binary = mac.readUInt32BE(offset) & 0x7fffffff;
+  return String(binary % 10 ** digits).padStart(digits, '0');
+}
+
+// A code for a 30 s step other than `usedStep` (the server rejects a code
+// reused within its step) with at least 3 s left, so it cannot expire between
+// typing and the server checking it. Waits for the next step when needed.
+export async function freshCode(key, usedStep = -1) {
+  for (;;) {
+    const now = Date.now() / 1000;
+    const step = Math.floor(now / 30);
+    const left = 30 - (now % 30);
+    if (step !== usedStep && left >= 3) return { step, code: totp(key, step) };
+    await sleep(left * 1000 + 250);
+  }
+}
+
+// ---- the server under test ---------------------------------------------------
+
+// Runs a rapport CLI command to completion (not `serve`); fails with its output.
+export function runRapport(args, { input } = {}) {
+  const run = spawnSync(BIN, args, { input, encoding: 'utf8', timeout: 60_000, env: CHILD_ENV });
+  if (run.status !== 0) {
+    throw new Error(`rapport ${args.join(' ')} failed (${run.status ?? run.error}):\n${run.stdout ?? ''}${run.stderr ?? ''}`);
+  }
+  return run;
+}
+
+export async function freePort() {
+  const probe = createServer();
+  await new Promise((resolve, reject) => probe.once('error', reject).listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address();
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+// Spawns `rapport serve` on a free local port. Returns { child, base, log }:
+// `log` collects the server's stdout and stderr. Call waitReady() next, and
+// stopServer() when done (also when waitReady() failed).
+export async function startServer(dataDir) {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const child = spawn(BIN, ['serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: CHILD_ENV,
+  });
+  const server = { child, base, log: '' };
+  child.stdout.on('data', (chunk) => { server.log += chunk; });
+  child.stderr.on('data', (chunk) => { server.log += chunk; });
+  return server;
+}
+
+// Waits (up to 30 s) for GET /readyz to answer 200; on failure the error
+// message carries the server's output.
+export async function waitReady(server) {
+  const { child, base } = server;
+  const deadline = Date.now() + 30_000;
+  try {
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`rapport serve exited (${child.exitCode ?? child.signalCode}) before /readyz answered`);
+      }
+      try {
+        const res = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(1_000) });
+        if (res.status === 200) return;
+      } catch {
+        // not listening yet
+      }
+      await sleep(100);
+    }
+    throw new Error(`GET ${base}/readyz did not answer 200 within 30 s`);
+  } catch (err) {
+    err.message += `\n--- rapport serve output ---\n${server.log}`;
+    throw err;
+  }
+}
+
+// SIGTERM, then SIGKILL after 10 s; resolves once the process has exited.
+export async function stopServer(server) {
+  const child = server?.child;
+  if (child && child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+// ---- small page helpers --------------------------------------------------------
+
+// For page.waitForURL(): matches on the path alone.
+export const pathIs = (path) => (url) => url.pathname === path;
