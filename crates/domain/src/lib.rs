@@ -10,6 +10,7 @@ pub mod ids;
 pub mod password;
 pub mod policy;
 pub mod role;
+pub mod scheduling;
 pub mod validate;
 
 pub use error::{Error, FieldError, Result};

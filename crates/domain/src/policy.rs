@@ -41,6 +41,12 @@ pub enum Resource {
     },
     /// The list of therapy groups (names, kinds, facilitators, head counts; no member names).
     GroupDirectory,
+    /// One clinician's calendar: booking, moving and cancelling appointments, and availability exceptions.
+    Calendar {
+        owner: UserId,
+    },
+    /// Appointment types, locations, rooms and scheduling rules.
+    PracticeSettings,
     UserAccounts,
     Supervision,
     AuditLog,
@@ -189,6 +195,19 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Decision 
                 Allow
             }
             _ => forbid("only clinicians, the front desk and administrators manage groups"),
+        },
+        Resource::Calendar { owner } => match action {
+            Action::Read | Action::List => Allow,
+            _ if actor.has(Role::Admin) || actor.has(Role::Scheduler) => Allow,
+            _ if actor.has(Role::Clinician) && actor.user_id() == Some(owner) => Allow,
+            _ => forbid(
+                "only the front desk, an administrator or the clinician may change this calendar",
+            ),
+        },
+        Resource::PracticeSettings => match action {
+            Action::Read | Action::List => Allow,
+            _ if actor.has(Role::Admin) => Allow,
+            _ => forbid(ADMIN_ONLY),
         },
         Resource::UserAccounts | Resource::AuditLog => {
             if actor.has(Role::Admin) {

@@ -128,6 +128,20 @@ pub fn date(field: &str, raw: &str) -> Result<NaiveDate> {
         .map_err(|_| Error::invalid(field, "use a date in the form YYYY-MM-DD"))
 }
 
+/// A wall-clock date and time as forms and the API send it: `YYYY-MM-DDTHH:MM` (seconds optional, a space
+/// instead of `T` accepted).
+pub fn local_datetime(field: &str, raw: &str) -> Result<chrono::NaiveDateTime> {
+    let s = raw.trim().replace(' ', "T");
+    chrono::NaiveDateTime::parse_from_str(&s, "%Y-%m-%dT%H:%M")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(&s, "%Y-%m-%dT%H:%M:%S"))
+        .map_err(|_| {
+            Error::invalid(
+                field,
+                "use a local date and time in the form YYYY-MM-DDTHH:MM",
+            )
+        })
+}
+
 /// A date of birth: a real date, not in the future, and not implausibly long ago.
 pub fn date_of_birth(raw: &str, today: NaiveDate) -> Result<NaiveDate> {
     let d = date("date_of_birth", raw)?;

@@ -138,3 +138,22 @@ pub async fn supervisees(
         .map(|s| UserId(s.supervisee_id))
         .collect())
 }
+
+/// The clients whose care team includes `user` (or, with `include_supervisees`, someone `user` supervises).
+pub async fn clients_in_scope(
+    c: &impl ConnectionTrait,
+    user: UserId,
+    include_supervisees: bool,
+) -> Result<std::collections::HashSet<ClientId>, StoreError> {
+    let mut members = vec![user.0];
+    if include_supervisees {
+        members.extend(supervisees(c, user).await?.into_iter().map(|u| u.0));
+    }
+    Ok(care_team::Entity::find()
+        .filter(care_team::Column::UserId.is_in(members))
+        .all(c)
+        .await?
+        .into_iter()
+        .map(|m| ClientId(m.client_id))
+        .collect())
+}

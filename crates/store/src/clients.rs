@@ -296,3 +296,38 @@ pub async fn search(
         .collect::<Result<Vec<_>, _>>()?;
     Ok((list, total))
 }
+
+/// Display names (preferred name if given, else legal name) for these clients, in one query per 500.
+pub async fn names(
+    c: &impl ConnectionTrait,
+    ids: &[ClientId],
+) -> Result<std::collections::HashMap<ClientId, String>, StoreError> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in ids.chunks(500) {
+        let rows = clients::Entity::find()
+            .filter(clients::Column::Id.is_in(chunk.iter().map(|c| c.0).collect::<Vec<_>>()))
+            .all(c)
+            .await?;
+        for m in rows {
+            let name = match &m.preferred_name {
+                Some(p) => format!(
+                    "{p} {}",
+                    m.legal_name.split_whitespace().last().unwrap_or("")
+                )
+                .trim()
+                .to_string(),
+                None => m.legal_name.clone(),
+            };
+            out.insert(ClientId(m.id), name);
+        }
+    }
+    Ok(out)
+}
+
+/// Which of `ids` exist.
+pub async fn existing(
+    c: &impl ConnectionTrait,
+    ids: &[ClientId],
+) -> Result<Vec<ClientId>, StoreError> {
+    Ok(names(c, ids).await?.into_keys().collect())
+}

@@ -185,3 +185,20 @@ pub async fn list(
     }
     Ok(out)
 }
+
+/// Whether `client` is on `group`'s roster on `day`.
+pub async fn on_roster(
+    c: &impl ConnectionTrait,
+    group: Uuid,
+    client: ClientId,
+    day: NaiveDate,
+) -> Result<bool, StoreError> {
+    Ok(group_members::Entity::find_by_id((group, client.0))
+        .one(c)
+        .await?
+        .is_some_and(|m| m.joined_on <= day && m.left_on.is_none_or(|l| l > day)))
+}
+
+pub async fn exists(c: &impl ConnectionTrait, group: Uuid) -> Result<bool, StoreError> {
+    Ok(groups::Entity::find_by_id(group).one(c).await?.is_some())
+}

@@ -15,6 +15,8 @@ pub mod groups;
 pub mod keyring;
 mod keys;
 pub mod migration;
+pub mod resources;
+pub mod schedule;
 pub mod sessions;
 pub mod tokens;
 pub mod users;

@@ -2,6 +2,7 @@
 
 mod m20261126_000001_foundation;
 mod m20261126_000002_units_and_groups;
+mod m20261126_000003_scheduling;
 
 use sea_orm_migration::prelude::*;
 
@@ -12,6 +13,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261126_000001_foundation::Migration),
             Box::new(m20261126_000002_units_and_groups::Migration),
+            Box::new(m20261126_000003_scheduling::Migration),
         ]
     }
 }

@@ -61,6 +61,23 @@ routes! {
     "GET" "/api/v1/tokens" "account" "The caller's API tokens";
     "POST" "/api/v1/tokens" "account" "Create an API token (shown once)";
     "DELETE" "/api/v1/tokens/{id}" "account" "Revoke an API token";
+    "GET" "/api/v1/appointment-types" "scheduling" "Appointment types: length, buffers, modes, service code";
+    "PUT" "/api/v1/appointment-types/{key}" "scheduling" "Create or change an appointment type";
+    "GET" "/api/v1/locations" "scheduling" "Locations and their rooms";
+    "POST" "/api/v1/locations" "scheduling" "Add a location";
+    "POST" "/api/v1/locations/{id}/rooms" "scheduling" "Add a room to a location";
+    "PUT" "/api/v1/settings/cancellation-window" "scheduling" "Set the late-cancellation window (hours)";
+    "GET" "/api/v1/appointments" "scheduling" "Calendar: appointments in a range (from, to, clinicians, room_id, client_id)";
+    "POST" "/api/v1/appointments" "scheduling" "Book an appointment, or a series with an RRULE";
+    "GET" "/api/v1/appointments/{id}" "scheduling" "One appointment with its history";
+    "POST" "/api/v1/appointments/{id}/reschedule" "scheduling" "Move one appointment (If-Match: version)";
+    "POST" "/api/v1/appointments/{id}/status" "scheduling" "Confirm, check in, complete, no-show or cancel (If-Match: version)";
+    "POST" "/api/v1/appointments/{id}/series/change" "scheduling" "Change this and the following occurrences";
+    "POST" "/api/v1/appointments/{id}/series/end" "scheduling" "End a series after (or from) this occurrence";
+    "GET" "/api/v1/slots" "scheduling" "Earliest free slots for an appointment type";
+    "GET" "/api/v1/clinicians/{id}/availability-exceptions" "scheduling" "A clinician's time off and extra hours (from, to)";
+    "POST" "/api/v1/clinicians/{id}/availability-exceptions" "scheduling" "Add time off or extra hours";
+    "DELETE" "/api/v1/availability-exceptions/{id}" "scheduling" "Remove time off or extra hours";
 }
 
 pub fn router() -> Router<AppState> {
@@ -98,6 +115,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/tokens", get(list_tokens).post(create_token))
         .route("/api/v1/tokens/{id}", delete(revoke_token))
         .route("/api/v1/openapi.json", get(crate::openapi::document))
+        .merge(crate::api_schedule::router())
 }
 
 /// The API's answer for a path it does not have (the router's fallback sends `/api/…` here).
@@ -111,7 +129,7 @@ pub fn not_found(rid: &crate::request_id::RequestId) -> ApiError {
 }
 
 /// The version a write expects, from `If-Match` (`"3"`, `W/"3"` or `3`).
-fn if_match(headers: &HeaderMap, c: &Caller) -> ApiResult<i32> {
+pub(crate) fn if_match(headers: &HeaderMap, c: &Caller) -> ApiResult<i32> {
     let Some(v) = headers.get(header::IF_MATCH) else {
         return Err(ApiError::edge(
             StatusCode::PRECONDITION_REQUIRED,

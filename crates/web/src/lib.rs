@@ -5,6 +5,7 @@
 //! cannot skip the policy or the audit log.
 
 pub mod api;
+pub mod api_schedule;
 pub mod auth;
 pub mod error;
 pub mod extract;

@@ -8,7 +8,14 @@ use serde_json::{Map, Value, json};
 fn params(path: &str) -> Vec<Value> {
     path.split('/')
         .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-        .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } }))
+        .map(|name| {
+            let schema = if name == "id" || name.ends_with("_id") {
+                json!({ "type": "string", "format": "uuid" })
+            } else {
+                json!({ "type": "string" })
+            };
+            json!({ "name": name, "in": "path", "required": true, "schema": schema })
+        })
         .collect()
 }
 
@@ -25,6 +32,16 @@ fn body_schema(method: &str, path: &str) -> Option<&'static str> {
         ("POST", "/api/v1/users/{id}/reset-password") => "ResetPasswordInput",
         ("POST", "/api/v1/supervisions") => "SupervisionInput",
         ("POST", "/api/v1/tokens") => "TokenInput",
+        ("PUT", "/api/v1/appointment-types/{key}") => "AppointmentTypeInput",
+        ("POST", "/api/v1/locations") => "LocationInput",
+        ("POST", "/api/v1/locations/{id}/rooms") => "RoomInput",
+        ("PUT", "/api/v1/settings/cancellation-window") => "WindowInput",
+        ("POST", "/api/v1/appointments") => "BookingInput",
+        ("POST", "/api/v1/appointments/{id}/reschedule") => "RescheduleInput",
+        ("POST", "/api/v1/appointments/{id}/status") => "StatusInput",
+        ("POST", "/api/v1/appointments/{id}/series/change") => "SeriesChangeInput",
+        ("POST", "/api/v1/appointments/{id}/series/end") => "EndSeriesInput",
+        ("POST", "/api/v1/clinicians/{id}/availability-exceptions") => "ExceptionInput",
         _ => return None,
     })
 }
@@ -67,6 +84,29 @@ fn schemas() -> Value {
         "ResetPasswordInput": obj(&[], json!({ "reset_mfa": { "type": "boolean" } })),
         "SupervisionInput": obj(&["supervisor_id", "supervisee_id"], json!({ "supervisor_id": uuid, "supervisee_id": uuid })),
         "TokenInput": obj(&["name"], json!({ "name": text })),
+        "AppointmentTypeInput": obj(&["key", "label", "kind", "minutes", "buffer_before_minutes", "buffer_after_minutes", "modes"], json!({
+            "key": text, "label": text,
+            "kind": { "type": "string", "enum": ["intake", "individual", "couple", "family", "group", "crisis", "consultation"] },
+            "minutes": { "type": "integer" }, "buffer_before_minutes": { "type": "integer" }, "buffer_after_minutes": { "type": "integer" },
+            "modes": { "type": "array", "items": { "type": "string", "enum": ["in_person", "telehealth"] } },
+            "service_code": opt_text,
+        })),
+        "LocationInput": obj(&["name", "time_zone"], json!({ "name": text, "time_zone": text, "address": opt_text })),
+        "RoomInput": obj(&["name"], json!({ "name": text, "capacity": { "type": "integer" } })),
+        "WindowInput": obj(&["hours"], json!({ "hours": { "type": "integer" } })),
+        "BookingInput": obj(&["type_key", "clinician_id", "start"], json!({
+            "type_key": text, "clinician_id": uuid, "client_ids": { "type": "array", "items": uuid },
+            "start": { "type": "string", "description": "Wall-clock start YYYY-MM-DDTHH:MM in time_zone" },
+            "time_zone": opt_text, "mode": { "type": ["string", "null"], "enum": ["in_person", "telehealth", null] },
+            "room_id": { "type": ["string", "null"], "format": "uuid" }, "group_id": { "type": ["string", "null"], "format": "uuid" },
+            "rrule": { "type": ["string", "null"], "description": "RFC 5545 RRULE, e.g. FREQ=WEEKLY;COUNT=12" },
+            "outside_working_hours": { "type": "boolean" },
+        })),
+        "RescheduleInput": obj(&["start"], json!({ "start": text, "time_zone": opt_text, "room_id": { "type": ["string", "null"], "format": "uuid" }, "outside_working_hours": { "type": "boolean" } })),
+        "StatusInput": obj(&["status"], json!({ "status": { "type": "string", "enum": ["confirmed", "arrived", "completed", "no_show", "late_cancelled", "cancelled"] }, "reason": opt_text })),
+        "SeriesChangeInput": obj(&["start"], json!({ "start": text, "rrule": opt_text, "time_zone": opt_text, "outside_working_hours": { "type": "boolean" } })),
+        "EndSeriesInput": obj(&[], json!({ "including_this": { "type": "boolean" } })),
+        "ExceptionInput": obj(&["kind", "start", "end"], json!({ "kind": { "type": "string", "enum": ["time_off", "extra_hours"] }, "start": text, "end": text, "note": opt_text })),
         "Error": {
             "type": "object",
             "required": ["error", "message", "request_id"],

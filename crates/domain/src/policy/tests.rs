@@ -150,6 +150,45 @@ fn every_staff_member_sees_the_group_directory_but_billing_does_not_run_groups()
 }
 
 #[test]
+fn calendars_are_changed_by_the_front_desk_or_their_owner() {
+    let me = UserId::new();
+    let other = UserId::new();
+    let clin = Actor::staff(me, vec![Role::Clinician]);
+    assert!(authorize(&clin, Action::Create, Resource::Calendar { owner: me }).is_allowed());
+    assert!(!authorize(&clin, Action::Create, Resource::Calendar { owner: other }).is_allowed());
+    assert!(authorize(&clin, Action::Read, Resource::Calendar { owner: other }).is_allowed());
+    for role in [Role::Admin, Role::Scheduler] {
+        assert!(
+            authorize(
+                &staff(role),
+                Action::Update,
+                Resource::Calendar { owner: other }
+            )
+            .is_allowed()
+        );
+    }
+    for role in [Role::Billing, Role::Supervisor] {
+        assert!(
+            !authorize(
+                &staff(role),
+                Action::Create,
+                Resource::Calendar { owner: other }
+            )
+            .is_allowed()
+        );
+    }
+    assert!(!authorize(&clin, Action::Update, Resource::PracticeSettings).is_allowed());
+    assert!(
+        authorize(
+            &staff(Role::Admin),
+            Action::Update,
+            Resource::PracticeSettings
+        )
+        .is_allowed()
+    );
+}
+
+#[test]
 fn api_tokens_belong_to_their_owner() {
     let me = UserId::new();
     let actor = Actor::staff(me, vec![Role::Admin]);

@@ -6,4 +6,5 @@ mod clients;
 mod demo;
 mod input;
 mod matrix;
+mod scheduling;
 mod signin;

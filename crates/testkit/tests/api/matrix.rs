@@ -50,6 +50,23 @@ const EXPECTED: &[(&str, &str, [u16; 7])] = &[
     ("GET", "/api/v1/tokens",                                    [200, 200, 200, 200, 200, 200, 401]),
     ("POST", "/api/v1/tokens",                                   [201, 201, 201, 201, 201, 201, 401]),
     ("DELETE", "/api/v1/tokens/{id}",                            [204, 404, 404, 404, 404, 404, 401]),
+    ("GET", "/api/v1/appointment-types",                         [200, 200, 200, 200, 200, 200, 401]),
+    ("PUT", "/api/v1/appointment-types/{key}",                   [200, 403, 403, 403, 403, 403, 401]),
+    ("GET", "/api/v1/locations",                                 [200, 200, 200, 200, 200, 200, 401]),
+    ("POST", "/api/v1/locations",                                [201, 403, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/locations/{id}/rooms",                     [201, 403, 403, 403, 403, 403, 401]),
+    ("PUT", "/api/v1/settings/cancellation-window",              [204, 403, 403, 403, 403, 403, 401]),
+    ("GET", "/api/v1/appointments",                              [200, 200, 200, 200, 200, 200, 401]),
+    ("POST", "/api/v1/appointments",                             [201, 201, 403, 403, 201, 403, 401]),
+    ("GET", "/api/v1/appointments/{id}",                         [200, 200, 200, 200, 200, 200, 401]),
+    ("POST", "/api/v1/appointments/{id}/reschedule",             [200, 200, 403, 403, 200, 403, 401]),
+    ("POST", "/api/v1/appointments/{id}/status",                 [200, 200, 403, 403, 200, 403, 401]),
+    ("POST", "/api/v1/appointments/{id}/series/change",          [200, 200, 403, 403, 200, 403, 401]),
+    ("POST", "/api/v1/appointments/{id}/series/end",             [200, 200, 403, 403, 200, 403, 401]),
+    ("GET", "/api/v1/slots",                                     [200, 200, 200, 200, 200, 200, 401]),
+    ("GET", "/api/v1/clinicians/{id}/availability-exceptions",   [200, 200, 200, 200, 200, 200, 401]),
+    ("POST", "/api/v1/clinicians/{id}/availability-exceptions",  [201, 201, 403, 403, 201, 403, 401]),
+    ("DELETE", "/api/v1/availability-exceptions/{id}",           [204, 204, 403, 403, 204, 403, 401]),
 ];
 
 struct Fixture {
@@ -60,6 +77,29 @@ struct Fixture {
     spare_clinician: TestUser,
     spare_user: TestUser,
     spare_token: String,
+    location: String,
+    appointment: String,
+    /// Days handed out so every booking lands on a free day.
+    day: std::sync::atomic::AtomicI64,
+}
+
+impl Fixture {
+    fn next_day(&self) -> String {
+        let n = self.day.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        (chrono::NaiveDate::from_ymd_opt(2027, 1, 4).unwrap() + chrono::Duration::days(n))
+            .to_string()
+    }
+
+    fn booking(&self, rrule: Option<&str>) -> Value {
+        let mut b = json!({
+            "type_key": "individual", "clinician_id": self.clinician.id, "client_ids": [self.client],
+            "start": format!("{}T10:00", self.next_day()), "outside_working_hours": true,
+        });
+        if let Some(r) = rrule {
+            b["rrule"] = json!(r);
+        }
+        b
+    }
 }
 
 async fn fixture(t: &TestApp) -> Fixture {
@@ -86,6 +126,24 @@ async fn fixture(t: &TestApp) -> Fixture {
         .as_str()
         .unwrap()
         .to_string();
+    let location = t
+        .post(
+            &admin,
+            "/api/v1/locations",
+            json!({"name": "Matrix office", "time_zone": "UTC"}),
+        )
+        .await
+        .json["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let appointment = t
+        .post(&admin, "/api/v1/appointments", json!({"type_key": "individual", "clinician_id": clinician.id, "client_ids": [client], "start": "2026-12-30T10:00", "outside_working_hours": true}))
+        .await
+        .json["appointments"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     Fixture {
         users: vec![
             Some(admin.clone()),
@@ -102,7 +160,21 @@ async fn fixture(t: &TestApp) -> Fixture {
         spare_clinician,
         spare_user,
         spare_token,
+        location,
+        appointment,
+        day: std::sync::atomic::AtomicI64::new(0),
     }
+}
+
+async fn fresh_appointment(t: &TestApp, f: &Fixture, rrule: Option<&str>) -> String {
+    let r = t
+        .post(&f.admin, "/api/v1/appointments", f.booking(rrule))
+        .await;
+    r.expect(201);
+    r.json["appointments"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 /// Prepares one call: the concrete path, body and If-Match, re-creating whatever the previous call consumed.
@@ -217,6 +289,111 @@ async fn prepare(
             None,
             None,
         ),
+        ("PUT", "/api/v1/appointment-types/{key}") => (
+            "/api/v1/appointment-types/matrix_type".into(),
+            Some(
+                json!({"key": "x", "label": "Matrix", "kind": "individual", "minutes": 45, "buffer_before_minutes": 0, "buffer_after_minutes": 5, "modes": ["telehealth"], "service_code": null}),
+            ),
+            None,
+        ),
+        ("POST", "/api/v1/locations") => (
+            template.into(),
+            Some(json!({"name": format!("L {uniq}"), "time_zone": "UTC"})),
+            None,
+        ),
+        ("POST", "/api/v1/locations/{id}/rooms") => (
+            template.replace("{id}", &f.location),
+            Some(json!({"name": format!("R {uniq}")})),
+            None,
+        ),
+        ("PUT", "/api/v1/settings/cancellation-window") => {
+            (template.into(), Some(json!({"hours": 24})), None)
+        }
+        ("GET", "/api/v1/appointments") => (
+            format!("{template}?from=2027-01-01&to=2027-02-01"),
+            None,
+            None,
+        ),
+        ("POST", "/api/v1/appointments") => (template.into(), Some(f.booking(None)), None),
+        ("GET", "/api/v1/appointments/{id}") => {
+            (template.replace("{id}", &f.appointment), None, None)
+        }
+        ("POST", "/api/v1/appointments/{id}/reschedule") => {
+            let path = format!("/api/v1/appointments/{}", f.appointment);
+            let v = t.get(&f.admin, &path).await.etag();
+            (
+                format!("{path}/reschedule"),
+                Some(
+                    json!({"start": format!("{}T10:00", f.next_day()), "outside_working_hours": true}),
+                ),
+                Some(v),
+            )
+        }
+        ("POST", "/api/v1/appointments/{id}/status") => {
+            let id = fresh_appointment(t, f, None).await;
+            (
+                format!("/api/v1/appointments/{id}/status"),
+                Some(json!({"status": "confirmed"})),
+                Some(1),
+            )
+        }
+        ("POST", "/api/v1/appointments/{id}/series/change") => {
+            let id = fresh_appointment(t, f, Some("FREQ=DAILY;COUNT=2")).await;
+            f.next_day();
+            (
+                format!("/api/v1/appointments/{id}/series/change"),
+                Some(
+                    json!({"start": format!("{}T15:00", f.next_day()), "outside_working_hours": true}),
+                ),
+                None,
+            )
+        }
+        ("POST", "/api/v1/appointments/{id}/series/end") => {
+            let id = fresh_appointment(t, f, Some("FREQ=DAILY;COUNT=2")).await;
+            f.next_day();
+            (
+                format!("/api/v1/appointments/{id}/series/end"),
+                Some(json!({})),
+                None,
+            )
+        }
+        ("GET", "/api/v1/slots") => (format!("{template}?type_key=individual"), None, None),
+        ("GET", "/api/v1/clinicians/{id}/availability-exceptions") => (
+            format!(
+                "/api/v1/clinicians/{}/availability-exceptions?from=2027-01-01T00:00:00Z&to=2027-03-01T00:00:00Z",
+                f.clinician.id
+            ),
+            None,
+            None,
+        ),
+        ("POST", "/api/v1/clinicians/{id}/availability-exceptions") => {
+            let d = f.next_day();
+            (
+                format!(
+                    "/api/v1/clinicians/{}/availability-exceptions",
+                    f.clinician.id
+                ),
+                Some(
+                    json!({"kind": "time_off", "start": format!("{d}T08:00"), "end": format!("{d}T09:00")}),
+                ),
+                None,
+            )
+        }
+        ("DELETE", "/api/v1/availability-exceptions/{id}") => {
+            let d = f.next_day();
+            let e = t
+                .post(&f.admin, &format!("/api/v1/clinicians/{}/availability-exceptions", f.clinician.id), json!({"kind": "time_off", "start": format!("{d}T08:00"), "end": format!("{d}T09:00")}))
+                .await;
+            e.expect(201);
+            (
+                format!(
+                    "/api/v1/availability-exceptions/{}",
+                    e.json["id"].as_str().unwrap()
+                ),
+                None,
+                None,
+            )
+        }
         (_, path) => (path.replace("{id}", c), None, None),
     }
 }

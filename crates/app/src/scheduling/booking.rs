@@ -1,0 +1,817 @@
+//! Booking, moving, cancelling, and editing series ("this one", "this and following", "end the series").
+
+use super::{AppointmentView, Booked, buffers, busy_of};
+use crate::{App, Ctx};
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+use rapport_domain::error::Problems;
+use rapport_domain::policy::{Action, Resource, authorize};
+use rapport_domain::scheduling::Interval;
+use rapport_domain::scheduling::appointment::{
+    self, AppointmentKind, AppointmentType, Mode, Status,
+};
+use rapport_domain::scheduling::availability::working_time;
+use rapport_domain::scheduling::localtime::resolve_strict;
+use rapport_domain::scheduling::recurrence::{self, Rule};
+use rapport_domain::scheduling::slots::fits;
+use rapport_domain::{ClientId, Error, Result, UserId, validate};
+use rapport_store::audit::AuditEvent;
+use rapport_store::clinicians::Profile;
+use rapport_store::schedule::{self, Appointment};
+use rapport_store::{Tx, care, clients, clinicians, groups, now_utc, resources};
+use serde::Deserialize;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BookingInput {
+    pub type_key: String,
+    pub clinician_id: UserId,
+    #[serde(default)]
+    pub client_ids: Vec<ClientId>,
+    /// Wall-clock start, `YYYY-MM-DDTHH:MM`, in `time_zone` (default: the clinician's zone).
+    pub start: String,
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    #[serde(default)]
+    pub mode: Option<String>,
+    #[serde(default)]
+    pub room_id: Option<Uuid>,
+    #[serde(default)]
+    pub group_id: Option<Uuid>,
+    /// RFC 5545 RRULE for a series, e.g. `FREQ=WEEKLY;COUNT=12`.
+    #[serde(default)]
+    pub rrule: Option<String>,
+    /// Book even outside the clinician's working hours (an explicit decision by staff).
+    #[serde(default)]
+    pub outside_working_hours: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RescheduleInput {
+    pub start: String,
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    #[serde(default)]
+    pub room_id: Option<Uuid>,
+    #[serde(default)]
+    pub outside_working_hours: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusInput {
+    pub status: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeriesChangeInput {
+    /// New wall-clock start for this occurrence; the following ones keep the rule's rhythm from here.
+    pub start: String,
+    /// A new rule for this and the following occurrences; by default the old one, with COUNT shortened to the
+    /// sessions that remain.
+    #[serde(default)]
+    pub rrule: Option<String>,
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    #[serde(default)]
+    pub outside_working_hours: bool,
+}
+
+const DEFAULT_CANCELLATION_WINDOW_HOURS: i64 = 24;
+
+fn fmt_local(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz)
+        .format("%a %-d %b %Y %H:%M")
+        .to_string()
+}
+
+fn parse_tz(raw: Option<&str>, fallback: &str) -> Result<Tz> {
+    validate::time_zone(
+        "time_zone",
+        raw.filter(|s| !s.trim().is_empty()).unwrap_or(fallback),
+    )
+}
+
+/// Everything a booking needs, checked against the database.
+struct Plan {
+    t: AppointmentType,
+    mode: Mode,
+    profile: Profile,
+    tz: Tz,
+    clients: Vec<ClientId>,
+    room: Option<Uuid>,
+    group: Option<Uuid>,
+}
+
+impl App {
+    pub(crate) async fn cancellation_window(&self, tx: &Tx<'_>) -> Result<Duration> {
+        let hours = resources::setting(tx.conn(), "cancellation_window_hours")
+            .await?
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(DEFAULT_CANCELLATION_WINDOW_HOURS);
+        Ok(Duration::hours(hours))
+    }
+
+    /// Clients must exist and be known to the caller; unknown and hidden ones get the same answer.
+    async fn check_clients(&self, tx: &Tx<'_>, ctx: &Ctx, ids: &[ClientId]) -> Result<()> {
+        let existing = clients::existing(tx.conn(), ids).await?;
+        for (i, id) in ids.iter().enumerate() {
+            let rel = match ctx.actor.user_id() {
+                Some(me) => care::relation(tx.conn(), me, *id).await?,
+                None => Default::default(),
+            };
+            let visible = existing.contains(id)
+                && authorize(&ctx.actor, Action::Read, Resource::ClientDemographics(rel))
+                    .is_allowed();
+            if !visible {
+                return Err(Error::invalid(
+                    format!("client_ids[{i}]"),
+                    "there is no client with this id",
+                ));
+            }
+        }
+        let mut dedup = ids.to_vec();
+        dedup.sort();
+        dedup.dedup();
+        if dedup.len() != ids.len() {
+            return Err(Error::invalid("client_ids", "a client is listed twice"));
+        }
+        Ok(())
+    }
+
+    async fn plan(
+        &self,
+        tx: &Tx<'_>,
+        ctx: &Ctx,
+        input: &BookingInput,
+        mode: Option<Mode>,
+    ) -> Result<Plan> {
+        let t = resources::appointment_type(tx.conn(), input.type_key.trim())
+            .await?
+            .ok_or_else(|| {
+                Error::invalid(
+                    "type_key",
+                    format!("there is no appointment type '{}'", input.type_key.trim()),
+                )
+            })?;
+        let mode = mode.unwrap_or(t.modes.first().copied().unwrap_or(Mode::InPerson));
+        if !t.modes.contains(&mode) {
+            return Err(Error::invalid(
+                "mode",
+                format!(
+                    "{} is not offered as {}",
+                    t.label,
+                    mode.label().to_lowercase()
+                ),
+            ));
+        }
+        let profile = clinicians::get(tx.conn(), input.clinician_id)
+            .await?
+            .ok_or_else(|| Error::invalid("clinician_id", "there is no clinician with this id"))?;
+        let tz = parse_tz(input.time_zone.as_deref(), &profile.time_zone)?;
+        self.check_clients(tx, ctx, &input.client_ids).await?;
+        appointment::check_participants(t.kind, input.client_ids.len())?;
+        let group = match (t.kind, input.group_id) {
+            (AppointmentKind::Group, None) => {
+                return Err(Error::invalid(
+                    "group_id",
+                    "a group session belongs to a group",
+                ));
+            }
+            (AppointmentKind::Group, Some(g)) => {
+                if !groups::exists(tx.conn(), g).await? {
+                    return Err(Error::invalid("group_id", "there is no group with this id"));
+                }
+                Some(g)
+            }
+            (_, Some(_)) => {
+                return Err(Error::invalid(
+                    "group_id",
+                    "only group sessions belong to a group",
+                ));
+            }
+            (_, None) => None,
+        };
+        if let Some(r) = input.room_id {
+            if mode == Mode::Telehealth {
+                return Err(Error::invalid(
+                    "room_id",
+                    "a telehealth session needs no room",
+                ));
+            }
+            if resources::room(tx.conn(), r).await?.is_none() {
+                return Err(Error::invalid("room_id", "there is no room with this id"));
+            }
+        }
+        Ok(Plan {
+            t,
+            mode,
+            profile,
+            tz,
+            clients: input.client_ids.clone(),
+            room: input.room_id,
+            group,
+        })
+    }
+
+    /// Refuses sessions outside the clinician's working time (weekly hours plus exceptions), unless overridden.
+    async fn check_hours(
+        &self,
+        tx: &Tx<'_>,
+        plan: &Plan,
+        sessions: &[Interval],
+        override_hours: bool,
+    ) -> Result<()> {
+        if override_hours || plan.profile.weekly_hours.is_empty() || sessions.is_empty() {
+            return Ok(());
+        }
+        let span = Interval {
+            start: sessions.iter().map(|s| s.start).min().unwrap_or_default(),
+            end: sessions.iter().map(|s| s.end).max().unwrap_or_default(),
+        };
+        let exceptions: Vec<_> = resources::exceptions(tx.conn(), &[plan.profile.user_id], span)
+            .await?
+            .into_iter()
+            .map(|e| e.exception)
+            .collect();
+        let tz = validate::time_zone("time_zone", &plan.profile.time_zone)?;
+        let working = working_time(&plan.profile.weekly_hours, tz, span, &exceptions);
+        if let Some(s) = sessions
+            .iter()
+            .find(|s| !working.iter().any(|w| w.contains(s)))
+        {
+            return Err(Error::invalid(
+                "start",
+                format!(
+                    "{} is outside {}'s working hours (or during time off); choose another time, or book outside working hours on purpose",
+                    fmt_local(s.start, plan.tz),
+                    plan.profile.display_name
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Refuses the first session that collides with the clinician's (buffered) calendar, the room or a client.
+    async fn check_conflicts(
+        &self,
+        tx: &Tx<'_>,
+        plan: &Plan,
+        sessions: &[Interval],
+        exclude: &[Uuid],
+    ) -> Result<()> {
+        let (before, after) = buffers(&plan.t);
+        for s in sessions {
+            let window = s.padded(before + Duration::hours(4), after + Duration::hours(4));
+            let candidates = schedule::candidates_for_conflict(
+                tx.conn(),
+                window,
+                plan.profile.user_id,
+                plan.room,
+                &plan.clients,
+                exclude,
+            )
+            .await?;
+            for e in candidates {
+                let when = fmt_local(e.session.start, plan.tz);
+                if e.clinician_id == plan.profile.user_id
+                    && !fits(*s, before, after, &[*s], &[busy_of(&e)])
+                {
+                    return Err(Error::Conflict(format!(
+                        "{} already has a session at {when} ({}); the time is taken",
+                        plan.profile.display_name,
+                        plan.tz.name()
+                    )));
+                }
+                if plan.room.is_some() && e.room_id == plan.room && e.session.overlaps(s) {
+                    return Err(Error::Conflict(format!(
+                        "the room is booked at {when} ({})",
+                        plan.tz.name()
+                    )));
+                }
+                if e.session.overlaps(s) && e.client_ids.iter().any(|c| plan.clients.contains(c)) {
+                    return Err(Error::Conflict(format!(
+                        "a client of this session already has an appointment at {when} ({})",
+                        plan.tz.name()
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn audit_each_client(&self, ctx: &Ctx, action: &str, a: &Appointment) -> Vec<AuditEvent> {
+        let base = AuditEvent::new(&ctx.actor, action.to_string(), "appointment")
+            .resource(a.series_id.unwrap_or(a.id))
+            .request(ctx.rid());
+        if a.client_ids.is_empty() {
+            return vec![base];
+        }
+        a.client_ids
+            .iter()
+            .map(|c| base.clone().client(c.0))
+            .collect()
+    }
+
+    async fn insert_occurrences(
+        &self,
+        tx: &Tx<'_>,
+        ctx: &Ctx,
+        plan: &Plan,
+        starts: &[(Option<u32>, DateTime<Utc>)],
+        series_id: Option<Uuid>,
+    ) -> Result<Vec<Appointment>> {
+        let (before, after) = buffers(&plan.t);
+        let mut made = Vec::with_capacity(starts.len());
+        for (index, start) in starts {
+            let session = Interval::from_duration(*start, plan.t.length());
+            let a = Appointment {
+                id: Uuid::now_v7(),
+                series_id,
+                occurrence_index: index.map(|i| i as i32),
+                type_key: plan.t.key.clone(),
+                kind: plan.t.kind,
+                mode: plan.mode,
+                status: Status::Booked,
+                clinician_id: plan.profile.user_id,
+                room_id: plan.room,
+                group_id: plan.group,
+                session,
+                busy: session.padded(before, after),
+                time_zone: plan.tz.name().to_string(),
+                client_ids: plan.clients.clone(),
+                created_by: ctx.actor.user_id().unwrap_or_default(),
+                version: 1,
+            };
+            schedule::insert(tx, &a).await?;
+            made.push(a);
+        }
+        Ok(made)
+    }
+
+    /// Books one session, or every occurrence of a series, all or nothing.
+    pub async fn book(&self, ctx: &Ctx, input: BookingInput) -> Result<Booked> {
+        let mut p = Problems::new();
+        let start_local = p.take(validate::local_datetime("start", &input.start));
+        let rule = match input
+            .rrule
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+        {
+            Some(r) => p.take(Rule::parse(r)).map(Some),
+            None => Some(None),
+        };
+        let mode = match input
+            .mode
+            .as_deref()
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+        {
+            Some(m) => p.take(Mode::parse(m)).map(Some),
+            None => Some(None),
+        };
+        p.finish()?;
+        let (Some(start_local), Some(rule), Some(mode)) = (start_local, rule, mode) else {
+            return Err(Error::internal("validation passed without values"));
+        };
+        let tx = self.store.begin().await?;
+        let tx = self
+            .guard(
+                tx,
+                ctx,
+                Action::Create,
+                Resource::Calendar {
+                    owner: input.clinician_id,
+                },
+                AuditEvent::new(&ctx.actor, "appointment.create", "appointment"),
+            )
+            .await?;
+        let plan = self.plan(&tx, ctx, &input, mode).await?;
+        let first = resolve_strict(plan.tz, start_local, "start")?;
+        let starts: Vec<(Option<u32>, DateTime<Utc>)> = match &rule {
+            None => vec![(None, first)],
+            Some(r) => recurrence::expand(r, start_local, plan.tz)?
+                .into_iter()
+                .map(|o| (Some(o.index), o.start))
+                .collect(),
+        };
+        let sessions: Vec<Interval> = starts
+            .iter()
+            .map(|(_, s)| Interval::from_duration(*s, plan.t.length()))
+            .collect();
+        self.check_hours(&tx, &plan, &sessions, input.outside_working_hours)
+            .await?;
+        self.check_conflicts(&tx, &plan, &sessions, &[]).await?;
+        let series_id = match &rule {
+            Some(r) => {
+                let id = Uuid::now_v7();
+                schedule::insert_series(
+                    tx.conn(),
+                    &schedule::Series {
+                        id,
+                        rule: r.as_str().to_string(),
+                        start_local: start_local.format("%Y-%m-%dT%H:%M:%S").to_string(),
+                        time_zone: plan.tz.name().to_string(),
+                        clinician_id: plan.profile.user_id.0,
+                        type_key: plan.t.key.clone(),
+                        previous_series_id: None,
+                        created_at: now_utc(),
+                    },
+                )
+                .await?;
+                Some(id)
+            }
+            None => None,
+        };
+        let made = self
+            .insert_occurrences(&tx, ctx, &plan, &starts, series_id)
+            .await?;
+        if let Some(a) = made.first() {
+            for ev in self.audit_each_client(ctx, "appointment.create", a) {
+                tx.audit(ev.detail(format!("{} session(s)", made.len())))
+                    .await?;
+            }
+        }
+        let views = self.views(&tx, ctx, made).await?;
+        tx.commit().await?;
+        Ok(Booked {
+            series_id,
+            appointments: views,
+        })
+    }
+
+    async fn load_for_change(&self, tx: &Tx<'_>, id: Uuid) -> Result<Appointment> {
+        schedule::get(tx.conn(), id).await?.ok_or(Error::NotFound)
+    }
+
+    /// Moves one appointment (one occurrence of a series, without touching the others); the move is recorded in
+    /// its history.
+    pub async fn reschedule(
+        &self,
+        ctx: &Ctx,
+        id: Uuid,
+        version: i32,
+        input: RescheduleInput,
+    ) -> Result<AppointmentView> {
+        let start_local = validate::local_datetime("start", &input.start)?;
+        let tx = self.store.begin().await?;
+        let a = self.load_for_change(&tx, id).await?;
+        let ev =
+            || AuditEvent::new(&ctx.actor, "appointment.reschedule", "appointment").resource(id);
+        let tx = self
+            .guard(
+                tx,
+                ctx,
+                Action::Update,
+                Resource::Calendar {
+                    owner: a.clinician_id,
+                },
+                ev(),
+            )
+            .await?;
+        if a.status.is_final() {
+            return Err(Error::Conflict(format!(
+                "a {} appointment cannot be moved",
+                a.status.label().to_lowercase()
+            )));
+        }
+        if a.version != version {
+            return Err(Error::Conflict(
+                "this appointment was changed by someone else since you opened it; reload it"
+                    .into(),
+            ));
+        }
+        let booking = BookingInput {
+            type_key: a.type_key.clone(),
+            clinician_id: a.clinician_id,
+            client_ids: a.client_ids.clone(),
+            start: input.start.clone(),
+            time_zone: input.time_zone.clone().or(Some(a.time_zone.clone())),
+            mode: None,
+            room_id: input.room_id.or(a.room_id),
+            group_id: a.group_id,
+            rrule: None,
+            outside_working_hours: input.outside_working_hours,
+        };
+        let plan = self.plan(&tx, ctx, &booking, Some(a.mode)).await?;
+        let start = resolve_strict(plan.tz, start_local, "start")?;
+        let session = Interval::from_duration(start, plan.t.length());
+        self.check_hours(&tx, &plan, &[session], input.outside_working_hours)
+            .await?;
+        self.check_conflicts(&tx, &plan, &[session], &[a.id])
+            .await?;
+        let (before, after) = buffers(&plan.t);
+        let version =
+            schedule::update_time(&tx, &a, session, session.padded(before, after), plan.room)
+                .await?;
+        schedule::history(
+            tx.conn(),
+            a.id,
+            ctx.actor.user_id(),
+            "rescheduled",
+            Some(a.session.start),
+            Some(start),
+            None,
+            None,
+        )
+        .await?;
+        for e in self.audit_each_client(ctx, "appointment.reschedule", &a) {
+            tx.audit(e.resource(a.id)).await?;
+        }
+        let moved = Appointment {
+            session,
+            busy: session.padded(before, after),
+            room_id: plan.room,
+            version,
+            ..a
+        };
+        let view = self
+            .views(&tx, ctx, vec![moved])
+            .await?
+            .pop()
+            .ok_or(Error::NotFound)?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// Confirms, checks in, completes, marks a no-show, or cancels. A cancellation inside the practice's window
+    /// becomes a late cancellation.
+    pub async fn set_status(
+        &self,
+        ctx: &Ctx,
+        id: Uuid,
+        version: i32,
+        input: StatusInput,
+    ) -> Result<AppointmentView> {
+        let wanted = Status::parse(&input.status)?;
+        let reason =
+            validate::optional_text("reason", input.reason.as_deref().unwrap_or(""), 2000)?;
+        let tx = self.store.begin().await?;
+        let a = self.load_for_change(&tx, id).await?;
+        let ev = || AuditEvent::new(&ctx.actor, "appointment.status", "appointment").resource(id);
+        let tx = self
+            .guard(
+                tx,
+                ctx,
+                Action::Update,
+                Resource::Calendar {
+                    owner: a.clinician_id,
+                },
+                ev(),
+            )
+            .await?;
+        if a.version != version {
+            return Err(Error::Conflict(
+                "this appointment was changed by someone else since you opened it; reload it"
+                    .into(),
+            ));
+        }
+        let target = if wanted == Status::Cancelled {
+            appointment::cancellation_status(
+                now_utc(),
+                a.session.start,
+                self.cancellation_window(&tx).await?,
+            )
+        } else {
+            wanted
+        };
+        let next = a.status.transition(target)?;
+        let version = schedule::update_status(&tx, &a, next, reason.as_deref()).await?;
+        schedule::history(
+            tx.conn(),
+            a.id,
+            ctx.actor.user_id(),
+            "status",
+            None,
+            None,
+            Some(a.status),
+            Some(next),
+        )
+        .await?;
+        for e in self.audit_each_client(ctx, "appointment.status", &a) {
+            tx.audit(e.resource(a.id).detail(format!(
+                "{} -> {}",
+                a.status.as_str(),
+                next.as_str()
+            )))
+            .await?;
+        }
+        let changed = Appointment {
+            status: next,
+            version,
+            ..a
+        };
+        let view = self
+            .views(&tx, ctx, vec![changed])
+            .await?
+            .pop()
+            .ok_or(Error::NotFound)?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// "This and following": cancels this and the later occurrences and books a new series from the new start.
+    pub async fn change_series_from(
+        &self,
+        ctx: &Ctx,
+        id: Uuid,
+        input: SeriesChangeInput,
+    ) -> Result<Booked> {
+        let start_local = validate::local_datetime("start", &input.start)?;
+        let tx = self.store.begin().await?;
+        let a = self.load_for_change(&tx, id).await?;
+        let (Some(series_id), Some(index)) = (a.series_id, a.occurrence_index) else {
+            return Err(Error::invalid(
+                "id",
+                "this appointment is not part of a series",
+            ));
+        };
+        let ev = || AuditEvent::new(&ctx.actor, "series.change", "appointment").resource(series_id);
+        let tx = self
+            .guard(
+                tx,
+                ctx,
+                Action::Update,
+                Resource::Calendar {
+                    owner: a.clinician_id,
+                },
+                ev(),
+            )
+            .await?;
+        let series = schedule::get_series(tx.conn(), series_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let following: Vec<Appointment> = schedule::series_from(tx.conn(), series_id, index)
+            .await?
+            .into_iter()
+            .filter(|o| !o.status.is_final())
+            .collect();
+        let rule = match input
+            .rrule
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+        {
+            Some(r) => Rule::parse(r)?,
+            None => Rule::parse(&remaining_rule(&series.rule, following.len()))?,
+        };
+        let booking = BookingInput {
+            type_key: a.type_key.clone(),
+            clinician_id: a.clinician_id,
+            client_ids: a.client_ids.clone(),
+            start: input.start.clone(),
+            time_zone: input.time_zone.clone().or(Some(series.time_zone.clone())),
+            mode: None,
+            room_id: a.room_id,
+            group_id: a.group_id,
+            rrule: None,
+            outside_working_hours: input.outside_working_hours,
+        };
+        let plan = self.plan(&tx, ctx, &booking, Some(a.mode)).await?;
+        resolve_strict(plan.tz, start_local, "start")?;
+        let starts: Vec<(Option<u32>, DateTime<Utc>)> =
+            recurrence::expand(&rule, start_local, plan.tz)?
+                .into_iter()
+                .map(|o| (Some(o.index), o.start))
+                .collect();
+        let sessions: Vec<Interval> = starts
+            .iter()
+            .map(|(_, s)| Interval::from_duration(*s, plan.t.length()))
+            .collect();
+        let exclude: Vec<Uuid> = following.iter().map(|o| o.id).collect();
+        self.check_hours(&tx, &plan, &sessions, input.outside_working_hours)
+            .await?;
+        self.check_conflicts(&tx, &plan, &sessions, &exclude)
+            .await?;
+        for o in &following {
+            schedule::update_status(&tx, o, Status::Cancelled, None).await?;
+            schedule::history(
+                tx.conn(),
+                o.id,
+                ctx.actor.user_id(),
+                "series changed",
+                None,
+                None,
+                Some(o.status),
+                Some(Status::Cancelled),
+            )
+            .await?;
+        }
+        let new_id = Uuid::now_v7();
+        schedule::insert_series(
+            tx.conn(),
+            &schedule::Series {
+                id: new_id,
+                rule: rule.as_str().to_string(),
+                start_local: start_local.format("%Y-%m-%dT%H:%M:%S").to_string(),
+                time_zone: plan.tz.name().to_string(),
+                clinician_id: plan.profile.user_id.0,
+                type_key: plan.t.key.clone(),
+                previous_series_id: Some(series_id),
+                created_at: now_utc(),
+            },
+        )
+        .await?;
+        let made = self
+            .insert_occurrences(&tx, ctx, &plan, &starts, Some(new_id))
+            .await?;
+        for e in self.audit_each_client(ctx, "series.change", &a) {
+            tx.audit(e.detail(format!(
+                "{} cancelled, {} booked",
+                following.len(),
+                made.len()
+            )))
+            .await?;
+        }
+        let views = self.views(&tx, ctx, made).await?;
+        tx.commit().await?;
+        Ok(Booked {
+            series_id: Some(new_id),
+            appointments: views,
+        })
+    }
+
+    /// Ends a series: cancels the occurrences after this one (and this one too, with `including_this`).
+    pub async fn end_series(&self, ctx: &Ctx, id: Uuid, including_this: bool) -> Result<usize> {
+        let tx = self.store.begin().await?;
+        let a = self.load_for_change(&tx, id).await?;
+        let (Some(series_id), Some(index)) = (a.series_id, a.occurrence_index) else {
+            return Err(Error::invalid(
+                "id",
+                "this appointment is not part of a series",
+            ));
+        };
+        let ev = || AuditEvent::new(&ctx.actor, "series.end", "appointment").resource(series_id);
+        let tx = self
+            .guard(
+                tx,
+                ctx,
+                Action::Update,
+                Resource::Calendar {
+                    owner: a.clinician_id,
+                },
+                ev(),
+            )
+            .await?;
+        let from = if including_this { index } else { index + 1 };
+        let rest: Vec<Appointment> = schedule::series_from(tx.conn(), series_id, from)
+            .await?
+            .into_iter()
+            .filter(|o| !o.status.is_final())
+            .collect();
+        for o in &rest {
+            schedule::update_status(&tx, o, Status::Cancelled, None).await?;
+            schedule::history(
+                tx.conn(),
+                o.id,
+                ctx.actor.user_id(),
+                "series ended",
+                None,
+                None,
+                Some(o.status),
+                Some(Status::Cancelled),
+            )
+            .await?;
+        }
+        for e in self.audit_each_client(ctx, "series.end", &a) {
+            tx.audit(e.detail(format!("{} cancelled", rest.len())))
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(rest.len())
+    }
+}
+
+/// The old rule for what remains of a series: COUNT becomes the number of sessions left; UNTIL stays.
+fn remaining_rule(rule: &str, remaining: usize) -> String {
+    rule.split(';')
+        .map(|part| match part.split_once('=') {
+            Some(("COUNT", _)) => format!("COUNT={}", remaining.max(1)),
+            _ => part.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::remaining_rule;
+
+    #[test]
+    fn the_rest_of_a_counted_series_keeps_its_rhythm() {
+        assert_eq!(
+            remaining_rule("FREQ=WEEKLY;INTERVAL=2;COUNT=10", 4),
+            "FREQ=WEEKLY;INTERVAL=2;COUNT=4"
+        );
+        assert_eq!(
+            remaining_rule("FREQ=WEEKLY;UNTIL=20270101T000000Z", 4),
+            "FREQ=WEEKLY;UNTIL=20270101T000000Z"
+        );
+    }
+}

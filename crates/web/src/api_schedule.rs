@@ -1,0 +1,309 @@
+//! The scheduling part of the JSON API: appointment types, locations and rooms, appointments and series,
+//! calendars, slot search and availability exceptions. Names follow FHIR where natural (Appointment, Slot).
+
+use crate::auth::Caller;
+use crate::error::{ApiResult, OrApi};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::state::AppState;
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post, put};
+use chrono::{DateTime, Utc};
+use rapport_app::scheduling::{
+    BookingInput, CalendarQuery, ExceptionInput, RescheduleInput, SeriesChangeInput,
+    SlotQueryInput, StatusInput,
+};
+use rapport_domain::UserId;
+use rapport_domain::scheduling::appointment::AppointmentType;
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/appointment-types", get(list_types))
+        .route("/api/v1/appointment-types/{key}", put(save_type))
+        .route("/api/v1/locations", get(list_locations).post(add_location))
+        .route("/api/v1/locations/{id}/rooms", post(add_room))
+        .route("/api/v1/settings/cancellation-window", put(set_window))
+        .route("/api/v1/appointments", get(calendar).post(book))
+        .route("/api/v1/appointments/{id}", get(appointment))
+        .route("/api/v1/appointments/{id}/reschedule", post(reschedule))
+        .route("/api/v1/appointments/{id}/status", post(set_status))
+        .route(
+            "/api/v1/appointments/{id}/series/change",
+            post(change_series),
+        )
+        .route("/api/v1/appointments/{id}/series/end", post(end_series))
+        .route("/api/v1/slots", get(slots))
+        .route(
+            "/api/v1/clinicians/{id}/availability-exceptions",
+            get(list_exceptions).post(add_exception),
+        )
+        .route(
+            "/api/v1/availability-exceptions/{id}",
+            delete(remove_exception),
+        )
+}
+
+fn created<T: serde::Serialize>(location: String, body: T) -> Response {
+    let mut r = (StatusCode::CREATED, Json(body)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    r
+}
+
+fn with_etag<T: serde::Serialize>(version: i32, body: T) -> Response {
+    let mut r = Json(body).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("\"{version}\"")) {
+        r.headers_mut().insert(header::ETAG, v);
+    }
+    r
+}
+
+async fn list_types(c: Caller, State(s): State<AppState>) -> ApiResult<Response> {
+    Ok(Json(s.app.appointment_types(&c.ctx).await.or_api(&c.rid)?).into_response())
+}
+
+async fn save_type(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(key): ApiPath<String>,
+    ApiJson(mut t): ApiJson<AppointmentType>,
+) -> ApiResult<Response> {
+    t.key = key;
+    Ok(Json(
+        s.app
+            .save_appointment_type(&c.ctx, t)
+            .await
+            .or_api(&c.rid)?,
+    )
+    .into_response())
+}
+
+async fn list_locations(c: Caller, State(s): State<AppState>) -> ApiResult<Response> {
+    Ok(Json(s.app.locations(&c.ctx).await.or_api(&c.rid)?).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LocationInput {
+    name: String,
+    time_zone: String,
+    #[serde(default)]
+    address: Option<String>,
+}
+
+async fn add_location(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiJson(i): ApiJson<LocationInput>,
+) -> ApiResult<Response> {
+    let l = s
+        .app
+        .add_location(&c.ctx, &i.name, &i.time_zone, i.address.as_deref())
+        .await
+        .or_api(&c.rid)?;
+    Ok(created(format!("/api/v1/locations/{}", l.id), l))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RoomInput {
+    name: String,
+    #[serde(default = "one")]
+    capacity: i32,
+}
+
+fn one() -> i32 {
+    1
+}
+
+async fn add_room(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(i): ApiJson<RoomInput>,
+) -> ApiResult<Response> {
+    let r = s
+        .app
+        .add_room(&c.ctx, id, &i.name, i.capacity)
+        .await
+        .or_api(&c.rid)?;
+    Ok(created(format!("/api/v1/locations/{id}/rooms/{}", r.id), r))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WindowInput {
+    hours: i64,
+}
+
+async fn set_window(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiJson(i): ApiJson<WindowInput>,
+) -> ApiResult<StatusCode> {
+    s.app
+        .set_cancellation_window(&c.ctx, i.hours)
+        .await
+        .or_api(&c.rid)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn calendar(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<CalendarQuery>,
+) -> ApiResult<Response> {
+    Ok(Json(s.app.calendar(&c.ctx, &q).await.or_api(&c.rid)?).into_response())
+}
+
+async fn book(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiJson(i): ApiJson<BookingInput>,
+) -> ApiResult<Response> {
+    let b = s.app.book(&c.ctx, i).await.or_api(&c.rid)?;
+    let location = match (b.series_id, b.appointments.first()) {
+        (_, Some(a)) => format!("/api/v1/appointments/{}", a.id),
+        _ => "/api/v1/appointments".to_string(),
+    };
+    Ok(created(location, b))
+}
+
+async fn appointment(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Response> {
+    let a = s.app.appointment(&c.ctx, id).await.or_api(&c.rid)?;
+    Ok(with_etag(a.appointment.version, a))
+}
+
+fn if_match(headers: &HeaderMap, c: &Caller) -> ApiResult<i32> {
+    crate::api::if_match(headers, c)
+}
+
+async fn reschedule(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    headers: HeaderMap,
+    ApiJson(i): ApiJson<RescheduleInput>,
+) -> ApiResult<Response> {
+    let v = if_match(&headers, &c)?;
+    let a = s.app.reschedule(&c.ctx, id, v, i).await.or_api(&c.rid)?;
+    Ok(with_etag(a.version, a))
+}
+
+async fn set_status(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    headers: HeaderMap,
+    ApiJson(i): ApiJson<StatusInput>,
+) -> ApiResult<Response> {
+    let v = if_match(&headers, &c)?;
+    let a = s.app.set_status(&c.ctx, id, v, i).await.or_api(&c.rid)?;
+    Ok(with_etag(a.version, a))
+}
+
+async fn change_series(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(i): ApiJson<SeriesChangeInput>,
+) -> ApiResult<Response> {
+    Ok(Json(
+        s.app
+            .change_series_from(&c.ctx, id, i)
+            .await
+            .or_api(&c.rid)?,
+    )
+    .into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct EndInput {
+    #[serde(default)]
+    including_this: bool,
+}
+
+async fn end_series(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(i): ApiJson<EndInput>,
+) -> ApiResult<Response> {
+    let n = s
+        .app
+        .end_series(&c.ctx, id, i.including_this)
+        .await
+        .or_api(&c.rid)?;
+    Ok(Json(json!({ "cancelled": n })).into_response())
+}
+
+async fn slots(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<SlotQueryInput>,
+) -> ApiResult<Response> {
+    Ok(Json(s.app.find_slots(&c.ctx, &q).await.or_api(&c.rid)?).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RangeQuery {
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+}
+
+async fn list_exceptions(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<RangeQuery>,
+) -> ApiResult<Response> {
+    Ok(Json(
+        s.app
+            .availability_exceptions(&c.ctx, UserId(id), q.from, q.to)
+            .await
+            .or_api(&c.rid)?,
+    )
+    .into_response())
+}
+
+async fn add_exception(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(i): ApiJson<ExceptionInput>,
+) -> ApiResult<Response> {
+    let e = s
+        .app
+        .add_availability_exception(&c.ctx, UserId(id), i)
+        .await
+        .or_api(&c.rid)?;
+    Ok(created(
+        format!("/api/v1/availability-exceptions/{}", e.id),
+        e,
+    ))
+}
+
+async fn remove_exception(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<StatusCode> {
+    s.app
+        .remove_availability_exception(&c.ctx, id)
+        .await
+        .or_api(&c.rid)?;
+    Ok(StatusCode::NO_CONTENT)
+}
