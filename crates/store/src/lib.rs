@@ -11,6 +11,7 @@ pub mod clinicians;
 pub mod crypto;
 pub mod entity;
 pub mod episodes;
+pub mod feeds;
 pub mod groups;
 pub mod keyring;
 mod keys;

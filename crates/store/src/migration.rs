@@ -3,6 +3,7 @@
 mod m20261126_000001_foundation;
 mod m20261126_000002_units_and_groups;
 mod m20261126_000003_scheduling;
+mod m20261126_000004_calendar_feeds;
 
 use sea_orm_migration::prelude::*;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_foundation::Migration),
             Box::new(m20261126_000002_units_and_groups::Migration),
             Box::new(m20261126_000003_scheduling::Migration),
+            Box::new(m20261126_000004_calendar_feeds::Migration),
         ]
     }
 }

@@ -78,6 +78,9 @@ routes! {
     "GET" "/api/v1/clinicians/{id}/availability-exceptions" "scheduling" "A clinician's time off and extra hours (from, to)";
     "POST" "/api/v1/clinicians/{id}/availability-exceptions" "scheduling" "Add time off or extra hours";
     "DELETE" "/api/v1/availability-exceptions/{id}" "scheduling" "Remove time off or extra hours";
+    "POST" "/api/v1/clinicians/{id}/calendar-feed" "scheduling" "Issue a secret iCalendar subscription URL (replaces the old one)";
+    "DELETE" "/api/v1/clinicians/{id}/calendar-feed" "scheduling" "Revoke the calendar subscription URL";
+    "GET" "/api/v1/appointments/{id}/ics" "scheduling" "One appointment as an .ics file (no names)";
 }
 
 pub fn router() -> Router<AppState> {

@@ -47,6 +47,12 @@ pub fn router() -> Router<AppState> {
             "/api/v1/availability-exceptions/{id}",
             delete(remove_exception),
         )
+        .route(
+            "/api/v1/clinicians/{id}/calendar-feed",
+            post(create_feed).delete(revoke_feed),
+        )
+        .route("/api/v1/appointments/{id}/ics", get(appointment_ics))
+        .route("/calendar/{file}", get(feed))
 }
 
 fn created<T: serde::Serialize>(location: String, body: T) -> Response {
@@ -306,4 +312,78 @@ async fn remove_exception(
         .await
         .or_api(&c.rid)?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+fn ics(text: String, attachment: Option<&str>) -> Response {
+    let mut r = (
+        [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
+        text,
+    )
+        .into_response();
+    if let Some(name) = attachment
+        && let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
+    {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    r
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FeedInput {
+    #[serde(default)]
+    show: Option<String>,
+}
+
+async fn create_feed(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(i): ApiJson<FeedInput>,
+) -> ApiResult<Response> {
+    let f = s
+        .app
+        .create_calendar_feed(&c.ctx, UserId(id), i.show.as_deref())
+        .await
+        .or_api(&c.rid)?;
+    Ok(created(f.path.clone(), f))
+}
+
+async fn revoke_feed(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<StatusCode> {
+    s.app
+        .revoke_calendar_feed(&c.ctx, UserId(id))
+        .await
+        .or_api(&c.rid)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn appointment_ics(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Response> {
+    let text = s.app.appointment_ics(&c.ctx, id).await.or_api(&c.rid)?;
+    Ok(ics(text, Some("appointment.ics")))
+}
+
+/// The subscription feed: the secret token in the URL is the credential (calendar apps cannot sign in).
+async fn feed(
+    State(s): State<AppState>,
+    axum::extract::Path(file): axum::extract::Path<String>,
+    axum::Extension(rid): axum::Extension<crate::request_id::RequestId>,
+) -> Response {
+    let token = file.strip_suffix(".ics").unwrap_or(&file);
+    match s.app.calendar_feed(token, Some(&rid.0)).await {
+        Ok(text) => ics(text, None),
+        Err(rapport_domain::Error::NotFound) => (
+            StatusCode::NOT_FOUND,
+            "No such calendar (the link may have been revoked).",
+        )
+            .into_response(),
+        Err(e) => crate::error::ApiError::from_domain(e, &rid).into_response(),
+    }
 }

@@ -42,6 +42,7 @@ fn body_schema(method: &str, path: &str) -> Option<&'static str> {
         ("POST", "/api/v1/appointments/{id}/series/change") => "SeriesChangeInput",
         ("POST", "/api/v1/appointments/{id}/series/end") => "EndSeriesInput",
         ("POST", "/api/v1/clinicians/{id}/availability-exceptions") => "ExceptionInput",
+        ("POST", "/api/v1/clinicians/{id}/calendar-feed") => "FeedInput",
         _ => return None,
     })
 }
@@ -106,6 +107,7 @@ fn schemas() -> Value {
         "StatusInput": obj(&["status"], json!({ "status": { "type": "string", "enum": ["confirmed", "arrived", "completed", "no_show", "late_cancelled", "cancelled"] }, "reason": opt_text })),
         "SeriesChangeInput": obj(&["start"], json!({ "start": text, "rrule": opt_text, "time_zone": opt_text, "outside_working_hours": { "type": "boolean" } })),
         "EndSeriesInput": obj(&[], json!({ "including_this": { "type": "boolean" } })),
+        "FeedInput": obj(&[], json!({ "show": { "type": ["string", "null"], "enum": ["generic", "initials", null] } })),
         "ExceptionInput": obj(&["kind", "start", "end"], json!({ "kind": { "type": "string", "enum": ["time_off", "extra_hours"] }, "start": text, "end": text, "note": opt_text })),
         "Error": {
             "type": "object",

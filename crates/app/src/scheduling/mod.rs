@@ -4,10 +4,12 @@
 
 mod booking;
 mod calendar;
+mod feed;
 mod setup;
 
 pub use booking::{BookingInput, RescheduleInput, SeriesChangeInput, StatusInput};
 pub use calendar::{CalendarQuery, SlotQueryInput, SlotView};
+pub use feed::{FeedCreated, vtimezone};
 pub use setup::{ExceptionInput, ExceptionView};
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};

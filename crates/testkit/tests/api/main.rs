@@ -4,6 +4,7 @@
 mod audit;
 mod clients;
 mod demo;
+mod feeds;
 mod input;
 mod matrix;
 mod scheduling;

@@ -67,6 +67,9 @@ const EXPECTED: &[(&str, &str, [u16; 7])] = &[
     ("GET", "/api/v1/clinicians/{id}/availability-exceptions",   [200, 200, 200, 200, 200, 200, 401]),
     ("POST", "/api/v1/clinicians/{id}/availability-exceptions",  [201, 201, 403, 403, 201, 403, 401]),
     ("DELETE", "/api/v1/availability-exceptions/{id}",           [204, 204, 403, 403, 204, 403, 401]),
+    ("POST", "/api/v1/clinicians/{id}/calendar-feed",            [201, 201, 403, 403, 201, 403, 401]),
+    ("DELETE", "/api/v1/clinicians/{id}/calendar-feed",          [204, 204, 403, 403, 204, 403, 401]),
+    ("GET", "/api/v1/appointments/{id}/ics",                     [200, 200, 200, 200, 200, 200, 401]),
 ];
 
 struct Fixture {
@@ -394,6 +397,21 @@ async fn prepare(
                 None,
             )
         }
+        ("POST", "/api/v1/clinicians/{id}/calendar-feed") => (
+            format!("/api/v1/clinicians/{}/calendar-feed", f.clinician.id),
+            Some(json!({})),
+            None,
+        ),
+        ("DELETE", "/api/v1/clinicians/{id}/calendar-feed") => (
+            format!("/api/v1/clinicians/{}/calendar-feed", f.clinician.id),
+            None,
+            None,
+        ),
+        ("GET", "/api/v1/appointments/{id}/ics") => (
+            format!("/api/v1/appointments/{}/ics", f.appointment),
+            None,
+            None,
+        ),
         (_, path) => (path.replace("{id}", c), None, None),
     }
 }
