@@ -12,6 +12,7 @@ pub mod config;
 pub mod demo;
 pub mod groups;
 mod guard;
+pub mod mail;
 pub mod scheduling;
 pub mod secrets;
 

@@ -82,6 +82,17 @@ struct ServeArgs {
     /// Hours after sign-in after which a session ends regardless of activity.
     #[arg(long, env = "RAPPORT_ABSOLUTE_TIMEOUT_HOURS", default_value_t = 12)]
     absolute_timeout_hours: u64,
+    /// SMTP server for reminders, e.g. smtp://mail.example.org:587?tls=required (user:password@ for auth).
+    /// Without it, reminders wait in the outbox.
+    #[arg(long, env = "RAPPORT_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// Sender address of reminders.
+    #[arg(
+        long,
+        env = "RAPPORT_MAIL_FROM",
+        default_value = "Rapport <no-reply@localhost>"
+    )]
+    mail_from: String,
 }
 
 #[derive(Subcommand)]

@@ -18,6 +18,7 @@ pub mod group_facilitators;
 pub mod group_members;
 pub mod groups;
 pub mod locations;
+pub mod outbox;
 pub mod rooms;
 pub mod series;
 pub mod sessions;

@@ -16,6 +16,7 @@ pub mod groups;
 pub mod keyring;
 mod keys;
 pub mod migration;
+pub mod outbox;
 pub mod resources;
 pub mod schedule;
 pub mod sessions;

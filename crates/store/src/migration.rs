@@ -4,6 +4,7 @@ mod m20261126_000001_foundation;
 mod m20261126_000002_units_and_groups;
 mod m20261126_000003_scheduling;
 mod m20261126_000004_calendar_feeds;
+mod m20261126_000005_outbox;
 
 use sea_orm_migration::prelude::*;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_units_and_groups::Migration),
             Box::new(m20261126_000003_scheduling::Migration),
             Box::new(m20261126_000004_calendar_feeds::Migration),
+            Box::new(m20261126_000005_outbox::Migration),
         ]
     }
 }

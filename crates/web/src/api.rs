@@ -67,6 +67,7 @@ routes! {
     "POST" "/api/v1/locations" "scheduling" "Add a location";
     "POST" "/api/v1/locations/{id}/rooms" "scheduling" "Add a room to a location";
     "PUT" "/api/v1/settings/cancellation-window" "scheduling" "Set the late-cancellation window (hours)";
+    "PUT" "/api/v1/settings/reminders" "scheduling" "Set when reminders go out (hours before) and the practice name they carry";
     "GET" "/api/v1/appointments" "scheduling" "Calendar: appointments in a range (from, to, clinicians, room_id, client_id)";
     "POST" "/api/v1/appointments" "scheduling" "Book an appointment, or a series with an RRULE";
     "GET" "/api/v1/appointments/{id}" "scheduling" "One appointment with its history";

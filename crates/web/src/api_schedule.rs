@@ -53,6 +53,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/appointments/{id}/ics", get(appointment_ics))
         .route("/calendar/{file}", get(feed))
+        .route("/api/v1/settings/reminders", put(set_reminders))
 }
 
 fn created<T: serde::Serialize>(location: String, body: T) -> Response {
@@ -386,4 +387,24 @@ async fn feed(
             .into_response(),
         Err(e) => crate::error::ApiError::from_domain(e, &rid).into_response(),
     }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RemindersInput {
+    hours: i64,
+    #[serde(default)]
+    practice_name: Option<String>,
+}
+
+async fn set_reminders(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiJson(i): ApiJson<RemindersInput>,
+) -> ApiResult<StatusCode> {
+    s.app
+        .set_reminders(&c.ctx, i.hours, i.practice_name.as_deref())
+        .await
+        .or_api(&c.rid)?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -36,6 +36,7 @@ fn body_schema(method: &str, path: &str) -> Option<&'static str> {
         ("POST", "/api/v1/locations") => "LocationInput",
         ("POST", "/api/v1/locations/{id}/rooms") => "RoomInput",
         ("PUT", "/api/v1/settings/cancellation-window") => "WindowInput",
+        ("PUT", "/api/v1/settings/reminders") => "RemindersInput",
         ("POST", "/api/v1/appointments") => "BookingInput",
         ("POST", "/api/v1/appointments/{id}/reschedule") => "RescheduleInput",
         ("POST", "/api/v1/appointments/{id}/status") => "StatusInput",
@@ -95,6 +96,7 @@ fn schemas() -> Value {
         "LocationInput": obj(&["name", "time_zone"], json!({ "name": text, "time_zone": text, "address": opt_text })),
         "RoomInput": obj(&["name"], json!({ "name": text, "capacity": { "type": "integer" } })),
         "WindowInput": obj(&["hours"], json!({ "hours": { "type": "integer" } })),
+        "RemindersInput": obj(&["hours"], json!({ "hours": { "type": "integer" }, "practice_name": opt_text })),
         "BookingInput": obj(&["type_key", "clinician_id", "start"], json!({
             "type_key": text, "clinician_id": uuid, "client_ids": { "type": "array", "items": uuid },
             "start": { "type": "string", "description": "Wall-clock start YYYY-MM-DDTHH:MM in time_zone" },

@@ -349,6 +349,7 @@ impl App {
                 version: 1,
             };
             schedule::insert(tx, &a).await?;
+            self.queue_reminders(tx, &a).await?;
             made.push(a);
         }
         Ok(made)
@@ -531,6 +532,8 @@ impl App {
             version,
             ..a
         };
+        self.cancel_reminders(&tx, &moved).await?;
+        self.queue_reminders(&tx, &moved).await?;
         let view = self
             .views(&tx, ctx, vec![moved])
             .await?
@@ -607,6 +610,9 @@ impl App {
             version,
             ..a
         };
+        if next.is_final() {
+            self.cancel_reminders(&tx, &changed).await?;
+        }
         let view = self
             .views(&tx, ctx, vec![changed])
             .await?
@@ -690,6 +696,7 @@ impl App {
         self.check_conflicts(&tx, &plan, &sessions, &exclude)
             .await?;
         for o in &following {
+            self.cancel_reminders(&tx, o).await?;
             schedule::update_status(&tx, o, Status::Cancelled, None).await?;
             schedule::history(
                 tx.conn(),
@@ -766,6 +773,7 @@ impl App {
             .filter(|o| !o.status.is_final())
             .collect();
         for o in &rest {
+            self.cancel_reminders(&tx, o).await?;
             schedule::update_status(&tx, o, Status::Cancelled, None).await?;
             schedule::history(
                 tx.conn(),

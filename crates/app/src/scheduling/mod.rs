@@ -5,6 +5,7 @@
 mod booking;
 mod calendar;
 mod feed;
+mod reminders;
 mod setup;
 
 pub use booking::{BookingInput, RescheduleInput, SeriesChangeInput, StatusInput};

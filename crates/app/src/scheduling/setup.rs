@@ -140,6 +140,47 @@ impl App {
         Ok(())
     }
 
+    /// How long before a session reminders go out (0 turns them off), and the practice name they are signed with.
+    pub async fn set_reminders(
+        &self,
+        ctx: &Ctx,
+        hours: i64,
+        practice_name: Option<&str>,
+    ) -> Result<()> {
+        if !(0..=336).contains(&hours) {
+            return Err(Error::invalid(
+                "hours",
+                "reminders go out between 0 and 336 hours before a session (0: none)",
+            ));
+        }
+        let name = match practice_name {
+            Some(n) => Some(validate::required_line("practice_name", n, 100)?),
+            None => None,
+        };
+        let tx = self.store.begin().await?;
+        let tx = self
+            .guard(
+                tx,
+                ctx,
+                Action::Update,
+                Resource::PracticeSettings,
+                AuditEvent::new(&ctx.actor, "settings.reminders", "settings"),
+            )
+            .await?;
+        resources::set_setting(tx.conn(), "reminder_hours", &hours.to_string()).await?;
+        if let Some(n) = &name {
+            resources::set_setting(tx.conn(), "practice_name", n).await?;
+        }
+        tx.audit(
+            AuditEvent::new(&ctx.actor, "settings.reminders", "settings")
+                .request(ctx.rid())
+                .detail(format!("{hours} h")),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn add_location(
         &self,
         ctx: &Ctx,

@@ -7,5 +7,6 @@ mod demo;
 mod feeds;
 mod input;
 mod matrix;
+mod reminders;
 mod scheduling;
 mod signin;

@@ -70,6 +70,7 @@ const EXPECTED: &[(&str, &str, [u16; 7])] = &[
     ("POST", "/api/v1/clinicians/{id}/calendar-feed",            [201, 201, 403, 403, 201, 403, 401]),
     ("DELETE", "/api/v1/clinicians/{id}/calendar-feed",          [204, 204, 403, 403, 204, 403, 401]),
     ("GET", "/api/v1/appointments/{id}/ics",                     [200, 200, 200, 200, 200, 200, 401]),
+    ("PUT", "/api/v1/settings/reminders",                        [204, 403, 403, 403, 403, 403, 401]),
 ];
 
 struct Fixture {
@@ -410,6 +411,11 @@ async fn prepare(
         ("GET", "/api/v1/appointments/{id}/ics") => (
             format!("/api/v1/appointments/{}/ics", f.appointment),
             None,
+            None,
+        ),
+        ("PUT", "/api/v1/settings/reminders") => (
+            template.into(),
+            Some(json!({"hours": 24, "practice_name": "Matrix Practice"})),
             None,
         ),
         (_, path) => (path.replace("{id}", c), None, None),

@@ -1,0 +1,32 @@
+//! Outgoing e-mail, written with the change that causes it and sent by the outbox worker.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "outbox")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// One message per key, ever: a reminder for an appointment at a given time is queued once.
+    #[sea_orm(unique)]
+    pub dedupe_key: String,
+    pub kind: String,
+    pub appointment_id: Option<Uuid>,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub due_at: DateTimeUtc,
+    pub attempts: i32,
+    pub next_attempt_at: DateTimeUtc,
+    /// Set just before sending; a message claimed but never marked sent (a crash mid-send) is not sent again.
+    pub claimed_at: Option<DateTimeUtc>,
+    pub sent_at: Option<DateTimeUtc>,
+    pub cancelled_at: Option<DateTimeUtc>,
+    pub last_error: Option<String>,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
