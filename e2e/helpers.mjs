@@ -147,3 +147,22 @@ export async function stopServer(server) {
 
 // For page.waitForURL(): matches on the path alone.
 export const pathIs = (path) => (url) => url.pathname === path;
+
+// First sign-in of an account that has no two-step sign-in yet (e.g. a demo
+// account): password at /login, then TOTP enrolment at /mfa/setup, landing on
+// the dashboard. Returns { key, step }: the TOTP key and the step whose code
+// was used (pass both to freshCode() for a later sign-in).
+export async function signInEnrollingTotp(page, email, password) {
+  await page.goto('/login');
+  await page.locator('input[name="email"]').fill(email);
+  await page.locator('input[name="password"]').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(pathIs('/mfa/setup'));
+  const secret = (await page.locator('#totp-secret').textContent()) ?? '';
+  const key = base32Decode(secret);
+  const { step, code } = await freshCode(key);
+  await page.locator('input[name="code"]').fill(code);
+  await page.getByRole('button', { name: 'Turn on two-step sign-in' }).click();
+  await page.waitForURL(pathIs('/'));
+  return { key, step };
+}

@@ -5,7 +5,7 @@
 
 use crate::auth::hash_password;
 use crate::{App, Ctx};
-use chrono::{Duration, NaiveTime, Weekday};
+use chrono::{Datelike, Duration, NaiveTime, Weekday};
 use rapport_domain::client::{ClientStatus, Contact};
 use rapport_domain::clinician::WorkingBlock;
 use rapport_domain::{ClientId, Error, Result, Role, UserId};
@@ -21,6 +21,8 @@ pub struct DemoSummary {
     pub staff: Vec<(String, String)>,
     pub clients: usize,
     pub minors: usize,
+    /// Recurring series booked on the demo calendar.
+    pub series: usize,
 }
 
 /// A small deterministic generator (64-bit LCG, Knuth's constants): enough for picking names, no dependency.
@@ -429,7 +431,8 @@ impl App {
                 adults.push((c.id, primary));
             }
         }
-        self.seed_units_and_groups(&tx, &adults, &children, &pending, today)
+        let demo_groups = self
+            .seed_units_and_groups(&tx, &adults, &children, &pending, today)
             .await?;
         tx.audit(
             AuditEvent::new(&ctx.actor, "demo.seed", "practice").detail(format!(
@@ -440,10 +443,14 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        let series = self
+            .seed_calendar(pending[0].0, &adults, &demo_groups)
+            .await?;
         Ok(DemoSummary {
             staff,
             clients: client_count,
             minors,
+            series,
         })
     }
 }
@@ -458,11 +465,11 @@ impl App {
         children: &[ClientId],
         staff: &[PendingStaff],
         today: chrono::NaiveDate,
-    ) -> Result<()> {
+    ) -> Result<Vec<DemoGroup>> {
         use rapport_domain::group::{GroupKind, UnitKind};
         use rapport_store::groups;
         if adults.len() < 30 || children.is_empty() {
-            return Ok(());
+            return Ok(vec![]);
         }
         let by_name = |n: &str| staff.iter().find(|s| s.2 == n).map(|s| s.0);
         let (Some(couples), Some(family), Some(grief), Some(anger)) = (
@@ -471,7 +478,7 @@ impl App {
             by_name("Annika Larsen"),
             by_name("Marcus Oyelaran"),
         ) else {
-            return Ok(());
+            return Ok(vec![]);
         };
         let couple = [(adults[0].0, "partner"), (adults[1].0, "partner")];
         groups::create_unit(tx.conn(), UnitKind::Couple, "Couple 1", &couple).await?;
@@ -504,7 +511,7 @@ impl App {
         };
         let grief_roster = roster(4..16);
         let anger_roster = roster(16..28);
-        groups::create_group(
+        let grief_id = groups::create_group(
             tx.conn(),
             "Bereavement support (Tuesday evenings)",
             GroupKind::Support,
@@ -513,7 +520,7 @@ impl App {
             &grief_roster,
         )
         .await?;
-        groups::create_group(
+        let anger_id = groups::create_group(
             tx.conn(),
             "Anger management (8-week course)",
             GroupKind::Psychoeducation,
@@ -528,8 +535,89 @@ impl App {
         for (client, _) in &anger_roster {
             join(*client, anger).await?;
         }
-        Ok(())
+        Ok(vec![
+            DemoGroup {
+                id: grief_id,
+                facilitator: grief,
+                members: grief_roster.iter().map(|(c, _)| *c).collect(),
+                weekday: 1,
+            },
+            DemoGroup {
+                id: anger_id,
+                facilitator: anger,
+                members: anger_roster.iter().map(|(c, _)| *c).collect(),
+                weekday: 3,
+            },
+        ])
     }
+
+    /// Weekly sessions for the first clients of each clinician, and the two groups' evening sessions, over the
+    /// next eight weeks, booked through the ordinary use case (so conflicts, reminders and audit apply).
+    async fn seed_calendar(
+        &self,
+        admin: UserId,
+        assignments: &[(ClientId, UserId)],
+        groups: &[DemoGroup],
+    ) -> Result<usize> {
+        use crate::scheduling::BookingInput;
+        let ctx = Ctx::new(rapport_domain::Actor::staff(admin, vec![Role::Admin]), None);
+        let today = now_utc().date_naive();
+        let monday = today + Duration::days(7 - today.weekday().num_days_from_monday() as i64);
+        let mut booked = 0;
+        let mut per_clinician: std::collections::HashMap<UserId, usize> =
+            std::collections::HashMap::new();
+        for (client, clinician) in assignments {
+            let n = per_clinician.entry(*clinician).or_default();
+            if *n >= 6 {
+                continue;
+            }
+            let day = monday + Duration::days((*n % 5) as i64);
+            let hour = if *n < 5 { 10 } else { 14 };
+            *n += 1;
+            let input = BookingInput {
+                type_key: "individual".into(),
+                clinician_id: *clinician,
+                client_ids: vec![*client],
+                start: format!("{day}T{hour:02}:00"),
+                time_zone: None,
+                mode: None,
+                room_id: None,
+                group_id: None,
+                rrule: Some("FREQ=WEEKLY;COUNT=8".into()),
+                outside_working_hours: true,
+            };
+            if self.book(&ctx, input).await.is_ok() {
+                booked += 1;
+            }
+        }
+        for g in groups {
+            let day = monday + Duration::days(g.weekday);
+            let input = BookingInput {
+                type_key: "group".into(),
+                clinician_id: g.facilitator,
+                client_ids: g.members.clone(),
+                start: format!("{day}T18:00"),
+                time_zone: None,
+                mode: None,
+                room_id: None,
+                group_id: Some(g.id),
+                rrule: Some("FREQ=WEEKLY;COUNT=8".into()),
+                outside_working_hours: true,
+            };
+            if self.book(&ctx, input).await.is_ok() {
+                booked += 1;
+            }
+        }
+        Ok(booked)
+    }
+}
+
+/// A demo group and when it meets (days after Monday).
+struct DemoGroup {
+    id: uuid::Uuid,
+    facilitator: UserId,
+    members: Vec<ClientId>,
+    weekday: i64,
 }
 
 #[cfg(test)]

@@ -28,4 +28,13 @@ impl App {
             }
         }
     }
+
+    /// Refuses as "not found" a record the caller may not know about, auditing the denial like `guard` does.
+    pub(crate) async fn hidden<T>(&self, tx: Tx<'_>, ctx: &Ctx, event: AuditEvent) -> Result<T> {
+        tx.rollback().await?;
+        self.store
+            .audit_alone(event.outcome(Outcome::Denied).request(ctx.rid()))
+            .await?;
+        Err(Error::NotFound)
+    }
 }

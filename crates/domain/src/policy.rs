@@ -47,6 +47,8 @@ pub enum Resource {
     },
     /// Appointment types, locations, rooms and scheduling rules.
     PracticeSettings,
+    /// The waitlist: who waits for which kind of session (demographics plus scheduling preferences).
+    Waitlist,
     UserAccounts,
     Supervision,
     AuditLog,
@@ -203,6 +205,23 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Decision 
             _ => forbid(
                 "only the front desk, an administrator or the clinician may change this calendar",
             ),
+        },
+        Resource::Waitlist => match action {
+            Action::Read | Action::List
+                if actor.has(Role::Admin) || actor.has(Role::Scheduler) || actor.is_clinical() =>
+            {
+                Allow
+            }
+            Action::Create | Action::Update | Action::Delete
+                if actor.has(Role::Admin)
+                    || actor.has(Role::Scheduler)
+                    || actor.has(Role::Clinician) =>
+            {
+                Allow
+            }
+            _ => {
+                forbid("only the front desk, clinicians and administrators work with the waitlist")
+            }
         },
         Resource::PracticeSettings => match action {
             Action::Read | Action::List => Allow,

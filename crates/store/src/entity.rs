@@ -27,3 +27,5 @@ pub mod supervisions;
 pub mod unit_members;
 pub mod units;
 pub mod users;
+pub mod waitlist_entries;
+pub mod waitlist_offers;

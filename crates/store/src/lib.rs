@@ -22,6 +22,7 @@ pub mod schedule;
 pub mod sessions;
 pub mod tokens;
 pub mod users;
+pub mod waitlist;
 
 use crate::audit::AuditEvent;
 use crate::crypto::Cipher;

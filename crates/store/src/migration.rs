@@ -5,6 +5,7 @@ mod m20261126_000002_units_and_groups;
 mod m20261126_000003_scheduling;
 mod m20261126_000004_calendar_feeds;
 mod m20261126_000005_outbox;
+mod m20261126_000006_waitlist;
 
 use sea_orm_migration::prelude::*;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_scheduling::Migration),
             Box::new(m20261126_000004_calendar_feeds::Migration),
             Box::new(m20261126_000005_outbox::Migration),
+            Box::new(m20261126_000006_waitlist::Migration),
         ]
     }
 }

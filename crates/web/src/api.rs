@@ -68,6 +68,10 @@ routes! {
     "POST" "/api/v1/locations/{id}/rooms" "scheduling" "Add a room to a location";
     "PUT" "/api/v1/settings/cancellation-window" "scheduling" "Set the late-cancellation window (hours)";
     "PUT" "/api/v1/settings/reminders" "scheduling" "Set when reminders go out (hours before) and the practice name they carry";
+    "PUT" "/api/v1/settings/waitlist" "scheduling" "Whether freed times are e-mailed to waiting clients";
+    "GET" "/api/v1/waitlist" "scheduling" "The waitlist, with the offers made to each entry (status=waiting|booked|removed|all)";
+    "POST" "/api/v1/waitlist" "scheduling" "Put a client on the waitlist";
+    "POST" "/api/v1/waitlist/{id}/status" "scheduling" "Mark a waitlist entry booked, removed or waiting";
     "GET" "/api/v1/appointments" "scheduling" "Calendar: appointments in a range (from, to, clinicians, room_id, client_id)";
     "POST" "/api/v1/appointments" "scheduling" "Book an appointment, or a series with an RRULE";
     "GET" "/api/v1/appointments/{id}" "scheduling" "One appointment with its history";

@@ -54,6 +54,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/appointments/{id}/ics", get(appointment_ics))
         .route("/calendar/{file}", get(feed))
         .route("/api/v1/settings/reminders", put(set_reminders))
+        .route("/api/v1/settings/waitlist", put(set_waitlist_settings))
+        .route("/api/v1/waitlist", get(waitlist).post(add_waitlist))
+        .route("/api/v1/waitlist/{id}/status", post(waitlist_status))
 }
 
 fn created<T: serde::Serialize>(location: String, body: T) -> Response {
@@ -404,6 +407,76 @@ async fn set_reminders(
 ) -> ApiResult<StatusCode> {
     s.app
         .set_reminders(&c.ctx, i.hours, i.practice_name.as_deref())
+        .await
+        .or_api(&c.rid)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct WaitlistQuery {
+    #[serde(default)]
+    status: Option<String>,
+}
+
+async fn waitlist(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<WaitlistQuery>,
+) -> ApiResult<Response> {
+    Ok(Json(
+        s.app
+            .waitlist(&c.ctx, q.status.as_deref())
+            .await
+            .or_api(&c.rid)?,
+    )
+    .into_response())
+}
+
+async fn add_waitlist(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiJson(i): ApiJson<rapport_app::scheduling::WaitlistInput>,
+) -> ApiResult<Response> {
+    let id = s.app.add_to_waitlist(&c.ctx, i).await.or_api(&c.rid)?;
+    Ok(created(
+        format!("/api/v1/waitlist/{id}"),
+        json!({ "id": id }),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WaitlistStatusInput {
+    status: String,
+}
+
+async fn waitlist_status(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(i): ApiJson<WaitlistStatusInput>,
+) -> ApiResult<StatusCode> {
+    s.app
+        .set_waitlist_status(&c.ctx, id, &i.status)
+        .await
+        .or_api(&c.rid)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WaitlistSettings {
+    email_offers: bool,
+}
+
+async fn set_waitlist_settings(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiJson(i): ApiJson<WaitlistSettings>,
+) -> ApiResult<StatusCode> {
+    s.app
+        .set_waitlist_emails(&c.ctx, i.email_offers)
         .await
         .or_api(&c.rid)?;
     Ok(StatusCode::NO_CONTENT)

@@ -4,6 +4,9 @@
 //! This crate depends on `rapport-app` only: it cannot reach the database except through a use case, so it
 //! cannot skip the policy or the audit log.
 
+// The OpenAPI schema table is one large `json!` literal.
+#![recursion_limit = "512"]
+
 pub mod api;
 pub mod api_schedule;
 pub mod auth;

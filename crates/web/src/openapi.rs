@@ -37,6 +37,9 @@ fn body_schema(method: &str, path: &str) -> Option<&'static str> {
         ("POST", "/api/v1/locations/{id}/rooms") => "RoomInput",
         ("PUT", "/api/v1/settings/cancellation-window") => "WindowInput",
         ("PUT", "/api/v1/settings/reminders") => "RemindersInput",
+        ("PUT", "/api/v1/settings/waitlist") => "WaitlistSettings",
+        ("POST", "/api/v1/waitlist") => "WaitlistInput",
+        ("POST", "/api/v1/waitlist/{id}/status") => "WaitlistStatusInput",
         ("POST", "/api/v1/appointments") => "BookingInput",
         ("POST", "/api/v1/appointments/{id}/reschedule") => "RescheduleInput",
         ("POST", "/api/v1/appointments/{id}/status") => "StatusInput",
@@ -96,6 +99,13 @@ fn schemas() -> Value {
         "LocationInput": obj(&["name", "time_zone"], json!({ "name": text, "time_zone": text, "address": opt_text })),
         "RoomInput": obj(&["name"], json!({ "name": text, "capacity": { "type": "integer" } })),
         "WindowInput": obj(&["hours"], json!({ "hours": { "type": "integer" } })),
+        "WaitlistSettings": obj(&["email_offers"], json!({ "email_offers": { "type": "boolean" } })),
+        "WaitlistInput": obj(&["client_id", "type_key"], json!({
+            "client_id": uuid, "type_key": text, "clinician_id": { "type": ["string", "null"], "format": "uuid" },
+            "mode": { "type": ["string", "null"], "enum": ["in_person", "telehealth", null] }, "days": strings,
+            "earliest": opt_text, "latest": opt_text, "time_zone": opt_text, "priority": { "type": ["integer", "null"] }, "note": opt_text,
+        })),
+        "WaitlistStatusInput": obj(&["status"], json!({ "status": { "type": "string", "enum": ["waiting", "booked", "removed"] } })),
         "RemindersInput": obj(&["hours"], json!({ "hours": { "type": "integer" }, "practice_name": opt_text })),
         "BookingInput": obj(&["type_key", "clinician_id", "start"], json!({
             "type_key": text, "clinician_id": uuid, "client_ids": { "type": "array", "items": uuid },

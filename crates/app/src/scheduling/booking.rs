@@ -118,7 +118,12 @@ impl App {
     }
 
     /// Clients must exist and be known to the caller; unknown and hidden ones get the same answer.
-    async fn check_clients(&self, tx: &Tx<'_>, ctx: &Ctx, ids: &[ClientId]) -> Result<()> {
+    pub(crate) async fn check_clients(
+        &self,
+        tx: &Tx<'_>,
+        ctx: &Ctx,
+        ids: &[ClientId],
+    ) -> Result<()> {
         let existing = clients::existing(tx.conn(), ids).await?;
         for (i, id) in ids.iter().enumerate() {
             let rel = match ctx.actor.user_id() {
@@ -395,6 +400,18 @@ impl App {
             .await?;
         let plan = self.plan(&tx, ctx, &input, mode).await?;
         let first = resolve_strict(plan.tz, start_local, "start")?;
+        if let Some(g) = plan.group {
+            for (i, c) in plan.clients.iter().enumerate() {
+                if !groups::on_roster(tx.conn(), g, *c, first.with_timezone(&plan.tz).date_naive())
+                    .await?
+                {
+                    return Err(Error::invalid(
+                        format!("client_ids[{i}]"),
+                        "this client is not on the group's roster on that date",
+                    ));
+                }
+            }
+        }
         let starts: Vec<(Option<u32>, DateTime<Utc>)> = match &rule {
             None => vec![(None, first)],
             Some(r) => recurrence::expand(r, start_local, plan.tz)?
@@ -508,6 +525,7 @@ impl App {
         self.check_conflicts(&tx, &plan, &[session], &[a.id])
             .await?;
         let (before, after) = buffers(&plan.t);
+        let a_before = a.clone();
         let version =
             schedule::update_time(&tx, &a, session, session.padded(before, after), plan.room)
                 .await?;
@@ -534,6 +552,8 @@ impl App {
         };
         self.cancel_reminders(&tx, &moved).await?;
         self.queue_reminders(&tx, &moved).await?;
+        // The old time is free now.
+        self.offer_freed_time(&tx, &a_before).await?;
         let view = self
             .views(&tx, ctx, vec![moved])
             .await?
@@ -612,6 +632,9 @@ impl App {
         };
         if next.is_final() {
             self.cancel_reminders(&tx, &changed).await?;
+        }
+        if !next.holds_time() {
+            self.offer_freed_time(&tx, &changed).await?;
         }
         let view = self
             .views(&tx, ctx, vec![changed])

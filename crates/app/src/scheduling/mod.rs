@@ -7,11 +7,13 @@ mod calendar;
 mod feed;
 mod reminders;
 mod setup;
+mod waitlist;
 
 pub use booking::{BookingInput, RescheduleInput, SeriesChangeInput, StatusInput};
 pub use calendar::{CalendarQuery, SlotQueryInput, SlotView};
 pub use feed::{FeedCreated, vtimezone};
 pub use setup::{ExceptionInput, ExceptionView};
+pub use waitlist::{OfferView, WaitlistInput, WaitlistView};
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use rapport_domain::scheduling::appointment::AppointmentType;

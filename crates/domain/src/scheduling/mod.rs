@@ -10,5 +10,6 @@ pub mod interval;
 pub mod localtime;
 pub mod recurrence;
 pub mod slots;
+pub mod waitlist;
 
 pub use interval::Interval;

@@ -77,5 +77,44 @@ async fn the_demo_practice_has_clinicians_minors_units_and_groups(b: Backend) {
             other.legal_name
         );
     }
+    // The calendar is filled: individual series and the two groups' evening sessions.
+    assert!(summary.series >= 50, "{} series", summary.series);
+    let today = chrono::Utc::now().date_naive();
+    let from = today + chrono::Duration::days(7);
+    let week = t
+        .get(
+            &admin,
+            &format!(
+                "/api/v1/appointments?from={from}&to={}",
+                from + chrono::Duration::days(7)
+            ),
+        )
+        .await;
+    week.expect(200);
+    let list = week.json.as_array().unwrap();
+    assert!(list.len() >= 50, "{} appointments next week", list.len());
+    let group = list
+        .iter()
+        .find(|a| a["kind"] == "group")
+        .expect("a group session");
+    assert!(group["client_count"].as_u64().unwrap() >= 8);
+    // Someone outside the roster cannot join a group session.
+    let outsider = page.items.iter().find(|c| c.is_minor).unwrap().id;
+    let g = t.get(&admin, "/api/v1/groups").await.json[0].clone();
+    let r = t
+        .post(&admin, "/api/v1/appointments", serde_json::json!({
+            "type_key": "group", "clinician_id": g["facilitators"][0]["user_id"], "group_id": g["id"],
+            "client_ids": [outsider], "start": format!("{}T20:00", today + chrono::Duration::days(30)), "outside_working_hours": true,
+        }))
+        .await;
+    r.expect(422);
+    assert!(
+        r.json["fields"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("roster"),
+        "{}",
+        r.text
+    );
     t.finish().await;
 }

@@ -10,3 +10,4 @@ mod matrix;
 mod reminders;
 mod scheduling;
 mod signin;
+mod waitlist;

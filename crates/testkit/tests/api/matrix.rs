@@ -71,6 +71,10 @@ const EXPECTED: &[(&str, &str, [u16; 7])] = &[
     ("DELETE", "/api/v1/clinicians/{id}/calendar-feed",          [204, 204, 403, 403, 204, 403, 401]),
     ("GET", "/api/v1/appointments/{id}/ics",                     [200, 200, 200, 200, 200, 200, 401]),
     ("PUT", "/api/v1/settings/reminders",                        [204, 403, 403, 403, 403, 403, 401]),
+    ("PUT", "/api/v1/settings/waitlist",                         [204, 403, 403, 403, 403, 403, 401]),
+    ("GET", "/api/v1/waitlist",                                  [200, 200, 200, 200, 200, 403, 401]),
+    ("POST", "/api/v1/waitlist",                                 [201, 201, 422, 403, 201, 403, 401]),
+    ("POST", "/api/v1/waitlist/{id}/status",                     [204, 204, 404, 403, 204, 403, 401]),
 ];
 
 struct Fixture {
@@ -418,6 +422,29 @@ async fn prepare(
             Some(json!({"hours": 24, "practice_name": "Matrix Practice"})),
             None,
         ),
+        ("PUT", "/api/v1/settings/waitlist") => {
+            (template.into(), Some(json!({"email_offers": false})), None)
+        }
+        ("POST", "/api/v1/waitlist") => (
+            template.into(),
+            Some(json!({"client_id": f.client, "type_key": "individual"})),
+            None,
+        ),
+        ("POST", "/api/v1/waitlist/{id}/status") => {
+            let e = t
+                .post(
+                    &f.admin,
+                    "/api/v1/waitlist",
+                    json!({"client_id": f.client, "type_key": "individual"}),
+                )
+                .await;
+            e.expect(201);
+            (
+                format!("/api/v1/waitlist/{}/status", e.json["id"].as_str().unwrap()),
+                Some(json!({"status": "removed"})),
+                None,
+            )
+        }
         (_, path) => (path.replace("{id}", c), None, None),
     }
 }

@@ -3,6 +3,7 @@
 mod account;
 mod admin;
 mod clients;
+mod schedule;
 mod signin;
 
 use crate::auth::Staff;
@@ -44,6 +45,19 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/{id}/{action}", post(admin::user_action))
         .route("/admin/audit", get(admin::audit))
+        .route("/calendar", get(schedule::calendar))
+        .route("/appointments", post(schedule::book))
+        .route("/appointments/new", get(schedule::new_appointment))
+        .route("/appointments/{id}", get(schedule::appointment))
+        .route("/appointments/{id}/status", post(schedule::set_status))
+        .route("/appointments/{id}/reschedule", post(schedule::reschedule))
+        .route("/appointments/{id}/series", post(schedule::change_series))
+        .route("/appointments/{id}/end-series", post(schedule::end_series))
+        .route(
+            "/waitlist",
+            get(schedule::waitlist).post(schedule::add_to_waitlist),
+        )
+        .route("/waitlist/{id}", post(schedule::waitlist_status))
 }
 
 /// Path parameters for pages: one that does not parse (not a UUID) is a friendly 404 page, not a bare 400.
