@@ -16,6 +16,8 @@ pub struct AppConfig {
     pub reauth_window: Duration,
     /// Shown in authenticator apps next to the account.
     pub totp_issuer: String,
+    /// The address people use to reach Rapport (for links in e-mails), e.g. https://rapport.example.org.
+    pub public_url: String,
 }
 
 impl Default for AppConfig {
@@ -27,6 +29,7 @@ impl Default for AppConfig {
             lockout_after: 5,
             reauth_window: Duration::from_secs(5 * 60),
             totp_issuer: "Rapport".to_string(),
+            public_url: "http://127.0.0.1:8080".to_string(),
         }
     }
 }

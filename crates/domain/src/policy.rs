@@ -49,6 +49,10 @@ pub enum Resource {
     PracticeSettings,
     /// The waitlist: who waits for which kind of session (demographics plus scheduling preferences).
     Waitlist,
+    /// The public booking pages; `enabled` is the practice's setting.
+    OnlineBooking {
+        enabled: bool,
+    },
     UserAccounts,
     Supervision,
     AuditLog,
@@ -124,8 +128,10 @@ fn deny(actor: &Actor, rel: ClientRelation, why: &'static str) -> Decision {
 }
 
 pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Decision {
-    if let Actor::Operator = actor {
-        return authorize_operator(action, resource);
+    match actor {
+        Actor::Operator => return authorize_operator(action, resource),
+        Actor::Public => return authorize_public(action, resource),
+        Actor::Staff { .. } => {}
     }
     match resource {
         Resource::ClientDirectory => match action {
@@ -187,6 +193,11 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Decision 
             Action::Update if actor.user_id() == Some(owner) || actor.has(Role::Admin) => Allow,
             Action::Create if actor.has(Role::Admin) => Allow,
             _ => forbid("you may change only your own clinician profile"),
+        },
+        Resource::OnlineBooking { .. } => match action {
+            Action::Read | Action::List => Allow,
+            _ if actor.has(Role::Admin) => Allow,
+            _ => forbid(ADMIN_ONLY),
         },
         Resource::GroupDirectory => match action {
             Action::Read | Action::List => Allow,
@@ -265,6 +276,18 @@ fn authorize_operator(action: Action, resource: Resource) -> Decision {
         Resource::ClientDirectory if action == Action::Create => Allow,
         Resource::CareTeam(_) => Allow,
         _ => forbid("the command line does not read clinical records"),
+    }
+}
+
+/// The public may look at and request bookings on the public pages when the practice offers them, and nothing
+/// else; a disabled booking page does not exist for them.
+fn authorize_public(action: Action, resource: Resource) -> Decision {
+    match (action, resource) {
+        (
+            Action::Read | Action::List | Action::Create,
+            Resource::OnlineBooking { enabled: true },
+        ) => Allow,
+        _ => hidden(),
     }
 }
 

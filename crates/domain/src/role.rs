@@ -87,6 +87,8 @@ pub enum Actor {
     },
     /// The operator at the command line (`rapport admin …`), who holds the keyring file.
     Operator,
+    /// Someone on the public booking pages: not signed in, known at most by a one-time booking link.
+    Public,
 }
 
 impl Actor {
@@ -97,21 +99,21 @@ impl Actor {
     pub fn user_id(&self) -> Option<UserId> {
         match self {
             Actor::Staff { id, .. } => Some(*id),
-            Actor::Operator => None,
+            Actor::Operator | Actor::Public => None,
         }
     }
 
     pub fn has(&self, role: Role) -> bool {
         match self {
             Actor::Staff { roles, .. } => roles.contains(&role),
-            Actor::Operator => false,
+            Actor::Operator | Actor::Public => false,
         }
     }
 
     pub fn is_clinical(&self) -> bool {
         match self {
             Actor::Staff { roles, .. } => roles.iter().any(|r| r.is_clinical()),
-            Actor::Operator => false,
+            Actor::Operator | Actor::Public => false,
         }
     }
 }

@@ -54,6 +54,7 @@ impl AuditEvent {
         let (actor_kind, actor_id) = match actor {
             Actor::Staff { id, .. } => ("user", Some(id.0)),
             Actor::Operator => ("operator", None),
+            Actor::Public => ("public", None),
         };
         AuditEvent {
             actor_kind,

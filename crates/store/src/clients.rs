@@ -331,3 +331,15 @@ pub async fn existing(
 ) -> Result<Vec<ClientId>, StoreError> {
     Ok(names(c, ids).await?.into_keys().collect())
 }
+
+/// Clients with this e-mail address (lower-cased), not discharged.
+pub async fn by_email(c: &impl ConnectionTrait, email: &str) -> Result<Vec<Client>, StoreError> {
+    clients::Entity::find()
+        .filter(clients::Column::Email.eq(email.trim().to_lowercase()))
+        .filter(clients::Column::Status.ne(ClientStatus::Discharged.as_str()))
+        .all(c)
+        .await?
+        .into_iter()
+        .map(from_model)
+        .collect()
+}

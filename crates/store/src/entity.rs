@@ -8,6 +8,7 @@ pub mod appointments;
 pub mod audit_head;
 pub mod audit_log;
 pub mod availability_exceptions;
+pub mod booking_links;
 pub mod calendar_feeds;
 pub mod care_team;
 pub mod clients;

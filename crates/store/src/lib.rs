@@ -5,6 +5,7 @@
 //! together or not at all.
 
 pub mod audit;
+pub mod booking_links;
 pub mod care;
 pub mod clients;
 pub mod clinicians;
@@ -29,13 +30,14 @@ use crate::crypto::Cipher;
 use crate::keyring::{Keyring, KeyringError};
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, TransactionTrait,
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use sea_orm::ConnectionTrait;
 pub use sea_orm::DbErr as DatabaseError;
 
 #[derive(Debug, thiserror::Error)]

@@ -6,6 +6,7 @@ mod m20261126_000003_scheduling;
 mod m20261126_000004_calendar_feeds;
 mod m20261126_000005_outbox;
 mod m20261126_000006_waitlist;
+mod m20261126_000007_booking_links;
 
 use sea_orm_migration::prelude::*;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_calendar_feeds::Migration),
             Box::new(m20261126_000005_outbox::Migration),
             Box::new(m20261126_000006_waitlist::Migration),
+            Box::new(m20261126_000007_booking_links::Migration),
         ]
     }
 }

@@ -83,9 +83,13 @@ impl TestApp {
             }
         };
         let keyring = Keyring::create(&dir.join("keyring.json")).unwrap();
-        let app = App::open(&database_url, &keyring, config).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
+        let config = AppConfig {
+            public_url: base.clone(),
+            ..config
+        };
+        let app = App::open(&database_url, &keyring, config).await.unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let served = app.clone();
         let server = tokio::spawn(async move {

@@ -69,6 +69,8 @@ routes! {
     "PUT" "/api/v1/settings/cancellation-window" "scheduling" "Set the late-cancellation window (hours)";
     "PUT" "/api/v1/settings/reminders" "scheduling" "Set when reminders go out (hours before) and the practice name they carry";
     "PUT" "/api/v1/settings/waitlist" "scheduling" "Whether freed times are e-mailed to waiting clients";
+    "GET" "/api/v1/settings/online-booking" "scheduling" "The online booking rules";
+    "PUT" "/api/v1/settings/online-booking" "scheduling" "Turn online booking on or off and set its rules";
     "GET" "/api/v1/waitlist" "scheduling" "The waitlist, with the offers made to each entry (status=waiting|booked|removed|all)";
     "POST" "/api/v1/waitlist" "scheduling" "Put a client on the waitlist";
     "POST" "/api/v1/waitlist/{id}/status" "scheduling" "Mark a waitlist entry booked, removed or waiting";

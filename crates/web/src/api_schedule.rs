@@ -55,6 +55,10 @@ pub fn router() -> Router<AppState> {
         .route("/calendar/{file}", get(feed))
         .route("/api/v1/settings/reminders", put(set_reminders))
         .route("/api/v1/settings/waitlist", put(set_waitlist_settings))
+        .route(
+            "/api/v1/settings/online-booking",
+            get(online_rules).put(set_online_rules),
+        )
         .route("/api/v1/waitlist", get(waitlist).post(add_waitlist))
         .route("/api/v1/waitlist/{id}/status", post(waitlist_status))
 }
@@ -479,5 +483,20 @@ async fn set_waitlist_settings(
         .set_waitlist_emails(&c.ctx, i.email_offers)
         .await
         .or_api(&c.rid)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn online_rules(c: Caller, State(s): State<AppState>) -> ApiResult<Response> {
+    // Reading the rules is open to staff; only administrators change them.
+    let _ = &c.ctx;
+    Ok(Json(s.app.online_rules().await.or_api(&c.rid)?).into_response())
+}
+
+async fn set_online_rules(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiJson(r): ApiJson<rapport_app::scheduling::OnlineRules>,
+) -> ApiResult<StatusCode> {
+    s.app.set_online_rules(&c.ctx, r).await.or_api(&c.rid)?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -38,6 +38,7 @@ fn body_schema(method: &str, path: &str) -> Option<&'static str> {
         ("PUT", "/api/v1/settings/cancellation-window") => "WindowInput",
         ("PUT", "/api/v1/settings/reminders") => "RemindersInput",
         ("PUT", "/api/v1/settings/waitlist") => "WaitlistSettings",
+        ("PUT", "/api/v1/settings/online-booking") => "OnlineRules",
         ("POST", "/api/v1/waitlist") => "WaitlistInput",
         ("POST", "/api/v1/waitlist/{id}/status") => "WaitlistStatusInput",
         ("POST", "/api/v1/appointments") => "BookingInput",
@@ -99,6 +100,10 @@ fn schemas() -> Value {
         "LocationInput": obj(&["name", "time_zone"], json!({ "name": text, "time_zone": text, "address": opt_text })),
         "RoomInput": obj(&["name"], json!({ "name": text, "capacity": { "type": "integer" } })),
         "WindowInput": obj(&["hours"], json!({ "hours": { "type": "integer" } })),
+        "OnlineRules": obj(&["enabled", "min_notice_hours", "horizon_days", "approve_new_clients", "new_client_type", "existing_client_type"], json!({
+            "enabled": { "type": "boolean" }, "min_notice_hours": { "type": "integer" }, "horizon_days": { "type": "integer" },
+            "approve_new_clients": { "type": "boolean" }, "new_client_type": text, "existing_client_type": text,
+        })),
         "WaitlistSettings": obj(&["email_offers"], json!({ "email_offers": { "type": "boolean" } })),
         "WaitlistInput": obj(&["client_id", "type_key"], json!({
             "client_id": uuid, "type_key": text, "clinician_id": { "type": ["string", "null"], "format": "uuid" },

@@ -98,14 +98,14 @@ fn parse_tz(raw: Option<&str>, fallback: &str) -> Result<Tz> {
 }
 
 /// Everything a booking needs, checked against the database.
-struct Plan {
-    t: AppointmentType,
-    mode: Mode,
-    profile: Profile,
-    tz: Tz,
-    clients: Vec<ClientId>,
-    room: Option<Uuid>,
-    group: Option<Uuid>,
+pub(crate) struct Plan {
+    pub(crate) t: AppointmentType,
+    pub(crate) mode: Mode,
+    pub(crate) profile: Profile,
+    pub(crate) tz: Tz,
+    pub(crate) clients: Vec<ClientId>,
+    pub(crate) room: Option<Uuid>,
+    pub(crate) group: Option<Uuid>,
 }
 
 impl App {
@@ -225,7 +225,7 @@ impl App {
     }
 
     /// Refuses sessions outside the clinician's working time (weekly hours plus exceptions), unless overridden.
-    async fn check_hours(
+    pub(crate) async fn check_hours(
         &self,
         tx: &Tx<'_>,
         plan: &Plan,
@@ -263,7 +263,7 @@ impl App {
     }
 
     /// Refuses the first session that collides with the clinician's (buffered) calendar, the room or a client.
-    async fn check_conflicts(
+    pub(crate) async fn check_conflicts(
         &self,
         tx: &Tx<'_>,
         plan: &Plan,
@@ -310,7 +310,12 @@ impl App {
         Ok(())
     }
 
-    fn audit_each_client(&self, ctx: &Ctx, action: &str, a: &Appointment) -> Vec<AuditEvent> {
+    pub(crate) fn audit_each_client(
+        &self,
+        ctx: &Ctx,
+        action: &str,
+        a: &Appointment,
+    ) -> Vec<AuditEvent> {
         let base = AuditEvent::new(&ctx.actor, action.to_string(), "appointment")
             .resource(a.series_id.unwrap_or(a.id))
             .request(ctx.rid());
@@ -323,13 +328,14 @@ impl App {
             .collect()
     }
 
-    async fn insert_occurrences(
+    pub(crate) async fn insert_occurrences(
         &self,
         tx: &Tx<'_>,
         ctx: &Ctx,
         plan: &Plan,
         starts: &[(Option<u32>, DateTime<Utc>)],
         series_id: Option<Uuid>,
+        status: Status,
     ) -> Result<Vec<Appointment>> {
         let (before, after) = buffers(&plan.t);
         let mut made = Vec::with_capacity(starts.len());
@@ -342,7 +348,7 @@ impl App {
                 type_key: plan.t.key.clone(),
                 kind: plan.t.kind,
                 mode: plan.mode,
-                status: Status::Booked,
+                status,
                 clinician_id: plan.profile.user_id,
                 room_id: plan.room,
                 group_id: plan.group,
@@ -448,7 +454,7 @@ impl App {
             None => None,
         };
         let made = self
-            .insert_occurrences(&tx, ctx, &plan, &starts, series_id)
+            .insert_occurrences(&tx, ctx, &plan, &starts, series_id, Status::Booked)
             .await?;
         if let Some(a) = made.first() {
             for ev in self.audit_each_client(ctx, "appointment.create", a) {
@@ -605,6 +611,7 @@ impl App {
             wanted
         };
         let next = a.status.transition(target)?;
+        let a_status = a.status;
         let version = schedule::update_status(&tx, &a, next, reason.as_deref()).await?;
         schedule::history(
             tx.conn(),
@@ -635,6 +642,9 @@ impl App {
         }
         if !next.holds_time() {
             self.offer_freed_time(&tx, &changed).await?;
+        }
+        if a_status == Status::Requested && next.holds_time() {
+            self.queue_reminders(&tx, &changed).await?;
         }
         let view = self
             .views(&tx, ctx, vec![changed])
@@ -749,7 +759,7 @@ impl App {
         )
         .await?;
         let made = self
-            .insert_occurrences(&tx, ctx, &plan, &starts, Some(new_id))
+            .insert_occurrences(&tx, ctx, &plan, &starts, Some(new_id), Status::Booked)
             .await?;
         for e in self.audit_each_client(ctx, "series.change", &a) {
             tx.audit(e.detail(format!(

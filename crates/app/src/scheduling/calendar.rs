@@ -370,10 +370,37 @@ impl App {
             })
             .filter(|p| !p.weekly_hours.is_empty())
             .collect();
+        let slots = self
+            .slots_among(
+                tx.conn(),
+                &t,
+                &profiles,
+                range,
+                now_utc().max(range.start),
+                tz,
+                limit,
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(slots)
+    }
+
+    /// The earliest free slots among these clinicians in `range`, starting no earlier than `earliest_start`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn slots_among(
+        &self,
+        c: &impl rapport_store::ConnectionTrait,
+        t: &rapport_domain::scheduling::appointment::AppointmentType,
+        profiles: &[rapport_store::clinicians::Profile],
+        range: Interval,
+        earliest_start: DateTime<Utc>,
+        tz: Tz,
+        limit: usize,
+    ) -> Result<Vec<SlotView>> {
         let ids: Vec<UserId> = profiles.iter().map(|p| p.user_id).collect();
-        let exceptions = resources::exceptions(tx.conn(), &ids, range).await?;
+        let exceptions = resources::exceptions(c, &ids, range).await?;
         let busy = schedule::in_range(
-            tx.conn(),
+            c,
             range.padded(Duration::hours(4), Duration::hours(4)),
             &RangeFilter {
                 clinicians: Some(ids.clone()),
@@ -407,7 +434,7 @@ impl App {
             buffer_before: before,
             buffer_after: after,
             step: Duration::minutes(15),
-            earliest: now_utc().max(range.start),
+            earliest: earliest_start,
             latest: range.end,
             limit,
         };
@@ -415,7 +442,7 @@ impl App {
             .iter()
             .map(|p| (p.user_id, p.display_name.clone()))
             .collect();
-        let slots = earliest(&calendars, &query)
+        Ok(earliest(&calendars, &query)
             .into_iter()
             .map(|s| SlotView {
                 clinician_name: names.get(&s.clinician).cloned().unwrap_or_default(),
@@ -425,8 +452,6 @@ impl App {
                 start_local: s.start.with_timezone(&tz).naive_local(),
                 time_zone: tz.name().to_string(),
             })
-            .collect();
-        tx.commit().await?;
-        Ok(slots)
+            .collect())
     }
 }

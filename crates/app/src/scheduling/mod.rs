@@ -5,6 +5,7 @@
 mod booking;
 mod calendar;
 mod feed;
+mod online;
 mod reminders;
 mod setup;
 mod waitlist;
@@ -12,6 +13,7 @@ mod waitlist;
 pub use booking::{BookingInput, RescheduleInput, SeriesChangeInput, StatusInput};
 pub use calendar::{CalendarQuery, SlotQueryInput, SlotView};
 pub use feed::{FeedCreated, vtimezone};
+pub use online::{BookingOutcome, LinkContext, OnlineRules, PublicClinician, PublicRequest};
 pub use setup::{ExceptionInput, ExceptionView};
 pub use waitlist::{OfferView, WaitlistInput, WaitlistView};
 

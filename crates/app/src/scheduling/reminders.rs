@@ -19,7 +19,11 @@ impl App {
     /// lead time before it starts. Past appointments get none.
     pub(crate) async fn queue_reminders(&self, tx: &Tx<'_>, a: &Appointment) -> Result<()> {
         let now = now_utc();
-        if a.session.start <= now || !a.status.holds_time() {
+        // A request awaiting the practice's approval is reminded once it is accepted.
+        if a.session.start <= now
+            || !a.status.holds_time()
+            || a.status == rapport_domain::scheduling::appointment::Status::Requested
+        {
             return Ok(());
         }
         let lead = resources::setting(tx.conn(), "reminder_hours")

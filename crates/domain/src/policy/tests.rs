@@ -189,6 +189,33 @@ fn calendars_are_changed_by_the_front_desk_or_their_owner() {
 }
 
 #[test]
+fn the_public_sees_only_an_enabled_booking_page() {
+    let on = Resource::OnlineBooking { enabled: true };
+    let off = Resource::OnlineBooking { enabled: false };
+    assert!(authorize(&Actor::Public, Action::Create, on).is_allowed());
+    assert_eq!(
+        authorize(&Actor::Public, Action::Read, off),
+        Decision::Deny(Denial::Hidden)
+    );
+    for res in [
+        Resource::ClientDirectory,
+        Resource::ClientDemographics(TEAM),
+        Resource::Calendar {
+            owner: UserId::new(),
+        },
+        Resource::AuditLog,
+    ] {
+        for action in [Action::Read, Action::Create] {
+            assert_eq!(
+                authorize(&Actor::Public, action, res),
+                Decision::Deny(Denial::Hidden),
+                "{res:?}"
+            );
+        }
+    }
+}
+
+#[test]
 fn api_tokens_belong_to_their_owner() {
     let me = UserId::new();
     let actor = Actor::staff(me, vec![Role::Admin]);

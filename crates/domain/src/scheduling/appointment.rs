@@ -53,8 +53,9 @@ vocabulary!(
 });
 
 vocabulary!(
-    /// booked → confirmed → arrived → completed, or no-show, late cancellation, cancellation.
+    /// (requested →) booked → confirmed → arrived → completed, or no-show, late cancellation, cancellation.
     Status, "status" {
+    Requested => "requested", "Requested";
     Booked => "booked", "Booked";
     Confirmed => "confirmed", "Confirmed";
     Arrived => "arrived", "Arrived";
@@ -81,6 +82,8 @@ impl Status {
     pub fn can_become(self, next: Status) -> bool {
         use Status::*;
         match self {
+            // An online request waits for the practice to accept (booked) or decline (cancelled) it.
+            Requested => matches!(next, Booked | Confirmed | Cancelled),
             Booked => matches!(
                 next,
                 Confirmed | Arrived | Completed | NoShow | LateCancelled | Cancelled

@@ -7,6 +7,7 @@ mod demo;
 mod feeds;
 mod input;
 mod matrix;
+mod online;
 mod reminders;
 mod scheduling;
 mod signin;

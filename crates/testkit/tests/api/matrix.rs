@@ -72,6 +72,8 @@ const EXPECTED: &[(&str, &str, [u16; 7])] = &[
     ("GET", "/api/v1/appointments/{id}/ics",                     [200, 200, 200, 200, 200, 200, 401]),
     ("PUT", "/api/v1/settings/reminders",                        [204, 403, 403, 403, 403, 403, 401]),
     ("PUT", "/api/v1/settings/waitlist",                         [204, 403, 403, 403, 403, 403, 401]),
+    ("GET", "/api/v1/settings/online-booking",                   [200, 200, 200, 200, 200, 200, 401]),
+    ("PUT", "/api/v1/settings/online-booking",                   [204, 403, 403, 403, 403, 403, 401]),
     ("GET", "/api/v1/waitlist",                                  [200, 200, 200, 200, 200, 403, 401]),
     ("POST", "/api/v1/waitlist",                                 [201, 201, 422, 403, 201, 403, 401]),
     ("POST", "/api/v1/waitlist/{id}/status",                     [204, 204, 404, 403, 204, 403, 401]),
@@ -445,6 +447,13 @@ async fn prepare(
                 None,
             )
         }
+        ("PUT", "/api/v1/settings/online-booking") => (
+            template.into(),
+            Some(
+                json!({"enabled": false, "min_notice_hours": 24, "horizon_days": 60, "approve_new_clients": true, "new_client_type": "consultation", "existing_client_type": "individual"}),
+            ),
+            None,
+        ),
         (_, path) => (path.replace("{id}", c), None, None),
     }
 }

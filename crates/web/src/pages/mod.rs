@@ -2,6 +2,7 @@
 
 mod account;
 mod admin;
+mod booking;
 mod clients;
 mod schedule;
 mod signin;
@@ -58,6 +59,19 @@ pub fn router() -> Router<AppState> {
             get(schedule::waitlist).post(schedule::add_to_waitlist),
         )
         .route("/waitlist/{id}", post(schedule::waitlist_status))
+        .route("/book", get(booking::index))
+        .route(
+            "/book/clinician/{id}",
+            get(booking::clinician).post(booking::request),
+        )
+        .route(
+            "/book/returning",
+            get(booking::returning).post(booking::send_link),
+        )
+        .route(
+            "/book/link/{token}",
+            get(booking::link).post(booking::book_link),
+        )
 }
 
 /// Path parameters for pages: one that does not parse (not a UUID) is a friendly 404 page, not a bare 400.

@@ -1,0 +1,625 @@
+//! Online booking for private practice: a public page per practice and per clinician where new clients request a
+//! first consultation, and booking for existing clients through a one-time link sent by e-mail.
+//!
+//! The practice decides: whether it is on at all, the minimum notice, how far ahead, and whether a new client's
+//! request waits for approval. Public visitors learn nothing about existing clients: the link request answers the
+//! same whether or not the address is known.
+
+use super::SlotView;
+use super::booking::Plan;
+use crate::secrets::{self, sha256_hex};
+use crate::{App, Ctx};
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+use rapport_domain::client::{ClientStatus, is_minor};
+use rapport_domain::error::Problems;
+use rapport_domain::policy::{Action, Resource, authorize};
+use rapport_domain::scheduling::Interval;
+use rapport_domain::scheduling::appointment::Status;
+use rapport_domain::{Actor, ClientId, Error, Result, UserId, validate};
+use rapport_store::audit::AuditEvent;
+use rapport_store::clients::{Client, Clinical};
+use rapport_store::outbox::{self, NewMessage};
+use rapport_store::{Tx, booking_links, care, clients, clinicians, now_utc, resources};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OnlineRules {
+    pub enabled: bool,
+    pub min_notice_hours: i64,
+    pub horizon_days: i64,
+    /// A new client's request waits for the practice to accept it.
+    pub approve_new_clients: bool,
+    /// What a new client books (a first consultation) and what an existing client books.
+    pub new_client_type: String,
+    pub existing_client_type: String,
+}
+
+impl Default for OnlineRules {
+    fn default() -> Self {
+        OnlineRules {
+            enabled: false,
+            min_notice_hours: 24,
+            horizon_days: 60,
+            approve_new_clients: true,
+            new_client_type: "consultation".into(),
+            existing_client_type: "individual".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicClinician {
+    pub id: UserId,
+    pub name: String,
+    pub specialisations: Vec<String>,
+    pub age_groups: Vec<String>,
+    pub modalities: Vec<String>,
+    pub languages: Vec<String>,
+    pub bio: Option<String>,
+}
+
+/// A request from the public page for a first consultation.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PublicRequest {
+    pub name: String,
+    pub email: String,
+    #[serde(default)]
+    pub phone: String,
+    pub date_of_birth: String,
+    pub time_zone: String,
+    /// The chosen slot's start (RFC 3339).
+    pub start: String,
+    /// Left empty by people; filled by form-filling robots.
+    #[serde(default)]
+    pub website: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BookingOutcome {
+    pub status: String,
+    pub start: DateTime<Utc>,
+    pub start_local: chrono::NaiveDateTime,
+    pub time_zone: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkContext {
+    pub clinicians: Vec<PublicClinician>,
+    pub time_zone: String,
+}
+
+const LINK_MINUTES: i64 = 30;
+
+fn public() -> Ctx {
+    Ctx::new(Actor::Public, None)
+}
+
+impl App {
+    pub async fn online_rules(&self) -> Result<OnlineRules> {
+        let db = self.store.db();
+        Ok(match resources::setting(db, "online_booking").await? {
+            Some(json) => serde_json::from_str(&json).unwrap_or_default(),
+            None => OnlineRules::default(),
+        })
+    }
+
+    /// Turns online booking on or off and sets its rules (administrators).
+    pub async fn set_online_rules(&self, ctx: &Ctx, rules: OnlineRules) -> Result<()> {
+        let mut p = Problems::new();
+        if !(0..=24 * 30).contains(&rules.min_notice_hours) {
+            p.add("min_notice_hours", "between 0 and 720 hours");
+        }
+        if !(1..=365).contains(&rules.horizon_days) {
+            p.add("horizon_days", "between 1 and 365 days");
+        }
+        p.finish()?;
+        let tx = self.store.begin().await?;
+        let tx = self
+            .guard(
+                tx,
+                ctx,
+                Action::Update,
+                Resource::OnlineBooking {
+                    enabled: rules.enabled,
+                },
+                AuditEvent::new(&ctx.actor, "settings.online_booking", "settings"),
+            )
+            .await?;
+        for key in [&rules.new_client_type, &rules.existing_client_type] {
+            if resources::appointment_type(tx.conn(), key).await?.is_none() {
+                return Err(Error::invalid(
+                    "new_client_type",
+                    format!("there is no appointment type '{key}'"),
+                ));
+            }
+        }
+        let json = serde_json::to_string(&rules).map_err(Error::internal)?;
+        resources::set_setting(tx.conn(), "online_booking", &json).await?;
+        tx.audit(
+            AuditEvent::new(&ctx.actor, "settings.online_booking", "settings")
+                .request(ctx.rid())
+                .detail(if rules.enabled { "on" } else { "off" }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn open_rules(&self) -> Result<OnlineRules> {
+        let rules = self.online_rules().await?;
+        authorize(
+            &public().actor,
+            Action::Read,
+            Resource::OnlineBooking {
+                enabled: rules.enabled,
+            },
+        )
+        .into_result()?;
+        Ok(rules)
+    }
+
+    fn public_profile(p: rapport_store::clinicians::Profile) -> PublicClinician {
+        PublicClinician {
+            id: p.user_id,
+            name: p.display_name,
+            specialisations: p.specialisations,
+            age_groups: p.age_groups,
+            modalities: p.modalities,
+            languages: p.languages,
+            bio: p.bio,
+        }
+    }
+
+    /// Clinicians who take new clients and have working hours, for the public page.
+    pub async fn public_clinicians(&self) -> Result<Vec<PublicClinician>> {
+        self.open_rules().await?;
+        Ok(clinicians::list(self.store.db())
+            .await?
+            .into_iter()
+            .filter(|p| p.accepts_new_clients && !p.weekly_hours.is_empty())
+            .map(Self::public_profile)
+            .collect())
+    }
+
+    async fn rule_slots(
+        &self,
+        c: &impl rapport_store::ConnectionTrait,
+        rules: &OnlineRules,
+        type_key: &str,
+        who: &[UserId],
+        tz: Tz,
+        limit: usize,
+    ) -> Result<Vec<SlotView>> {
+        let t = resources::appointment_type(c, type_key)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let now = now_utc();
+        let profiles: Vec<_> = clinicians::list(c)
+            .await?
+            .into_iter()
+            .filter(|p| who.contains(&p.user_id))
+            .collect();
+        let range = Interval::from_duration(now, Duration::days(rules.horizon_days));
+        self.slots_among(
+            c,
+            &t,
+            &profiles,
+            range,
+            now + Duration::hours(rules.min_notice_hours),
+            tz,
+            limit,
+        )
+        .await
+    }
+
+    /// The first free consultation times of one clinician (who must take new clients), in the visitor's zone.
+    pub async fn public_slots(
+        &self,
+        clinician: UserId,
+        tz: &str,
+        limit: usize,
+    ) -> Result<Vec<SlotView>> {
+        let rules = self.open_rules().await?;
+        let tz = validate::time_zone("time_zone", tz)?;
+        let db = self.store.db();
+        let p = clinicians::get(db, clinician)
+            .await?
+            .filter(|p| p.accepts_new_clients)
+            .ok_or(Error::NotFound)?;
+        self.rule_slots(
+            db,
+            &rules,
+            &rules.new_client_type,
+            &[p.user_id],
+            tz,
+            limit.clamp(1, 60),
+        )
+        .await
+    }
+
+    /// Checks that `start` is a slot the rules offer for this clinician right now.
+    async fn offered(
+        &self,
+        tx: &Tx<'_>,
+        rules: &OnlineRules,
+        type_key: &str,
+        clinician: UserId,
+        start: DateTime<Utc>,
+    ) -> Result<()> {
+        let slots = self
+            .rule_slots(
+                tx.conn(),
+                rules,
+                type_key,
+                &[clinician],
+                chrono_tz::UTC,
+                2000,
+            )
+            .await?;
+        if slots.iter().any(|s| s.start == start) {
+            Ok(())
+        } else {
+            Err(Error::Conflict(
+                "that time is no longer available; please choose another".into(),
+            ))
+        }
+    }
+
+    async fn plan_for(
+        &self,
+        tx: &Tx<'_>,
+        type_key: &str,
+        clinician: UserId,
+        client: ClientId,
+    ) -> Result<Plan> {
+        let t = resources::appointment_type(tx.conn(), type_key)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let profile = clinicians::get(tx.conn(), clinician)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let tz: Tz = profile.time_zone.parse().unwrap_or(chrono_tz::UTC);
+        let mode = t
+            .modes
+            .first()
+            .copied()
+            .unwrap_or(rapport_domain::scheduling::appointment::Mode::InPerson);
+        Ok(Plan {
+            t,
+            mode,
+            profile,
+            tz,
+            clients: vec![client],
+            room: None,
+            group: None,
+        })
+    }
+
+    /// A new client asks for a first consultation. The client record is created as an inquiry; the appointment is
+    /// requested (or booked, if the practice does not approve first).
+    pub async fn request_booking(
+        &self,
+        clinician: UserId,
+        req: PublicRequest,
+        request_id: Option<&str>,
+    ) -> Result<BookingOutcome> {
+        let rules = self.open_rules().await?;
+        let mut p = Problems::new();
+        let name = p.take(validate::required_line("name", &req.name, 200));
+        let email = p.take(validate::Email::parse(&req.email));
+        let phone = p.take(validate::optional_phone("phone", &req.phone));
+        let dob = p.take(validate::date_of_birth(
+            &req.date_of_birth,
+            now_utc().date_naive(),
+        ));
+        let tz = p.take(validate::time_zone("time_zone", &req.time_zone));
+        let start = match DateTime::parse_from_rfc3339(req.start.trim()) {
+            Ok(s) => Some(s.with_timezone(&Utc)),
+            Err(_) => {
+                p.add("start", "choose one of the times offered");
+                None
+            }
+        };
+        if let Some(d) = dob
+            && is_minor(d, now_utc().date_naive())
+        {
+            p.add(
+                "date_of_birth",
+                "for someone under 18, a parent or guardian please contacts the practice directly",
+            );
+        }
+        p.finish()?;
+        let (Some(name), Some(email), Some(phone), Some(dob), Some(tz), Some(start)) =
+            (name, email, phone, dob, tz, start)
+        else {
+            return Err(Error::internal("validation passed without values"));
+        };
+        let outcome_status = if rules.approve_new_clients {
+            Status::Requested
+        } else {
+            Status::Booked
+        };
+        let outcome = BookingOutcome {
+            status: outcome_status.as_str().into(),
+            start,
+            start_local: start.with_timezone(&tz).naive_local(),
+            time_zone: tz.name().into(),
+        };
+        if !req.website.trim().is_empty() {
+            // A robot filled the hidden field: answer as if it worked, store nothing.
+            return Ok(outcome);
+        }
+        let tx = self.store.begin().await?;
+        let ctx = public();
+        let tx = self
+            .guard(
+                tx,
+                &ctx,
+                Action::Create,
+                Resource::OnlineBooking {
+                    enabled: rules.enabled,
+                },
+                AuditEvent::new(&ctx.actor, "online.request", "appointment"),
+            )
+            .await?;
+        clinicians::get(tx.conn(), clinician)
+            .await?
+            .filter(|p| p.accepts_new_clients)
+            .ok_or(Error::NotFound)?;
+        self.offered(&tx, &rules, &rules.new_client_type, clinician, start)
+            .await?;
+        let now = now_utc();
+        let client = Client {
+            id: ClientId::new(),
+            legal_name: name,
+            preferred_name: None,
+            pronouns: None,
+            date_of_birth: dob,
+            email: Some(email.to_string()),
+            phone,
+            time_zone: tz.name().into(),
+            status: ClientStatus::Inquiry,
+            emergency_contacts: vec![],
+            guardians: vec![],
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        clients::insert(&tx, &client, &Clinical::default()).await?;
+        care::add(tx.conn(), client.id, clinician, "primary").await?;
+        let plan = self
+            .plan_for(&tx, &rules.new_client_type, clinician, client.id)
+            .await?;
+        let session = Interval::from_duration(start, plan.t.length());
+        self.check_conflicts(&tx, &plan, &[session], &[]).await?;
+        let made = self
+            .insert_occurrences(&tx, &ctx, &plan, &[(None, start)], None, outcome_status)
+            .await?;
+        let when = start
+            .with_timezone(&tz)
+            .format("%A %-d %B %Y at %H:%M")
+            .to_string();
+        let practice = resources::setting(tx.conn(), "practice_name")
+            .await?
+            .unwrap_or_else(|| "Your practice".into());
+        let body = if outcome_status == Status::Requested {
+            format!(
+                "Hello,\n\nThank you for your request for a first appointment on {when} ({}). We will confirm it shortly.\n\n{practice}\n",
+                tz.name()
+            )
+        } else {
+            format!(
+                "Hello,\n\nYour first appointment is booked for {when} ({}).\n\n{practice}\n",
+                tz.name()
+            )
+        };
+        outbox::enqueue(
+            tx.conn(),
+            NewMessage {
+                dedupe_key: format!("online:{}", made.first().map(|a| a.id).unwrap_or_default()),
+                kind: "online_ack",
+                appointment_id: made.first().map(|a| a.id),
+                recipient: email.to_string(),
+                subject: "Your appointment request".into(),
+                body,
+                due_at: now,
+            },
+        )
+        .await?;
+        tx.audit(
+            AuditEvent::new(&ctx.actor, "online.request", "appointment")
+                .client(client.id.0)
+                .request(request_id)
+                .detail(outcome_status.as_str()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// Sends a one-time booking link to every current client with this address. Answers the same either way.
+    pub async fn send_booking_link(&self, email: &str, request_id: Option<&str>) -> Result<()> {
+        let rules = self.open_rules().await?;
+        let Ok(email) = validate::Email::parse(email) else {
+            return Err(Error::invalid(
+                "email",
+                "this does not look like an e-mail address",
+            ));
+        };
+        let tx = self.store.begin().await?;
+        let ctx = public();
+        let tx = self
+            .guard(
+                tx,
+                &ctx,
+                Action::Read,
+                Resource::OnlineBooking {
+                    enabled: rules.enabled,
+                },
+                AuditEvent::new(&ctx.actor, "online.link", "booking_link"),
+            )
+            .await?;
+        let practice = resources::setting(tx.conn(), "practice_name")
+            .await?
+            .unwrap_or_else(|| "Your practice".into());
+        for c in clients::by_email(tx.conn(), email.as_str()).await? {
+            if is_minor(c.date_of_birth, now_utc().date_naive()) {
+                continue;
+            }
+            let token = secrets::token();
+            booking_links::create(
+                tx.conn(),
+                c.id,
+                &sha256_hex(&token),
+                now_utc() + Duration::minutes(LINK_MINUTES),
+            )
+            .await?;
+            let url = format!(
+                "{}/book/link/{token}",
+                self.config.public_url.trim_end_matches('/')
+            );
+            outbox::enqueue(
+                tx.conn(),
+                NewMessage {
+                    dedupe_key: format!("link:{}", sha256_hex(&token)),
+                    kind: "booking_link",
+                    appointment_id: None,
+                    recipient: email.to_string(),
+                    subject: "Your booking link".into(),
+                    body: format!(
+                        "Hello,\n\nUse this link within {LINK_MINUTES} minutes to choose an appointment time:\n{url}\n\nIf you did not ask for it, you can ignore this message.\n\n{practice}\n"
+                    ),
+                    due_at: now_utc(),
+                },
+            )
+            .await?;
+            tx.audit(
+                AuditEvent::new(&ctx.actor, "online.link", "booking_link")
+                    .client(c.id.0)
+                    .request(request_id),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn link_client(
+        &self,
+        c: &impl rapport_store::ConnectionTrait,
+        token: &str,
+    ) -> Result<(booking_links::BookingLink, Client)> {
+        let link = booking_links::live(c, &sha256_hex(token))
+            .await?
+            .ok_or(Error::NotFound)?;
+        let client = clients::get(c, ClientId(link.client_id))
+            .await?
+            .ok_or(Error::NotFound)?;
+        Ok((link, client))
+    }
+
+    /// What a booking link offers: the client's own clinicians (never anyone's name but theirs).
+    pub async fn link_context(&self, token: &str) -> Result<LinkContext> {
+        self.open_rules().await?;
+        let db = self.store.db();
+        let (_, client) = self.link_client(db, token).await?;
+        let mut out = Vec::new();
+        for m in care::members(db, client.id).await? {
+            if let Some(p) = clinicians::get(db, m.user_id)
+                .await?
+                .filter(|p| !p.weekly_hours.is_empty())
+            {
+                out.push(Self::public_profile(p));
+            }
+        }
+        Ok(LinkContext {
+            clinicians: out,
+            time_zone: client.time_zone,
+        })
+    }
+
+    pub async fn link_slots(
+        &self,
+        token: &str,
+        clinician: UserId,
+        limit: usize,
+    ) -> Result<Vec<SlotView>> {
+        let rules = self.open_rules().await?;
+        let db = self.store.db();
+        let (_, client) = self.link_client(db, token).await?;
+        if !care::relation(db, clinician, client.id).await?.on_care_team {
+            return Err(Error::NotFound);
+        }
+        let tz: Tz = client.time_zone.parse().unwrap_or(chrono_tz::UTC);
+        self.rule_slots(
+            db,
+            &rules,
+            &rules.existing_client_type,
+            &[clinician],
+            tz,
+            limit.clamp(1, 60),
+        )
+        .await
+    }
+
+    /// Books with a one-time link (the link is used up by the booking).
+    pub async fn book_with_link(
+        &self,
+        token: &str,
+        clinician: UserId,
+        start: &str,
+        request_id: Option<&str>,
+    ) -> Result<BookingOutcome> {
+        let rules = self.open_rules().await?;
+        let start = DateTime::parse_from_rfc3339(start.trim())
+            .map_err(|_| Error::invalid("start", "choose one of the times offered"))?
+            .with_timezone(&Utc);
+        let tx = self.store.begin().await?;
+        let ctx = public();
+        let tx = self
+            .guard(
+                tx,
+                &ctx,
+                Action::Create,
+                Resource::OnlineBooking {
+                    enabled: rules.enabled,
+                },
+                AuditEvent::new(&ctx.actor, "online.book", "appointment"),
+            )
+            .await?;
+        let (link, client) = self.link_client(tx.conn(), token).await?;
+        if !care::relation(tx.conn(), clinician, client.id)
+            .await?
+            .on_care_team
+        {
+            return Err(Error::NotFound);
+        }
+        self.offered(&tx, &rules, &rules.existing_client_type, clinician, start)
+            .await?;
+        if !booking_links::consume(tx.conn(), link.id).await? {
+            return Err(Error::NotFound);
+        }
+        let plan = self
+            .plan_for(&tx, &rules.existing_client_type, clinician, client.id)
+            .await?;
+        let session = Interval::from_duration(start, plan.t.length());
+        self.check_conflicts(&tx, &plan, &[session], &[]).await?;
+        self.insert_occurrences(&tx, &ctx, &plan, &[(None, start)], None, Status::Booked)
+            .await?;
+        tx.audit(
+            AuditEvent::new(&ctx.actor, "online.book", "appointment")
+                .client(client.id.0)
+                .request(request_id),
+        )
+        .await?;
+        tx.commit().await?;
+        let tz: Tz = client.time_zone.parse().unwrap_or(chrono_tz::UTC);
+        Ok(BookingOutcome {
+            status: Status::Booked.as_str().into(),
+            start,
+            start_local: start.with_timezone(&tz).naive_local(),
+            time_zone: tz.name().into(),
+        })
+    }
+}
