@@ -655,14 +655,13 @@ impl App {
         Ok(view)
     }
 
-    /// "This and following": cancels this and the later occurrences and books a new series from the new start.
-    pub async fn change_series_from(
+    /// Loads an occurrence of a series for a series edit, once the caller may change that calendar.
+    async fn series_occurrence(
         &self,
         ctx: &Ctx,
         id: Uuid,
-        input: SeriesChangeInput,
-    ) -> Result<Booked> {
-        let start_local = validate::local_datetime("start", &input.start)?;
+        action: &str,
+    ) -> Result<(Tx<'_>, Appointment, Uuid, i32)> {
         let tx = self.store.begin().await?;
         let a = self.load_for_change(&tx, id).await?;
         let (Some(series_id), Some(index)) = (a.series_id, a.occurrence_index) else {
@@ -671,7 +670,7 @@ impl App {
                 "this appointment is not part of a series",
             ));
         };
-        let ev = || AuditEvent::new(&ctx.actor, "series.change", "appointment").resource(series_id);
+        let ev = AuditEvent::new(&ctx.actor, action.to_string(), "appointment").resource(series_id);
         let tx = self
             .guard(
                 tx,
@@ -680,9 +679,21 @@ impl App {
                 Resource::Calendar {
                     owner: a.clinician_id,
                 },
-                ev(),
+                ev,
             )
             .await?;
+        Ok((tx, a, series_id, index))
+    }
+
+    /// "This and following": cancels this and the later occurrences and books a new series from the new start.
+    pub async fn change_series_from(
+        &self,
+        ctx: &Ctx,
+        id: Uuid,
+        input: SeriesChangeInput,
+    ) -> Result<Booked> {
+        let start_local = validate::local_datetime("start", &input.start)?;
+        let (tx, a, series_id, index) = self.series_occurrence(ctx, id, "series.change").await?;
         let series = schedule::get_series(tx.conn(), series_id)
             .await?
             .ok_or(Error::NotFound)?;
@@ -779,26 +790,7 @@ impl App {
 
     /// Ends a series: cancels the occurrences after this one (and this one too, with `including_this`).
     pub async fn end_series(&self, ctx: &Ctx, id: Uuid, including_this: bool) -> Result<usize> {
-        let tx = self.store.begin().await?;
-        let a = self.load_for_change(&tx, id).await?;
-        let (Some(series_id), Some(index)) = (a.series_id, a.occurrence_index) else {
-            return Err(Error::invalid(
-                "id",
-                "this appointment is not part of a series",
-            ));
-        };
-        let ev = || AuditEvent::new(&ctx.actor, "series.end", "appointment").resource(series_id);
-        let tx = self
-            .guard(
-                tx,
-                ctx,
-                Action::Update,
-                Resource::Calendar {
-                    owner: a.clinician_id,
-                },
-                ev(),
-            )
-            .await?;
+        let (tx, a, series_id, index) = self.series_occurrence(ctx, id, "series.end").await?;
         let from = if including_this { index } else { index + 1 };
         let rest: Vec<Appointment> = schedule::series_from(tx.conn(), series_id, from)
             .await?
