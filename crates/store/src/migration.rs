@@ -7,6 +7,7 @@ mod m20261126_000004_calendar_feeds;
 mod m20261126_000005_outbox;
 mod m20261126_000006_waitlist;
 mod m20261126_000007_booking_links;
+mod m20261126_000008_appointment_indexes;
 
 use sea_orm_migration::prelude::*;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000005_outbox::Migration),
             Box::new(m20261126_000006_waitlist::Migration),
             Box::new(m20261126_000007_booking_links::Migration),
+            Box::new(m20261126_000008_appointment_indexes::Migration),
         ]
     }
 }

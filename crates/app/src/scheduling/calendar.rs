@@ -317,19 +317,18 @@ impl App {
             None => None,
         };
         let only = id_list("clinicians", q.clinicians.as_deref())?;
-        let tx = self.store.begin().await?;
-        let tx = self
-            .guard(
-                tx,
-                ctx,
-                Action::List,
-                Resource::Calendar {
-                    owner: UserId::default(),
-                },
-                AuditEvent::new(&ctx.actor, "slots.search", "appointment"),
-            )
-            .await?;
-        let t = resources::appointment_type(tx.conn(), q.type_key.trim())
+        // Searching writes nothing, so it takes no transaction (and so not the audit chain's lock that every
+        // booking waits for); every staff member may search.
+        authorize(
+            &ctx.actor,
+            Action::List,
+            Resource::Calendar {
+                owner: UserId::default(),
+            },
+        )
+        .into_result()?;
+        let db = self.store.db();
+        let t = resources::appointment_type(db, q.type_key.trim())
             .await?
             .ok_or_else(|| {
                 Error::invalid(
@@ -356,7 +355,7 @@ impl App {
                 .filter(|w| !w.is_empty())
                 .is_none_or(|w| list.iter().any(|x| x == w))
         };
-        let profiles: Vec<_> = clinicians::list(tx.conn())
+        let profiles: Vec<_> = clinicians::list(db)
             .await?
             .into_iter()
             .filter(|p| match &only {
@@ -370,19 +369,20 @@ impl App {
             })
             .filter(|p| !p.weekly_hours.is_empty())
             .collect();
+        // Most searches are answered by the first week; look further only when it is not enough.
+        let first_week = Interval {
+            start: range.start,
+            end: range.end.min(range.start + Duration::days(7)),
+        };
+        let earliest_start = now_utc().max(range.start);
         let slots = self
-            .slots_among(
-                tx.conn(),
-                &t,
-                &profiles,
-                range,
-                now_utc().max(range.start),
-                tz,
-                limit,
-            )
+            .slots_among(db, &t, &profiles, first_week, earliest_start, tz, limit)
             .await?;
-        tx.commit().await?;
-        Ok(slots)
+        if slots.len() >= limit || first_week.end >= range.end {
+            return Ok(slots);
+        }
+        self.slots_among(db, &t, &profiles, range, earliest_start, tz, limit)
+            .await
     }
 
     /// The earliest free slots among these clinicians in `range`, starting no earlier than `earliest_start`.

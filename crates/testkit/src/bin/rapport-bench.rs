@@ -8,7 +8,8 @@
 //!   worker books its own clinician and client at increasing times, so none conflicts.
 //! - `week`: the clinic's week view (`GET /api/v1/appointments?from&to`) as an administrator, 50 clinicians and
 //!   1,500 appointments in the week.
-//! - `slots`: slot search (`GET /api/v1/slots`) over 200 clinicians and 28 days with about 60 % booked.
+//! - `slots`: slot search (`GET /api/v1/slots`) over 200 clinicians and 28 days with about 60 % booked (`--days D`
+//!   searches a shorter range of the same calendars).
 //!
 //! `--phases` (week, slots) also times the use case called in-process and the store's range query alone, to show
 //! where a request's time goes.
@@ -375,7 +376,7 @@ async fn range_query(t: &TestApp, requests: usize, range: Interval, f: Option<Ra
 }
 
 /// Slot search: 200 clinicians in four zones, weekdays 09:00-17:00, about 60 % booked over 28 days.
-async fn slots(t: &TestApp, requests: usize, phases: bool) {
+async fn slots(t: &TestApp, requests: usize, days: i64, phases: bool) {
     let today = Utc::now().date_naive();
     let monday = today + TimeDelta::days(7 - i64::from(today.weekday().num_days_from_monday()));
     let zones = [
@@ -429,12 +430,12 @@ async fn slots(t: &TestApp, requests: usize, phases: bool) {
         seeding.elapsed().as_secs_f64()
     );
     let desk = t.user(&[Role::Scheduler]).await;
-    let path = format!("/api/v1/slots?type_key=individual&from={monday}&days=28&limit=20");
+    let path = format!("/api/v1/slots?type_key=individual&from={monday}&days={days}&limit=20");
     let reply = t.get(&desk, &path).await;
     reply.expect(200);
     let found = reply.json.as_array().map_or(0, Vec::len);
     println!(
-        "slot search from {monday}: {found} slots, first {}",
+        "slot search from {monday} over {days} days: {found} slots, first {}",
         reply.json[0]["start"]
     );
     let (http, url, token) = (t.http.clone(), t.url(&path), desk.token.clone());
@@ -450,7 +451,7 @@ async fn slots(t: &TestApp, requests: usize, phases: bool) {
         let q = SlotQueryInput {
             type_key: "individual".into(),
             from: Some(monday.to_string()),
-            days: Some(28),
+            days: Some(days),
             limit: Some(20),
             ..Default::default()
         };
@@ -467,7 +468,7 @@ async fn slots(t: &TestApp, requests: usize, phases: bool) {
         .await
         .print("phase: slot-search use case in-process", 1);
         let start = monday.and_hms_opt(0, 0, 0).unwrap().and_utc();
-        let range = Interval::from_duration(start, TimeDelta::days(28))
+        let range = Interval::from_duration(start, TimeDelta::days(days))
             .padded(TimeDelta::hours(4), TimeDelta::hours(4));
         let filter = RangeFilter {
             clinicians: Some(clinicians.iter().map(|(c, _)| c.id).collect()),
@@ -492,7 +493,10 @@ async fn main() {
         "read" => read(&t, num("--requests", 5000), num("--concurrency", 16).max(1)).await,
         "book" => book(&t, num("--requests", 5000), num("--concurrency", 16).max(1)).await,
         "week" => week(&t, num("--requests", 200), phases).await,
-        "slots" => slots(&t, num("--requests", 200), phases).await,
+        "slots" => {
+            let days = num("--days", 28) as i64;
+            slots(&t, num("--requests", 200), days, phases).await
+        }
         other => panic!("unknown scenario '{other}': use read, book, week or slots"),
     }
     let report = t.app.verify_audit().await.unwrap();
