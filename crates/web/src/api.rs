@@ -162,7 +162,7 @@ pub(crate) fn if_match(headers: &HeaderMap, c: &Caller) -> ApiResult<i32> {
         })
 }
 
-fn with_etag<T: serde::Serialize>(version: i32, body: T) -> Response {
+pub(crate) fn with_etag<T: serde::Serialize>(version: i32, body: T) -> Response {
     let mut r = Json(body).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("\"{version}\"")) {
         r.headers_mut().insert(header::ETAG, v);
@@ -170,7 +170,7 @@ fn with_etag<T: serde::Serialize>(version: i32, body: T) -> Response {
     r
 }
 
-fn created<T: serde::Serialize>(location: String, body: T) -> Response {
+pub(crate) fn created<T: serde::Serialize>(location: String, body: T) -> Response {
     let mut r = (StatusCode::CREATED, Json(body)).into_response();
     if let Ok(v) = HeaderValue::from_str(&location) {
         r.headers_mut().insert(header::LOCATION, v);

@@ -1,6 +1,7 @@
 //! The scheduling part of the JSON API: appointment types, locations and rooms, appointments and series,
 //! calendars, slot search and availability exceptions. Names follow FHIR where natural (Appointment, Slot).
 
+use crate::api::{created, with_etag};
 use crate::auth::Caller;
 use crate::error::{ApiResult, OrApi};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
@@ -61,22 +62,6 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/waitlist", get(waitlist).post(add_waitlist))
         .route("/api/v1/waitlist/{id}/status", post(waitlist_status))
-}
-
-fn created<T: serde::Serialize>(location: String, body: T) -> Response {
-    let mut r = (StatusCode::CREATED, Json(body)).into_response();
-    if let Ok(v) = HeaderValue::from_str(&location) {
-        r.headers_mut().insert(header::LOCATION, v);
-    }
-    r
-}
-
-fn with_etag<T: serde::Serialize>(version: i32, body: T) -> Response {
-    let mut r = Json(body).into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!("\"{version}\"")) {
-        r.headers_mut().insert(header::ETAG, v);
-    }
-    r
 }
 
 async fn list_types(c: Caller, State(s): State<AppState>) -> ApiResult<Response> {

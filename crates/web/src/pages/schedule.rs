@@ -23,6 +23,39 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use uuid::Uuid;
 
+/// Choices for the forms' selects; a failure leaves a select empty rather than the page unreachable.
+async fn client_options(st: &AppState, s: &Staff) -> Vec<(ClientId, String)> {
+    let q = ClientQuery {
+        limit: Some(200),
+        ..Default::default()
+    };
+    st.app
+        .search_clients(&s.ctx, &q)
+        .await
+        .map(|p| p.items.into_iter().map(|c| (c.id, c.legal_name)).collect())
+        .unwrap_or_default()
+}
+
+async fn type_options(st: &AppState, s: &Staff) -> Vec<(String, String)> {
+    st.app
+        .appointment_types(&s.ctx)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| (t.key, t.label))
+        .collect()
+}
+
+async fn clinician_options(st: &AppState, s: &Staff) -> Vec<(UserId, String)> {
+    st.app
+        .list_clinicians(&s.ctx, &ClinicianFilter::default())
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| (c.user_id, c.display_name))
+        .collect()
+}
+
 fn expired(s: &Staff) -> Response {
     error_page(
         Error::Forbidden("the form expired; reload the page and try again".into()),
@@ -182,14 +215,7 @@ pub async fn calendar(
             });
         }
     }
-    let clinicians = st
-        .app
-        .list_clinicians(&s.ctx, &ClinicianFilter::default())
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|c| (c.user_id, c.display_name))
-        .collect();
+    let clinicians = clinician_options(&st, &s).await;
     let rooms = st
         .app
         .locations(&s.ctx)
@@ -318,34 +344,9 @@ async fn booking_page(
     f: &BookingForm,
     error: Option<String>,
 ) -> Response {
-    let types = st
-        .app
-        .appointment_types(&s.ctx)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|t| (t.key, t.label))
-        .collect();
-    let clinicians = st
-        .app
-        .list_clinicians(&s.ctx, &ClinicianFilter::default())
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|c| (c.user_id, c.display_name))
-        .collect();
-    let clients = st
-        .app
-        .search_clients(
-            &s.ctx,
-            &ClientQuery {
-                limit: Some(200),
-                ..Default::default()
-            },
-        )
-        .await
-        .map(|p| p.items.into_iter().map(|c| (c.id, c.legal_name)).collect())
-        .unwrap_or_default();
+    let types = type_options(st, s).await;
+    let clinicians = clinician_options(st, s).await;
+    let clients = client_options(st, s).await;
     let rooms = st
         .app
         .locations(&s.ctx)
@@ -717,26 +718,8 @@ async fn waitlist_page(
         Ok(e) => e,
         Err(e) => return error_page(e, &s.rid, Nav::of(s)),
     };
-    let clients = st
-        .app
-        .search_clients(
-            &s.ctx,
-            &ClientQuery {
-                limit: Some(200),
-                ..Default::default()
-            },
-        )
-        .await
-        .map(|p| p.items.into_iter().map(|c| (c.id, c.legal_name)).collect())
-        .unwrap_or_default();
-    let types = st
-        .app
-        .appointment_types(&s.ctx)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|t| (t.key, t.label))
-        .collect();
+    let clients = client_options(st, s).await;
+    let types = type_options(st, s).await;
     WaitlistPage {
         nav: Nav::of(s),
         csrf: s.session.csrf_token.clone(),
