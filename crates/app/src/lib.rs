@@ -13,6 +13,7 @@ pub mod demo;
 pub mod groups;
 mod guard;
 pub mod mail;
+pub mod notes;
 pub mod scheduling;
 pub mod secrets;
 
@@ -24,6 +25,11 @@ pub use rapport_store::{Backend, StoreError};
 
 use rapport_domain::Actor;
 use rapport_store::Store;
+
+/// Today's date in UTC, the date a record is stamped with when no zone applies.
+pub(crate) fn today() -> chrono::NaiveDate {
+    rapport_store::now_utc().date_naive()
+}
 
 /// Who is calling, and the request id to stamp on the audit entries.
 #[derive(Debug, Clone)]

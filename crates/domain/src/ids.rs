@@ -52,3 +52,7 @@ id_type!(
     /// An episode of care of one client.
     EpisodeId
 );
+id_type!(
+    /// A clinical note (of any kind, psychotherapy notes included).
+    NoteId
+);

@@ -7,6 +7,7 @@ pub mod clinician;
 pub mod error;
 pub mod group;
 pub mod ids;
+pub mod notes;
 pub mod password;
 pub mod policy;
 pub mod role;
@@ -14,5 +15,5 @@ pub mod scheduling;
 pub mod validate;
 
 pub use error::{Error, FieldError, Result};
-pub use ids::{ClientId, EpisodeId, UserId};
+pub use ids::{ClientId, EpisodeId, NoteId, UserId};
 pub use role::{Actor, Role};

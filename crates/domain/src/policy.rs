@@ -15,6 +15,10 @@ pub enum Action {
     Create,
     Update,
     Delete,
+    /// Sign a note (locks it).
+    Sign,
+    /// Co-sign a trainee's signed note.
+    CoSign,
 }
 
 /// What the use case found out about the actor's relationship to one client.
@@ -23,6 +27,17 @@ pub struct ClientRelation {
     pub on_care_team: bool,
     /// The actor supervises a clinician on this client's care team.
     pub supervises_care_team_member: bool,
+}
+
+/// What the use case found out about the actor's relationship to one note.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NoteRelation {
+    pub client: ClientRelation,
+    pub is_author: bool,
+    /// The actor supervises the note's author.
+    pub supervises_author: bool,
+    /// The author shared this psychotherapy note with the actor for supervision.
+    pub shared_with_me: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +49,11 @@ pub enum Resource {
     /// Presenting problem, clinical notes, episodes of care, diagnoses.
     ClientClinical(ClientRelation),
     CareTeam(ClientRelation),
+    /// A note in the client's record (intake, progress, crisis, discharge).
+    ClinicalNote(NoteRelation),
+    /// A psychotherapy note (HIPAA 45 CFR 164.501): its author's alone. Shared for supervision it may be read by
+    /// that supervisor; nobody else learns that it exists, administrators included.
+    PsychotherapyNote(NoteRelation),
     /// "Who accessed this record": the audit entries about one client.
     ClientAccessLog(ClientRelation),
     ClinicianProfile {
@@ -163,6 +183,8 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Decision 
             Action::Delete => deny(actor, rel, NEVER_DELETED),
             _ => deny(actor, rel, NOT_CLINICAL),
         },
+        Resource::ClinicalNote(n) => clinical_note(actor, action, n),
+        Resource::PsychotherapyNote(n) => psychotherapy_note(actor, action, n),
         Resource::CareTeam(rel) => match action {
             Action::Read | Action::List if sees_client(actor, rel) => Allow,
             Action::Create | Action::Update | Action::Delete
@@ -264,6 +286,51 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Decision 
                 hidden()
             }
         }
+    }
+}
+
+fn clinical_note(actor: &Actor, action: Action, n: NoteRelation) -> Decision {
+    let supervisor_of_author = actor.has(Role::Supervisor) && n.supervises_author;
+    match action {
+        Action::Read | Action::List if linked(actor, n.client) || supervisor_of_author => Allow,
+        Action::Create if actor.is_clinical() && n.client.on_care_team => Allow,
+        Action::Update | Action::Sign if n.is_author && actor.is_clinical() => Allow,
+        Action::CoSign if supervisor_of_author && !n.is_author => Allow,
+        Action::CoSign if n.is_author && actor.is_clinical() => {
+            forbid("you cannot co-sign your own note; your supervisor co-signs it")
+        }
+        Action::Delete => deny(
+            actor,
+            n.client,
+            "notes are never deleted; add an addendum instead",
+        ),
+        Action::Update | Action::Sign if linked(actor, n.client) => {
+            forbid("only the note's author may change or sign it")
+        }
+        Action::CoSign if linked(actor, n.client) => {
+            forbid("only the author's supervisor may co-sign this note")
+        }
+        _ if supervisor_of_author => forbid("only the note's author may change or sign it"),
+        _ => deny(actor, n.client, NOT_CLINICAL),
+    }
+}
+
+fn psychotherapy_note(actor: &Actor, action: Action, n: NoteRelation) -> Decision {
+    match action {
+        Action::Create if actor.is_clinical() && n.client.on_care_team => Allow,
+        _ if n.is_author
+            && actor.is_clinical()
+            && action != Action::Delete
+            && action != Action::CoSign =>
+        {
+            Allow
+        }
+        Action::Read if n.shared_with_me && actor.is_clinical() => Allow,
+        Action::Delete | Action::CoSign if n.is_author => {
+            forbid("psychotherapy notes are neither deleted nor co-signed")
+        }
+        Action::Create => deny(actor, n.client, NOT_CLINICAL),
+        _ => hidden(),
     }
 }
 

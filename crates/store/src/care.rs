@@ -157,3 +157,26 @@ pub async fn clients_in_scope(
         .map(|m| ClientId(m.client_id))
         .collect())
 }
+
+/// Whether `supervisor` oversees `supervisee`.
+pub async fn supervises(
+    c: &impl ConnectionTrait,
+    supervisor: UserId,
+    supervisee: UserId,
+) -> Result<bool, StoreError> {
+    Ok(
+        supervisions::Entity::find_by_id((supervisor.0, supervisee.0))
+            .one(c)
+            .await?
+            .is_some(),
+    )
+}
+
+/// Whether anyone oversees `user`: a trainee's signed notes wait for a co-signature.
+pub async fn is_supervised(c: &impl ConnectionTrait, user: UserId) -> Result<bool, StoreError> {
+    Ok(supervisions::Entity::find()
+        .filter(supervisions::Column::SuperviseeId.eq(user.0))
+        .count(c)
+        .await?
+        > 0)
+}

@@ -17,6 +17,7 @@ pub mod groups;
 pub mod keyring;
 mod keys;
 pub mod migration;
+pub mod notes;
 pub mod outbox;
 pub mod resources;
 pub mod schedule;

@@ -8,6 +8,7 @@ mod m20261126_000005_outbox;
 mod m20261126_000006_waitlist;
 mod m20261126_000007_booking_links;
 mod m20261126_000008_appointment_indexes;
+mod m20261126_000009_notes;
 
 use sea_orm_migration::prelude::*;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000006_waitlist::Migration),
             Box::new(m20261126_000007_booking_links::Migration),
             Box::new(m20261126_000008_appointment_indexes::Migration),
+            Box::new(m20261126_000009_notes::Migration),
         ]
     }
 }

@@ -88,6 +88,18 @@ routes! {
     "POST" "/api/v1/clinicians/{id}/calendar-feed" "scheduling" "Issue a secret iCalendar subscription URL (replaces the old one)";
     "DELETE" "/api/v1/clinicians/{id}/calendar-feed" "scheduling" "Revoke the calendar subscription URL";
     "GET" "/api/v1/appointments/{id}/ics" "scheduling" "One appointment as an .ics file (no names)";
+    "GET" "/api/v1/note-templates" "notes" "Note templates: the built-in ones and the practice's own";
+    "PUT" "/api/v1/note-templates/{key}" "notes" "Create or change a practice note template";
+    "GET" "/api/v1/clients/{id}/notes" "notes" "A client's notes (no content; psychotherapy notes only your own)";
+    "POST" "/api/v1/clients/{id}/notes" "notes" "Start a draft note from a template";
+    "GET" "/api/v1/notes/dashboard" "notes" "Your unsigned and late notes, and notes waiting for your co-signature";
+    "GET" "/api/v1/notes/{id}" "notes" "One note with its addenda";
+    "PUT" "/api/v1/notes/{id}" "notes" "Save a draft (If-Match: version)";
+    "POST" "/api/v1/notes/{id}/sign" "notes" "Sign and lock a draft (If-Match: version)";
+    "POST" "/api/v1/notes/{id}/cosign" "notes" "Co-sign a trainee's signed note";
+    "POST" "/api/v1/notes/{id}/addenda" "notes" "Add a signed addendum to a signed note";
+    "POST" "/api/v1/notes/{id}/shares" "notes" "Share a psychotherapy note with your supervisor (read only)";
+    "DELETE" "/api/v1/notes/{id}/shares/{user_id}" "notes" "Stop sharing a psychotherapy note";
 }
 
 pub fn router() -> Router<AppState> {
@@ -126,6 +138,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/tokens/{id}", delete(revoke_token))
         .route("/api/v1/openapi.json", get(crate::openapi::document))
         .merge(crate::api_schedule::router())
+        .merge(crate::api_notes::router())
 }
 
 /// The API's answer for a path it does not have (the router's fallback sends `/api/…` here).

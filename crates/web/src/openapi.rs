@@ -48,6 +48,11 @@ fn body_schema(method: &str, path: &str) -> Option<&'static str> {
         ("POST", "/api/v1/appointments/{id}/series/end") => "EndSeriesInput",
         ("POST", "/api/v1/clinicians/{id}/availability-exceptions") => "ExceptionInput",
         ("POST", "/api/v1/clinicians/{id}/calendar-feed") => "FeedInput",
+        ("PUT", "/api/v1/note-templates/{key}") => "NoteTemplateInput",
+        ("POST", "/api/v1/clients/{id}/notes") => "NewNote",
+        ("PUT", "/api/v1/notes/{id}") => "DraftInput",
+        ("POST", "/api/v1/notes/{id}/addenda") => "AddendumInput",
+        ("POST", "/api/v1/notes/{id}/shares") => "ShareInput",
         _ => return None,
     })
 }
@@ -126,6 +131,35 @@ fn schemas() -> Value {
         "EndSeriesInput": obj(&[], json!({ "including_this": { "type": "boolean" } })),
         "FeedInput": obj(&[], json!({ "show": { "type": ["string", "null"], "enum": ["generic", "initials", null] } })),
         "ExceptionInput": obj(&["kind", "start", "end"], json!({ "kind": { "type": "string", "enum": ["time_off", "extra_hours"] }, "start": text, "end": text, "note": opt_text })),
+        "NoteField": {
+            "type": "object",
+            "required": ["key", "label", "type"],
+            "properties": {
+                "key": { "type": "string", "pattern": "^[a-z][a-z0-9_]{0,39}$" },
+                "label": text,
+                "type": { "type": "string", "enum": ["line", "text", "diagnoses", "choice"] },
+                "options": strings,
+                "required": { "type": "boolean" },
+                "help": opt_text,
+            },
+        },
+        "NoteTemplateInput": obj(&["label", "kind", "fields"], json!({
+            "label": text,
+            "kind": { "type": "string", "enum": ["intake", "progress_soap", "progress_dap", "progress_birp", "crisis", "discharge", "psychotherapy"] },
+            "fields": { "type": "array", "items": { "$ref": "#/components/schemas/NoteField" } },
+        })),
+        "NewNote": obj(&["template"], json!({
+            "template": { "type": "string", "description": "Template key, e.g. progress_soap or psychotherapy" },
+            "appointment_id": { "type": ["string", "null"], "format": "uuid" },
+            "service_date": { "type": ["string", "null"], "format": "date" },
+            "fields": { "type": "object", "additionalProperties": { "type": "string" }, "description": "Field key → text; encrypted at rest" },
+        })),
+        "DraftInput": obj(&[], json!({
+            "service_date": { "type": ["string", "null"], "format": "date" },
+            "fields": { "type": "object", "additionalProperties": { "type": "string" } },
+        })),
+        "AddendumInput": obj(&["body"], json!({ "body": text })),
+        "ShareInput": obj(&["user_id"], json!({ "user_id": uuid })),
         "Error": {
             "type": "object",
             "required": ["error", "message", "request_id"],
@@ -166,7 +200,8 @@ pub fn build() -> Value {
             op["responses"]["400"] = error_response("Malformed JSON");
             op["responses"]["409"] = error_response("Conflict (stale version or duplicate)");
         }
-        if r.method == "PUT" || r.path.ends_with("/close") {
+        // The registry's summary says which writes need the version they read.
+        if r.summary.contains("If-Match") {
             if let Some(p) = op["parameters"].as_array_mut() {
                 p.push(json!({ "name": "If-Match", "in": "header", "required": true, "schema": { "type": "string" } }));
             }

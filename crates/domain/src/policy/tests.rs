@@ -265,13 +265,26 @@ fn any_relation() -> impl Strategy<Value = ClientRelation> {
     })
 }
 
+fn any_note_relation() -> impl Strategy<Value = NoteRelation> {
+    (any_relation(), any::<bool>(), any::<bool>(), any::<bool>()).prop_map(|(client, a, s, sh)| {
+        NoteRelation {
+            client,
+            is_author: a,
+            supervises_author: s,
+            shared_with_me: sh,
+        }
+    })
+}
+
 fn any_action() -> impl Strategy<Value = Action> {
     prop_oneof![
         Just(Action::Read),
         Just(Action::List),
         Just(Action::Create),
         Just(Action::Update),
-        Just(Action::Delete)
+        Just(Action::Delete),
+        Just(Action::Sign),
+        Just(Action::CoSign)
     ]
 }
 
@@ -314,4 +327,100 @@ proptest! {
         prop_assert!(!authorize(&a, Action::Delete, Resource::ClientDemographics(rel)).is_allowed());
         prop_assert!(!authorize(&a, Action::Delete, Resource::ClientClinical(rel)).is_allowed());
     }
+}
+
+proptest! {
+    /// A psychotherapy note is read by its author, or by the supervisor it was shared with, and by no one else
+    /// whatever their roles; anyone else is not even told it exists.
+    #[test]
+    fn psychotherapy_notes_are_their_authors_alone(roles in any_roles(), n in any_note_relation(), action in any_action()) {
+        let a = Actor::staff(UserId::new(), roles);
+        match authorize(&a, action, Resource::PsychotherapyNote(n)) {
+            Decision::Allow => prop_assert!(
+                n.is_author || (action == Action::Read && n.shared_with_me) || (action == Action::Create && n.client.on_care_team)
+            ),
+            Decision::Deny(Denial::Forbidden(_)) => prop_assert!(n.is_author || action == Action::Create),
+            Decision::Deny(Denial::Hidden) => {}
+        }
+    }
+
+    /// Only the author changes or signs a note, and nobody co-signs their own.
+    #[test]
+    fn only_authors_sign_and_never_co_sign(roles in any_roles(), n in any_note_relation()) {
+        let a = Actor::staff(UserId::new(), roles);
+        for action in [Action::Update, Action::Sign] {
+            if authorize(&a, action, Resource::ClinicalNote(n)).is_allowed() {
+                prop_assert!(n.is_author);
+            }
+        }
+        if n.is_author {
+            prop_assert!(!authorize(&a, Action::CoSign, Resource::ClinicalNote(n)).is_allowed());
+        }
+        prop_assert!(!authorize(&a, Action::Delete, Resource::ClinicalNote(n)).is_allowed());
+    }
+
+    /// Reading a note needs a clinical link to the client or to the author, never a role alone.
+    #[test]
+    fn notes_need_a_clinical_link(roles in any_roles(), action in any_action()) {
+        let a = Actor::staff(UserId::new(), roles);
+        let none = NoteRelation::default();
+        prop_assert!(!authorize(&a, action, Resource::ClinicalNote(none)).is_allowed());
+        prop_assert!(!authorize(&a, action, Resource::PsychotherapyNote(none)).is_allowed());
+    }
+}
+
+#[test]
+fn a_supervisor_co_signs_their_trainees_note() {
+    let sup = staff(Role::Supervisor);
+    let n = NoteRelation {
+        client: SUPERVISES,
+        supervises_author: true,
+        ..Default::default()
+    };
+    assert!(authorize(&sup, Action::Read, Resource::ClinicalNote(n)).is_allowed());
+    assert!(authorize(&sup, Action::CoSign, Resource::ClinicalNote(n)).is_allowed());
+    assert_eq!(
+        code(authorize(&sup, Action::Update, Resource::ClinicalNote(n))),
+        'F'
+    );
+    // The same supervisor sees nothing of the trainee's psychotherapy notes unless they are shared.
+    assert_eq!(
+        code(authorize(
+            &sup,
+            Action::Read,
+            Resource::PsychotherapyNote(n)
+        )),
+        'H'
+    );
+    let shared = NoteRelation {
+        shared_with_me: true,
+        ..n
+    };
+    assert!(authorize(&sup, Action::Read, Resource::PsychotherapyNote(shared)).is_allowed());
+    assert_eq!(
+        code(authorize(
+            &sup,
+            Action::Update,
+            Resource::PsychotherapyNote(shared)
+        )),
+        'H'
+    );
+}
+
+#[test]
+fn an_administrator_on_no_care_team_sees_no_note() {
+    let admin = staff(Role::Admin);
+    let n = NoteRelation::default();
+    assert_eq!(
+        code(authorize(&admin, Action::Read, Resource::ClinicalNote(n))),
+        'F'
+    );
+    assert_eq!(
+        code(authorize(
+            &admin,
+            Action::Read,
+            Resource::PsychotherapyNote(n)
+        )),
+        'H'
+    );
 }

@@ -77,6 +77,18 @@ const EXPECTED: &[(&str, &str, [u16; 7])] = &[
     ("GET", "/api/v1/waitlist",                                  [200, 200, 200, 200, 200, 403, 401]),
     ("POST", "/api/v1/waitlist",                                 [201, 201, 422, 403, 201, 403, 401]),
     ("POST", "/api/v1/waitlist/{id}/status",                     [204, 204, 404, 403, 204, 403, 401]),
+    ("GET", "/api/v1/note-templates",                            [200, 200, 200, 200, 200, 200, 401]),
+    ("PUT", "/api/v1/note-templates/{key}",                      [200, 403, 403, 403, 403, 403, 401]),
+    ("GET", "/api/v1/clients/{id}/notes",                        [403, 200, 404, 200, 403, 403, 401]),
+    ("POST", "/api/v1/clients/{id}/notes",                       [403, 201, 404, 403, 403, 403, 401]),
+    ("GET", "/api/v1/notes/dashboard",                           [200, 200, 200, 200, 200, 200, 401]),
+    ("GET", "/api/v1/notes/{id}",                                [403, 200, 404, 200, 403, 403, 401]),
+    ("PUT", "/api/v1/notes/{id}",                                [403, 200, 404, 403, 403, 403, 401]),
+    ("POST", "/api/v1/notes/{id}/sign",                          [403, 200, 404, 403, 403, 403, 401]),
+    ("POST", "/api/v1/notes/{id}/cosign",                        [403, 403, 404, 200, 403, 403, 401]),
+    ("POST", "/api/v1/notes/{id}/addenda",                       [403, 201, 404, 403, 403, 403, 401]),
+    ("POST", "/api/v1/notes/{id}/shares",                        [404, 200, 404, 404, 404, 404, 401]),
+    ("DELETE", "/api/v1/notes/{id}/shares/{user_id}",            [404, 200, 404, 404, 404, 404, 401]),
 ];
 
 struct Fixture {
@@ -185,6 +197,48 @@ async fn fresh_appointment(t: &TestApp, f: &Fixture, rrule: Option<&str>) -> Str
         .as_str()
         .unwrap()
         .to_string()
+}
+
+/// A note by the care-team clinician; `then` signs it or shares it with their supervisor.
+async fn fresh_note(t: &TestApp, f: &Fixture, template: &str, then: Option<&str>) -> String {
+    let fields = if template == "psychotherapy" {
+        json!({"notes": "Matrix notes"})
+    } else {
+        json!({"data": "d", "assessment": "a", "plan": "p", "risk_level": "none"})
+    };
+    let r = t
+        .post(
+            &f.clinician,
+            &format!("/api/v1/clients/{}/notes", f.client),
+            json!({"template": template, "fields": fields}),
+        )
+        .await;
+    r.expect(201);
+    let id = r.json["id"].as_str().unwrap().to_string();
+    match then {
+        Some("sign") => {
+            t.call(
+                Some(&f.clinician),
+                Method::POST,
+                &format!("/api/v1/notes/{id}/sign"),
+                None,
+                Some(1),
+            )
+            .await
+            .expect(200);
+        }
+        Some("share") => {
+            t.post(
+                &f.clinician,
+                &format!("/api/v1/notes/{id}/shares"),
+                json!({"user_id": f.users[3].as_ref().unwrap().id}),
+            )
+            .await
+            .expect(200);
+        }
+        _ => {}
+    }
+    id
 }
 
 /// Prepares one call: the concrete path, body and If-Match, re-creating whatever the previous call consumed.
@@ -454,6 +508,65 @@ async fn prepare(
             ),
             None,
         ),
+        ("PUT", "/api/v1/note-templates/{key}") => (
+            "/api/v1/note-templates/matrix_template".into(),
+            Some(
+                json!({"label": "Matrix", "kind": "progress_dap", "fields": [{"key": "data", "label": "Data", "type": "text"}]}),
+            ),
+            None,
+        ),
+        ("POST", "/api/v1/clients/{id}/notes") => (
+            format!("/api/v1/clients/{c}/notes"),
+            Some(json!({"template": "progress_dap"})),
+            None,
+        ),
+        ("GET", "/api/v1/notes/{id}") => {
+            let id = fresh_note(t, f, "progress_dap", None).await;
+            (format!("/api/v1/notes/{id}"), None, None)
+        }
+        ("PUT", "/api/v1/notes/{id}") => {
+            let id = fresh_note(t, f, "progress_dap", None).await;
+            (
+                format!("/api/v1/notes/{id}"),
+                Some(json!({"fields": {"data": "Matrix data"}})),
+                Some(1),
+            )
+        }
+        ("POST", "/api/v1/notes/{id}/sign") => {
+            let id = fresh_note(t, f, "progress_dap", None).await;
+            (format!("/api/v1/notes/{id}/sign"), None, Some(1))
+        }
+        ("POST", "/api/v1/notes/{id}/cosign") | ("POST", "/api/v1/notes/{id}/addenda") => {
+            // Signed by the clinician, whom the supervisor column supervises: it waits for co-signature.
+            let id = fresh_note(t, f, "progress_dap", Some("sign")).await;
+            let body = template
+                .ends_with("addenda")
+                .then(|| json!({"body": "Matrix addendum"}));
+            (
+                template.replace("{id}", &id),
+                body.or(Some(json!({}))),
+                None,
+            )
+        }
+        ("POST", "/api/v1/notes/{id}/shares") => {
+            let id = fresh_note(t, f, "psychotherapy", None).await;
+            (
+                format!("/api/v1/notes/{id}/shares"),
+                Some(json!({"user_id": f.users[3].as_ref().unwrap().id})),
+                None,
+            )
+        }
+        ("DELETE", "/api/v1/notes/{id}/shares/{user_id}") => {
+            let id = fresh_note(t, f, "psychotherapy", Some("share")).await;
+            (
+                format!(
+                    "/api/v1/notes/{id}/shares/{}",
+                    f.users[3].as_ref().unwrap().id
+                ),
+                None,
+                None,
+            )
+        }
         (_, path) => (path.replace("{id}", c), None, None),
     }
 }

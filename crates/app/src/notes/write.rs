@@ -1,0 +1,354 @@
+//! Writing notes: create a draft, save it (optimistic versions, so two tabs cannot overwrite each other), sign,
+//! co-sign, add addenda, and share a psychotherapy note with one's own supervisor.
+
+use super::{NoteView, addendum_hash, resource, signed_hash};
+use crate::{App, Ctx};
+use chrono::NaiveDate;
+use rapport_domain::notes::{Content, NoteStatus, Template, built_in_template, lifecycle};
+use rapport_domain::policy::{Action, Resource};
+use rapport_domain::{ClientId, Error, NoteId, Result, UserId, validate};
+use rapport_store::audit::AuditEvent;
+use rapport_store::notes::{self as repo, Addendum, Note};
+use rapport_store::{Tx, care, now_utc, schedule};
+use serde::Deserialize;
+use uuid::Uuid;
+
+const ADDENDUM_MAX: usize = 20_000;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewNote {
+    /// A built-in template key (`progress_soap`, `psychotherapy`, …) or a practice template's key.
+    pub template: String,
+    /// The appointment the note documents; its date becomes the service date.
+    #[serde(default)]
+    pub appointment_id: Option<Uuid>,
+    /// The date of service when no appointment is given (YYYY-MM-DD); today by default.
+    #[serde(default)]
+    pub service_date: Option<String>,
+    #[serde(default)]
+    pub fields: Content,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DraftInput {
+    #[serde(default)]
+    pub service_date: Option<String>,
+    #[serde(default)]
+    pub fields: Content,
+}
+
+fn service_date(raw: Option<&str>, default: NaiveDate) -> Result<NaiveDate> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => validate::date("service_date", s),
+        None => Ok(default),
+    }
+}
+
+impl App {
+    /// A built-in template or the practice's own.
+    pub(crate) async fn find_template(&self, tx: &Tx<'_>, key: &str) -> Result<Template> {
+        if let Some(t) = built_in_template(key.trim()) {
+            return Ok(t);
+        }
+        repo::templates(tx.conn())
+            .await?
+            .into_iter()
+            .find(|t| t.key == key.trim())
+            .ok_or_else(|| Error::invalid("template", format!("there is no note template '{key}'")))
+    }
+
+    /// Starts a draft note for a client. When it documents an appointment, the client must be one of its
+    /// participants and the service date is the appointment's local date.
+    pub async fn create_note(
+        &self,
+        ctx: &Ctx,
+        client: ClientId,
+        input: NewNote,
+    ) -> Result<NoteView> {
+        let me = ctx.actor.user_id().ok_or(Error::NotFound)?;
+        let tx = self.store.begin().await?;
+        let template = self.find_template(&tx, &input.template).await?;
+        let kind = template.kind;
+        let ev = || {
+            AuditEvent::new(&ctx.actor, "note.create", "note")
+                .client(client.0)
+                .detail(kind.as_str())
+        };
+        if rapport_store::clients::get(tx.conn(), client)
+            .await?
+            .is_none()
+        {
+            return self.hidden(tx, ctx, ev()).await;
+        }
+        let rel = self.note_relation(&tx, ctx, client, me, None).await?;
+        let tx = self
+            .guard(tx, ctx, Action::Create, resource(template.kind, rel), ev())
+            .await?;
+        let content = template.clean(&input.fields)?;
+        let date = match input.appointment_id {
+            Some(a) => {
+                let appt = schedule::get(tx.conn(), a).await?.ok_or_else(|| {
+                    Error::invalid("appointment_id", "there is no such appointment")
+                })?;
+                if !appt.client_ids.contains(&client) {
+                    return Err(Error::invalid(
+                        "appointment_id",
+                        "this client is not a participant of that appointment",
+                    ));
+                }
+                let tz: chrono_tz::Tz = appt.time_zone.parse().unwrap_or(chrono_tz::UTC);
+                service_date(
+                    input.service_date.as_deref(),
+                    appt.session.start.with_timezone(&tz).date_naive(),
+                )?
+            }
+            None => service_date(input.service_date.as_deref(), crate::today())?,
+        };
+        let now = now_utc();
+        let note = Note {
+            id: NoteId::new(),
+            client_id: client,
+            appointment_id: input.appointment_id,
+            kind: template.kind,
+            template,
+            author_id: me,
+            service_date: date,
+            status: NoteStatus::Draft,
+            content,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            signed_at: None,
+            content_hash: None,
+            cosign_required: false,
+            cosigned_by: None,
+            cosigned_at: None,
+        };
+        repo::insert(&tx, &note).await?;
+        tx.audit(ev().resource(note.id).request(ctx.rid())).await?;
+        let rel = self
+            .note_relation(&tx, ctx, client, me, Some(note.id))
+            .await?;
+        let view = self.note_view(&tx, ctx, note, rel).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// Saves a draft if `version` is still current; a stale save is a conflict and changes nothing.
+    pub async fn save_note_draft(
+        &self,
+        ctx: &Ctx,
+        id: NoteId,
+        version: i32,
+        input: DraftInput,
+    ) -> Result<NoteView> {
+        let tx = self.store.begin().await?;
+        let (tx, mut note, rel) = self
+            .note_for(tx, ctx, id, Action::Update, "note.update")
+            .await?;
+        note.status.check_editable()?;
+        let content = note.template.clean(&input.fields)?;
+        let date = service_date(input.service_date.as_deref(), note.service_date)?;
+        note.version = repo::save_draft(&tx, id, version, &content, date).await?;
+        note.content = content;
+        note.service_date = date;
+        tx.audit(
+            AuditEvent::new(&ctx.actor, "note.update", "note")
+                .resource(id)
+                .client(note.client_id.0)
+                .detail(note.kind.as_str())
+                .request(ctx.rid()),
+        )
+        .await?;
+        let view = self.note_view(&tx, ctx, note, rel).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// Signs the draft at `version`: every required field filled, then locked with the hash of its content. A
+    /// trainee's note then waits for their supervisor.
+    pub async fn sign_note(&self, ctx: &Ctx, id: NoteId, version: i32) -> Result<NoteView> {
+        let tx = self.store.begin().await?;
+        let (tx, mut note, rel) = self
+            .note_for(tx, ctx, id, Action::Sign, "note.sign")
+            .await?;
+        if note.version != version {
+            return Err(Error::Conflict(
+                "this note was saved elsewhere since you opened it; review it before signing"
+                    .into(),
+            ));
+        }
+        note.template.check_complete(&note.content)?;
+        // Psychotherapy notes are the author's own and never go to a supervisor unasked.
+        let supervised =
+            !note.kind.is_psychotherapy() && care::is_supervised(tx.conn(), note.author_id).await?;
+        let outcome = lifecycle::sign(note.status, supervised)?;
+        let at = now_utc();
+        let hash = signed_hash(&note, at);
+        repo::sign(&tx, id, version, outcome.status(), at, &hash).await?;
+        note.status = outcome.status();
+        note.signed_at = Some(at);
+        note.content_hash = Some(hash.clone());
+        note.cosign_required = supervised;
+        note.version += 1;
+        tx.audit(
+            AuditEvent::new(&ctx.actor, "note.sign", "note")
+                .resource(id)
+                .client(note.client_id.0)
+                .detail(format!("{} sha256:{hash}", note.kind.as_str()))
+                .request(ctx.rid()),
+        )
+        .await?;
+        let view = self.note_view(&tx, ctx, note, rel).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// A supervisor co-signs their trainee's signed note.
+    pub async fn cosign_note(&self, ctx: &Ctx, id: NoteId) -> Result<NoteView> {
+        let me = ctx.actor.user_id().ok_or(Error::NotFound)?;
+        let tx = self.store.begin().await?;
+        let (tx, mut note, rel) = self
+            .note_for(tx, ctx, id, Action::CoSign, "note.cosign")
+            .await?;
+        note.status = lifecycle::cosign(note.status, false)?;
+        let at = now_utc();
+        repo::cosign(&tx, id, me, at).await?;
+        note.cosigned_by = Some(me);
+        note.cosigned_at = Some(at);
+        note.version += 1;
+        tx.audit(
+            AuditEvent::new(&ctx.actor, "note.cosign", "note")
+                .resource(id)
+                .client(note.client_id.0)
+                .request(ctx.rid()),
+        )
+        .await?;
+        let view = self.note_view(&tx, ctx, note, rel).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// Appends a signed addendum to a signed note. On a clinical note anyone on the care team may add one; on a
+    /// psychotherapy note only its author.
+    pub async fn add_note_addendum(&self, ctx: &Ctx, id: NoteId, body: &str) -> Result<NoteView> {
+        let me = ctx.actor.user_id().ok_or(Error::NotFound)?;
+        let body = validate::optional_text("body", body, ADDENDUM_MAX)?
+            .ok_or_else(|| Error::invalid("body", "write the addendum before saving it"))?;
+        let tx = self.store.begin().await?;
+        let kind = repo::get(&tx, id).await?.map(|n| n.kind);
+        let action = match kind {
+            Some(k) if k.is_psychotherapy() => Action::Update,
+            _ => Action::Create,
+        };
+        let (tx, note, rel) = self.note_for(tx, ctx, id, action, "note.addendum").await?;
+        note.status.check_addendum()?;
+        let mut a = Addendum {
+            id: Uuid::now_v7(),
+            note_id: id,
+            author_id: me,
+            body,
+            content_hash: String::new(),
+            created_at: now_utc(),
+        };
+        a.content_hash = addendum_hash(&a, note.content_hash.as_deref().unwrap_or(""));
+        repo::add_addendum(&tx, &a).await?;
+        tx.audit(
+            AuditEvent::new(&ctx.actor, "note.addendum", "note")
+                .resource(id)
+                .client(note.client_id.0)
+                .detail(format!("sha256:{}", a.content_hash))
+                .request(ctx.rid()),
+        )
+        .await?;
+        let view = self.note_view(&tx, ctx, note, rel).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// Shares (or stops sharing) a psychotherapy note with the author's own supervisor, read only.
+    pub async fn share_note(
+        &self,
+        ctx: &Ctx,
+        id: NoteId,
+        with: UserId,
+        share: bool,
+    ) -> Result<NoteView> {
+        let tx = self.store.begin().await?;
+        let (tx, note, rel) = self
+            .note_for(
+                tx,
+                ctx,
+                id,
+                Action::Update,
+                if share { "note.share" } else { "note.unshare" },
+            )
+            .await?;
+        if !note.kind.is_psychotherapy() {
+            return Err(Error::invalid(
+                "note",
+                "only psychotherapy notes are shared this way; the care team and supervisors see clinical notes already",
+            ));
+        }
+        if share {
+            if !care::supervises(tx.conn(), with, note.author_id).await? {
+                return Err(Error::invalid(
+                    "user_id",
+                    "a psychotherapy note can be shared only with your own supervisor",
+                ));
+            }
+            repo::share(tx.conn(), id, with, "supervision").await?;
+        } else if !repo::unshare(tx.conn(), id, with).await? {
+            return Err(Error::NotFound);
+        }
+        tx.audit(
+            AuditEvent::new(
+                &ctx.actor,
+                if share { "note.share" } else { "note.unshare" },
+                "note",
+            )
+            .resource(id)
+            .client(note.client_id.0)
+            .detail(format!("with user {with}, for supervision"))
+            .request(ctx.rid()),
+        )
+        .await?;
+        let view = self.note_view(&tx, ctx, note, rel).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// Creates or replaces a practice note template (administrators). Built-in keys are reserved.
+    pub async fn put_note_template(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+        mut t: Template,
+    ) -> Result<Template> {
+        t.key = key.to_string();
+        let t = t.validated()?;
+        if built_in_template(&t.key).is_some() {
+            return Err(Error::invalid(
+                "key",
+                "this key belongs to a built-in template; choose another key",
+            ));
+        }
+        let tx = self.store.begin().await?;
+        let ev = AuditEvent::new(&ctx.actor, "note_template.put", "note_template").resource(&t.key);
+        let tx = self
+            .guard(
+                tx,
+                ctx,
+                Action::Update,
+                Resource::PracticeSettings,
+                ev.clone(),
+            )
+            .await?;
+        repo::put_template(tx.conn(), &t).await?;
+        tx.audit(ev.request(ctx.rid())).await?;
+        tx.commit().await?;
+        Ok(t)
+    }
+}

@@ -1,0 +1,468 @@
+//! Notes, addenda, psychotherapy-note shares and practice templates. Note content and addenda are sealed; lists
+//! return heads (no content) so a chart of hundreds of notes decrypts nothing it does not show.
+
+use crate::crypto::{Aad, Encrypted};
+use crate::entity::{note_addenda, note_shares, note_templates, notes};
+use crate::{StoreError, Tx, now_utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use rapport_domain::notes::{Content, NoteKind, NoteStatus, Template};
+use rapport_domain::{ClientId, NoteId, UserId};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Note {
+    pub id: NoteId,
+    pub client_id: ClientId,
+    pub appointment_id: Option<Uuid>,
+    pub kind: NoteKind,
+    pub template: Template,
+    pub author_id: UserId,
+    pub service_date: NaiveDate,
+    pub status: NoteStatus,
+    pub content: Content,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub signed_at: Option<DateTime<Utc>>,
+    pub content_hash: Option<String>,
+    pub cosign_required: bool,
+    pub cosigned_by: Option<UserId>,
+    pub cosigned_at: Option<DateTime<Utc>>,
+}
+
+/// A note without its content: what lists and queues show.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NoteHead {
+    pub id: NoteId,
+    pub client_id: ClientId,
+    pub appointment_id: Option<Uuid>,
+    pub kind: NoteKind,
+    pub template_label: String,
+    pub author_id: UserId,
+    pub service_date: NaiveDate,
+    pub status: NoteStatus,
+    pub updated_at: DateTime<Utc>,
+    pub signed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Addendum {
+    pub id: Uuid,
+    pub note_id: NoteId,
+    pub author_id: UserId,
+    pub body: String,
+    pub content_hash: String,
+    pub created_at: DateTime<Utc>,
+}
+
+fn aad<'a>(table: &'a str, column: &'a str, row: &'a str) -> Aad<'a> {
+    Aad { table, column, row }
+}
+
+fn template_of(m: &notes::Model) -> Result<Template, StoreError> {
+    serde_json::from_str(&m.template)
+        .map_err(|e| StoreError::Integrity(format!("note {}: unreadable template: {e}", m.id)))
+}
+
+fn head(m: notes::Model) -> Result<NoteHead, StoreError> {
+    let template = template_of(&m)?;
+    Ok(NoteHead {
+        id: NoteId(m.id),
+        client_id: ClientId(m.client_id),
+        appointment_id: m.appointment_id,
+        kind: NoteKind::parse("kind", &m.kind).map_err(|e| StoreError::Integrity(e.to_string()))?,
+        template_label: template.label,
+        author_id: UserId(m.author_id),
+        service_date: m.service_date,
+        status: NoteStatus::parse(&m.status).map_err(|e| StoreError::Integrity(e.to_string()))?,
+        updated_at: m.updated_at,
+        signed_at: m.signed_at,
+    })
+}
+
+fn open(tx: &Tx<'_>, m: notes::Model) -> Result<Note, StoreError> {
+    let row = m.id.to_string();
+    let content: Content =
+        Encrypted::<Content>::open(tx.cipher(), aad("notes", "content", &row), &m.content)?;
+    let template = template_of(&m)?;
+    let h = head(m.clone())?;
+    Ok(Note {
+        id: h.id,
+        client_id: h.client_id,
+        appointment_id: h.appointment_id,
+        kind: h.kind,
+        template,
+        author_id: h.author_id,
+        service_date: h.service_date,
+        status: h.status,
+        content,
+        version: m.version,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+        signed_at: m.signed_at,
+        content_hash: m.content_hash,
+        cosign_required: m.cosign_required,
+        cosigned_by: m.cosigned_by.map(UserId),
+        cosigned_at: m.cosigned_at,
+    })
+}
+
+pub async fn insert(tx: &Tx<'_>, n: &Note) -> Result<(), StoreError> {
+    let row = n.id.to_string();
+    let template = serde_json::to_string(&n.template)
+        .map_err(|e| StoreError::Integrity(format!("template does not serialise: {e}")))?;
+    notes::ActiveModel {
+        id: Set(n.id.0),
+        client_id: Set(n.client_id.0),
+        appointment_id: Set(n.appointment_id),
+        kind: Set(n.kind.as_str().into()),
+        template_key: Set(n.template.key.clone()),
+        template: Set(template),
+        author_id: Set(n.author_id.0),
+        service_date: Set(n.service_date),
+        status: Set(n.status.as_str().into()),
+        content: Set(Encrypted::<Content>::seal(
+            tx.cipher(),
+            aad("notes", "content", &row),
+            &n.content,
+        )?),
+        version: Set(n.version),
+        created_at: Set(n.created_at),
+        updated_at: Set(n.updated_at),
+        signed_at: Set(n.signed_at),
+        content_hash: Set(n.content_hash.clone()),
+        cosign_required: Set(n.cosign_required),
+        cosigned_by: Set(n.cosigned_by.map(|u| u.0)),
+        cosigned_at: Set(n.cosigned_at),
+    }
+    .insert(tx.conn())
+    .await?;
+    Ok(())
+}
+
+pub async fn get(tx: &Tx<'_>, id: NoteId) -> Result<Option<Note>, StoreError> {
+    notes::Entity::find_by_id(id.0)
+        .one(tx.conn())
+        .await?
+        .map(|m| open(tx, m))
+        .transpose()
+}
+
+fn stale() -> StoreError {
+    StoreError::Conflict(
+        "this note was saved elsewhere (another tab or device) since you opened it".into(),
+    )
+}
+
+/// Replaces a draft's content if it is still a draft at `version`; returns the new version.
+pub async fn save_draft(
+    tx: &Tx<'_>,
+    id: NoteId,
+    version: i32,
+    content: &Content,
+    service_date: NaiveDate,
+) -> Result<i32, StoreError> {
+    let row = id.to_string();
+    let sealed = Encrypted::<Content>::seal(tx.cipher(), aad("notes", "content", &row), content)?;
+    let r = notes::Entity::update_many()
+        .col_expr(notes::Column::Content, Expr::value(sealed))
+        .col_expr(notes::Column::ServiceDate, Expr::value(service_date))
+        .col_expr(notes::Column::UpdatedAt, Expr::value(now_utc()))
+        .col_expr(notes::Column::Version, Expr::value(version + 1))
+        .filter(notes::Column::Id.eq(id.0))
+        .filter(notes::Column::Version.eq(version))
+        .filter(notes::Column::Status.eq(NoteStatus::Draft.as_str()))
+        .exec(tx.conn())
+        .await?;
+    if r.rows_affected == 1 {
+        Ok(version + 1)
+    } else {
+        Err(stale())
+    }
+}
+
+/// Locks a draft at `version` as signed (or awaiting co-signature) with the hash of what was signed.
+pub async fn sign(
+    tx: &Tx<'_>,
+    id: NoteId,
+    version: i32,
+    status: NoteStatus,
+    at: DateTime<Utc>,
+    hash: &str,
+) -> Result<(), StoreError> {
+    let r = notes::Entity::update_many()
+        .col_expr(notes::Column::Status, Expr::value(status.as_str()))
+        .col_expr(notes::Column::SignedAt, Expr::value(Some(at)))
+        .col_expr(
+            notes::Column::ContentHash,
+            Expr::value(Some(hash.to_string())),
+        )
+        .col_expr(
+            notes::Column::CosignRequired,
+            Expr::value(status == NoteStatus::AwaitingCosign),
+        )
+        .col_expr(notes::Column::UpdatedAt, Expr::value(at))
+        .col_expr(notes::Column::Version, Expr::value(version + 1))
+        .filter(notes::Column::Id.eq(id.0))
+        .filter(notes::Column::Version.eq(version))
+        .filter(notes::Column::Status.eq(NoteStatus::Draft.as_str()))
+        .exec(tx.conn())
+        .await?;
+    if r.rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(stale())
+    }
+}
+
+pub async fn cosign(
+    tx: &Tx<'_>,
+    id: NoteId,
+    by: UserId,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let r = notes::Entity::update_many()
+        .col_expr(
+            notes::Column::Status,
+            Expr::value(NoteStatus::Cosigned.as_str()),
+        )
+        .col_expr(notes::Column::CosignedBy, Expr::value(Some(by.0)))
+        .col_expr(notes::Column::CosignedAt, Expr::value(Some(at)))
+        .col_expr(notes::Column::UpdatedAt, Expr::value(at))
+        .col_expr(
+            notes::Column::Version,
+            Expr::col(notes::Column::Version).add(1),
+        )
+        .filter(notes::Column::Id.eq(id.0))
+        .filter(notes::Column::Status.eq(NoteStatus::AwaitingCosign.as_str()))
+        .exec(tx.conn())
+        .await?;
+    if r.rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict(
+            "this note was co-signed already".into(),
+        ))
+    }
+}
+
+/// The client's notes that `viewer` may know of: every clinical note, and psychotherapy notes only where the viewer
+/// wrote them or had them shared. Newest service date first.
+pub async fn list_for_client(
+    c: &impl ConnectionTrait,
+    client: ClientId,
+    viewer: UserId,
+) -> Result<Vec<NoteHead>, StoreError> {
+    let shared = Query::select()
+        .column(note_shares::Column::NoteId)
+        .from(note_shares::Entity)
+        .and_where(note_shares::Column::UserId.eq(viewer.0))
+        .to_owned();
+    notes::Entity::find()
+        .filter(notes::Column::ClientId.eq(client.0))
+        .filter(
+            Condition::any()
+                .add(notes::Column::Kind.ne(NoteKind::Psychotherapy.as_str()))
+                .add(notes::Column::AuthorId.eq(viewer.0))
+                .add(notes::Column::Id.in_subquery(shared)),
+        )
+        .order_by_desc(notes::Column::ServiceDate)
+        .order_by_desc(notes::Column::CreatedAt)
+        .all(c)
+        .await?
+        .into_iter()
+        .map(head)
+        .collect()
+}
+
+/// Notes by `author` in one of `statuses`, oldest service date first (the most overdue on top).
+pub async fn by_author(
+    c: &impl ConnectionTrait,
+    author: UserId,
+    statuses: &[NoteStatus],
+) -> Result<Vec<NoteHead>, StoreError> {
+    notes::Entity::find()
+        .filter(notes::Column::AuthorId.eq(author.0))
+        .filter(notes::Column::Status.is_in(statuses.iter().map(|s| s.as_str())))
+        .order_by_asc(notes::Column::ServiceDate)
+        .all(c)
+        .await?
+        .into_iter()
+        .map(head)
+        .collect()
+}
+
+/// Signed notes by any of `authors` that wait for a co-signature, oldest first.
+pub async fn awaiting_cosign(
+    c: &impl ConnectionTrait,
+    authors: &[UserId],
+) -> Result<Vec<NoteHead>, StoreError> {
+    if authors.is_empty() {
+        return Ok(Vec::new());
+    }
+    notes::Entity::find()
+        .filter(notes::Column::AuthorId.is_in(authors.iter().map(|a| a.0)))
+        .filter(notes::Column::Status.eq(NoteStatus::AwaitingCosign.as_str()))
+        .order_by_asc(notes::Column::SignedAt)
+        .all(c)
+        .await?
+        .into_iter()
+        .map(head)
+        .collect()
+}
+
+pub async fn add_addendum(tx: &Tx<'_>, a: &Addendum) -> Result<(), StoreError> {
+    let row = a.id.to_string();
+    note_addenda::ActiveModel {
+        id: Set(a.id),
+        note_id: Set(a.note_id.0),
+        author_id: Set(a.author_id.0),
+        body: Set(Encrypted::<String>::seal(
+            tx.cipher(),
+            aad("note_addenda", "body", &row),
+            &a.body,
+        )?),
+        content_hash: Set(a.content_hash.clone()),
+        created_at: Set(a.created_at),
+    }
+    .insert(tx.conn())
+    .await?;
+    Ok(())
+}
+
+pub async fn addenda(tx: &Tx<'_>, note: NoteId) -> Result<Vec<Addendum>, StoreError> {
+    note_addenda::Entity::find()
+        .filter(note_addenda::Column::NoteId.eq(note.0))
+        .order_by_asc(note_addenda::Column::CreatedAt)
+        .all(tx.conn())
+        .await?
+        .into_iter()
+        .map(|m| {
+            let row = m.id.to_string();
+            Ok(Addendum {
+                body: Encrypted::<String>::open(
+                    tx.cipher(),
+                    aad("note_addenda", "body", &row),
+                    &m.body,
+                )?,
+                id: m.id,
+                note_id: NoteId(m.note_id),
+                author_id: UserId(m.author_id),
+                content_hash: m.content_hash,
+                created_at: m.created_at,
+            })
+        })
+        .collect()
+}
+
+pub async fn share(
+    c: &impl ConnectionTrait,
+    note: NoteId,
+    with: UserId,
+    purpose: &str,
+) -> Result<(), StoreError> {
+    if shared_with(c, note).await?.contains(&with) {
+        return Ok(());
+    }
+    note_shares::ActiveModel {
+        note_id: Set(note.0),
+        user_id: Set(with.0),
+        purpose: Set(purpose.into()),
+        created_at: Set(now_utc()),
+    }
+    .insert(c)
+    .await?;
+    Ok(())
+}
+
+/// Ends a share; true when there was one.
+pub async fn unshare(
+    c: &impl ConnectionTrait,
+    note: NoteId,
+    with: UserId,
+) -> Result<bool, StoreError> {
+    Ok(note_shares::Entity::delete_by_id((note.0, with.0))
+        .exec(c)
+        .await?
+        .rows_affected
+        == 1)
+}
+
+pub async fn shared_with(
+    c: &impl ConnectionTrait,
+    note: NoteId,
+) -> Result<Vec<UserId>, StoreError> {
+    Ok(note_shares::Entity::find()
+        .filter(note_shares::Column::NoteId.eq(note.0))
+        .select_only()
+        .column(note_shares::Column::UserId)
+        .into_tuple::<Uuid>()
+        .all(c)
+        .await?
+        .into_iter()
+        .map(UserId)
+        .collect())
+}
+
+/// Creates or replaces a practice template.
+pub async fn put_template(c: &impl ConnectionTrait, t: &Template) -> Result<(), StoreError> {
+    let fields = serde_json::to_string(&t.fields)
+        .map_err(|e| StoreError::Integrity(format!("template fields do not serialise: {e}")))?;
+    let now = now_utc();
+    match note_templates::Entity::find_by_id(t.key.clone())
+        .one(c)
+        .await?
+    {
+        Some(m) => {
+            let mut a: note_templates::ActiveModel = m.into();
+            a.label = Set(t.label.clone());
+            a.kind = Set(t.kind.as_str().into());
+            a.fields = Set(fields);
+            a.active = Set(true);
+            a.updated_at = Set(now);
+            a.update(c).await?;
+        }
+        None => {
+            note_templates::ActiveModel {
+                key: Set(t.key.clone()),
+                label: Set(t.label.clone()),
+                kind: Set(t.kind.as_str().into()),
+                fields: Set(fields),
+                active: Set(true),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(c)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The practice's own templates, by label.
+pub async fn templates(c: &impl ConnectionTrait) -> Result<Vec<Template>, StoreError> {
+    note_templates::Entity::find()
+        .filter(note_templates::Column::Active.eq(true))
+        .order_by_asc(note_templates::Column::Label)
+        .all(c)
+        .await?
+        .into_iter()
+        .map(|m| {
+            Ok(Template {
+                kind: NoteKind::parse("kind", &m.kind)
+                    .map_err(|e| StoreError::Integrity(e.to_string()))?,
+                fields: serde_json::from_str(&m.fields).map_err(|e| {
+                    StoreError::Integrity(format!("template {}: unreadable fields: {e}", m.key))
+                })?,
+                key: m.key,
+                label: m.label,
+                built_in: false,
+            })
+        })
+        .collect()
+}
