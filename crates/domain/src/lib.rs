@@ -7,6 +7,7 @@ pub mod clinician;
 pub mod error;
 pub mod group;
 pub mod ids;
+pub mod measures;
 pub mod password;
 pub mod policy;
 pub mod role;
