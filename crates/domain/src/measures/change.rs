@@ -409,7 +409,7 @@ pub fn talking_therapies_combined(
     let worse_any = d.reliable_deterioration.value || a.reliable_deterioration.value;
     let improvement = improved_any && !worse_any;
     let deterioration = worse_any && !improved_any;
-    let recovered = was_case.then(|| !d.caseness_at_end.value && !a.caseness_at_end.value);
+    let recovered = was_case.then_some(!d.caseness_at_end.value && !a.caseness_at_end.value);
     Ok(CombinedTalkingTherapiesOutcome {
         caseness_at_start: Figure::new(
             was_case,

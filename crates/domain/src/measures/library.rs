@@ -218,13 +218,13 @@ pub(crate) fn check(inst: &Instrument) -> Vec<String> {
             }
         }
     }
-    if let MissingRuleKind::Prorate { max_missing } = inst.missing.kind {
-        if max_missing == 0 || max_missing >= n_scored {
-            p.push(format!(
-                "prorate max_missing {max_missing} must be between 1 and {}",
-                n_scored.saturating_sub(1)
-            ));
-        }
+    if let MissingRuleKind::Prorate { max_missing } = inst.missing.kind
+        && (max_missing == 0 || max_missing >= n_scored)
+    {
+        p.push(format!(
+            "prorate max_missing {max_missing} must be between 1 and {}",
+            n_scored.saturating_sub(1)
+        ));
     }
 
     let range = inst.total_range();
@@ -240,41 +240,7 @@ pub(crate) fn check(inst: &Instrument) -> Vec<String> {
         );
     }
     if let Some(ch) = &inst.change {
-        let (lo, hi) = (f64::from(range.0), f64::from(range.1));
-        if let Some(jt) = &ch.jacobson_truax {
-            if !(jt.sd > 0.0) {
-                p.push("Jacobson-Truax SD must be positive".to_owned());
-            }
-            if !(jt.reliability > 0.0 && jt.reliability < 1.0) {
-                p.push("Jacobson-Truax reliability must be between 0 and 1".to_owned());
-            }
-        }
-        if let Some(c) = &ch.clinical_cutoff {
-            if !(c.score > lo && c.score <= hi) {
-                p.push(format!(
-                    "clinical cut-off {} is outside the score range",
-                    c.score
-                ));
-            }
-        }
-        if let Some(t) = &ch.talking_therapies {
-            if !(t.caseness_at_or_above > lo && t.caseness_at_or_above <= hi) {
-                p.push("talking therapies caseness is outside the score range".to_owned());
-            }
-            if !(t.reliable_change_points > 0.0) {
-                p.push("talking therapies reliable change must be positive".to_owned());
-            }
-        }
-        if let Some(n) = &ch.normative {
-            if !(n.functional_sd > 0.0 && n.clinical_sd > 0.0) {
-                p.push("normative SDs must be positive".to_owned());
-            }
-        }
-        if let Some(t) = &ch.published_reliable_change {
-            if !(t.points > 0.0) {
-                p.push("published reliable change must be positive".to_owned());
-            }
-        }
+        check_change(ch, range, &mut p);
     }
     p
 }
@@ -309,13 +275,60 @@ fn check_bands(
             ));
         }
     }
-    if let Some(last) = bands.last() {
-        if last.high != hi {
-            p.push(format!(
-                "{what} end at {} but the highest score is {hi}",
-                last.high
-            ));
+    if let Some(last) = bands.last()
+        && last.high != hi
+    {
+        p.push(format!(
+            "{what} end at {} but the highest score is {hi}",
+            last.high
+        ));
+    }
+}
+
+/// Written as "fails unless strictly positive" so that a NaN from a malformed file is caught too.
+fn positive(x: f64) -> bool {
+    x.is_finite() && x > 0.0
+}
+
+fn within(x: f64, lo: f64, hi: f64) -> bool {
+    x.is_finite() && x > lo && x <= hi
+}
+
+fn check_change(ch: &super::instrument::ChangeParams, (lo, hi): (i32, i32), p: &mut Vec<String>) {
+    let (lo, hi) = (f64::from(lo), f64::from(hi));
+    if let Some(jt) = &ch.jacobson_truax {
+        if !positive(jt.sd) {
+            p.push("Jacobson-Truax SD must be positive".to_owned());
         }
+        if !within(jt.reliability, 0.0, 1.0) || jt.reliability >= 1.0 {
+            p.push("Jacobson-Truax reliability must be between 0 and 1".to_owned());
+        }
+    }
+    if let Some(c) = &ch.clinical_cutoff
+        && !within(c.score, lo, hi)
+    {
+        p.push(format!(
+            "clinical cut-off {} is outside the score range",
+            c.score
+        ));
+    }
+    if let Some(t) = &ch.talking_therapies {
+        if !within(t.caseness_at_or_above, lo, hi) {
+            p.push("talking therapies caseness is outside the score range".to_owned());
+        }
+        if !positive(t.reliable_change_points) {
+            p.push("talking therapies reliable change must be positive".to_owned());
+        }
+    }
+    if let Some(n) = &ch.normative
+        && !(positive(n.functional_sd) && positive(n.clinical_sd))
+    {
+        p.push("normative SDs must be positive".to_owned());
+    }
+    if let Some(t) = &ch.published_reliable_change
+        && !positive(t.points)
+    {
+        p.push("published reliable change must be positive".to_owned());
     }
 }
 
