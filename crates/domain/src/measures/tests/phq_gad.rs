@@ -118,10 +118,21 @@ fn phq9_item_nine_above_zero_is_critical() {
 
 #[test]
 fn phq9_item_nine_at_zero_is_not_critical() {
-    assert!(scored("phq9", &all(inst("phq9"), 3)).critical.len() == 1);
     let mut a = all(inst("phq9"), 3);
     a.set("9", 0);
     assert!(scored("phq9", &a).critical.is_empty());
+}
+
+#[test]
+fn phq9_score_serialises_for_the_web_layer() {
+    let mut a = all(inst("phq9"), 2);
+    a.set("9", 1);
+    let json = serde_json::to_value(scored("phq9", &a)).unwrap();
+    assert_eq!(json["instrument"], "phq9");
+    assert_eq!(json["total"], 17.0);
+    assert_eq!(json["band"]["label"], "Moderately severe");
+    assert_eq!(json["critical"][0]["item"], "9");
+    assert_eq!(json["critical"][0]["answer"], "Several days");
 }
 
 #[test]
