@@ -1,4 +1,5 @@
-//! Rapport's pure domain: identifiers, roles, validated value types and the access policy.
+//! Rapport's pure domain: identifiers, roles, validated value types, the access policy, scheduling math, note
+//! templates and lifecycle, and questionnaire scoring.
 //!
 //! Nothing in this crate performs I/O; every rule here is testable with plain unit and property tests.
 
@@ -7,6 +8,7 @@ pub mod clinician;
 pub mod error;
 pub mod group;
 pub mod ids;
+pub mod measures;
 pub mod notes;
 pub mod password;
 pub mod policy;
