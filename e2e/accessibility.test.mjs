@@ -11,16 +11,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  BIN, RESULTS, base32Decode, freshCode, launchBrowser, pathIs, runRapport, startServer, stopServer, waitReady,
+  AXE_OPTIONS, BIN, FAILING_IMPACTS, RESULTS, axeScan, base32Decode, describeViolation, freshCode, launchBrowser,
+  pathIs, runRapport, startServer, stopServer, waitReady,
 } from './helpers.mjs';
 
-const AXE_PATH = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const AXE_OPTIONS = { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] }, resultTypes: ['violations'] };
-const FAILING_IMPACTS = new Set(['serious', 'critical']);
 
 // The demo practice (`rapport demo`): every account has this password and
 // enrols TOTP at its first sign-in.
@@ -61,24 +58,6 @@ async function open(page, path) {
   const res = await page.goto(path);
   assert.ok(res?.ok(), `GET ${path} answered ${res?.status()}`);
   assert.equal(new URL(page.url()).pathname, new URL(path, 'http://x').pathname, `GET ${path} ended elsewhere`);
-}
-
-// Runs axe-core on the current page; returns its violations, each tagged with
-// the page's path.
-async function axeScan(page) {
-  if (!(await page.evaluate(() => typeof window.axe === 'object'))) {
-    await page.addScriptTag({ path: AXE_PATH });
-  }
-  const violations = await page.evaluate((options) => window.axe.run(document, options), AXE_OPTIONS)
-    .then((results) => results.violations);
-  const where = new URL(page.url()).pathname;
-  return violations.map((v) => ({ page: where, ...v }));
-}
-
-function describeViolation(v) {
-  const nodes = v.nodes.slice(0, 3).map((n) => `      ${n.target.join(' >>> ')}\n        ${n.html}`);
-  const more = v.nodes.length > 3 ? `\n      … and ${v.nodes.length - 3} more element(s)` : '';
-  return `  ${v.page}: ${v.id} [${v.impact}] ${v.help} (${v.nodes.length} element(s))\n${nodes.join('\n')}${more}`;
 }
 
 describe('accessibility of the demo practice', () => {

@@ -5,6 +5,7 @@
 // Not a test file itself (node --test only picks up *.test.mjs and friends).
 import { spawn, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -165,4 +166,30 @@ export async function signInEnrollingTotp(page, email, password) {
   await page.getByRole('button', { name: 'Turn on two-step sign-in' }).click();
   await page.waitForURL(pathIs('/'));
   return { key, step };
+}
+
+// ---- accessibility (axe-core, WCAG 2 A and AA) -----------------------------------
+
+const AXE_PATH = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+export const AXE_OPTIONS = { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] }, resultTypes: ['violations'] };
+// Violations of these impacts fail a test; 'moderate' and 'minor' ones are warnings.
+export const FAILING_IMPACTS = new Set(['serious', 'critical']);
+
+// Runs axe-core on the current page (the browser context needs bypassCSP, as
+// the pages forbid inline script); returns its violations, each tagged with
+// the page's path.
+export async function axeScan(page) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) {
+    await page.addScriptTag({ path: AXE_PATH });
+  }
+  const violations = await page.evaluate((options) => window.axe.run(document, options), AXE_OPTIONS)
+    .then((results) => results.violations);
+  const where = new URL(page.url()).pathname;
+  return violations.map((v) => ({ page: where, ...v }));
+}
+
+export function describeViolation(v) {
+  const nodes = v.nodes.slice(0, 3).map((n) => `      ${n.target.join(' >>> ')}\n        ${n.html}`);
+  const more = v.nodes.length > 3 ? `\n      … and ${v.nodes.length - 3} more element(s)` : '';
+  return `  ${v.page}: ${v.id} [${v.impact}] ${v.help} (${v.nodes.length} element(s))\n${nodes.join('\n')}${more}`;
 }

@@ -180,3 +180,17 @@ pub async fn is_supervised(c: &impl ConnectionTrait, user: UserId) -> Result<boo
         .await?
         > 0)
 }
+
+/// Who oversees `user`.
+pub async fn supervisors_of(
+    c: &impl ConnectionTrait,
+    user: UserId,
+) -> Result<Vec<UserId>, StoreError> {
+    Ok(supervisions::Entity::find()
+        .filter(supervisions::Column::SuperviseeId.eq(user.0))
+        .all(c)
+        .await?
+        .into_iter()
+        .map(|s| UserId(s.supervisor_id))
+        .collect())
+}

@@ -122,6 +122,18 @@ async fn stylesheet() -> Response {
         .into_response()
 }
 
+/// The note editor's autosave: the only script, served from our origin (the CSP allows no other).
+async fn autosave_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/autosave.js"),
+    )
+        .into_response()
+}
+
 pub fn router(app: App, cfg: WebConfig) -> Router {
     let state = AppState::new(app, cfg);
     Router::new()
@@ -130,6 +142,7 @@ pub fn router(app: App, cfg: WebConfig) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/static/app.css", get(stylesheet))
+        .route("/static/autosave.js", get(autosave_script))
         .fallback(pages::not_found)
         .route_layer(middleware::from_fn(request_id::log))
         .layer(middleware::from_fn(same_origin))

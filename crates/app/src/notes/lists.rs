@@ -176,4 +176,19 @@ impl App {
         all.extend(repo::templates(self.store.db()).await?);
         Ok(all)
     }
+
+    /// The caller's own supervisors: whom a psychotherapy note may be shared with.
+    pub async fn my_supervisors(&self, ctx: &Ctx) -> Result<Vec<Person>> {
+        let me = ctx.actor.user_id().ok_or(Error::NotFound)?;
+        let mut out = Vec::new();
+        for id in care::supervisors_of(self.store.db(), me).await? {
+            if let Some(u) = rapport_store::users::by_id(self.store.db(), id).await? {
+                out.push(Person {
+                    id,
+                    name: u.display_name,
+                });
+            }
+        }
+        Ok(out)
+    }
 }

@@ -461,6 +461,11 @@ struct ClientPageT {
     can_assign: bool,
     can_see_access_log: bool,
     clinicians: Vec<(UserId, String)>,
+    /// The client's notes, for those who may read the clinical record.
+    notes: Option<Vec<rapport_app::notes::NoteSummary>>,
+    /// Templates a new note can start from (empty when the caller may not write notes).
+    note_templates: Vec<(String, String)>,
+    today: String,
 }
 
 fn relation_of(s: &Staff, c: &ClientView) -> ClientRelation {
@@ -490,7 +495,35 @@ pub async fn show(State(st): State<AppState>, s: Staff, PagePath(id): PagePath<U
     } else {
         vec![]
     };
+    let notes = if c.clinical.is_some() {
+        st.app.client_notes(&s.ctx, c.id).await.ok()
+    } else {
+        None
+    };
+    let can_write = authorize(
+        &s.ctx.actor,
+        Action::Create,
+        Resource::ClinicalNote(rapport_domain::policy::NoteRelation {
+            client: rel,
+            ..Default::default()
+        }),
+    )
+    .is_allowed();
+    let note_templates = if can_write {
+        st.app
+            .note_templates(&s.ctx)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|t| (t.key, t.label))
+            .collect()
+    } else {
+        vec![]
+    };
     ClientPageT {
+        notes,
+        note_templates,
+        today: chrono::Utc::now().date_naive().to_string(),
         nav: Nav::of(&s),
         can_edit: authorize(
             &s.ctx.actor,

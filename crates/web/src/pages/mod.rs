@@ -4,6 +4,7 @@ mod account;
 mod admin;
 mod booking;
 mod clients;
+mod notes;
 mod schedule;
 mod signin;
 
@@ -40,6 +41,17 @@ pub fn router() -> Router<AppState> {
         .route("/clients/{id}/edit", get(clients::edit_form))
         .route("/clients/{id}/care-team", post(clients::add_to_team))
         .route("/clients/{id}/access-log", get(admin::client_access_log))
+        .route("/clients/{id}/notes", post(notes::create))
+        .route("/notes", get(notes::dashboard))
+        .route("/notes/{id}", get(notes::show).post(notes::save))
+        .route("/notes/{id}/autosave", post(notes::autosave))
+        .route(
+            "/notes/{id}/sign",
+            get(notes::sign_dialog).post(notes::sign),
+        )
+        .route("/notes/{id}/addenda", post(notes::add_addendum))
+        .route("/notes/{id}/cosign", post(notes::cosign))
+        .route("/notes/{id}/share", post(notes::share))
         .route("/clinicians", get(clients::clinicians))
         .route("/groups", get(clients::groups))
         .route("/clinicians/{id}", get(clients::clinician))
@@ -101,6 +113,7 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned + Send> axum::extract::FromR
 pub struct Nav {
     pub name: String,
     pub is_admin: bool,
+    pub is_clinical: bool,
     pub csrf: String,
 }
 
@@ -109,6 +122,7 @@ impl Nav {
         Some(Nav {
             name: s.session.display_name.clone(),
             is_admin: s.is(Role::Admin),
+            is_clinical: s.ctx.actor.is_clinical(),
             csrf: s.session.csrf_token.clone(),
         })
     }
