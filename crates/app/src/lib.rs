@@ -14,6 +14,7 @@ pub mod groups;
 mod guard;
 pub mod mail;
 pub mod notes;
+pub mod plans;
 pub mod scheduling;
 pub mod secrets;
 

@@ -11,6 +11,7 @@ pub mod ids;
 pub mod measures;
 pub mod notes;
 pub mod password;
+pub mod plans;
 pub mod policy;
 pub mod role;
 pub mod scheduling;

@@ -24,6 +24,8 @@ pub mod note_shares;
 pub mod note_templates;
 pub mod notes;
 pub mod outbox;
+pub mod plan_revisions;
+pub mod plans;
 pub mod rooms;
 pub mod series;
 pub mod sessions;

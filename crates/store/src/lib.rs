@@ -19,6 +19,7 @@ mod keys;
 pub mod migration;
 pub mod notes;
 pub mod outbox;
+pub mod plans;
 pub mod resources;
 pub mod schedule;
 pub mod sessions;

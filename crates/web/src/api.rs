@@ -100,6 +100,15 @@ routes! {
     "POST" "/api/v1/notes/{id}/addenda" "notes" "Add a signed addendum to a signed note";
     "POST" "/api/v1/notes/{id}/shares" "notes" "Share a psychotherapy note with your supervisor (read only)";
     "DELETE" "/api/v1/notes/{id}/shares/{user_id}" "notes" "Stop sharing a psychotherapy note";
+    "GET" "/api/v1/plan-templates" "plans" "Treatment-plan templates for common programmes";
+    "GET" "/api/v1/clients/{id}/plans" "plans" "A client's treatment plans";
+    "POST" "/api/v1/clients/{id}/plans" "plans" "Start a treatment plan (from a template or given content)";
+    "GET" "/api/v1/plans/{id}" "plans" "One treatment plan with its history";
+    "PUT" "/api/v1/plans/{id}" "plans" "Change a plan's problems, goals, objectives and interventions (If-Match: version)";
+    "POST" "/api/v1/plans/{id}/activate" "plans" "Put a draft plan into effect (If-Match: version)";
+    "POST" "/api/v1/plans/{id}/reviews" "plans" "Record a periodic review (If-Match: version)";
+    "POST" "/api/v1/plans/{id}/acknowledge" "plans" "Record the client's acknowledgement (If-Match: version)";
+    "POST" "/api/v1/plans/{id}/close" "plans" "Close a plan (If-Match: version)";
 }
 
 pub fn router() -> Router<AppState> {
@@ -139,6 +148,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/openapi.json", get(crate::openapi::document))
         .merge(crate::api_schedule::router())
         .merge(crate::api_notes::router())
+        .merge(crate::api_plans::router())
 }
 
 /// The API's answer for a path it does not have (the router's fallback sends `/api/…` here).

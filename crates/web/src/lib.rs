@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod api_notes;
+pub mod api_plans;
 pub mod api_schedule;
 pub mod auth;
 pub mod error;

@@ -53,6 +53,10 @@ fn body_schema(method: &str, path: &str) -> Option<&'static str> {
         ("PUT", "/api/v1/notes/{id}") => "DraftInput",
         ("POST", "/api/v1/notes/{id}/addenda") => "AddendumInput",
         ("POST", "/api/v1/notes/{id}/shares") => "ShareInput",
+        ("POST", "/api/v1/clients/{id}/plans") => "NewPlan",
+        ("PUT", "/api/v1/plans/{id}") => "PlanContent",
+        ("POST", "/api/v1/plans/{id}/reviews") => "PlanReview",
+        ("POST", "/api/v1/plans/{id}/acknowledge") => "PlanAcknowledgement",
         _ => return None,
     })
 }
@@ -159,6 +163,32 @@ fn schemas() -> Value {
             "fields": { "type": "object", "additionalProperties": { "type": "string" } },
         })),
         "AddendumInput": obj(&["body"], json!({ "body": text })),
+        "Intervention": obj(&["modality", "frequency"], json!({ "modality": text, "frequency": text })),
+        "Objective": obj(&["statement", "measure", "target"], json!({
+            "id": text, "statement": text,
+            "measure": { "type": "string", "description": "What is counted or scored, with its unit" },
+            "instrument": { "type": ["string", "null"], "description": "Instrument id when a questionnaire measures it, e.g. phq9" },
+            "baseline": { "type": ["number", "null"] }, "target": { "type": "number" },
+            "target_date": { "type": ["string", "null"], "format": "date" },
+            "target_weeks": { "type": ["integer", "null"] },
+            "current": { "type": ["number", "null"] },
+            "status": { "type": "string", "enum": ["not_started", "in_progress", "achieved", "revised", "discontinued"] },
+            "interventions": { "type": "array", "items": { "$ref": "#/components/schemas/Intervention" } },
+        })),
+        "Goal": obj(&["statement"], json!({ "id": text, "statement": text, "objectives": { "type": "array", "items": { "$ref": "#/components/schemas/Objective" } } })),
+        "Problem": obj(&["statement"], json!({ "id": text, "statement": text, "goals": { "type": "array", "items": { "$ref": "#/components/schemas/Goal" } } })),
+        "PlanContent": obj(&["problems"], json!({ "problems": { "type": "array", "items": { "$ref": "#/components/schemas/Problem" } } })),
+        "NewPlan": obj(&[], json!({
+            "template": { "type": ["string", "null"], "enum": ["bereavement", "anger_management", "substance_use", "depression", "anxiety", null] },
+            "content": { "oneOf": [{ "$ref": "#/components/schemas/PlanContent" }, { "type": "null" }] },
+            "start": { "type": ["string", "null"], "format": "date" },
+        })),
+        "PlanReview": obj(&["note"], json!({
+            "objectives": { "type": "array", "items": obj(&["id"], json!({ "id": text, "current": { "type": ["number", "null"] }, "status": { "type": ["string", "null"], "enum": ["not_started", "in_progress", "achieved", "revised", "discontinued", null] } })) },
+            "note": text,
+            "next_review_on": { "type": ["string", "null"], "format": "date" },
+        })),
+        "PlanAcknowledgement": obj(&["how"], json!({ "how": { "type": "string", "description": "e.g. signed in session" } })),
         "ShareInput": obj(&["user_id"], json!({ "user_id": uuid })),
         "Error": {
             "type": "object",
@@ -238,7 +268,11 @@ mod tests {
     #[test]
     fn every_writing_route_documents_its_body() {
         for r in ROUTES.iter().filter(|r| matches!(r.method, "POST" | "PUT")) {
-            let bodiless = r.path.ends_with("/disable") || r.path.ends_with("/enable");
+            let bodiless = r.path.ends_with("/disable")
+                || r.path.ends_with("/enable")
+                || r.path.starts_with("/api/v1/notes/{id}/") && r.path.ends_with("sign")
+                || r.path.starts_with("/api/v1/plans/{id}/")
+                    && (r.path.ends_with("/activate") || r.path.ends_with("/close"));
             assert_eq!(
                 body_schema(r.method, r.path).is_some(),
                 !bodiless,

@@ -9,6 +9,7 @@ mod input;
 mod matrix;
 mod notes;
 mod online;
+mod plans;
 mod reminders;
 mod scheduling;
 mod signin;

@@ -89,6 +89,15 @@ const EXPECTED: &[(&str, &str, [u16; 7])] = &[
     ("POST", "/api/v1/notes/{id}/addenda",                       [403, 201, 404, 403, 403, 403, 401]),
     ("POST", "/api/v1/notes/{id}/shares",                        [404, 200, 404, 404, 404, 404, 401]),
     ("DELETE", "/api/v1/notes/{id}/shares/{user_id}",            [404, 200, 404, 404, 404, 404, 401]),
+    ("GET", "/api/v1/plan-templates",                            [200, 200, 200, 200, 200, 200, 401]),
+    ("GET", "/api/v1/clients/{id}/plans",                        [403, 200, 404, 200, 403, 403, 401]),
+    ("POST", "/api/v1/clients/{id}/plans",                       [403, 201, 404, 403, 403, 403, 401]),
+    ("GET", "/api/v1/plans/{id}",                                [403, 200, 404, 200, 403, 403, 401]),
+    ("PUT", "/api/v1/plans/{id}",                                [403, 200, 404, 403, 403, 403, 401]),
+    ("POST", "/api/v1/plans/{id}/activate",                      [403, 200, 404, 403, 403, 403, 401]),
+    ("POST", "/api/v1/plans/{id}/reviews",                       [403, 200, 404, 403, 403, 403, 401]),
+    ("POST", "/api/v1/plans/{id}/acknowledge",                   [403, 200, 404, 403, 403, 403, 401]),
+    ("POST", "/api/v1/plans/{id}/close",                         [403, 200, 404, 403, 403, 403, 401]),
 ];
 
 struct Fixture {
@@ -197,6 +206,37 @@ async fn fresh_appointment(t: &TestApp, f: &Fixture, rrule: Option<&str>) -> Str
         .as_str()
         .unwrap()
         .to_string()
+}
+
+fn plan_content() -> Value {
+    json!({"problems": [{"statement": "Anger outbursts", "goals": [{"statement": "Respond without aggression",
+        "objectives": [{"statement": "Fewer outbursts", "measure": "outbursts per week", "baseline": 6, "target": 1,
+            "target_date": "2027-06-01", "interventions": [{"modality": "CBT", "frequency": "weekly"}]}]}]}]})
+}
+
+/// A complete plan by the care-team clinician, put into effect when `active` (then at version 2).
+async fn fresh_plan(t: &TestApp, f: &Fixture, active: bool) -> String {
+    let r = t
+        .post(
+            &f.clinician,
+            &format!("/api/v1/clients/{}/plans", f.client),
+            json!({"content": plan_content()}),
+        )
+        .await;
+    r.expect(201);
+    let id = r.json["id"].as_str().unwrap().to_string();
+    if active {
+        t.call(
+            Some(&f.clinician),
+            Method::POST,
+            &format!("/api/v1/plans/{id}/activate"),
+            None,
+            Some(1),
+        )
+        .await
+        .expect(200);
+    }
+    id
 }
 
 /// A note by the care-team clinician; `then` signs it or shares it with their supervisor.
@@ -565,6 +605,43 @@ async fn prepare(
                 ),
                 None,
                 None,
+            )
+        }
+        ("POST", "/api/v1/clients/{id}/plans") => (
+            format!("/api/v1/clients/{c}/plans"),
+            Some(json!({"template": "anger_management"})),
+            None,
+        ),
+        ("GET", "/api/v1/plans/{id}")
+        | ("POST", "/api/v1/plans/{id}/activate")
+        | ("POST", "/api/v1/plans/{id}/close") => {
+            let id = fresh_plan(t, f, false).await;
+            (
+                template.replace("{id}", &id),
+                None,
+                (method == "POST").then_some(1),
+            )
+        }
+        ("PUT", "/api/v1/plans/{id}") => {
+            let id = fresh_plan(t, f, false).await;
+            (format!("/api/v1/plans/{id}"), Some(plan_content()), Some(1))
+        }
+        ("POST", "/api/v1/plans/{id}/reviews") => {
+            let id = fresh_plan(t, f, true).await;
+            (
+                format!("/api/v1/plans/{id}/reviews"),
+                Some(
+                    json!({"note": "Matrix review", "objectives": [{"id": "p1.g1.o1", "current": 3}]}),
+                ),
+                Some(2),
+            )
+        }
+        ("POST", "/api/v1/plans/{id}/acknowledge") => {
+            let id = fresh_plan(t, f, true).await;
+            (
+                format!("/api/v1/plans/{id}/acknowledge"),
+                Some(json!({"how": "signed in session"})),
+                Some(2),
             )
         }
         (_, path) => (path.replace("{id}", c), None, None),

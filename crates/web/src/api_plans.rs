@@ -1,0 +1,143 @@
+//! The treatment-plan part of the JSON API: programme templates, a client's plans, edits and the plan's
+//! lifecycle (put into effect, review, client acknowledgement, close), each write with If-Match.
+
+use crate::api::{created, if_match, with_etag};
+use crate::auth::Caller;
+use crate::error::{ApiResult, OrApi};
+use crate::extract::{ApiJson, ApiPath};
+use crate::state::AppState;
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use rapport_app::plans::{AcknowledgeInput, NewPlan, ReviewInput};
+use rapport_domain::ClientId;
+use rapport_domain::plans::PlanContent;
+use uuid::Uuid;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/plan-templates", get(templates))
+        .route(
+            "/api/v1/clients/{id}/plans",
+            get(client_plans).post(create_plan),
+        )
+        .route("/api/v1/plans/{id}", get(get_plan).put(update_plan))
+        .route("/api/v1/plans/{id}/activate", post(activate))
+        .route("/api/v1/plans/{id}/reviews", post(review))
+        .route("/api/v1/plans/{id}/acknowledge", post(acknowledge))
+        .route("/api/v1/plans/{id}/close", post(close))
+}
+
+async fn templates(c: Caller, State(s): State<AppState>) -> ApiResult<Response> {
+    Ok(Json(s.app.plan_templates(&c.ctx).or_api(&c.rid)?).into_response())
+}
+
+async fn client_plans(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Response> {
+    Ok(Json(
+        s.app
+            .client_plans(&c.ctx, ClientId(id))
+            .await
+            .or_api(&c.rid)?,
+    )
+    .into_response())
+}
+
+async fn create_plan(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(input): ApiJson<NewPlan>,
+) -> ApiResult<Response> {
+    let p = s
+        .app
+        .create_plan(&c.ctx, ClientId(id), input)
+        .await
+        .or_api(&c.rid)?;
+    Ok(created(format!("/api/v1/plans/{}", p.id), p))
+}
+
+async fn get_plan(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Response> {
+    let p = s.app.get_plan(&c.ctx, id).await.or_api(&c.rid)?;
+    Ok(with_etag(p.version, p))
+}
+
+async fn update_plan(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    headers: HeaderMap,
+    ApiJson(content): ApiJson<PlanContent>,
+) -> ApiResult<Response> {
+    let v = if_match(&headers, &c)?;
+    let p = s
+        .app
+        .update_plan(&c.ctx, id, v, content)
+        .await
+        .or_api(&c.rid)?;
+    Ok(with_etag(p.version, p))
+}
+
+async fn activate(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let v = if_match(&headers, &c)?;
+    let p = s.app.activate_plan(&c.ctx, id, v).await.or_api(&c.rid)?;
+    Ok(with_etag(p.version, p))
+}
+
+async fn review(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<ReviewInput>,
+) -> ApiResult<Response> {
+    let v = if_match(&headers, &c)?;
+    let p = s
+        .app
+        .review_plan(&c.ctx, id, v, input)
+        .await
+        .or_api(&c.rid)?;
+    Ok(with_etag(p.version, p))
+}
+
+async fn acknowledge(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<AcknowledgeInput>,
+) -> ApiResult<Response> {
+    let v = if_match(&headers, &c)?;
+    let p = s
+        .app
+        .acknowledge_plan(&c.ctx, id, v, input)
+        .await
+        .or_api(&c.rid)?;
+    Ok(with_etag(p.version, p))
+}
+
+async fn close(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let v = if_match(&headers, &c)?;
+    let p = s.app.close_plan(&c.ctx, id, v).await.or_api(&c.rid)?;
+    Ok(with_etag(p.version, p))
+}
