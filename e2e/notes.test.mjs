@@ -45,7 +45,7 @@ describe('clinical notes', () => {
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  test('write, autosave, resolve a stale save, sign and add an addendum', { timeout: 180_000 }, async () => {
+  test('write, autosave, resolve a stale save, sign, add an addendum; start and review a treatment plan', { timeout: 180_000 }, async () => {
     // bypassCSP only so that axe-core can be injected; the editor's own script is served from our origin.
     const context = await browser.newContext({ baseURL: server.base, bypassCSP: true });
     const page = await context.newPage();
@@ -120,6 +120,27 @@ describe('clinical notes', () => {
       const unsigned = await page.locator('main').textContent();
       assert.ok(!unsigned.includes(notePath), 'the signed note is not among the unsigned ones');
       assert.ok(clientName.length > 0);
+
+      // A treatment plan from the anger-management template: baselines filled in the editor, put into effect,
+      // reviewed; the progress bar shows the way from baseline to target.
+      await page.goto(clientPath);
+      await page.locator('#plan-template').selectOption({ label: 'Anger management template' });
+      await page.getByRole('button', { name: 'Start plan' }).click();
+      await page.waitForURL((u) => /^\/plans\/[0-9a-f-]{36}\/edit$/.test(u.pathname));
+      violations.push(...(await axeScan(page)));
+      await page.locator('input[name="p0.g0.o0.baseline"]').fill('6');
+      await page.locator('input[name="p0.g0.o1.baseline"]').fill('10');
+      await page.getByRole('button', { name: 'Save the plan' }).click();
+      await page.waitForURL((u) => /^\/plans\/[0-9a-f-]{36}$/.test(u.pathname));
+      await page.getByRole('button', { name: 'Put into effect' }).click();
+      await page.getByRole('heading', { name: 'Review' }).waitFor();
+      await page.locator('input[name="current.p1.g1.o1"]').fill('3.5');
+      await page.getByLabel('Review note').fill('Two outbursts in the last fortnight.');
+      await page.getByRole('button', { name: 'Record review' }).click();
+      await page.locator('progress#prog-p1\\.g1\\.o1').waitFor();
+      assert.equal(await page.locator('progress').first().getAttribute('value'), '50');
+      assert.match(await page.locator('.history').textContent(), /reviewed by .*Two outbursts/s);
+      violations.push(...(await axeScan(page)));
     } catch (err) {
       anyFailed = true;
       const file = join(RESULTS, 'failed-notes.png');

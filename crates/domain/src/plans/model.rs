@@ -62,6 +62,16 @@ pub enum ObjectiveStatus {
 }
 
 impl ObjectiveStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectiveStatus::NotStarted => "not_started",
+            ObjectiveStatus::InProgress => "in_progress",
+            ObjectiveStatus::Achieved => "achieved",
+            ObjectiveStatus::Revised => "revised",
+            ObjectiveStatus::Discontinued => "discontinued",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             ObjectiveStatus::NotStarted => "Not started",

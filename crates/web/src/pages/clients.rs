@@ -466,6 +466,9 @@ struct ClientPageT {
     /// Templates a new note can start from (empty when the caller may not write notes).
     note_templates: Vec<(String, String)>,
     today: String,
+    /// The client's treatment plans, for those who may read the clinical record.
+    plans: Option<Vec<rapport_app::plans::PlanView>>,
+    plan_templates: Vec<(String, String)>,
 }
 
 fn relation_of(s: &Staff, c: &ClientView) -> ClientRelation {
@@ -520,7 +523,24 @@ pub async fn show(State(st): State<AppState>, s: Staff, PagePath(id): PagePath<U
     } else {
         vec![]
     };
+    let plans = if c.clinical.is_some() {
+        st.app.client_plans(&s.ctx, c.id).await.ok()
+    } else {
+        None
+    };
+    let plan_templates = if can_write {
+        st.app
+            .plan_templates(&s.ctx)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|t| (t.key, t.label))
+            .collect()
+    } else {
+        vec![]
+    };
     ClientPageT {
+        plans,
+        plan_templates,
         notes,
         note_templates,
         today: chrono::Utc::now().date_naive().to_string(),

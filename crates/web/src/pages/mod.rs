@@ -5,6 +5,7 @@ mod admin;
 mod booking;
 mod clients;
 mod notes;
+mod plans;
 mod schedule;
 mod signin;
 
@@ -52,6 +53,10 @@ pub fn router() -> Router<AppState> {
         .route("/notes/{id}/addenda", post(notes::add_addendum))
         .route("/notes/{id}/cosign", post(notes::cosign))
         .route("/notes/{id}/share", post(notes::share))
+        .route("/clients/{id}/plans", post(plans::create))
+        .route("/plans/{id}", get(plans::show))
+        .route("/plans/{id}/edit", get(plans::edit).post(plans::save))
+        .route("/plans/{id}/{step}", post(plans::step))
         .route("/clinicians", get(clients::clinicians))
         .route("/groups", get(clients::groups))
         .route("/clinicians/{id}", get(clients::clinician))
