@@ -280,6 +280,34 @@ pub async fn list_for_client(
         .collect()
 }
 
+/// The client's notes `viewer` may know of, with their content, newest first (for the chart).
+pub async fn full_for_client(
+    tx: &Tx<'_>,
+    client: ClientId,
+    viewer: UserId,
+) -> Result<Vec<Note>, StoreError> {
+    let shared = Query::select()
+        .column(note_shares::Column::NoteId)
+        .from(note_shares::Entity)
+        .and_where(note_shares::Column::UserId.eq(viewer.0))
+        .to_owned();
+    notes::Entity::find()
+        .filter(notes::Column::ClientId.eq(client.0))
+        .filter(
+            Condition::any()
+                .add(notes::Column::Kind.ne(NoteKind::Psychotherapy.as_str()))
+                .add(notes::Column::AuthorId.eq(viewer.0))
+                .add(notes::Column::Id.in_subquery(shared)),
+        )
+        .order_by_desc(notes::Column::ServiceDate)
+        .order_by_desc(notes::Column::CreatedAt)
+        .all(tx.conn())
+        .await?
+        .into_iter()
+        .map(|m| open(tx, m))
+        .collect()
+}
+
 /// Notes by `author` in one of `statuses`, oldest service date first (the most overdue on top).
 pub async fn by_author(
     c: &impl ConnectionTrait,
