@@ -13,6 +13,7 @@ pub mod demo;
 pub mod groups;
 mod guard;
 pub mod mail;
+pub mod measures;
 pub mod notes;
 pub mod scheduling;
 pub mod secrets;
