@@ -92,10 +92,7 @@ pub(crate) fn check_complete(i: &Instrument, a: &Answers) -> Result<()> {
         p.take::<()>(Err(e));
     }
     for id in m::unanswered(i, a) {
-        p.add(
-            &format!("items.{id}"),
-            format!("please answer question {id}"),
-        );
+        p.add(&format!("items.{id}"), "please choose an answer");
     }
     p.finish()
 }
