@@ -194,7 +194,7 @@ impl App {
             }
         }
         // Newest first; within a day, the latest instant first.
-        entries.sort_by(|a, b| (b.date, b.at).cmp(&(a.date, a.at)));
+        entries.sort_by_key(|e| std::cmp::Reverse((e.date, e.at)));
         tx.audit(ev().request(ctx.rid()).detail(format!(
             "{} entries ({})",
             entries.len(),

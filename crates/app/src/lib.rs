@@ -14,6 +14,7 @@ pub mod demo;
 pub mod groups;
 mod guard;
 pub mod mail;
+pub mod measures;
 pub mod notes;
 pub mod plans;
 pub mod scheduling;

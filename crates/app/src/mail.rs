@@ -118,10 +118,12 @@ impl App {
         Ok(report)
     }
 
-    /// Runs the outbox every `every` until `stop` resolves.
+    /// The worker loop: every `every` until `stop` resolves, runs the measure jobs (scheduled questionnaire links,
+    /// escalation of unacknowledged alerts) and then sends what the outbox holds. Without a mailer the jobs still
+    /// run and their e-mails wait in the outbox.
     pub async fn run_outbox(
         self,
-        mailer: Mailer,
+        mailer: Option<Mailer>,
         every: std::time::Duration,
         stop: impl std::future::Future<Output = ()>,
     ) {
@@ -131,7 +133,12 @@ impl App {
             tokio::select! {
                 _ = &mut stop => break,
                 _ = tick.tick() => {
-                    if let Err(e) = self.deliver_due(&mailer).await {
+                    if let Err(e) = self.run_measure_jobs(now_utc()).await {
+                        tracing::warn!(error = %e, "measure jobs failed");
+                    }
+                    if let Some(m) = &mailer
+                        && let Err(e) = self.deliver_due(m).await
+                    {
                         tracing::warn!(error = %e, "outbox run failed");
                     }
                 }

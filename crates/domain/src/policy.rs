@@ -73,6 +73,11 @@ pub enum Resource {
     OnlineBooking {
         enabled: bool,
     },
+    /// A questionnaire reached through an e-mailed single-use link: the link is the only authority, and only while
+    /// it is `live` (unused and unexpired). Staff read and enter answers through `ClientClinical` instead.
+    MeasureLink {
+        live: bool,
+    },
     UserAccounts,
     Supervision,
     AuditLog,
@@ -221,6 +226,8 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Decision 
             _ if actor.has(Role::Admin) => Allow,
             _ => forbid(ADMIN_ONLY),
         },
+        // A link belongs to the client it was sent to; a signed-in staff member gains nothing by holding one.
+        Resource::MeasureLink { .. } => hidden(),
         Resource::GroupDirectory => match action {
             Action::Read | Action::List => Allow,
             _ if actor.has(Role::Admin)
@@ -346,14 +353,15 @@ fn authorize_operator(action: Action, resource: Resource) -> Decision {
     }
 }
 
-/// The public may look at and request bookings on the public pages when the practice offers them, and nothing
-/// else; a disabled booking page does not exist for them.
+/// The public may look at and request bookings on the public pages when the practice offers them, and open and
+/// answer a questionnaire through a live link; nothing else. A disabled booking page does not exist for them.
 fn authorize_public(action: Action, resource: Resource) -> Decision {
     match (action, resource) {
         (
             Action::Read | Action::List | Action::Create,
             Resource::OnlineBooking { enabled: true },
         ) => Allow,
+        (Action::Read | Action::Create, Resource::MeasureLink { live: true }) => Allow,
         _ => hidden(),
     }
 }

@@ -93,6 +93,9 @@ struct ServeArgs {
         default_value = "Rapport <no-reply@localhost>"
     )]
     mail_from: String,
+    /// The address people use to reach Rapport, for links in e-mails (questionnaires, booking, alerts).
+    #[arg(long, env = "RAPPORT_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -251,10 +254,26 @@ async fn seed_demo(app: &App, clients: usize) -> Result<()> {
 }
 
 async fn serve(db: &DbArgs, args: ServeArgs) -> Result<ExitCode> {
+    let defaults = rapport_app::AppConfig::default();
     let config = rapport_app::AppConfig {
         idle_timeout: std::time::Duration::from_secs(args.idle_timeout_minutes.max(1) * 60),
         absolute_timeout: std::time::Duration::from_secs(args.absolute_timeout_hours.max(1) * 3600),
-        ..Default::default()
+        public_url: args
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", args.listen)),
+        ..defaults
+    };
+    // Without an SMTP server the worker still runs the measure jobs; their e-mails wait in the outbox.
+    let mailer = match &args.smtp_url {
+        Some(url) => Some(
+            rapport_app::mail::Mailer::new(&rapport_app::mail::MailConfig {
+                smtp_url: url.clone().into(),
+                from: args.mail_from.clone(),
+            })
+            .map_err(|e| anyhow::anyhow!("{}", setup::describe(&e)))?,
+        ),
+        None => None,
     };
     let app = setup::open(db, setup::Init::Allowed, config).await?;
     if args.demo
@@ -284,9 +303,18 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> Result<ExitCode> {
         secure_cookies: args.secure_cookies,
         ..Default::default()
     };
-    rapport_web::serve(listener, app.clone(), web, shutdown_signal())
-        .await
-        .context("the server stopped")?;
+    let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
+    let worker = tokio::spawn(app.clone().run_outbox(
+        mailer,
+        std::time::Duration::from_secs(30),
+        async move {
+            let _ = worker_stopped.await;
+        },
+    ));
+    let served = rapport_web::serve(listener, app.clone(), web, shutdown_signal()).await;
+    let _ = stop_worker.send(());
+    let _ = worker.await;
+    served.context("the server stopped")?;
     app.close().await;
     println!("Rapport stopped.");
     Ok(ExitCode::SUCCESS)

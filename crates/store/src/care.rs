@@ -139,6 +139,26 @@ pub async fn supervisees(
         .collect())
 }
 
+/// Who oversees any of `users` (each supervisor once): those an unacknowledged alert escalates to.
+pub async fn supervisors_of(
+    c: &impl ConnectionTrait,
+    users: &[UserId],
+) -> Result<Vec<UserId>, StoreError> {
+    if users.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut out: Vec<UserId> = supervisions::Entity::find()
+        .filter(supervisions::Column::SuperviseeId.is_in(users.iter().map(|u| u.0)))
+        .all(c)
+        .await?
+        .into_iter()
+        .map(|s| UserId(s.supervisor_id))
+        .collect();
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
 /// The clients whose care team includes `user` (or, with `include_supervisees`, someone `user` supervises).
 pub async fn clients_in_scope(
     c: &impl ConnectionTrait,
@@ -179,18 +199,4 @@ pub async fn is_supervised(c: &impl ConnectionTrait, user: UserId) -> Result<boo
         .count(c)
         .await?
         > 0)
-}
-
-/// Who oversees `user`.
-pub async fn supervisors_of(
-    c: &impl ConnectionTrait,
-    user: UserId,
-) -> Result<Vec<UserId>, StoreError> {
-    Ok(supervisions::Entity::find()
-        .filter(supervisions::Column::SuperviseeId.eq(user.0))
-        .all(c)
-        .await?
-        .into_iter()
-        .map(|s| UserId(s.supervisor_id))
-        .collect())
 }

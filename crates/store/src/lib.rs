@@ -16,6 +16,7 @@ pub mod feeds;
 pub mod groups;
 pub mod keyring;
 mod keys;
+pub mod measures;
 pub mod migration;
 pub mod notes;
 pub mod outbox;

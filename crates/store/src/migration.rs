@@ -9,6 +9,7 @@ mod m20261126_000006_waitlist;
 mod m20261126_000007_booking_links;
 mod m20261126_000008_appointment_indexes;
 mod m20261126_000009_notes;
+mod m20261126_000010_measures;
 mod m20261126_000011_plans;
 
 use sea_orm_migration::prelude::*;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000007_booking_links::Migration),
             Box::new(m20261126_000008_appointment_indexes::Migration),
             Box::new(m20261126_000009_notes::Migration),
+            Box::new(m20261126_000010_measures::Migration),
             Box::new(m20261126_000011_plans::Migration),
         ]
     }

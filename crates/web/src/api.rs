@@ -109,6 +109,17 @@ routes! {
     "POST" "/api/v1/plans/{id}/reviews" "plans" "Record a periodic review (If-Match: version)";
     "POST" "/api/v1/plans/{id}/acknowledge" "plans" "Record the client's acknowledgement (If-Match: version)";
     "POST" "/api/v1/plans/{id}/close" "plans" "Close a plan (If-Match: version)";
+    "GET" "/api/v1/instruments" "measures" "The instrument catalogue: licence, LOINC codes, whether it is offered";
+    "GET" "/api/v1/instruments/{key}" "measures" "One instrument's definition and its FHIR R4 Questionnaire";
+    "GET" "/api/v1/clients/{id}/measure-assignments" "measures" "A client's measure assignments";
+    "POST" "/api/v1/clients/{id}/measure-assignments" "measures" "Assign an instrument (once or every N days) and e-mail the first single-use link";
+    "POST" "/api/v1/clients/{id}/measure-assignments/{assignment_id}/stop" "measures" "Stop an assignment (links already sent keep working until they expire)";
+    "POST" "/api/v1/clients/{id}/measure-responses" "measures" "Enter a client's answers in session (scored; critical answers raise an alert)";
+    "GET" "/api/v1/clients/{id}/measures" "measures" "A client's results per instrument with reliable change and NHS Talking Therapies figures";
+    "GET" "/api/v1/measure-responses/{id}" "measures" "One response with its answers and score";
+    "GET" "/api/v1/alerts" "measures" "Open alerts for your clients (supervisors: escalated alerts of their supervisees' clients)";
+    "POST" "/api/v1/alerts/{id}/acknowledge" "measures" "Acknowledge an alert (care team)";
+    "PUT" "/api/v1/settings/measures" "measures" "Set after how many minutes an unacknowledged alert escalates";
 }
 
 pub fn router() -> Router<AppState> {
@@ -149,6 +160,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::api_schedule::router())
         .merge(crate::api_notes::router())
         .merge(crate::api_plans::router())
+        .merge(crate::api_measures::router())
 }
 
 /// The API's answer for a path it does not have (the router's fallback sends `/api/…` here).

@@ -57,6 +57,9 @@ fn body_schema(method: &str, path: &str) -> Option<&'static str> {
         ("PUT", "/api/v1/plans/{id}") => "PlanContent",
         ("POST", "/api/v1/plans/{id}/reviews") => "PlanReview",
         ("POST", "/api/v1/plans/{id}/acknowledge") => "PlanAcknowledgement",
+        ("POST", "/api/v1/clients/{id}/measure-assignments") => "AssignInput",
+        ("POST", "/api/v1/clients/{id}/measure-responses") => "ResponseInput",
+        ("PUT", "/api/v1/settings/measures") => "MeasureSettings",
         _ => return None,
     })
 }
@@ -190,6 +193,20 @@ fn schemas() -> Value {
         })),
         "PlanAcknowledgement": obj(&["how"], json!({ "how": { "type": "string", "description": "e.g. signed in session" } })),
         "ShareInput": obj(&["user_id"], json!({ "user_id": uuid })),
+        "AssignInput": obj(&["instrument"], json!({
+            "instrument": { "type": "string", "description": "Instrument id from /api/v1/instruments, e.g. phq9" },
+            "schedule": { "type": ["string", "null"], "enum": ["once", "every_days", null] },
+            "every_days": { "type": ["integer", "null"], "minimum": 1, "maximum": 365 },
+            "link_days": { "type": ["integer", "null"], "minimum": 1, "maximum": 30, "description": "How long each e-mailed link works (default 7)" },
+        })),
+        "ResponseInput": obj(&["instrument", "answers"], json!({
+            "instrument": text,
+            "answers": { "type": "object", "additionalProperties": { "type": "integer" }, "description": "Item id → option value; encrypted at rest" },
+            "assignment_id": { "type": ["string", "null"], "format": "uuid" },
+            "completed_at": { "type": ["string", "null"], "format": "date-time" },
+            "partial": { "type": "boolean", "description": "Blank items are scored by the published missing-item rule instead of refused" },
+        })),
+        "MeasureSettings": obj(&["escalate_after_minutes"], json!({ "escalate_after_minutes": { "type": "integer", "minimum": 1, "maximum": 1440 } })),
         "Error": {
             "type": "object",
             "required": ["error", "message", "request_id"],
@@ -268,11 +285,15 @@ mod tests {
     #[test]
     fn every_writing_route_documents_its_body() {
         for r in ROUTES.iter().filter(|r| matches!(r.method, "POST" | "PUT")) {
+            // Actions named by their path that take no body.
             let bodiless = r.path.ends_with("/disable")
                 || r.path.ends_with("/enable")
-                || r.path.starts_with("/api/v1/notes/{id}/") && r.path.ends_with("sign")
-                || r.path.starts_with("/api/v1/plans/{id}/")
-                    && (r.path.ends_with("/activate") || r.path.ends_with("/close"));
+                || r.path.ends_with("/sign")
+                || r.path.ends_with("/cosign")
+                || r.path.ends_with("/stop")
+                || r.path == "/api/v1/alerts/{id}/acknowledge"
+                || r.path == "/api/v1/plans/{id}/activate"
+                || r.path == "/api/v1/plans/{id}/close";
             assert_eq!(
                 body_schema(r.method, r.path).is_some(),
                 !bodiless,

@@ -181,7 +181,7 @@ impl App {
     pub async fn my_supervisors(&self, ctx: &Ctx) -> Result<Vec<Person>> {
         let me = ctx.actor.user_id().ok_or(Error::NotFound)?;
         let mut out = Vec::new();
-        for id in care::supervisors_of(self.store.db(), me).await? {
+        for id in care::supervisors_of(self.store.db(), &[me]).await? {
             if let Some(u) = rapport_store::users::by_id(self.store.db(), id).await? {
                 out.push(Person {
                     id,

@@ -7,6 +7,7 @@
 pub mod change;
 pub mod instrument;
 pub mod library;
+pub mod schedule;
 pub mod scoring;
 
 #[cfg(test)]
@@ -18,4 +19,7 @@ pub use change::{
 };
 pub use instrument::{Instrument, InstrumentId, LicenceStatus, RiskLevel};
 pub use library::{Library, instrument, library};
-pub use scoring::{Answers, Band, CriticalAnswer, PopulationBand, RiskAssessment, Score, score};
+pub use schedule::Schedule;
+pub use scoring::{
+    Answers, Band, CriticalAnswer, PopulationBand, RiskAssessment, Score, score, unanswered,
+};

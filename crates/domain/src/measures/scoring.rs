@@ -195,6 +195,20 @@ pub fn score(instrument: &Instrument, answers: &Answers) -> Result<Score> {
     Ok(out)
 }
 
+/// The scored questions put to the respondent (after skip logic) that have no answer, in the instrument's order.
+/// A form that must be complete refuses these by name (`items.<id>`) instead of letting the missing-item rule
+/// prorate or invalidate the score.
+pub fn unanswered(instrument: &Instrument, answers: &Answers) -> Vec<String> {
+    instrument
+        .scored_items()
+        .filter(|item| {
+            effective_value(instrument, item, answers).is_none()
+                && is_asked(instrument, item, answers)
+        })
+        .map(|item| item.id.clone())
+        .collect()
+}
+
 /// Bands are published on whole scores; a prorated total is placed by rounding half away from zero.
 fn band_for(bands: &[BandDef], total: f64) -> Option<Band> {
     let whole = total.round() as i32;

@@ -216,6 +216,30 @@ fn the_public_sees_only_an_enabled_booking_page() {
 }
 
 #[test]
+fn a_questionnaire_link_opens_only_for_the_public_and_only_while_live() {
+    let live = Resource::MeasureLink { live: true };
+    let spent = Resource::MeasureLink { live: false };
+    for action in [Action::Read, Action::Create] {
+        assert!(authorize(&Actor::Public, action, live).is_allowed());
+        assert_eq!(
+            authorize(&Actor::Public, action, spent),
+            Decision::Deny(Denial::Hidden)
+        );
+    }
+    for action in [Action::Update, Action::Delete, Action::List] {
+        assert!(!authorize(&Actor::Public, action, live).is_allowed());
+    }
+    // Holding a link gives staff (or the operator) nothing: they use the client's record instead.
+    for role in Role::ALL {
+        assert_eq!(
+            authorize(&staff(role), Action::Create, live),
+            Decision::Deny(Denial::Hidden)
+        );
+    }
+    assert!(!authorize(&Actor::Operator, Action::Read, live).is_allowed());
+}
+
+#[test]
 fn api_tokens_belong_to_their_owner() {
     let me = UserId::new();
     let actor = Actor::staff(me, vec![Role::Admin]);

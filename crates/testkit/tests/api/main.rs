@@ -7,6 +7,7 @@ mod demo;
 mod feeds;
 mod input;
 mod matrix;
+mod measures;
 mod notes;
 mod online;
 mod plans;

@@ -98,6 +98,17 @@ const EXPECTED: &[(&str, &str, [u16; 7])] = &[
     ("POST", "/api/v1/plans/{id}/reviews",                       [403, 200, 404, 403, 403, 403, 401]),
     ("POST", "/api/v1/plans/{id}/acknowledge",                   [403, 200, 404, 403, 403, 403, 401]),
     ("POST", "/api/v1/plans/{id}/close",                         [403, 200, 404, 403, 403, 403, 401]),
+    ("GET", "/api/v1/instruments",                               [200, 200, 200, 200, 200, 200, 401]),
+    ("GET", "/api/v1/instruments/{key}",                         [200, 200, 200, 200, 200, 200, 401]),
+    ("GET", "/api/v1/clients/{id}/measure-assignments",          [403, 200, 404, 200, 403, 403, 401]),
+    ("POST", "/api/v1/clients/{id}/measure-assignments",         [403, 201, 404, 403, 403, 403, 401]),
+    ("POST", "/api/v1/clients/{id}/measure-assignments/{assignment_id}/stop", [403, 200, 404, 403, 403, 403, 401]),
+    ("POST", "/api/v1/clients/{id}/measure-responses",           [403, 201, 404, 403, 403, 403, 401]),
+    ("GET", "/api/v1/clients/{id}/measures",                     [403, 200, 404, 200, 403, 403, 401]),
+    ("GET", "/api/v1/measure-responses/{id}",                    [403, 200, 404, 200, 403, 403, 401]),
+    ("GET", "/api/v1/alerts",                                    [200, 200, 200, 200, 200, 200, 401]),
+    ("POST", "/api/v1/alerts/{id}/acknowledge",                  [403, 200, 404, 403, 403, 403, 401]),
+    ("PUT", "/api/v1/settings/measures",                         [204, 403, 403, 403, 403, 403, 401]),
 ];
 
 struct Fixture {
@@ -279,6 +290,32 @@ async fn fresh_note(t: &TestApp, f: &Fixture, template: &str, then: Option<&str>
         _ => {}
     }
     id
+}
+
+/// PHQ-9 answers with every item at `value` except item 9 at `item9`.
+fn phq9(value: i32, item9: i32) -> Value {
+    let mut a = serde_json::Map::new();
+    for i in 1..=8 {
+        a.insert(i.to_string(), json!(value));
+    }
+    a.insert("9".into(), json!(item9));
+    json!({"instrument": "phq9", "answers": a})
+}
+
+/// A response entered by the care-team clinician; returns (response id, alert id if item 9 was positive).
+async fn fresh_response(t: &TestApp, f: &Fixture, item9: i32) -> (String, Option<String>) {
+    let r = t
+        .post(
+            &f.clinician,
+            &format!("/api/v1/clients/{}/measure-responses", f.client),
+            phq9(1, item9),
+        )
+        .await;
+    r.expect(201);
+    (
+        r.json["id"].as_str().unwrap().to_string(),
+        r.json["alert_id"].as_str().map(str::to_string),
+    )
 }
 
 /// Prepares one call: the concrete path, body and If-Match, re-creating whatever the previous call consumed.
@@ -644,6 +681,52 @@ async fn prepare(
                 Some(2),
             )
         }
+        ("GET", "/api/v1/instruments/{key}") => ("/api/v1/instruments/phq9".into(), None, None),
+        ("POST", "/api/v1/clients/{id}/measure-assignments") => (
+            format!("/api/v1/clients/{c}/measure-assignments"),
+            Some(json!({"instrument": "gad7", "schedule": "every_days", "every_days": 14})),
+            None,
+        ),
+        ("POST", "/api/v1/clients/{id}/measure-assignments/{assignment_id}/stop") => {
+            let r = t
+                .post(
+                    &f.clinician,
+                    &format!("/api/v1/clients/{c}/measure-assignments"),
+                    json!({"instrument": "phq9", "schedule": "every_days", "every_days": 7}),
+                )
+                .await;
+            r.expect(201);
+            (
+                format!(
+                    "/api/v1/clients/{c}/measure-assignments/{}/stop",
+                    r.json["id"].as_str().unwrap()
+                ),
+                None,
+                None,
+            )
+        }
+        ("POST", "/api/v1/clients/{id}/measure-responses") => (
+            format!("/api/v1/clients/{c}/measure-responses"),
+            Some(phq9(0, 0)),
+            None,
+        ),
+        ("GET", "/api/v1/measure-responses/{id}") => {
+            let (id, _) = fresh_response(t, f, 0).await;
+            (format!("/api/v1/measure-responses/{id}"), None, None)
+        }
+        ("POST", "/api/v1/alerts/{id}/acknowledge") => {
+            let (_, alert) = fresh_response(t, f, 1).await;
+            (
+                format!("/api/v1/alerts/{}/acknowledge", alert.unwrap()),
+                None,
+                None,
+            )
+        }
+        ("PUT", "/api/v1/settings/measures") => (
+            template.into(),
+            Some(json!({"escalate_after_minutes": 60})),
+            None,
+        ),
         (_, path) => (path.replace("{id}", c), None, None),
     }
 }

@@ -4,6 +4,7 @@ mod account;
 mod admin;
 mod booking;
 mod clients;
+mod measures;
 mod notes;
 mod plans;
 mod schedule;
@@ -89,6 +90,7 @@ pub fn router() -> Router<AppState> {
             "/book/link/{token}",
             get(booking::link).post(booking::book_link),
         )
+        .route("/m/{token}", get(measures::show).post(measures::submit))
 }
 
 /// Path parameters for pages: one that does not parse (not a UUID) is a friendly 404 page, not a bare 400.

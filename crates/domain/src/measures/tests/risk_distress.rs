@@ -165,3 +165,24 @@ fn k10_uses_australian_scoring_so_zero_is_out_of_range() {
         Err(Error::Validation(e)) if e[0].field == "items.1" && e[0].message.contains("1, 2, 3, 4, 5")
     ));
 }
+
+#[test]
+fn unanswered_lists_asked_scored_items_only() {
+    use crate::measures::unanswered;
+    // K10 item 3 is skipped (and scored 1) after "none of the time" on item 2; item 6 is asked after item 5 > 1.
+    let mut a = k10(10);
+    a.set("2", 1);
+    a.set("5", 3);
+    let a: Answers = a
+        .iter()
+        .filter(|(k, _)| !matches!(*k, "3" | "6" | "7"))
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+    assert_eq!(unanswered(inst("k10"), &a), vec!["6", "7"]);
+    // PHQ-9's difficulty question is not scored, so it is never required.
+    let phq = all(inst("phq9"), 1);
+    assert!(unanswered(inst("phq9"), &phq).is_empty());
+    let mut short = Answers::new();
+    short.set("1", 0);
+    assert_eq!(unanswered(inst("phq9"), &short).len(), 8);
+}

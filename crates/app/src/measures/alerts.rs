@@ -1,0 +1,293 @@
+//! Alerts raised by critical answers: announced by e-mail to the care team, listed for it until a care-team
+//! clinician acknowledges them, and escalated to the clinicians' supervisors and the practice's administrators
+//! when nobody has done so within `measures.escalate_after_minutes`.
+//!
+//! E-mails about alerts name neither the client nor the answer: they say that something waits and link to it.
+//! Inside Rapport the reason names the instrument and item numbers, never the question's wording.
+
+use super::{Person, system_event};
+use crate::notes::Names;
+use crate::{App, Ctx};
+use chrono::{DateTime, Duration, Utc};
+use rapport_domain::measures::{Instrument, InstrumentId};
+use rapport_domain::policy::{Action, Resource, authorize};
+use rapport_domain::{ClientId, Error, Result, Role, UserId};
+use rapport_store::audit::AuditEvent;
+use rapport_store::measures::{self as repo, Alert};
+use rapport_store::outbox::{self, NewMessage};
+use rapport_store::{Tx, care, clients, now_utc, users};
+use serde::Serialize;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AlertView {
+    pub id: Uuid,
+    pub client_id: ClientId,
+    pub client_name: String,
+    pub response_id: Uuid,
+    pub instrument: Option<InstrumentId>,
+    /// Instrument and item numbers, e.g. "PHQ-9: critical answer to item 9".
+    pub reason: String,
+    pub raised_at: DateTime<Utc>,
+    pub escalated_at: Option<DateTime<Utc>>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub acknowledged_by: Option<Person>,
+}
+
+/// The stored reason: which instrument and which items, never what the items ask.
+pub(crate) fn alert_reason(i: &Instrument, items: &[&str]) -> String {
+    match items {
+        [one] => format!("{}: critical answer to item {one}", i.short_name),
+        many => format!(
+            "{}: critical answers to items {}",
+            i.short_name,
+            many.join(", ")
+        ),
+    }
+}
+
+impl App {
+    fn alert_url(&self, id: Uuid) -> String {
+        format!(
+            "{}/alerts/{id}",
+            self.config.public_url.trim_end_matches('/')
+        )
+    }
+
+    /// E-mails the clinicians on the client's care team (except whoever entered the answers, who has seen them).
+    pub(crate) async fn announce_alert(
+        &self,
+        tx: &Tx<'_>,
+        a: &Alert,
+        entered_by: Option<UserId>,
+    ) -> Result<()> {
+        for m in care::members(tx.conn(), ClientId(a.client_id)).await? {
+            if Some(m.user_id) == entered_by {
+                continue;
+            }
+            let Some(u) = users::by_id(tx.conn(), m.user_id).await? else {
+                continue;
+            };
+            if u.disabled || !users::roles(&u).iter().any(|r| r.is_clinical()) {
+                continue;
+            }
+            outbox::enqueue(
+                tx.conn(),
+                NewMessage {
+                    dedupe_key: format!("measure-alert:{}:{}", a.id, u.id),
+                    kind: "measure_alert",
+                    appointment_id: None,
+                    recipient: u.email.clone(),
+                    subject: "An alert needs your attention".into(),
+                    body: format!(
+                        "Hello {},\n\nAn answer to a questionnaire needs your attention. Please review and acknowledge the alert:\n{}\n\nRapport\n",
+                        u.display_name,
+                        self.alert_url(a.id)
+                    ),
+                    due_at: now_utc(),
+                },
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn alert_views(&self, tx: &Tx<'_>, alerts: Vec<Alert>) -> Result<Vec<AlertView>> {
+        let mut names = Names::default();
+        let mut clients_seen: HashMap<Uuid, String> = HashMap::new();
+        let mut out = Vec::with_capacity(alerts.len());
+        for a in alerts {
+            let client_name = match clients_seen.get(&a.client_id) {
+                Some(n) => n.clone(),
+                None => {
+                    let n = clients::get(tx.conn(), ClientId(a.client_id))
+                        .await?
+                        .map(|c| c.preferred_name.unwrap_or(c.legal_name))
+                        .unwrap_or_default();
+                    clients_seen.insert(a.client_id, n.clone());
+                    n
+                }
+            };
+            let instrument =
+                rapport_store::measures::response_instrument(tx.conn(), a.response_id).await?;
+            out.push(AlertView {
+                id: a.id,
+                client_id: ClientId(a.client_id),
+                client_name,
+                response_id: a.response_id,
+                instrument,
+                reason: a.reason,
+                raised_at: a.raised_at,
+                escalated_at: a.escalated_at,
+                acknowledged_at: a.acknowledged_at,
+                acknowledged_by: match a.acknowledged_by {
+                    Some(u) => Some(names.person(tx, UserId(u)).await?),
+                    None => None,
+                },
+            });
+        }
+        Ok(out)
+    }
+
+    /// Open alerts for the caller: those of clients on whose care team they are, and, for supervisors, escalated
+    /// alerts of their supervisees' clients. Oldest first. Anyone without clinical access gets an empty list.
+    pub async fn measure_alerts(&self, ctx: &Ctx) -> Result<Vec<AlertView>> {
+        let me = ctx.actor.user_id().ok_or(Error::NotFound)?;
+        let tx = self.store.begin().await?;
+        let mut alerts = Vec::new();
+        if ctx.actor.is_clinical() {
+            let own = care::clients_in_scope(tx.conn(), me, false).await?;
+            let own_list: Vec<ClientId> = own.iter().copied().collect();
+            alerts.extend(repo::open_alerts(tx.conn(), &own_list).await?);
+            if ctx.actor.has(Role::Supervisor) {
+                let theirs: Vec<ClientId> = care::clients_in_scope(tx.conn(), me, true)
+                    .await?
+                    .into_iter()
+                    .filter(|c| !own.contains(c))
+                    .collect();
+                alerts.extend(
+                    repo::open_alerts(tx.conn(), &theirs)
+                        .await?
+                        .into_iter()
+                        .filter(|a| a.escalated_at.is_some()),
+                );
+            }
+        }
+        // Each one through the policy as well: the list may never show more than a read would.
+        let mut readable = Vec::with_capacity(alerts.len());
+        for a in alerts {
+            let rel = care::relation(tx.conn(), me, ClientId(a.client_id)).await?;
+            if authorize(&ctx.actor, Action::Read, Resource::ClientClinical(rel)).is_allowed() {
+                readable.push(a);
+            }
+        }
+        readable.sort_by_key(|a| (a.raised_at, a.id));
+        let views = self.alert_views(&tx, readable).await?;
+        tx.audit(
+            AuditEvent::new(&ctx.actor, "measure.alert.list", "measure_alert")
+                .request(ctx.rid())
+                .detail(format!("{} open alerts", views.len())),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(views)
+    }
+
+    /// A care-team clinician acknowledges an alert: it leaves everyone's list and will not escalate.
+    pub async fn acknowledge_measure_alert(&self, ctx: &Ctx, id: Uuid) -> Result<AlertView> {
+        let me = ctx.actor.user_id().ok_or(Error::NotFound)?;
+        let ev = || {
+            AuditEvent::new(&ctx.actor, "measure.alert.acknowledge", "measure_alert").resource(id)
+        };
+        let tx = self.store.begin().await?;
+        let Some(a) = repo::alert(tx.conn(), id).await? else {
+            return self.hidden(tx, ctx, ev()).await;
+        };
+        let (tx, _) = self
+            .measure_client(
+                tx,
+                ctx,
+                ClientId(a.client_id),
+                Action::Update,
+                ev().client(a.client_id),
+            )
+            .await?;
+        let now = now_utc();
+        if !repo::acknowledge(tx.conn(), id, me, now).await? {
+            return Err(Error::Conflict(
+                "this alert was already acknowledged by someone else".into(),
+            ));
+        }
+        tx.audit(ev().client(a.client_id).request(ctx.rid()))
+            .await?;
+        let view = self
+            .alert_views(
+                &tx,
+                vec![Alert {
+                    acknowledged_by: Some(me.0),
+                    acknowledged_at: Some(now),
+                    ..a
+                }],
+            )
+            .await?;
+        tx.commit().await?;
+        view.into_iter()
+            .next()
+            .ok_or_else(|| Error::internal("acknowledged alert vanished"))
+    }
+
+    /// Escalates alerts nobody acknowledged within the practice's limit (as of `now`): each is marked escalated
+    /// and its care team's supervisors and the administrators are e-mailed, without the client's name. The worker
+    /// calls this every tick; tests call it with a `now` in the future. Returns how many were escalated.
+    pub async fn escalate_measure_alerts(&self, now: DateTime<Utc>) -> Result<usize> {
+        let minutes = self.measure_settings().await?.escalate_after_minutes;
+        let cutoff = now - Duration::minutes(minutes);
+        let overdue = repo::overdue_alerts(self.store.db(), cutoff, 100).await?;
+        let mut escalated = 0;
+        for a in overdue {
+            let tx = self.store.begin().await?;
+            if !repo::mark_escalated(tx.conn(), a.id, now_utc()).await? {
+                continue;
+            }
+            let team: Vec<UserId> = care::members(tx.conn(), ClientId(a.client_id))
+                .await?
+                .into_iter()
+                .map(|m| m.user_id)
+                .collect();
+            let mut names = Names::default();
+            let mut clinicians = Vec::new();
+            for u in &team {
+                clinicians.push(names.person(&tx, *u).await?.name);
+            }
+            let mut recipients = care::supervisors_of(tx.conn(), &team).await?;
+            for u in users::list(tx.conn()).await? {
+                if users::roles(&u).contains(&Role::Admin) {
+                    recipients.push(UserId(u.id));
+                }
+            }
+            recipients.sort();
+            recipients.dedup();
+            let mut told = 0;
+            for r in recipients {
+                let Some(u) = users::by_id(tx.conn(), r).await?.filter(|u| !u.disabled) else {
+                    continue;
+                };
+                let of = if clinicians.is_empty() {
+                    "a client with no care team".to_string()
+                } else {
+                    format!("a client of {}", clinicians.join(", "))
+                };
+                outbox::enqueue(
+                    tx.conn(),
+                    NewMessage {
+                        dedupe_key: format!("measure-escalation:{}:{}", a.id, u.id),
+                        kind: "measure_escalation",
+                        appointment_id: None,
+                        recipient: u.email.clone(),
+                        subject: "An alert has not been acknowledged".into(),
+                        body: format!(
+                            "Hello {},\n\nAn alert raised at {} UTC for {of} has not been acknowledged within {minutes} minutes. Please make sure someone on the care team responds now:\n{}\n\nRapport\n",
+                            u.display_name,
+                            a.raised_at.format("%Y-%m-%d %H:%M"),
+                            self.alert_url(a.id)
+                        ),
+                        due_at: now_utc(),
+                    },
+                )
+                .await?;
+                told += 1;
+            }
+            tx.audit(
+                system_event("measure.alert.escalate", "measure_alert")
+                    .resource(a.id)
+                    .client(a.client_id)
+                    .detail(format!("after {minutes} minutes; {told} people e-mailed")),
+            )
+            .await?;
+            tx.commit().await?;
+            escalated += 1;
+        }
+        Ok(escalated)
+    }
+}

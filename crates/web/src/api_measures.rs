@@ -1,0 +1,160 @@
+//! The measures part of the JSON API: the instrument catalogue (with FHIR Questionnaires), a client's assignments,
+//! answers entered by staff, results with change statistics, and alerts.
+
+use crate::api::created;
+use crate::auth::Caller;
+use crate::error::{ApiResult, OrApi};
+use crate::extract::{ApiJson, ApiPath};
+use crate::state::AppState;
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use rapport_app::measures::{AssignInput, MeasureSettings, ResponseInput};
+use rapport_domain::ClientId;
+use uuid::Uuid;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/instruments", get(instruments))
+        .route("/api/v1/instruments/{key}", get(instrument))
+        .route(
+            "/api/v1/clients/{id}/measure-assignments",
+            get(assignments).post(assign),
+        )
+        .route(
+            "/api/v1/clients/{id}/measure-assignments/{assignment_id}/stop",
+            post(stop),
+        )
+        .route("/api/v1/clients/{id}/measure-responses", post(enter))
+        .route("/api/v1/clients/{id}/measures", get(results))
+        .route("/api/v1/measure-responses/{id}", get(response))
+        .route("/api/v1/alerts", get(alerts))
+        .route("/api/v1/alerts/{id}/acknowledge", post(acknowledge))
+        .route("/api/v1/settings/measures", put(settings))
+}
+
+async fn instruments(c: Caller, State(s): State<AppState>) -> ApiResult<Response> {
+    Ok(Json(s.app.instruments(&c.ctx).or_api(&c.rid)?).into_response())
+}
+
+async fn instrument(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(key): ApiPath<String>,
+) -> ApiResult<Response> {
+    Ok(Json(s.app.instrument(&c.ctx, &key).or_api(&c.rid)?).into_response())
+}
+
+async fn assignments(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Response> {
+    Ok(Json(
+        s.app
+            .measure_assignments(&c.ctx, ClientId(id))
+            .await
+            .or_api(&c.rid)?,
+    )
+    .into_response())
+}
+
+async fn assign(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(input): ApiJson<AssignInput>,
+) -> ApiResult<Response> {
+    let v = s
+        .app
+        .assign_measure(&c.ctx, ClientId(id), input)
+        .await
+        .or_api(&c.rid)?;
+    Ok(created(
+        format!("/api/v1/clients/{id}/measure-assignments"),
+        v,
+    ))
+}
+
+async fn stop(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath((id, assignment)): ApiPath<(Uuid, Uuid)>,
+) -> ApiResult<Response> {
+    Ok(Json(
+        s.app
+            .stop_measure_assignment(&c.ctx, ClientId(id), assignment)
+            .await
+            .or_api(&c.rid)?,
+    )
+    .into_response())
+}
+
+async fn enter(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(input): ApiJson<ResponseInput>,
+) -> ApiResult<Response> {
+    let v = s
+        .app
+        .enter_measure_response(&c.ctx, ClientId(id), input)
+        .await
+        .or_api(&c.rid)?;
+    Ok(created(format!("/api/v1/measure-responses/{}", v.id), v))
+}
+
+async fn results(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Response> {
+    Ok(Json(
+        s.app
+            .client_measures(&c.ctx, ClientId(id))
+            .await
+            .or_api(&c.rid)?,
+    )
+    .into_response())
+}
+
+async fn response(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Response> {
+    Ok(Json(s.app.measure_response(&c.ctx, id).await.or_api(&c.rid)?).into_response())
+}
+
+async fn alerts(c: Caller, State(s): State<AppState>) -> ApiResult<Response> {
+    Ok(Json(s.app.measure_alerts(&c.ctx).await.or_api(&c.rid)?).into_response())
+}
+
+async fn acknowledge(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Response> {
+    Ok(Json(
+        s.app
+            .acknowledge_measure_alert(&c.ctx, id)
+            .await
+            .or_api(&c.rid)?,
+    )
+    .into_response())
+}
+
+async fn settings(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiJson(input): ApiJson<MeasureSettings>,
+) -> ApiResult<StatusCode> {
+    s.app
+        .set_measure_settings(&c.ctx, input)
+        .await
+        .or_api(&c.rid)?;
+    Ok(StatusCode::NO_CONTENT)
+}
