@@ -108,6 +108,14 @@ describe('clinical notes', () => {
       assert.match(await page.locator('dd').filter({ hasText: 'verified' }).textContent(), /[0-9a-f]{64}/);
       violations.push(...(await axeScan(page)));
 
+      // The print page carries the signature and hash; the chart lists the note with an excerpt.
+      await page.getByRole('link', { name: 'Print or save as PDF' }).click();
+      await page.waitForURL(pathIs(`${notePath}/print`));
+      assert.match(await page.locator('main').textContent(), /SHA-256\s*[0-9a-f]{64}/);
+      await page.goto(`${clientPath}/chart?kind=note`);
+      assert.match(await page.locator('.timeline').textContent(), /sleeping better since starting/);
+      await page.goto(notePath);
+
       await page.getByLabel('Add an addendum').fill('Correction: the session lasted 45 minutes, not 50.');
       await page.getByRole('button', { name: 'Sign and add addendum' }).click();
       await page.locator('.addendum').filter({ hasText: 'lasted 45 minutes' }).waitFor();

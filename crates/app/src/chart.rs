@@ -60,6 +60,15 @@ fn excerpt(text: &str) -> String {
     }
 }
 
+/// Open ends of the date filter, within what both databases store (PostgreSQL's timestamptz stops at 294276 AD).
+fn far_past() -> DateTime<Utc> {
+    DateTime::from_timestamp(-2_208_988_800, 0).unwrap_or_default() // 1900-01-01
+}
+
+fn far_future() -> DateTime<Utc> {
+    DateTime::from_timestamp(10_413_792_000, 0).unwrap_or_default() // 2300-01-01
+}
+
 impl App {
     pub async fn client_chart(&self, ctx: &Ctx, client: ClientId, q: &ChartQuery) -> Result<Chart> {
         let me = ctx.actor.user_id().ok_or(Error::NotFound)?;
@@ -123,12 +132,12 @@ impl App {
             let start = from
                 .and_then(|d| d.and_hms_opt(0, 0, 0))
                 .map(|d| d.and_utc())
-                .unwrap_or(DateTime::<Utc>::MIN_UTC);
+                .unwrap_or_else(far_past);
             let end = to
                 .and_then(|d| d.succ_opt())
                 .and_then(|d| d.and_hms_opt(0, 0, 0))
                 .map(|d| d.and_utc())
-                .unwrap_or(DateTime::<Utc>::MAX_UTC);
+                .unwrap_or_else(far_future);
             let filter = schedule::RangeFilter {
                 client: Some(client),
                 include_cancelled: true,

@@ -4,7 +4,7 @@
 use crate::api::{created, if_match, with_etag};
 use crate::auth::Caller;
 use crate::error::{ApiResult, OrApi};
-use crate::extract::{ApiJson, ApiPath};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::state::AppState;
 use axum::Json;
 use axum::Router;
@@ -12,6 +12,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
+use rapport_app::chart::ChartQuery;
 use rapport_app::notes::{DraftInput, NewNote};
 use rapport_domain::notes::Template;
 use rapport_domain::{ClientId, NoteId, UserId};
@@ -27,6 +28,7 @@ pub fn router() -> Router<AppState> {
             get(client_notes).post(create_note),
         )
         .route("/api/v1/notes/dashboard", get(dashboard))
+        .route("/api/v1/clients/{id}/chart", get(chart))
         .route("/api/v1/notes/{id}", get(get_note).put(save_draft))
         .route("/api/v1/notes/{id}/sign", post(sign))
         .route("/api/v1/notes/{id}/cosign", post(cosign))
@@ -96,6 +98,21 @@ async fn create_note(
         .await
         .or_api(&c.rid)?;
     Ok(created(format!("/api/v1/notes/{}", v.id), v))
+}
+
+async fn chart(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<ChartQuery>,
+) -> ApiResult<Response> {
+    Ok(Json(
+        s.app
+            .client_chart(&c.ctx, ClientId(id), &q)
+            .await
+            .or_api(&c.rid)?,
+    )
+    .into_response())
 }
 
 async fn dashboard(c: Caller, State(s): State<AppState>) -> ApiResult<Response> {

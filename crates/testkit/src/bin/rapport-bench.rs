@@ -11,6 +11,9 @@
 //! - `slots`: slot search (`GET /api/v1/slots`) over 200 clinicians and 28 days with about 60 % booked (`--days D`
 //!   searches a shorter range of the same calendars).
 //!
+//! - `chart`: one client's chart (`GET /api/v1/clients/{id}/chart`) with ten years of weekly signed SOAP notes
+//!   (520), each note's content decrypted for its excerpt.
+//!
 //! `--phases` (week, slots) also times the use case called in-process and the store's range query alone, to show
 //! where a request's time goes.
 //!
@@ -478,6 +481,63 @@ async fn slots(t: &TestApp, requests: usize, days: i64, phases: bool) {
     }
 }
 
+async fn chart(t: &TestApp, requests: usize) {
+    let seeding = Instant::now();
+    let clin = t.user(&[Role::Clinician]).await;
+    let client = new_client(&t.app, &clin, "Chart Client").await;
+    let start = NaiveDate::from_ymd_opt(2016, 1, 4).unwrap();
+    let paragraph = "The client described the week in detail, including sleep, work, family contact and the \
+        homework agreed last time; mood was reported as somewhat better with fewer early awakenings. ";
+    for week in 0..520i64 {
+        let date = start + TimeDelta::days(7 * week);
+        let fields = [
+            ("subjective", paragraph.repeat(3)),
+            (
+                "objective",
+                "Calm, engaged, good eye contact; affect congruent.".to_string(),
+            ),
+            ("assessment", paragraph.repeat(2)),
+            (
+                "plan",
+                "Continue weekly; review homework; PHQ-9 next session.".to_string(),
+            ),
+            ("risk_level", "low".to_string()),
+        ];
+        let input = rapport_app::notes::NewNote {
+            template: "progress_soap".into(),
+            service_date: Some(date.to_string()),
+            fields: fields
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+            ..Default::default()
+        };
+        let n = t.app.create_note(&clin.ctx(), client, input).await.unwrap();
+        t.app.sign_note(&clin.ctx(), n.id, n.version).await.unwrap();
+    }
+    println!(
+        "seeded 520 signed weekly notes in {:.1} s",
+        seeding.elapsed().as_secs_f64()
+    );
+    let path = format!("/api/v1/clients/{client}/chart");
+    let reply = t.get(&clin, &path).await;
+    reply.expect(200);
+    println!(
+        "chart: {} entries, {} KiB of JSON",
+        reply.json["entries"].as_array().map_or(0, Vec::len),
+        reply.text.len() / 1024
+    );
+    let (http, url, token) = (t.http.clone(), t.url(&path), clin.token.clone());
+    for _ in 0..10 {
+        send(http.get(&url).bearer_auth(&token), 200).await.unwrap();
+    }
+    load(requests, 1, move |_, _| {
+        send(http.get(&url).bearer_auth(&token), 200)
+    })
+    .await
+    .print("chart of 520 notes over HTTP", 1);
+}
+
 #[tokio::main]
 async fn main() {
     let scenario = arg("--scenario").unwrap_or_else(|| "read".into());
@@ -497,7 +557,8 @@ async fn main() {
             let days = num("--days", 28) as i64;
             slots(&t, num("--requests", 200), days, phases).await
         }
-        other => panic!("unknown scenario '{other}': use read, book, week or slots"),
+        "chart" => chart(&t, num("--requests", 200)).await,
+        other => panic!("unknown scenario '{other}': use read, book, week, slots or chart"),
     }
     let report = t.app.verify_audit().await.unwrap();
     println!(

@@ -81,6 +81,7 @@ const EXPECTED: &[(&str, &str, [u16; 7])] = &[
     ("PUT", "/api/v1/note-templates/{key}",                      [200, 403, 403, 403, 403, 403, 401]),
     ("GET", "/api/v1/clients/{id}/notes",                        [403, 200, 404, 200, 403, 403, 401]),
     ("POST", "/api/v1/clients/{id}/notes",                       [403, 201, 404, 403, 403, 403, 401]),
+    ("GET", "/api/v1/clients/{id}/chart",                        [403, 200, 404, 200, 403, 403, 401]),
     ("GET", "/api/v1/notes/dashboard",                           [200, 200, 200, 200, 200, 200, 401]),
     ("GET", "/api/v1/notes/{id}",                                [403, 200, 404, 200, 403, 403, 401]),
     ("PUT", "/api/v1/notes/{id}",                                [403, 200, 404, 403, 403, 403, 401]),

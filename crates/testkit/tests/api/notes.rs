@@ -16,6 +16,7 @@ both!(
     bad_note_input_is_refused_with_the_field_named,
     practice_templates_are_managed_by_administrators,
     late_drafts_lead_the_dashboard,
+    the_chart_puts_sessions_notes_and_plans_on_one_filtered_timeline,
 );
 
 async fn client_of(t: &TestApp, clin: &TestUser, name: &str) -> String {
@@ -645,5 +646,118 @@ async fn late_drafts_lead_the_dashboard(b: Backend) {
     assert_eq!(d.json["drafts"][0]["service_date"], json!(old));
     assert_eq!(d.json["drafts"][0]["late"], true);
     assert_eq!(d.json["drafts"][1]["late"], false);
+    t.finish().await;
+}
+
+async fn the_chart_puts_sessions_notes_and_plans_on_one_filtered_timeline(b: Backend) {
+    let t = TestApp::spawn(b).await;
+    let clin = t.user(&[Role::Clinician]).await;
+    let colleague = t.user(&[Role::Clinician]).await;
+    let sched = t.user(&[Role::Scheduler]).await;
+    let client = client_of(&t, &clin, "Chart Example").await;
+    t.post(
+        &clin,
+        &format!("/api/v1/clients/{client}/care-team"),
+        json!({ "user_id": colleague.id }),
+    )
+    .await;
+    t.post(
+        &sched,
+        &format!("/api/v1/clients/{client}/care-team"),
+        json!({ "user_id": colleague.id }),
+    )
+    .await
+    .expect(204);
+    t.post(
+        &clin,
+        "/api/v1/appointments",
+        json!({"type_key": "individual", "clinician_id": clin.id, "client_ids": [client],
+               "start": "2027-02-01T10:00", "time_zone": "Europe/Berlin", "outside_working_hours": true}),
+    )
+    .await
+    .expect(201);
+    for (date, text) in [
+        ("2027-02-01", "First session"),
+        ("2027-02-08", "Second session"),
+    ] {
+        t.post(
+            &clin,
+            &format!("/api/v1/clients/{client}/notes"),
+            json!({ "template": "progress_dap", "service_date": date, "fields": { "data": text } }),
+        )
+        .await
+        .expect(201);
+    }
+    t.post(
+        &clin,
+        &format!("/api/v1/clients/{client}/notes"),
+        json!({ "template": "psychotherapy", "service_date": "2027-02-08", "fields": { "notes": "mine alone" } }),
+    )
+    .await
+    .expect(201);
+    t.post(
+        &clin,
+        &format!("/api/v1/clients/{client}/plans"),
+        json!({ "template": "depression" }),
+    )
+    .await
+    .expect(201);
+
+    let chart = format!("/api/v1/clients/{client}/chart");
+    let all = t.get(&clin, &chart).await;
+    all.expect(200);
+    let kinds: Vec<&str> = all.json["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"appointment") && kinds.contains(&"plan"),
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "note").count(),
+        3,
+        "the author sees their psychotherapy note"
+    );
+    let dates: Vec<&str> = all.json["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["date"].as_str().unwrap())
+        .collect();
+    let mut sorted = dates.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(dates, sorted, "newest first");
+
+    let other = t.get(&colleague, &format!("{chart}?kinds=note")).await;
+    other.expect(200);
+    let excerpts: Vec<&str> = other.json["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["excerpt"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        excerpts,
+        ["Second session", "First session"],
+        "no psychotherapy note for a colleague"
+    );
+
+    let feb1 = t
+        .get(
+            &clin,
+            &format!("{chart}?kinds=note,appointment&from=2027-02-01&to=2027-02-01"),
+        )
+        .await;
+    assert_eq!(feb1.json["entries"].as_array().unwrap().len(), 2);
+    t.get(&clin, &format!("{chart}?kinds=gossip"))
+        .await
+        .expect(422);
+    t.get(&clin, &format!("{chart}?from=2027-03-01&to=2027-02-01"))
+        .await
+        .expect(422);
+    t.get(&sched, &chart).await.expect(403);
     t.finish().await;
 }

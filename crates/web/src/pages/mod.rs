@@ -54,6 +54,8 @@ pub fn router() -> Router<AppState> {
         .route("/notes/{id}/addenda", post(notes::add_addendum))
         .route("/notes/{id}/cosign", post(notes::cosign))
         .route("/notes/{id}/share", post(notes::share))
+        .route("/notes/{id}/print", get(notes::print))
+        .route("/clients/{id}/chart", get(notes::chart))
         .route("/clients/{id}/plans", post(plans::create))
         .route("/plans/{id}", get(plans::show))
         .route("/plans/{id}/edit", get(plans::edit).post(plans::save))

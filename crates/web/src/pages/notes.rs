@@ -479,3 +479,63 @@ pub async fn share(
         Err(e) => error_page(e, &s.rid, Nav::of(&s)),
     }
 }
+
+#[derive(Template, WebTemplate)]
+#[template(path = "note_print.html")]
+struct PrintPage {
+    n: NoteView,
+    rows: Vec<FieldRow>,
+}
+
+/// A print-ready page of one note (the browser's "Save as PDF" makes the PDF).
+pub async fn print(State(st): State<AppState>, s: Staff, PagePath(id): PagePath<Uuid>) -> Response {
+    match st.app.get_note(&s.ctx, NoteId(id)).await {
+        Ok(n) => PrintPage {
+            rows: rows(&n, None, None, None),
+            n,
+        }
+        .into_response(),
+        Err(e) => error_page(e, &s.rid, Nav::of(&s)),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "chart.html")]
+struct ChartPage {
+    nav: Option<Nav>,
+    c: rapport_app::chart::Chart,
+    kinds: Vec<(&'static str, &'static str)>,
+}
+
+/// The client's chart with its filters; the checkboxes send `kind` once per ticked kind.
+pub async fn chart(
+    State(st): State<AppState>,
+    s: Staff,
+    PagePath(id): PagePath<Uuid>,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Response {
+    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let kinds: Vec<String> = pairs
+        .iter()
+        .filter(|(n, _)| n == "kind")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let q = rapport_app::chart::ChartQuery {
+        from: get("from"),
+        to: get("to"),
+        kinds: (!kinds.is_empty()).then(|| kinds.join(",")),
+    };
+    match st.app.client_chart(&s.ctx, ClientId(id), &q).await {
+        Ok(c) => ChartPage {
+            nav: Nav::of(&s),
+            c,
+            kinds: vec![
+                ("appointment", "Appointments"),
+                ("note", "Notes"),
+                ("plan", "Treatment plans"),
+            ],
+        }
+        .into_response(),
+        Err(e) => error_page(e, &s.rid, Nav::of(&s)),
+    }
+}
