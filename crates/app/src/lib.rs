@@ -19,6 +19,7 @@ pub mod notes;
 pub mod plans;
 pub mod scheduling;
 pub mod secrets;
+pub mod units;
 
 pub use config::AppConfig;
 pub use rapport_domain as domain;

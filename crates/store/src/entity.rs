@@ -24,6 +24,8 @@ pub mod measure_assignments;
 pub mod measure_links;
 pub mod measure_responses;
 pub mod note_addenda;
+pub mod note_release_consents;
+pub mod note_releases;
 pub mod note_shares;
 pub mod note_templates;
 pub mod notes;

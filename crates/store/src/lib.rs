@@ -25,6 +25,7 @@ pub mod resources;
 pub mod schedule;
 pub mod sessions;
 pub mod tokens;
+pub mod units;
 pub mod users;
 pub mod waitlist;
 

@@ -2,7 +2,10 @@
 //! return heads (no content) so a chart of hundreds of notes decrypts nothing it does not show.
 
 use crate::crypto::{Aad, Encrypted};
-use crate::entity::{note_addenda, note_shares, note_templates, notes};
+use crate::entity::{
+    note_addenda, note_release_consents, note_releases, note_shares, note_templates, notes,
+    unit_members,
+};
 use crate::{StoreError, Tx, now_utc};
 use chrono::{DateTime, NaiveDate, Utc};
 use rapport_domain::notes::{Content, NoteKind, NoteStatus, Template};
@@ -33,6 +36,8 @@ pub struct Note {
     pub cosign_required: bool,
     pub cosigned_by: Option<UserId>,
     pub cosigned_at: Option<DateTime<Utc>>,
+    /// Set on a joint note of a couple or family.
+    pub unit_id: Option<Uuid>,
 }
 
 /// A note without its content: what lists and queues show.
@@ -48,6 +53,7 @@ pub struct NoteHead {
     pub status: NoteStatus,
     pub updated_at: DateTime<Utc>,
     pub signed_at: Option<DateTime<Utc>>,
+    pub unit_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -82,6 +88,7 @@ fn head(m: notes::Model) -> Result<NoteHead, StoreError> {
         status: NoteStatus::parse(&m.status).map_err(|e| StoreError::Integrity(e.to_string()))?,
         updated_at: m.updated_at,
         signed_at: m.signed_at,
+        unit_id: m.unit_id,
     })
 }
 
@@ -109,6 +116,7 @@ fn open(tx: &Tx<'_>, m: notes::Model) -> Result<Note, StoreError> {
         cosign_required: m.cosign_required,
         cosigned_by: m.cosigned_by.map(UserId),
         cosigned_at: m.cosigned_at,
+        unit_id: m.unit_id,
     })
 }
 
@@ -139,6 +147,7 @@ pub async fn insert(tx: &Tx<'_>, n: &Note) -> Result<(), StoreError> {
         cosign_required: Set(n.cosign_required),
         cosigned_by: Set(n.cosigned_by.map(|u| u.0)),
         cosigned_at: Set(n.cosigned_at),
+        unit_id: Set(n.unit_id),
     }
     .insert(tx.conn())
     .await?;
@@ -251,6 +260,23 @@ pub async fn cosign(
     }
 }
 
+/// The notes in a client's chart: their own, and the joint notes of every couple or family they belong to.
+/// Another member's individual notes never match.
+fn in_chart_of(client: ClientId) -> Condition {
+    let units = Query::select()
+        .column(unit_members::Column::UnitId)
+        .from(unit_members::Entity)
+        .and_where(unit_members::Column::ClientId.eq(client.0))
+        .to_owned();
+    Condition::any()
+        .add(
+            Condition::all()
+                .add(notes::Column::ClientId.eq(client.0))
+                .add(notes::Column::UnitId.is_null()),
+        )
+        .add(notes::Column::UnitId.in_subquery(units))
+}
+
 /// The client's notes that `viewer` may know of: every clinical note, and psychotherapy notes only where the viewer
 /// wrote them or had them shared. Newest service date first.
 pub async fn list_for_client(
@@ -264,7 +290,7 @@ pub async fn list_for_client(
         .and_where(note_shares::Column::UserId.eq(viewer.0))
         .to_owned();
     notes::Entity::find()
-        .filter(notes::Column::ClientId.eq(client.0))
+        .filter(in_chart_of(client))
         .filter(
             Condition::any()
                 .add(notes::Column::Kind.ne(NoteKind::Psychotherapy.as_str()))
@@ -292,7 +318,7 @@ pub async fn full_for_client(
         .and_where(note_shares::Column::UserId.eq(viewer.0))
         .to_owned();
     notes::Entity::find()
-        .filter(notes::Column::ClientId.eq(client.0))
+        .filter(in_chart_of(client))
         .filter(
             Condition::any()
                 .add(notes::Column::Kind.ne(NoteKind::Psychotherapy.as_str()))
@@ -305,6 +331,18 @@ pub async fn full_for_client(
         .await?
         .into_iter()
         .map(|m| open(tx, m))
+        .collect()
+}
+
+/// A couple's or family's joint notes, newest first.
+pub async fn for_unit(c: &impl ConnectionTrait, unit: Uuid) -> Result<Vec<NoteHead>, StoreError> {
+    notes::Entity::find()
+        .filter(notes::Column::UnitId.eq(unit))
+        .order_by_desc(notes::Column::ServiceDate)
+        .all(c)
+        .await?
+        .into_iter()
+        .map(head)
         .collect()
 }
 
@@ -490,6 +528,114 @@ pub async fn templates(c: &impl ConnectionTrait) -> Result<Vec<Template>, StoreE
                 key: m.key,
                 label: m.label,
                 built_in: false,
+            })
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReleaseConsent {
+    pub client_id: ClientId,
+    pub how: String,
+    pub recorded_by: UserId,
+    pub recorded_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Release {
+    pub id: Uuid,
+    pub recipient: String,
+    pub purpose: String,
+    pub released_by: UserId,
+    pub released_at: DateTime<Utc>,
+}
+
+/// Records (or replaces) one member's consent to release the note.
+pub async fn put_release_consent(
+    c: &impl ConnectionTrait,
+    note: NoteId,
+    r: &ReleaseConsent,
+) -> Result<(), StoreError> {
+    note_release_consents::Entity::delete_by_id((note.0, r.client_id.0))
+        .exec(c)
+        .await?;
+    note_release_consents::ActiveModel {
+        note_id: Set(note.0),
+        client_id: Set(r.client_id.0),
+        how: Set(r.how.clone()),
+        recorded_by: Set(r.recorded_by.0),
+        recorded_at: Set(r.recorded_at),
+    }
+    .insert(c)
+    .await?;
+    Ok(())
+}
+
+pub async fn release_consents(
+    c: &impl ConnectionTrait,
+    note: NoteId,
+) -> Result<Vec<ReleaseConsent>, StoreError> {
+    Ok(note_release_consents::Entity::find()
+        .filter(note_release_consents::Column::NoteId.eq(note.0))
+        .order_by_asc(note_release_consents::Column::RecordedAt)
+        .all(c)
+        .await?
+        .into_iter()
+        .map(|m| ReleaseConsent {
+            client_id: ClientId(m.client_id),
+            how: m.how,
+            recorded_by: UserId(m.recorded_by),
+            recorded_at: m.recorded_at,
+        })
+        .collect())
+}
+
+pub async fn add_release(tx: &Tx<'_>, note: NoteId, r: &Release) -> Result<(), StoreError> {
+    let row = r.id.to_string();
+    note_releases::ActiveModel {
+        id: Set(r.id),
+        note_id: Set(note.0),
+        recipient: Set(Encrypted::<String>::seal(
+            tx.cipher(),
+            aad("note_releases", "recipient", &row),
+            &r.recipient,
+        )?),
+        purpose: Set(Encrypted::<String>::seal(
+            tx.cipher(),
+            aad("note_releases", "purpose", &row),
+            &r.purpose,
+        )?),
+        released_by: Set(r.released_by.0),
+        released_at: Set(r.released_at),
+    }
+    .insert(tx.conn())
+    .await?;
+    Ok(())
+}
+
+pub async fn releases(tx: &Tx<'_>, note: NoteId) -> Result<Vec<Release>, StoreError> {
+    note_releases::Entity::find()
+        .filter(note_releases::Column::NoteId.eq(note.0))
+        .order_by_asc(note_releases::Column::ReleasedAt)
+        .all(tx.conn())
+        .await?
+        .into_iter()
+        .map(|m| {
+            let row = m.id.to_string();
+            Ok(Release {
+                recipient: Encrypted::<String>::open(
+                    tx.cipher(),
+                    aad("note_releases", "recipient", &row),
+                    &m.recipient,
+                )?,
+                purpose: Encrypted::<String>::open(
+                    tx.cipher(),
+                    aad("note_releases", "purpose", &row),
+                    &m.purpose,
+                )?,
+                id: m.id,
+                released_by: UserId(m.released_by),
+                released_at: m.released_at,
             })
         })
         .collect()

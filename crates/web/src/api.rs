@@ -101,6 +101,11 @@ routes! {
     "POST" "/api/v1/notes/{id}/addenda" "notes" "Add a signed addendum to a signed note";
     "POST" "/api/v1/notes/{id}/shares" "notes" "Share a psychotherapy note with your supervisor (read only)";
     "DELETE" "/api/v1/notes/{id}/shares/{user_id}" "notes" "Stop sharing a psychotherapy note";
+    "POST" "/api/v1/notes/{id}/release-consents" "notes" "Record a member's consent to release a signed note";
+    "POST" "/api/v1/notes/{id}/releases" "notes" "Release a signed note outside the practice (every needed consent given)";
+    "POST" "/api/v1/units" "notes" "Register a couple or family as a unit";
+    "GET" "/api/v1/units/{id}" "notes" "A couple or family: members and joint notes";
+    "POST" "/api/v1/units/{id}/notes" "notes" "Start a joint note of a couple or family";
     "GET" "/api/v1/plan-templates" "plans" "Treatment-plan templates for common programmes";
     "GET" "/api/v1/clients/{id}/plans" "plans" "A client's treatment plans";
     "POST" "/api/v1/clients/{id}/plans" "plans" "Start a treatment plan (from a template or given content)";

@@ -35,6 +35,11 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/notes/{id}/addenda", post(add_addendum))
         .route("/api/v1/notes/{id}/shares", post(share))
         .route("/api/v1/notes/{id}/shares/{user_id}", delete(unshare))
+        .route("/api/v1/notes/{id}/release-consents", post(release_consent))
+        .route("/api/v1/notes/{id}/releases", post(release))
+        .route("/api/v1/units", post(create_unit))
+        .route("/api/v1/units/{id}", get(get_unit))
+        .route("/api/v1/units/{id}/notes", post(create_joint_note))
 }
 
 async fn list_templates(c: Caller, State(s): State<AppState>) -> ApiResult<Response> {
@@ -219,4 +224,77 @@ async fn unshare(
         .await
         .or_api(&c.rid)?;
     Ok(Json(v).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConsentInput {
+    client_id: Uuid,
+    how: String,
+}
+
+async fn release_consent(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(input): ApiJson<ConsentInput>,
+) -> ApiResult<Response> {
+    let v = s
+        .app
+        .record_release_consent(&c.ctx, NoteId(id), ClientId(input.client_id), &input.how)
+        .await
+        .or_api(&c.rid)?;
+    Ok(Json(v).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReleaseInput {
+    recipient: String,
+    purpose: String,
+}
+
+async fn release(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(input): ApiJson<ReleaseInput>,
+) -> ApiResult<Response> {
+    let v = s
+        .app
+        .release_note(&c.ctx, NoteId(id), &input.recipient, &input.purpose)
+        .await
+        .or_api(&c.rid)?;
+    Ok(created(format!("/api/v1/notes/{id}"), v))
+}
+
+async fn create_unit(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiJson(input): ApiJson<rapport_app::units::NewUnit>,
+) -> ApiResult<Response> {
+    let u = s.app.create_unit(&c.ctx, input).await.or_api(&c.rid)?;
+    Ok(created(format!("/api/v1/units/{}", u.id), u))
+}
+
+async fn get_unit(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Response> {
+    Ok(Json(s.app.get_unit(&c.ctx, id).await.or_api(&c.rid)?).into_response())
+}
+
+async fn create_joint_note(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(input): ApiJson<NewNote>,
+) -> ApiResult<Response> {
+    let v = s
+        .app
+        .create_joint_note(&c.ctx, id, input)
+        .await
+        .or_api(&c.rid)?;
+    Ok(created(format!("/api/v1/notes/{}", v.id), v))
 }

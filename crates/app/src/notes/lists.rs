@@ -41,7 +41,7 @@ pub struct NotesDashboard {
 }
 
 impl App {
-    async fn summaries(
+    pub(crate) async fn note_summaries(
         &self,
         tx: &Tx<'_>,
         heads: Vec<NoteHead>,
@@ -102,7 +102,7 @@ impl App {
             .await?;
         let heads = repo::list_for_client(tx.conn(), client, me).await?;
         let mut names = Names::default();
-        let items = self.summaries(&tx, heads, &mut names).await?;
+        let items = self.note_summaries(&tx, heads, &mut names).await?;
         tx.audit(
             ev().request(ctx.rid())
                 .detail(format!("{} notes", items.len())),
@@ -128,14 +128,14 @@ impl App {
         let mut readable = Vec::new();
         for h in mine.into_iter().chain(queue) {
             let rel = self
-                .note_relation(&tx, ctx, h.client_id, h.author_id, Some(h.id))
+                .note_relation(&tx, ctx, h.client_id, h.author_id, Some(h.id), h.unit_id)
                 .await?;
             if authorize(&ctx.actor, Action::Read, resource(h.kind, rel)).is_allowed() {
                 readable.push(h);
             }
         }
         let mut names = Names::default();
-        let all = self.summaries(&tx, readable, &mut names).await?;
+        let all = self.note_summaries(&tx, readable, &mut names).await?;
         let (mut drafts, mut awaiting, mut to_cosign) = (Vec::new(), Vec::new(), Vec::new());
         for s in all {
             match (s.author.id == me, s.status) {

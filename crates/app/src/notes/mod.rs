@@ -6,9 +6,11 @@
 //! nobody but their author (or the supervisor they were shared with) can learn that one exists.
 
 mod lists;
+mod release;
 mod write;
 
 pub use lists::{NoteSummary, NotesDashboard};
+pub use release::{Consenter, ReleaseRecord, ReleaseState};
 pub use write::{DraftInput, NewNote};
 
 use crate::{App, Ctx};
@@ -49,6 +51,7 @@ pub struct NoteRights {
     pub cosign: bool,
     pub add_addendum: bool,
     pub share: bool,
+    pub release: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -78,7 +81,20 @@ pub struct NoteView {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub shared_with: Vec<Person>,
     pub rights: NoteRights,
+    /// A joint note's couple or family.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<UnitRef>,
+    /// Consents and disclosures, for those who may release the note.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub release: Option<ReleaseState>,
     pub version: i32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitRef {
+    pub id: uuid::Uuid,
+    pub kind: &'static str,
+    pub label: String,
 }
 
 /// The hash recorded at signing: SHA-256 over a canonical JSON of everything the signature vouches for.
@@ -138,8 +154,8 @@ impl Names {
 }
 
 impl App {
-    /// The caller's relationship to one note: through the client's care team, authorship, supervision of the
-    /// author, or a share.
+    /// The caller's relationship to one note: through the client's care team (for a joint note, the care team of
+    /// any member whose chart it is in), authorship, supervision of the author, or a share.
     pub(crate) async fn note_relation(
         &self,
         tx: &Tx<'_>,
@@ -147,12 +163,23 @@ impl App {
         client: ClientId,
         author: UserId,
         note: Option<NoteId>,
+        unit: Option<uuid::Uuid>,
     ) -> Result<NoteRelation> {
         let Some(me) = ctx.actor.user_id() else {
             return Ok(NoteRelation::default());
         };
+        let mut rel = care::relation(tx.conn(), me, client).await?;
+        if let Some(u) = unit
+            && let Some(unit) = rapport_store::units::get(tx.conn(), u).await?
+        {
+            for (member, _) in &unit.members {
+                let r = care::relation(tx.conn(), me, *member).await?;
+                rel.on_care_team |= r.on_care_team;
+                rel.supervises_care_team_member |= r.supervises_care_team_member;
+            }
+        }
         Ok(NoteRelation {
-            client: care::relation(tx.conn(), me, client).await?,
+            client: rel,
             is_author: me == author,
             supervises_author: me != author && care::supervises(tx.conn(), me, author).await?,
             shared_with_me: match note {
@@ -184,7 +211,14 @@ impl App {
             return self.hidden(tx, ctx, ev()).await;
         };
         let rel = self
-            .note_relation(&tx, ctx, note.client_id, note.author_id, Some(id))
+            .note_relation(
+                &tx,
+                ctx,
+                note.client_id,
+                note.author_id,
+                Some(id),
+                note.unit_id,
+            )
             .await?;
         let tx = self
             .guard(
@@ -245,6 +279,22 @@ impl App {
                     can(Action::Create)
                 },
             share: note.kind.is_psychotherapy() && rel.is_author,
+            release: self.may_release(ctx, &note, rel),
+        };
+        let release = if rights.release {
+            Some(self.release_state(tx, &note).await?)
+        } else {
+            None
+        };
+        let unit = match note.unit_id {
+            Some(u) => rapport_store::units::get(tx.conn(), u)
+                .await?
+                .map(|u| UnitRef {
+                    id: u.id,
+                    kind: u.kind.as_str(),
+                    label: u.label,
+                }),
+            None => None,
         };
         let due = self.note_due_days(tx).await?;
         Ok(NoteView {
@@ -276,6 +326,8 @@ impl App {
             addenda: addenda_views,
             shared_with,
             rights,
+            unit,
+            release,
             version: note.version,
         })
     }

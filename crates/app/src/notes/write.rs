@@ -39,6 +39,12 @@ pub struct DraftInput {
     pub fields: Content,
 }
 
+/// Whose chart a new note goes into.
+enum Subject {
+    Client(ClientId),
+    Unit(Uuid),
+}
+
 fn service_date(raw: Option<&str>, default: NaiveDate) -> Result<NaiveDate> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) => validate::date("service_date", s),
@@ -67,35 +73,84 @@ impl App {
         client: ClientId,
         input: NewNote,
     ) -> Result<NoteView> {
+        self.start_note(ctx, Subject::Client(client), input).await
+    }
+
+    /// Starts a joint note of a couple or family: it appears in every member's chart, so its author must be on
+    /// every member's care team, and an appointment it documents must include every member.
+    pub async fn create_joint_note(
+        &self,
+        ctx: &Ctx,
+        unit: Uuid,
+        input: NewNote,
+    ) -> Result<NoteView> {
+        self.start_note(ctx, Subject::Unit(unit), input).await
+    }
+
+    async fn start_note(&self, ctx: &Ctx, subject: Subject, input: NewNote) -> Result<NoteView> {
         let me = ctx.actor.user_id().ok_or(Error::NotFound)?;
         let tx = self.store.begin().await?;
         let template = self.find_template(&tx, &input.template).await?;
         let kind = template.kind;
-        let ev = || {
-            AuditEvent::new(&ctx.actor, "note.create", "note")
-                .client(client.0)
-                .detail(kind.as_str())
+        let (members, unit_id) = match subject {
+            Subject::Client(c) => {
+                let known = rapport_store::clients::get(tx.conn(), c).await?.is_some();
+                (known.then(|| vec![c]).unwrap_or_default(), None)
+            }
+            Subject::Unit(u) => (
+                rapport_store::units::get(tx.conn(), u)
+                    .await?
+                    .map(|u| u.members.into_iter().map(|(c, _)| c).collect())
+                    .unwrap_or_default(),
+                Some(u),
+            ),
         };
-        if rapport_store::clients::get(tx.conn(), client)
-            .await?
-            .is_none()
-        {
-            return self.hidden(tx, ctx, ev()).await;
+        let ev = |client: Option<ClientId>| {
+            let e = AuditEvent::new(&ctx.actor, "note.create", "note").detail(kind.as_str());
+            match client {
+                Some(c) => e.client(c.0),
+                None => e,
+            }
+        };
+        let Some(&client) = members.first() else {
+            return self.hidden(tx, ctx, ev(None)).await;
+        };
+        // Writing into several charts needs the right to write into each: the relation is the weakest of them.
+        let mut rel = self.note_relation(&tx, ctx, client, me, None, None).await?;
+        for m in members.iter().skip(1) {
+            let r = care::relation(tx.conn(), me, *m).await?;
+            rel.client.on_care_team &= r.on_care_team;
+            rel.client.supervises_care_team_member &= r.supervises_care_team_member;
         }
-        let rel = self.note_relation(&tx, ctx, client, me, None).await?;
         let tx = self
-            .guard(tx, ctx, Action::Create, resource(template.kind, rel), ev())
+            .guard(
+                tx,
+                ctx,
+                Action::Create,
+                resource(template.kind, rel),
+                ev(Some(client)),
+            )
             .await?;
+        if unit_id.is_some() && kind.is_psychotherapy() {
+            return Err(Error::invalid(
+                "template",
+                "psychotherapy notes are kept per client; write one in the client's own chart",
+            ));
+        }
         let content = template.clean(&input.fields)?;
         let date = match input.appointment_id {
             Some(a) => {
                 let appt = schedule::get(tx.conn(), a).await?.ok_or_else(|| {
                     Error::invalid("appointment_id", "there is no such appointment")
                 })?;
-                if !appt.client_ids.contains(&client) {
+                if !members.iter().all(|m| appt.client_ids.contains(m)) {
                     return Err(Error::invalid(
                         "appointment_id",
-                        "this client is not a participant of that appointment",
+                        if unit_id.is_some() {
+                            "a joint note documents a session with every member of the couple or family"
+                        } else {
+                            "this client is not a participant of that appointment"
+                        },
                     ));
                 }
                 let tz: chrono_tz::Tz = appt.time_zone.parse().unwrap_or(chrono_tz::UTC);
@@ -125,11 +180,13 @@ impl App {
             cosign_required: false,
             cosigned_by: None,
             cosigned_at: None,
+            unit_id,
         };
         repo::insert(&tx, &note).await?;
-        tx.audit(ev().resource(note.id).request(ctx.rid())).await?;
+        tx.audit(ev(Some(client)).resource(note.id).request(ctx.rid()))
+            .await?;
         let rel = self
-            .note_relation(&tx, ctx, client, me, Some(note.id))
+            .note_relation(&tx, ctx, client, me, Some(note.id), unit_id)
             .await?;
         let view = self.note_view(&tx, ctx, note, rel).await?;
         tx.commit().await?;

@@ -26,6 +26,8 @@ pub struct Model {
     pub cosign_required: bool,
     pub cosigned_by: Option<Uuid>,
     pub cosigned_at: Option<DateTimeUtc>,
+    /// A joint note of a couple or family: it appears in each member's chart.
+    pub unit_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

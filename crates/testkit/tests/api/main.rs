@@ -14,4 +14,5 @@ mod plans;
 mod reminders;
 mod scheduling;
 mod signin;
+mod units;
 mod waitlist;

@@ -90,6 +90,11 @@ const EXPECTED: &[(&str, &str, [u16; 7])] = &[
     ("POST", "/api/v1/notes/{id}/addenda",                       [403, 201, 404, 403, 403, 403, 401]),
     ("POST", "/api/v1/notes/{id}/shares",                        [404, 200, 404, 404, 404, 404, 401]),
     ("DELETE", "/api/v1/notes/{id}/shares/{user_id}",            [404, 200, 404, 404, 404, 404, 401]),
+    ("POST", "/api/v1/notes/{id}/release-consents",              [403, 200, 404, 403, 403, 403, 401]),
+    ("POST", "/api/v1/notes/{id}/releases",                      [403, 201, 404, 403, 403, 403, 401]),
+    ("POST", "/api/v1/units",                                    [201, 201, 404, 403, 201, 403, 401]),
+    ("GET", "/api/v1/units/{id}",                                [200, 200, 404, 200, 200, 200, 401]),
+    ("POST", "/api/v1/units/{id}/notes",                         [403, 201, 404, 403, 403, 403, 401]),
     ("GET", "/api/v1/plan-templates",                            [200, 200, 200, 200, 200, 200, 401]),
     ("GET", "/api/v1/clients/{id}/plans",                        [403, 200, 404, 200, 403, 403, 401]),
     ("POST", "/api/v1/clients/{id}/plans",                       [403, 201, 404, 403, 403, 403, 401]),
@@ -117,6 +122,9 @@ struct Fixture {
     admin: TestUser,
     clinician: TestUser,
     client: String,
+    /// A second client of the clinician, the first one's partner in `unit`.
+    partner: String,
+    unit: String,
     spare_clinician: TestUser,
     spare_user: TestUser,
     spare_token: String,
@@ -163,6 +171,24 @@ async fn fixture(t: &TestApp) -> Fixture {
         .as_str()
         .unwrap()
         .to_string();
+    let partner = t
+        .post(&clinician, "/api/v1/clients", client_body("Matrix Partner"))
+        .await
+        .json["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let unit = t
+        .post(
+            &admin,
+            "/api/v1/units",
+            json!({"kind": "couple", "label": "Matrix couple", "members": [{"client_id": client}, {"client_id": partner}]}),
+        )
+        .await
+        .json["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let spare_clinician = t.user(&[Role::Clinician]).await;
     let spare_user = t.user(&[Role::Billing]).await;
     let spare_token = t.get(&spare_user, "/api/v1/tokens").await.json[0]["id"]
@@ -200,6 +226,8 @@ async fn fixture(t: &TestApp) -> Fixture {
         admin,
         clinician,
         client,
+        partner,
+        unit,
         spare_clinician,
         spare_user,
         spare_token,
@@ -645,6 +673,44 @@ async fn prepare(
                 None,
             )
         }
+        ("POST", "/api/v1/notes/{id}/release-consents") => {
+            let id = fresh_note(t, f, "progress_dap", Some("sign")).await;
+            (
+                format!("/api/v1/notes/{id}/release-consents"),
+                Some(json!({"client_id": f.client, "how": "signed release form"})),
+                None,
+            )
+        }
+        ("POST", "/api/v1/notes/{id}/releases") => {
+            let id = fresh_note(t, f, "progress_dap", Some("sign")).await;
+            t.post(
+                &f.clinician,
+                &format!("/api/v1/notes/{id}/release-consents"),
+                json!({"client_id": f.client, "how": "signed release form"}),
+            )
+            .await
+            .expect(200);
+            (
+                format!("/api/v1/notes/{id}/releases"),
+                Some(
+                    json!({"recipient": "Dr. Matrix, psychiatrist", "purpose": "medication evaluation"}),
+                ),
+                None,
+            )
+        }
+        ("POST", "/api/v1/units") => (
+            template.into(),
+            Some(
+                json!({"kind": "couple", "label": "Matrix couple", "members": [{"client_id": f.client}, {"client_id": f.partner}]}),
+            ),
+            None,
+        ),
+        ("GET", "/api/v1/units/{id}") => (format!("/api/v1/units/{}", f.unit), None, None),
+        ("POST", "/api/v1/units/{id}/notes") => (
+            format!("/api/v1/units/{}/notes", f.unit),
+            Some(json!({"template": "progress_dap"})),
+            None,
+        ),
         ("POST", "/api/v1/clients/{id}/plans") => (
             format!("/api/v1/clients/{c}/plans"),
             Some(json!({"template": "anger_management"})),

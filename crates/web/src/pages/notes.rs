@@ -539,3 +539,131 @@ pub async fn chart(
         Err(e) => error_page(e, &s.rid, Nav::of(&s)),
     }
 }
+
+#[derive(Deserialize)]
+pub struct ConsentForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    client_id: Uuid,
+    how: String,
+}
+
+pub async fn release_consent(
+    State(st): State<AppState>,
+    s: Staff,
+    PagePath(id): PagePath<Uuid>,
+    Form(f): Form<ConsentForm>,
+) -> Response {
+    if !s.csrf_ok(&f.csrf) {
+        return expired(&s);
+    }
+    let r = st
+        .app
+        .record_release_consent(&s.ctx, NoteId(id), ClientId(f.client_id), &f.how)
+        .await;
+    after_release_step(&st, &s, id, r.map(|_| ())).await
+}
+
+#[derive(Deserialize)]
+pub struct ReleaseForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    recipient: String,
+    purpose: String,
+}
+
+pub async fn release(
+    State(st): State<AppState>,
+    s: Staff,
+    PagePath(id): PagePath<Uuid>,
+    Form(f): Form<ReleaseForm>,
+) -> Response {
+    if !s.csrf_ok(&f.csrf) {
+        return expired(&s);
+    }
+    let r = st
+        .app
+        .release_note(&s.ctx, NoteId(id), &f.recipient, &f.purpose)
+        .await;
+    after_release_step(&st, &s, id, r.map(|_| ())).await
+}
+
+/// Back to the note's release section, or the note with the problem shown there.
+async fn after_release_step(
+    st: &AppState,
+    s: &Staff,
+    id: Uuid,
+    r: rapport_domain::Result<()>,
+) -> Response {
+    match r {
+        Ok(()) => Redirect::to(&format!("/notes/{id}#release")).into_response(),
+        Err(e @ (Error::Validation(_) | Error::Conflict(_))) => {
+            match st.app.get_note(&s.ctx, NoteId(id)).await {
+                Ok(n) => (
+                    crate::error::classify(&e).0,
+                    note_page(st, s, n, None, None, Some(&e)).await,
+                )
+                    .into_response(),
+                Err(e) => error_page(e, &s.rid, Nav::of(s)),
+            }
+        }
+        Err(e) => error_page(e, &s.rid, Nav::of(s)),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "unit.html")]
+struct UnitPage {
+    nav: Option<Nav>,
+    csrf: String,
+    u: rapport_app::units::UnitView,
+    templates: Vec<(String, String)>,
+    today: String,
+}
+
+pub async fn unit(State(st): State<AppState>, s: Staff, PagePath(id): PagePath<Uuid>) -> Response {
+    let u = match st.app.get_unit(&s.ctx, id).await {
+        Ok(u) => u,
+        Err(e) => return error_page(e, &s.rid, Nav::of(&s)),
+    };
+    let templates = if u.can_write_notes {
+        st.app
+            .note_templates(&s.ctx)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|t| !t.kind.is_psychotherapy())
+            .map(|t| (t.key, t.label))
+            .collect()
+    } else {
+        vec![]
+    };
+    UnitPage {
+        nav: Nav::of(&s),
+        csrf: s.session.csrf_token.clone(),
+        u,
+        templates,
+        today: chrono::Utc::now().date_naive().to_string(),
+    }
+    .into_response()
+}
+
+pub async fn create_joint(
+    State(st): State<AppState>,
+    s: Staff,
+    PagePath(unit): PagePath<Uuid>,
+    Form(f): Form<NewNoteForm>,
+) -> Response {
+    if !s.csrf_ok(&f.csrf) {
+        return expired(&s);
+    }
+    let input = NewNote {
+        template: f.template,
+        service_date: Some(f.service_date),
+        ..Default::default()
+    };
+    match st.app.create_joint_note(&s.ctx, unit, input).await {
+        Ok(n) => Redirect::to(&format!("/notes/{}", n.id)).into_response(),
+        Err(e) => error_page(e, &s.rid, Nav::of(&s)),
+    }
+}
