@@ -10,6 +10,7 @@ mod m20261126_000007_booking_links;
 mod m20261126_000008_appointment_indexes;
 mod m20261126_000009_notes;
 mod m20261126_000011_plans;
+mod m20261126_000012_group_sessions;
 
 use sea_orm_migration::prelude::*;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000008_appointment_indexes::Migration),
             Box::new(m20261126_000009_notes::Migration),
             Box::new(m20261126_000011_plans::Migration),
+            Box::new(m20261126_000012_group_sessions::Migration),
         ]
     }
 }
