@@ -20,6 +20,7 @@ use rapport_store::groups::{self as groups_repo, RosterEntry};
 use rapport_store::{Tx, care};
 use serde::Serialize;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use uuid::Uuid;
 
 pub const REDACTED: &str = "[group member]";
@@ -81,7 +82,7 @@ async fn member_sessions(tx: &Tx<'_>, client: ClientId) -> Result<Vec<MemberSess
     let mut out = Vec::with_capacity(parts.len());
     for p in parts {
         let gid = p.session.group_id;
-        if !groups.contains_key(&gid) {
+        if let Entry::Vacant(slot) = groups.entry(gid) {
             let name = groups_repo::get(tx.conn(), gid)
                 .await?
                 .map(|g| g.name)
@@ -91,7 +92,7 @@ async fn member_sessions(tx: &Tx<'_>, client: ClientId) -> Result<Vec<MemberSess
                 .into_iter()
                 .filter(|m| m.client_id != client)
                 .collect();
-            groups.insert(gid, (name, others));
+            slot.insert((name, others));
         }
         let Some((group_name, others)) = groups.get(&gid) else {
             continue;

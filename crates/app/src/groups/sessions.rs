@@ -6,7 +6,11 @@
 //! individual note that names another member: both end up in members' charts. The facilitator's view of the whole
 //! session, with the roster and the talk tally, is built in `view`.
 
+mod signing;
 mod view;
+
+use signing::sign_problems;
+pub(crate) use signing::{note_hash, session_hash};
 
 pub use view::{
     AppointmentChoice, SessionMember, SessionRights, SessionSummary, SessionView, ShareView,
@@ -14,20 +18,18 @@ pub use view::{
 };
 
 use crate::{App, Ctx};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use rapport_domain::group::Attendance;
-use rapport_domain::group::names::{MemberNames, find_member_names};
+use rapport_domain::group::names::MemberNames;
 use rapport_domain::group::talk::{TalkEvent, talk_tally};
 use rapport_domain::policy::{Action, GroupRelation, Resource, authorize};
 use rapport_domain::scheduling::appointment::AppointmentKind;
-use rapport_domain::{ClientId, Error, FieldError, Result, UserId, validate};
+use rapport_domain::{ClientId, Error, FieldError, Result, validate};
 use rapport_store::audit::AuditEvent;
 use rapport_store::group_sessions::{self as repo, AttendanceRow, Session};
 use rapport_store::groups::{self as groups_repo, Group, RosterEntry};
 use rapport_store::{Tx, care, now_utc, schedule};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 use uuid::Uuid;
 
 /// The shared note is a full session note; individual notes are short by design.
@@ -91,42 +93,6 @@ pub(crate) fn member_names(roster: &[RosterEntry]) -> Vec<MemberNames> {
         .iter()
         .map(|m| MemberNames::new(m.legal_name.clone(), m.preferred_name.clone()))
         .collect()
-}
-
-/// The hash recorded at signing: SHA-256 over a canonical JSON of the session record (without individual notes,
-/// which carry hashes of their own, so one member's chart can show theirs without the others).
-pub(crate) fn session_hash(
-    s: &Session,
-    attendance: &[AttendanceRow],
-    by: UserId,
-    at: DateTime<Utc>,
-) -> String {
-    let mut rows: Vec<(String, &str)> = attendance
-        .iter()
-        .map(|a| (a.client_id.to_string(), a.status.as_str()))
-        .collect();
-    rows.sort();
-    let doc = serde_json::json!({
-        "session": s.id,
-        "group": s.group_id,
-        "date": s.date,
-        "shared_note": s.shared_note,
-        "attendance": rows,
-        "signed_by": by,
-        "signed_at": at.to_rfc3339(),
-    });
-    hex::encode(Sha256::digest(doc.to_string().as_bytes()))
-}
-
-pub(crate) fn note_hash(session: Uuid, a: &AttendanceRow, at: DateTime<Utc>) -> String {
-    let doc = serde_json::json!({
-        "session": session,
-        "client": a.client_id,
-        "status": a.status.as_str(),
-        "note": a.note,
-        "signed_at": at.to_rfc3339(),
-    });
-    hex::encode(Sha256::digest(doc.to_string().as_bytes()))
 }
 
 fn attending(rows: &[AttendanceRow]) -> Vec<ClientId> {
@@ -542,77 +508,6 @@ impl App {
         tx.commit().await?;
         Ok(view)
     }
-}
-
-/// Why a session cannot be signed yet, field by field.
-fn sign_problems(
-    s: &Session,
-    roster: &[RosterEntry],
-    attendance: &[AttendanceRow],
-) -> Vec<FieldError> {
-    let mut out = Vec::new();
-    let everyone = member_names(roster);
-    match s
-        .shared_note
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-    {
-        None => out.push(FieldError::new(
-            "shared_note",
-            "write the shared note before signing",
-        )),
-        Some(note) => {
-            let found = find_member_names(note, &everyone);
-            if !found.is_empty() {
-                out.push(FieldError::new(
-                    "shared_note",
-                    format!(
-                        "the shared note names group members: {}. Every member's chart shows this note; describe members without their names (\u{201c}one member\u{201d}, \u{201c}a newer member\u{201d}) before signing",
-                        found.join(", ")
-                    ),
-                ));
-            }
-        }
-    }
-    let recorded: HashMap<ClientId, &AttendanceRow> =
-        attendance.iter().map(|a| (a.client_id, a)).collect();
-    let missing = roster
-        .iter()
-        .filter(|m| m.on(s.date) && !recorded.contains_key(&m.client_id))
-        .count();
-    if missing > 0 {
-        out.push(FieldError::new(
-            "attendance",
-            format!("record attendance for every member first ({missing} without)"),
-        ));
-    }
-    for a in attendance {
-        let Some(note) = a.note.as_deref() else {
-            continue;
-        };
-        let others: Vec<MemberNames> = roster
-            .iter()
-            .filter(|m| m.client_id != a.client_id)
-            .map(|m| MemberNames::new(m.legal_name.clone(), m.preferred_name.clone()))
-            .collect();
-        let found = find_member_names(note, &others);
-        if !found.is_empty() {
-            let whose = roster
-                .iter()
-                .find(|m| m.client_id == a.client_id)
-                .map(|m| m.display_name())
-                .unwrap_or_else(|| "a member".into());
-            out.push(FieldError::new(
-                format!("individual_notes.{}", a.client_id),
-                format!(
-                    "the note for {whose} names other members: {}; it is shown in {whose}'s chart",
-                    found.join(", ")
-                ),
-            ));
-        }
-    }
-    out
 }
 
 /// The date a session is listed under on a page.

@@ -5,7 +5,7 @@
 //! The talk tally shown runs through the last click, like the saved one: time after the last click is not yet
 //! anyone's, so a page opened an hour later does not credit the last speaker with that hour.
 
-use super::{attending, member_names, note_hash, session_hash};
+use super::{member_names, note_hash, session_hash};
 use crate::notes::{Names, Person};
 use crate::{App, Ctx};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -160,7 +160,13 @@ impl App {
             .last()
             .map(|e| e.at)
             .unwrap_or_else(rapport_store::now_utc);
-        let tally = talk_tally(&events, until, &attending(&attendance));
+        // Bars in roster order, like the attendance list above them.
+        let taking_part: Vec<ClientId> = members
+            .iter()
+            .filter(|m| m.attended)
+            .map(|m| m.client_id)
+            .collect();
+        let tally = talk_tally(&events, until, &taking_part);
         let last = events.last();
         let talk = TalkView {
             speaking: last.and_then(|e| e.speaker),
