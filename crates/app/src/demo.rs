@@ -592,20 +592,25 @@ impl App {
         }
         for g in groups {
             let day = monday + Duration::days(g.weekday);
-            let input = BookingInput {
-                type_key: "group".into(),
-                clinician_id: g.facilitator,
-                client_ids: g.members.clone(),
-                start: format!("{day}T18:00"),
-                time_zone: None,
-                mode: None,
-                room_id: None,
-                group_id: Some(g.id),
-                rrule: Some("FREQ=WEEKLY;COUNT=8".into()),
-                outside_working_hours: true,
-            };
-            if self.book(&ctx, input).await.is_ok() {
-                booked += 1;
+            // Evenings first; a member's individual session with a clinician in another zone may hold one of
+            // them, and the demo wants each group's series on the calendar.
+            for at in ["18:00", "19:30", "17:00", "20:30", "12:30"] {
+                let input = BookingInput {
+                    type_key: "group".into(),
+                    clinician_id: g.facilitator,
+                    client_ids: g.members.clone(),
+                    start: format!("{day}T{at}"),
+                    time_zone: None,
+                    mode: None,
+                    room_id: None,
+                    group_id: Some(g.id),
+                    rrule: Some("FREQ=WEEKLY;COUNT=8".into()),
+                    outside_working_hours: true,
+                };
+                if self.book(&ctx, input).await.is_ok() {
+                    booked += 1;
+                    break;
+                }
             }
         }
         Ok(booked)

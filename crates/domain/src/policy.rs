@@ -40,6 +40,15 @@ pub struct NoteRelation {
     pub shared_with_me: bool,
 }
 
+/// What the use case found out about the actor's relationship to one therapy group.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GroupRelation {
+    /// The actor is one of the group's facilitators.
+    pub facilitates: bool,
+    /// The actor supervises one of the group's facilitators.
+    pub supervises_facilitator: bool,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resource {
     /// The practice's client directory as a whole: listing, searching, registering a new client.
@@ -61,6 +70,12 @@ pub enum Resource {
     },
     /// The list of therapy groups (names, kinds, facilitators, head counts; no member names).
     GroupDirectory,
+    /// One group's settings and roster (member names with join and leave dates): demographics, not clinical.
+    GroupRoster(GroupRelation),
+    /// A group's sessions: attendance, talk time, the shared note and every member's individual note. Clinical, and
+    /// about many clients at once, so it follows the group (its facilitators) rather than any one care team; a
+    /// member's own view of their sessions goes through `ClientClinical` of that member instead.
+    GroupSession(GroupRelation),
     /// One clinician's calendar: booking, moving and cancelling appointments, and availability exceptions.
     Calendar {
         owner: UserId,
@@ -118,6 +133,7 @@ impl Decision {
 const NOT_CLINICAL: &str = "clinical content is restricted to the client's care team";
 const ADMIN_ONLY: &str = "only an administrator may do this";
 const NEVER_DELETED: &str = "client records are never deleted; discharge the client instead";
+const GROUP_CLINICAL: &str = "group session records are restricted to the group's facilitators";
 
 use Decision::Allow;
 
@@ -133,6 +149,17 @@ fn hidden() -> Decision {
 fn linked(actor: &Actor, rel: ClientRelation) -> bool {
     (actor.is_clinical() && rel.on_care_team)
         || (actor.has(Role::Supervisor) && rel.supervises_care_team_member)
+}
+
+/// A clinical link to the group: facilitating it, or supervising a facilitator (supervisors only).
+fn leads_group(actor: &Actor, g: GroupRelation) -> bool {
+    (actor.is_clinical() && g.facilitates)
+        || (actor.has(Role::Supervisor) && g.supervises_facilitator)
+}
+
+/// The front desk, billing and administrators know each group's roster and schedule.
+fn front_office(actor: &Actor) -> bool {
+    actor.has(Role::Admin) || actor.has(Role::Scheduler) || actor.has(Role::Billing)
 }
 
 /// Whether the actor may see that a client exists at all (and read their demographics).
@@ -238,6 +265,23 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Decision 
             }
             _ => forbid("only clinicians, the front desk and administrators manage groups"),
         },
+        Resource::GroupRoster(g) => match action {
+            Action::Read | Action::List if front_office(actor) || leads_group(actor, g) => Allow,
+            Action::Create | Action::Update
+                if actor.has(Role::Admin)
+                    || actor.has(Role::Scheduler)
+                    || (actor.is_clinical() && g.facilitates) =>
+            {
+                Allow
+            }
+            Action::Delete => {
+                forbid("groups are never deleted; record each member's leave date instead")
+            }
+            _ => forbid(
+                "only the group's facilitators, the front desk and administrators manage this group",
+            ),
+        },
+        Resource::GroupSession(g) => group_session(actor, action, g),
         Resource::Calendar { owner } => match action {
             Action::Read | Action::List => Allow,
             _ if actor.has(Role::Admin) || actor.has(Role::Scheduler) => Allow,
@@ -337,6 +381,23 @@ fn psychotherapy_note(actor: &Actor, action: Action, n: NoteRelation) -> Decisio
             forbid("psychotherapy notes are neither deleted nor co-signed")
         }
         Action::Create => deny(actor, n.client, NOT_CLINICAL),
+        _ => hidden(),
+    }
+}
+
+fn group_session(actor: &Actor, action: Action, g: GroupRelation) -> Decision {
+    let reads = leads_group(actor, g);
+    match action {
+        Action::Read | Action::List if reads => Allow,
+        Action::Create | Action::Update | Action::Sign if actor.is_clinical() && g.facilitates => {
+            Allow
+        }
+        Action::Delete | Action::CoSign if reads => {
+            forbid("group sessions are neither deleted nor co-signed")
+        }
+        _ if reads => forbid("only the group's facilitators document its sessions"),
+        // Who knows the group's schedule is told "forbidden"; anyone else does not learn the session exists.
+        _ if front_office(actor) => forbid(GROUP_CLINICAL),
         _ => hidden(),
     }
 }

@@ -1,14 +1,61 @@
-//! Relationship units and therapy groups: creation, rosters, and the memberships shown on a client's record.
+//! Relationship units and therapy groups: creation and changes, rosters with join and leave dates, the caller's
+//! relation to a group (for the policy), and the memberships shown on a client's record.
 
-use crate::entity::{group_facilitators, group_members, groups, unit_members, units, users};
+use crate::entity::{
+    clients, group_facilitators, group_members, groups, supervisions, unit_members, units, users,
+};
 use crate::{StoreError, now_utc};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use rapport_domain::group::{GroupKind, UnitKind};
+use rapport_domain::policy::GroupRelation;
 use rapport_domain::{ClientId, UserId};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
 };
 use uuid::Uuid;
+
+/// One group with its facilitators (id and display name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    pub id: Uuid,
+    pub name: String,
+    pub kind: GroupKind,
+    pub capacity: i32,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub facilitators: Vec<(UserId, String)>,
+}
+
+/// A roster line: who, under which names, from when until when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RosterEntry {
+    pub client_id: ClientId,
+    pub legal_name: String,
+    pub preferred_name: Option<String>,
+    pub joined_on: NaiveDate,
+    pub left_on: Option<NaiveDate>,
+}
+
+impl RosterEntry {
+    pub fn on(&self, day: NaiveDate) -> bool {
+        rapport_domain::group::on_roster(self.joined_on, self.left_on, day)
+    }
+
+    /// The name staff see: the preferred name with the family name, else the legal name.
+    pub fn display_name(&self) -> String {
+        match &self.preferred_name {
+            Some(p) => format!(
+                "{p} {}",
+                self.legal_name.split_whitespace().last().unwrap_or("")
+            )
+            .trim()
+            .to_string(),
+            None => self.legal_name.clone(),
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnitRef {
@@ -81,6 +128,7 @@ pub async fn create_group(
         kind: Set(kind.as_str().into()),
         capacity: Set(capacity),
         created_at: Set(now_utc()),
+        version: Set(1),
     }
     .insert(c)
     .await?;
@@ -201,4 +249,213 @@ pub async fn on_roster(
 
 pub async fn exists(c: &impl ConnectionTrait, group: Uuid) -> Result<bool, StoreError> {
     Ok(groups::Entity::find_by_id(group).one(c).await?.is_some())
+}
+
+async fn facilitators_of(
+    c: &impl ConnectionTrait,
+    group: Uuid,
+) -> Result<Vec<(UserId, String)>, StoreError> {
+    let mut out = Vec::new();
+    for f in group_facilitators::Entity::find()
+        .filter(group_facilitators::Column::GroupId.eq(group))
+        .all(c)
+        .await?
+    {
+        let name = users::Entity::find_by_id(f.user_id)
+            .one(c)
+            .await?
+            .map(|u| u.display_name)
+            .unwrap_or_default();
+        out.push((UserId(f.user_id), name));
+    }
+    Ok(out)
+}
+
+pub async fn get(c: &impl ConnectionTrait, id: Uuid) -> Result<Option<Group>, StoreError> {
+    let Some(g) = groups::Entity::find_by_id(id).one(c).await? else {
+        return Ok(None);
+    };
+    Ok(Some(Group {
+        kind: GroupKind::parse(&g.kind)
+            .map_err(|_| StoreError::Integrity(format!("group {id}: unknown kind")))?,
+        facilitators: facilitators_of(c, id).await?,
+        id: g.id,
+        name: g.name,
+        capacity: g.capacity,
+        version: g.version,
+        created_at: g.created_at,
+    }))
+}
+
+/// Changes a group's name, kind and capacity if it is still at `version`; returns the new version.
+pub async fn update(
+    c: &impl ConnectionTrait,
+    id: Uuid,
+    version: i32,
+    name: &str,
+    kind: GroupKind,
+    capacity: i32,
+) -> Result<i32, StoreError> {
+    let r = groups::Entity::update_many()
+        .col_expr(groups::Column::Name, Expr::value(name))
+        .col_expr(groups::Column::Kind, Expr::value(kind.as_str()))
+        .col_expr(groups::Column::Capacity, Expr::value(capacity))
+        .col_expr(groups::Column::Version, Expr::value(version + 1))
+        .filter(groups::Column::Id.eq(id))
+        .filter(groups::Column::Version.eq(version))
+        .exec(c)
+        .await?;
+    if r.rows_affected == 1 {
+        Ok(version + 1)
+    } else {
+        Err(StoreError::Conflict(
+            "this group was changed by someone else since you opened it".into(),
+        ))
+    }
+}
+
+/// Replaces the facilitators.
+pub async fn set_facilitators(
+    c: &impl ConnectionTrait,
+    group: Uuid,
+    ids: &[UserId],
+) -> Result<(), StoreError> {
+    group_facilitators::Entity::delete_many()
+        .filter(group_facilitators::Column::GroupId.eq(group))
+        .exec(c)
+        .await?;
+    for f in ids {
+        group_facilitators::ActiveModel {
+            group_id: Set(group),
+            user_id: Set(f.0),
+        }
+        .insert(c)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Everyone ever on the roster, current members first, then by name.
+pub async fn roster(c: &impl ConnectionTrait, group: Uuid) -> Result<Vec<RosterEntry>, StoreError> {
+    let rows = group_members::Entity::find()
+        .filter(group_members::Column::GroupId.eq(group))
+        .all(c)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(500) {
+        let ids: Vec<Uuid> = chunk.iter().map(|m| m.client_id).collect();
+        let people: std::collections::HashMap<Uuid, clients::Model> = clients::Entity::find()
+            .filter(clients::Column::Id.is_in(ids))
+            .all(c)
+            .await?
+            .into_iter()
+            .map(|m| (m.id, m))
+            .collect();
+        for m in chunk {
+            let Some(p) = people.get(&m.client_id) else {
+                continue;
+            };
+            out.push(RosterEntry {
+                client_id: ClientId(m.client_id),
+                legal_name: p.legal_name.clone(),
+                preferred_name: p.preferred_name.clone(),
+                joined_on: m.joined_on,
+                left_on: m.left_on,
+            });
+        }
+    }
+    out.sort_by(|a, b| {
+        (a.left_on.is_some(), a.display_name().to_lowercase())
+            .cmp(&(b.left_on.is_some(), b.display_name().to_lowercase()))
+    });
+    Ok(out)
+}
+
+pub async fn membership(
+    c: &impl ConnectionTrait,
+    group: Uuid,
+    client: ClientId,
+) -> Result<Option<(NaiveDate, Option<NaiveDate>)>, StoreError> {
+    Ok(group_members::Entity::find_by_id((group, client.0))
+        .one(c)
+        .await?
+        .map(|m| (m.joined_on, m.left_on)))
+}
+
+/// Members who hold a place from `day` on: not left, or leaving only after `day`.
+pub async fn places_taken(
+    c: &impl ConnectionTrait,
+    group: Uuid,
+    day: NaiveDate,
+) -> Result<u64, StoreError> {
+    Ok(group_members::Entity::find()
+        .filter(group_members::Column::GroupId.eq(group))
+        .filter(
+            sea_orm::Condition::any()
+                .add(group_members::Column::LeftOn.is_null())
+                .add(group_members::Column::LeftOn.gt(day)),
+        )
+        .count(c)
+        .await?)
+}
+
+pub async fn add_member(
+    c: &impl ConnectionTrait,
+    group: Uuid,
+    client: ClientId,
+    joined_on: NaiveDate,
+) -> Result<(), StoreError> {
+    group_members::ActiveModel {
+        group_id: Set(group),
+        client_id: Set(client.0),
+        joined_on: Set(joined_on),
+        left_on: Set(None),
+    }
+    .insert(c)
+    .await?;
+    Ok(())
+}
+
+/// Records the leave date of a current member; false when there is no such member or they left already.
+pub async fn set_left(
+    c: &impl ConnectionTrait,
+    group: Uuid,
+    client: ClientId,
+    left_on: NaiveDate,
+) -> Result<bool, StoreError> {
+    let r = group_members::Entity::update_many()
+        .col_expr(group_members::Column::LeftOn, Expr::value(Some(left_on)))
+        .filter(group_members::Column::GroupId.eq(group))
+        .filter(group_members::Column::ClientId.eq(client.0))
+        .filter(group_members::Column::LeftOn.is_null())
+        .exec(c)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
+/// How `user` relates to `group`: facilitating it, or supervising one of its facilitators.
+pub async fn relation(
+    c: &impl ConnectionTrait,
+    user: UserId,
+    group: Uuid,
+) -> Result<GroupRelation, StoreError> {
+    let facilitators: Vec<Uuid> = group_facilitators::Entity::find()
+        .filter(group_facilitators::Column::GroupId.eq(group))
+        .all(c)
+        .await?
+        .into_iter()
+        .map(|f| f.user_id)
+        .collect();
+    let facilitates = facilitators.contains(&user.0);
+    let supervises_facilitator = !facilitators.is_empty()
+        && supervisions::Entity::find()
+            .filter(supervisions::Column::SupervisorId.eq(user.0))
+            .filter(supervisions::Column::SuperviseeId.is_in(facilitators))
+            .count(c)
+            .await?
+            > 0;
+    Ok(GroupRelation {
+        facilitates,
+        supervises_facilitator,
+    })
 }

@@ -13,6 +13,7 @@ pub mod crypto;
 pub mod entity;
 pub mod episodes;
 pub mod feeds;
+pub mod group_sessions;
 pub mod groups;
 pub mod keyring;
 mod keys;

@@ -11,6 +11,7 @@ mod m20261126_000008_appointment_indexes;
 mod m20261126_000009_notes;
 mod m20261126_000010_measures;
 mod m20261126_000011_plans;
+mod m20261126_000012_group_sessions;
 mod m20261126_000013_joint_notes;
 
 use sea_orm_migration::prelude::*;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000009_notes::Migration),
             Box::new(m20261126_000010_measures::Migration),
             Box::new(m20261126_000011_plans::Migration),
+            Box::new(m20261126_000012_group_sessions::Migration),
             Box::new(m20261126_000013_joint_notes::Migration),
         ]
     }

@@ -50,6 +50,19 @@ routes! {
     "GET" "/api/v1/clinicians/{id}" "clinicians" "One clinician profile";
     "PUT" "/api/v1/clinicians/{id}" "clinicians" "Update a clinician profile (If-Match: version)";
     "GET" "/api/v1/groups" "groups" "Therapy groups: kind, facilitators, head count";
+    "POST" "/api/v1/groups" "groups" "Create a group: name, kind, capacity and one or two facilitators";
+    "GET" "/api/v1/groups/{id}" "groups" "One group with its roster (front desk, facilitators and their supervisors)";
+    "PUT" "/api/v1/groups/{id}" "groups" "Change a group's name, kind, capacity and facilitators (If-Match: version)";
+    "POST" "/api/v1/groups/{id}/members" "groups" "Add a client to the roster from a join date";
+    "POST" "/api/v1/groups/{id}/members/{client_id}/leave" "groups" "Record the date a member leaves the group";
+    "GET" "/api/v1/groups/{id}/sessions" "groups" "A group's sessions (facilitators and their supervisors)";
+    "POST" "/api/v1/groups/{id}/sessions" "groups" "Start a group session, optionally documenting a group appointment";
+    "GET" "/api/v1/group-sessions/{id}" "groups" "One group session: attendance, talk tally, shared and individual notes";
+    "PUT" "/api/v1/group-sessions/{id}/attendance" "groups" "Record attendance of roster members (If-Match: version)";
+    "PUT" "/api/v1/group-sessions/{id}/notes" "groups" "Save the shared note and individual notes (If-Match: version)";
+    "POST" "/api/v1/group-sessions/{id}/talk" "groups" "Log who speaks from now on (or a pause); saves the talk tally";
+    "POST" "/api/v1/group-sessions/{id}/sign" "groups" "Sign and lock the session; refused while the shared note names a member (If-Match: version)";
+    "GET" "/api/v1/clients/{id}/group-sessions" "groups" "A member's group sessions: own attendance, the shared note and own note only";
     "GET" "/api/v1/users" "admin" "Staff accounts";
     "POST" "/api/v1/users" "admin" "Create a staff account";
     "PUT" "/api/v1/users/{id}/roles" "admin" "Set an account's roles";
@@ -152,7 +165,10 @@ pub fn router() -> Router<AppState> {
             "/api/v1/clinicians/{id}",
             get(get_clinician).put(update_clinician),
         )
-        .route("/api/v1/groups", get(list_groups))
+        .route(
+            "/api/v1/groups",
+            get(list_groups).post(crate::api_groups::create_group),
+        )
         .route("/api/v1/users", get(list_users).post(create_user))
         .route("/api/v1/users/{id}/roles", put(set_roles))
         .route("/api/v1/users/{id}/disable", post(disable_user))
@@ -167,6 +183,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::api_notes::router())
         .merge(crate::api_plans::router())
         .merge(crate::api_measures::router())
+        .merge(crate::api_groups::router())
 }
 
 /// The API's answer for a path it does not have (the router's fallback sends `/api/…` here).

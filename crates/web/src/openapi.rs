@@ -64,6 +64,13 @@ fn body_schema(method: &str, path: &str) -> Option<&'static str> {
         ("POST", "/api/v1/clients/{id}/measure-assignments") => "AssignInput",
         ("POST", "/api/v1/clients/{id}/measure-responses") => "ResponseInput",
         ("PUT", "/api/v1/settings/measures") => "MeasureSettings",
+        ("POST", "/api/v1/groups") | ("PUT", "/api/v1/groups/{id}") => "GroupInput",
+        ("POST", "/api/v1/groups/{id}/members") => "GroupMemberInput",
+        ("POST", "/api/v1/groups/{id}/members/{client_id}/leave") => "GroupLeaveInput",
+        ("POST", "/api/v1/groups/{id}/sessions") => "NewGroupSession",
+        ("PUT", "/api/v1/group-sessions/{id}/attendance") => "AttendanceInput",
+        ("PUT", "/api/v1/group-sessions/{id}/notes") => "GroupNotesInput",
+        ("POST", "/api/v1/group-sessions/{id}/talk") => "TalkInput",
         _ => return None,
     })
 }
@@ -218,6 +225,23 @@ fn schemas() -> Value {
             "partial": { "type": "boolean", "description": "Blank items are scored by the published missing-item rule instead of refused" },
         })),
         "MeasureSettings": obj(&["escalate_after_minutes"], json!({ "escalate_after_minutes": { "type": "integer", "minimum": 1, "maximum": 1440 } })),
+        "GroupInput": obj(&["name", "kind", "capacity", "facilitator_ids"], json!({
+            "name": text,
+            "kind": { "type": "string", "enum": ["process", "psychoeducation", "skills", "support"] },
+            "capacity": { "type": "integer", "minimum": 2, "maximum": 200 },
+            "facilitator_ids": { "type": "array", "items": uuid, "minItems": 1, "maxItems": 2 },
+        })),
+        "GroupMemberInput": obj(&["client_id"], json!({ "client_id": uuid, "joined_on": { "type": ["string", "null"], "format": "date" } })),
+        "GroupLeaveInput": obj(&[], json!({ "left_on": { "type": ["string", "null"], "format": "date", "description": "First day no longer a member; today by default" } })),
+        "NewGroupSession": obj(&[], json!({ "date": { "type": ["string", "null"], "format": "date" }, "appointment_id": { "type": ["string", "null"], "format": "uuid" } })),
+        "AttendanceInput": obj(&["entries"], json!({ "entries": { "type": "array", "items": obj(&["client_id", "status"], json!({
+            "client_id": uuid, "status": { "type": "string", "enum": ["present", "late", "absent", "excused"] },
+        })) } })),
+        "GroupNotesInput": obj(&[], json!({
+            "shared_note": { "type": ["string", "null"], "description": "Names no member (checked at signing); encrypted at rest" },
+            "individual_notes": { "type": "array", "items": obj(&["client_id", "note"], json!({ "client_id": uuid, "note": text })) },
+        })),
+        "TalkInput": obj(&[], json!({ "client_id": { "type": ["string", "null"], "format": "uuid", "description": "Who speaks from now on; null for nobody / pause" } })),
         "Error": {
             "type": "object",
             "required": ["error", "message", "request_id"],

@@ -95,7 +95,7 @@ impl App {
         let (members, unit_id) = match subject {
             Subject::Client(c) => {
                 let known = rapport_store::clients::get(tx.conn(), c).await?.is_some();
-                (known.then(|| vec![c]).unwrap_or_default(), None)
+                (if known { vec![c] } else { Vec::new() }, None)
             }
             Subject::Unit(u) => (
                 rapport_store::units::get(tx.conn(), u)

@@ -448,3 +448,125 @@ fn an_administrator_on_no_care_team_sees_no_note() {
         'H'
     );
 }
+
+const G_NONE: GroupRelation = GroupRelation {
+    facilitates: false,
+    supervises_facilitator: false,
+};
+const G_LEADS: GroupRelation = GroupRelation {
+    facilitates: true,
+    supervises_facilitator: false,
+};
+const G_SUPERVISES: GroupRelation = GroupRelation {
+    facilitates: false,
+    supervises_facilitator: true,
+};
+
+/// Columns: group relation NONE, facilitates, supervises a facilitator.
+fn group_row(role: Role, action: Action, res: fn(GroupRelation) -> Resource) -> String {
+    [G_NONE, G_LEADS, G_SUPERVISES]
+        .into_iter()
+        .map(|rel| code(authorize(&staff(role), action, res(rel))))
+        .collect()
+}
+
+#[test]
+fn group_resources_follow_the_table() {
+    use Action::*;
+    use Role::*;
+    type R = fn(GroupRelation) -> Resource;
+    let roster: R = Resource::GroupRoster;
+    let session: R = Resource::GroupSession;
+    #[rustfmt::skip]
+    let table: &[(Role, Action, R, &str)] = &[
+        (Admin, Read, roster, "AAA"), (Admin, Update, roster, "AAA"), (Admin, Delete, roster, "FFF"),
+        (Admin, Read, session, "FFF"), (Admin, Update, session, "FFF"), (Admin, Sign, session, "FFF"),
+
+        (Clinician, Read, roster, "FAF"), (Clinician, Update, roster, "FAF"),
+        (Clinician, Read, session, "HAH"), (Clinician, List, session, "HAH"), (Clinician, Create, session, "HAH"),
+        (Clinician, Update, session, "HAH"), (Clinician, Sign, session, "HAH"), (Clinician, Delete, session, "HFH"),
+
+        (Supervisor, Read, roster, "FAA"), (Supervisor, Update, roster, "FAF"),
+        (Supervisor, Read, session, "HAA"), (Supervisor, Update, session, "HAF"), (Supervisor, Sign, session, "HAF"),
+
+        (Scheduler, Read, roster, "AAA"), (Scheduler, Update, roster, "AAA"),
+        (Scheduler, Read, session, "FFF"), (Scheduler, Update, session, "FFF"),
+
+        (Billing, Read, roster, "AAA"), (Billing, Update, roster, "FFF"),
+        (Billing, Read, session, "FFF"), (Billing, Create, session, "FFF"),
+    ];
+    let mut wrong = Vec::new();
+    for (role, action, res, expected) in table {
+        let got = group_row(*role, *action, *res);
+        if got != *expected {
+            wrong.push(format!(
+                "{role:?} {action:?}: expected {expected}, got {got}"
+            ));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "group policy mismatches:\n{}",
+        wrong.join("\n")
+    );
+}
+
+fn any_group_relation() -> impl Strategy<Value = GroupRelation> {
+    (any::<bool>(), any::<bool>()).prop_map(|(f, s)| GroupRelation {
+        facilitates: f,
+        supervises_facilitator: s,
+    })
+}
+
+proptest! {
+    /// Without facilitating the group or supervising a facilitator, no combination of roles reaches its sessions.
+    #[test]
+    fn group_sessions_need_a_link_to_the_group(roles in any_roles(), action in any_action()) {
+        let a = Actor::staff(UserId::new(), roles);
+        prop_assert!(!authorize(&a, action, Resource::GroupSession(G_NONE)).is_allowed());
+    }
+
+    /// Only facilitators write; a supervisor of a facilitator reads and nothing more; nobody deletes.
+    #[test]
+    fn only_facilitators_write_group_sessions(roles in any_roles(), g in any_group_relation(), action in any_action()) {
+        let a = Actor::staff(UserId::new(), roles.clone());
+        if authorize(&a, action, Resource::GroupSession(g)).is_allowed() {
+            match action {
+                Action::Read | Action::List => prop_assert!(g.facilitates || g.supervises_facilitator),
+                Action::Create | Action::Update | Action::Sign => prop_assert!(g.facilitates && a.is_clinical()),
+                Action::Delete | Action::CoSign => prop_assert!(false, "{action:?} allowed"),
+            }
+        }
+    }
+
+    /// A denial says "not found" only to someone who neither leads the group nor keeps its schedule.
+    #[test]
+    fn group_session_denials_reveal_no_more_than_the_schedule(roles in any_roles(), g in any_group_relation(), action in any_action()) {
+        let a = Actor::staff(UserId::new(), roles);
+        let knows = a.has(Role::Admin) || a.has(Role::Scheduler) || a.has(Role::Billing)
+            || (a.is_clinical() && g.facilitates) || (a.has(Role::Supervisor) && g.supervises_facilitator);
+        match authorize(&a, action, Resource::GroupSession(g)) {
+            Decision::Deny(Denial::Hidden) => prop_assert!(!knows),
+            Decision::Deny(Denial::Forbidden(_)) => prop_assert!(knows),
+            Decision::Allow => {}
+        }
+    }
+
+    /// Rosters are read by whoever keeps the schedule or leads the group, never deleted.
+    #[test]
+    fn rosters_are_never_deleted(roles in any_roles(), g in any_group_relation()) {
+        let a = Actor::staff(UserId::new(), roles);
+        prop_assert!(!authorize(&a, Action::Delete, Resource::GroupRoster(g)).is_allowed());
+    }
+}
+
+#[test]
+fn the_operator_and_the_public_never_read_group_sessions() {
+    for action in [Action::Read, Action::Create] {
+        assert!(!authorize(&Actor::Operator, action, Resource::GroupSession(G_LEADS)).is_allowed());
+        assert_eq!(
+            authorize(&Actor::Public, action, Resource::GroupSession(G_LEADS)),
+            Decision::Deny(Denial::Hidden)
+        );
+    }
+}

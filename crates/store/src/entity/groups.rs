@@ -12,6 +12,8 @@ pub struct Model {
     pub kind: String,
     pub capacity: i32,
     pub created_at: DateTimeUtc,
+    /// Bumped by every change of name, kind, capacity or facilitators (optimistic concurrency).
+    pub version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

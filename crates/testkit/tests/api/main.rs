@@ -5,6 +5,8 @@ mod audit;
 mod clients;
 mod demo;
 mod feeds;
+mod group_sessions;
+mod groups;
 mod input;
 mod matrix;
 mod measures;

@@ -39,6 +39,19 @@ const EXPECTED: &[(&str, &str, [u16; 7])] = &[
     ("GET", "/api/v1/clinicians/{id}",                           [200, 200, 200, 200, 200, 200, 401]),
     ("PUT", "/api/v1/clinicians/{id}",                           [200, 200, 403, 403, 403, 403, 401]),
     ("GET", "/api/v1/groups",                                    [200, 200, 200, 200, 200, 200, 401]),
+    ("POST", "/api/v1/groups",                                   [201, 201, 201, 403, 201, 403, 401]),
+    ("GET", "/api/v1/groups/{id}",                               [200, 200, 403, 200, 200, 200, 401]),
+    ("PUT", "/api/v1/groups/{id}",                               [200, 200, 403, 403, 200, 403, 401]),
+    ("POST", "/api/v1/groups/{id}/members",                      [201, 201, 403, 403, 201, 403, 401]),
+    ("POST", "/api/v1/groups/{id}/members/{client_id}/leave",    [200, 200, 403, 403, 200, 403, 401]),
+    ("GET", "/api/v1/groups/{id}/sessions",                      [403, 200, 404, 200, 403, 403, 401]),
+    ("POST", "/api/v1/groups/{id}/sessions",                     [403, 201, 404, 403, 403, 403, 401]),
+    ("GET", "/api/v1/group-sessions/{id}",                       [403, 200, 404, 200, 403, 403, 401]),
+    ("PUT", "/api/v1/group-sessions/{id}/attendance",            [403, 200, 404, 403, 403, 403, 401]),
+    ("PUT", "/api/v1/group-sessions/{id}/notes",                 [403, 200, 404, 403, 403, 403, 401]),
+    ("POST", "/api/v1/group-sessions/{id}/talk",                 [403, 200, 404, 403, 403, 403, 401]),
+    ("POST", "/api/v1/group-sessions/{id}/sign",                 [403, 200, 404, 403, 403, 403, 401]),
+    ("GET", "/api/v1/clients/{id}/group-sessions",               [403, 200, 404, 200, 403, 403, 401]),
     ("GET", "/api/v1/users",                                     [200, 403, 403, 403, 403, 403, 401]),
     ("POST", "/api/v1/users",                                    [201, 403, 403, 403, 403, 403, 401]),
     ("PUT", "/api/v1/users/{id}/roles",                          [204, 403, 403, 403, 403, 403, 401]),
@@ -130,6 +143,9 @@ struct Fixture {
     spare_token: String,
     location: String,
     appointment: String,
+    /// A group the clinician facilitates, with the client on its roster, and one of its sessions.
+    group: String,
+    group_session: String,
     /// Days handed out so every booking lands on a free day.
     day: std::sync::atomic::AtomicI64,
 }
@@ -213,7 +229,38 @@ async fn fixture(t: &TestApp) -> Fixture {
         .as_str()
         .unwrap()
         .to_string();
+    let group = t
+        .post(
+            &admin,
+            "/api/v1/groups",
+            json!({"name": "Matrix group", "kind": "skills", "capacity": 200, "facilitator_ids": [clinician.id]}),
+        )
+        .await
+        .json["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    t.post(
+        &admin,
+        &format!("/api/v1/groups/{group}/members"),
+        json!({"client_id": client, "joined_on": "2026-01-01"}),
+    )
+    .await
+    .expect(201);
+    let group_session = t
+        .post(
+            &clinician,
+            &format!("/api/v1/groups/{group}/sessions"),
+            json!({"date": GROUP_DAY}),
+        )
+        .await
+        .json["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     Fixture {
+        group,
+        group_session,
         users: vec![
             Some(admin.clone()),
             Some(clinician.clone()),
@@ -235,6 +282,60 @@ async fn fixture(t: &TestApp) -> Fixture {
         appointment,
         day: std::sync::atomic::AtomicI64::new(0),
     }
+}
+
+/// The day of the fixture's group sessions; members added by the matrix join after it, so every session's roster
+/// stays the fixture client alone.
+const GROUP_DAY: &str = "2026-12-01";
+
+/// A client of the care-team clinician (so they may put them in their group).
+async fn fresh_client(t: &TestApp, f: &Fixture) -> String {
+    let r = t
+        .post(
+            &f.clinician,
+            "/api/v1/clients",
+            client_body(&format!("Member {}", uuid::Uuid::new_v4().simple())),
+        )
+        .await;
+    r.expect(201);
+    r.json["id"].as_str().unwrap().to_string()
+}
+
+/// A group session of the fixture group, taken `steps` along: attendance recorded, then the shared note written.
+async fn fresh_group_session(t: &TestApp, f: &Fixture, steps: usize) -> (String, i32) {
+    let r = t
+        .post(
+            &f.clinician,
+            &format!("/api/v1/groups/{}/sessions", f.group),
+            json!({"date": GROUP_DAY}),
+        )
+        .await;
+    r.expect(201);
+    let id = r.json["id"].as_str().unwrap().to_string();
+    let mut v = 1;
+    if steps >= 1 {
+        t.put(
+            &f.clinician,
+            &format!("/api/v1/group-sessions/{id}/attendance"),
+            v,
+            json!({"entries": [{"client_id": f.client, "status": "present"}]}),
+        )
+        .await
+        .expect(200);
+        v += 1;
+    }
+    if steps >= 2 {
+        t.put(
+            &f.clinician,
+            &format!("/api/v1/group-sessions/{id}/notes"),
+            v,
+            json!({"shared_note": "The group practised a breathing exercise."}),
+        )
+        .await
+        .expect(200);
+        v += 1;
+    }
+    (id, v)
 }
 
 async fn fresh_appointment(t: &TestApp, f: &Fixture, rrule: Option<&str>) -> String {
@@ -794,6 +895,90 @@ async fn prepare(
             Some(json!({"escalate_after_minutes": 60})),
             None,
         ),
+        ("POST", "/api/v1/groups") => (
+            template.into(),
+            Some(
+                json!({"name": format!("G {uniq}"), "kind": "support", "capacity": 30, "facilitator_ids": [f.clinician.id]}),
+            ),
+            None,
+        ),
+        ("GET", "/api/v1/groups/{id}") | ("GET", "/api/v1/groups/{id}/sessions") => {
+            (template.replace("{id}", &f.group), None, None)
+        }
+        ("PUT", "/api/v1/groups/{id}") => {
+            let path = format!("/api/v1/groups/{}", f.group);
+            let v = t.get(&f.admin, &path).await.etag();
+            (
+                path,
+                Some(
+                    json!({"name": "Matrix group", "kind": "skills", "capacity": 200, "facilitator_ids": [f.clinician.id]}),
+                ),
+                Some(v),
+            )
+        }
+        ("POST", "/api/v1/groups/{id}/members") => {
+            let client = fresh_client(t, f).await;
+            (
+                format!("/api/v1/groups/{}/members", f.group),
+                Some(json!({"client_id": client, "joined_on": "2027-06-01"})),
+                None,
+            )
+        }
+        ("POST", "/api/v1/groups/{id}/members/{client_id}/leave") => {
+            let client = fresh_client(t, f).await;
+            t.post(
+                &f.admin,
+                &format!("/api/v1/groups/{}/members", f.group),
+                json!({"client_id": client, "joined_on": "2027-06-01"}),
+            )
+            .await
+            .expect(201);
+            (
+                format!("/api/v1/groups/{}/members/{client}/leave", f.group),
+                Some(json!({"left_on": "2027-07-01"})),
+                None,
+            )
+        }
+        ("POST", "/api/v1/groups/{id}/sessions") => (
+            format!("/api/v1/groups/{}/sessions", f.group),
+            Some(json!({"date": GROUP_DAY})),
+            None,
+        ),
+        ("GET", "/api/v1/group-sessions/{id}") => (
+            format!("/api/v1/group-sessions/{}", f.group_session),
+            None,
+            None,
+        ),
+        ("PUT", "/api/v1/group-sessions/{id}/attendance") => {
+            let (id, v) = fresh_group_session(t, f, 0).await;
+            (
+                format!("/api/v1/group-sessions/{id}/attendance"),
+                Some(json!({"entries": [{"client_id": c, "status": "late"}]})),
+                Some(v),
+            )
+        }
+        ("PUT", "/api/v1/group-sessions/{id}/notes") => {
+            let (id, v) = fresh_group_session(t, f, 1).await;
+            (
+                format!("/api/v1/group-sessions/{id}/notes"),
+                Some(
+                    json!({"shared_note": "Matrix shared note", "individual_notes": [{"client_id": c, "note": "Engaged."}]}),
+                ),
+                Some(v),
+            )
+        }
+        ("POST", "/api/v1/group-sessions/{id}/talk") => {
+            let (id, _) = fresh_group_session(t, f, 1).await;
+            (
+                format!("/api/v1/group-sessions/{id}/talk"),
+                Some(json!({"client_id": c})),
+                None,
+            )
+        }
+        ("POST", "/api/v1/group-sessions/{id}/sign") => {
+            let (id, v) = fresh_group_session(t, f, 2).await;
+            (format!("/api/v1/group-sessions/{id}/sign"), None, Some(v))
+        }
         (_, path) => (path.replace("{id}", c), None, None),
     }
 }

@@ -120,7 +120,7 @@ async fn a_joint_note_is_in_each_members_chart_and_individual_notes_stay_apart(b
     );
     assert_eq!(
         ben_ids,
-        [joint.clone()],
+        std::slice::from_ref(&joint),
         "Ben's chart has the joint note and never Ana's own"
     );
     let ben_chart = t
@@ -151,7 +151,7 @@ async fn a_joint_note_is_in_each_members_chart_and_individual_notes_stay_apart(b
     let u = t.get(&couples, &format!("/api/v1/units/{unit_id}")).await;
     assert_eq!(
         ids(&u.json, "notes"),
-        [joint.clone()],
+        std::slice::from_ref(&joint),
         "the unit lists only joint notes"
     );
     // Psychotherapy notes are never joint.

@@ -469,6 +469,8 @@ struct ClientPageT {
     /// The client's treatment plans, for those who may read the clinical record.
     plans: Option<Vec<rapport_app::plans::PlanView>>,
     plan_templates: Vec<(String, String)>,
+    /// The client's own part of their group sessions (never other members'), for the care team.
+    group_sessions: Option<Vec<rapport_app::groups::MemberSessionView>>,
 }
 
 fn relation_of(s: &Staff, c: &ClientView) -> ClientRelation {
@@ -528,6 +530,11 @@ pub async fn show(State(st): State<AppState>, s: Staff, PagePath(id): PagePath<U
     } else {
         None
     };
+    let group_sessions = if c.clinical.is_some() {
+        st.app.client_group_sessions(&s.ctx, c.id).await.ok()
+    } else {
+        None
+    };
     let plan_templates = if can_write {
         st.app
             .plan_templates(&s.ctx)
@@ -539,6 +546,7 @@ pub async fn show(State(st): State<AppState>, s: Staff, PagePath(id): PagePath<U
         vec![]
     };
     ClientPageT {
+        group_sessions,
         plans,
         plan_templates,
         notes,
@@ -701,24 +709,6 @@ pub async fn clinician(
         Ok(c) => ClinicianPage {
             nav: Nav::of(&s),
             c,
-        }
-        .into_response(),
-        Err(e) => error_page(e, &s.rid, Nav::of(&s)),
-    }
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "groups.html")]
-struct GroupsPage {
-    nav: Option<Nav>,
-    groups: Vec<rapport_app::groups::GroupView>,
-}
-
-pub async fn groups(State(st): State<AppState>, s: Staff) -> Response {
-    match st.app.list_groups(&s.ctx).await {
-        Ok(groups) => GroupsPage {
-            nav: Nav::of(&s),
-            groups,
         }
         .into_response(),
         Err(e) => error_page(e, &s.rid, Nav::of(&s)),

@@ -4,6 +4,8 @@ mod account;
 mod admin;
 mod booking;
 mod clients;
+mod group_sessions;
+mod groups;
 mod measures;
 mod notes;
 mod plans;
@@ -65,7 +67,22 @@ pub fn router() -> Router<AppState> {
         .route("/plans/{id}/edit", get(plans::edit).post(plans::save))
         .route("/plans/{id}/{step}", post(plans::step))
         .route("/clinicians", get(clients::clinicians))
-        .route("/groups", get(clients::groups))
+        .route("/groups", get(groups::list).post(groups::create))
+        .route("/groups/{id}", get(groups::show).post(groups::update))
+        .route("/groups/{id}/members", post(groups::add_member))
+        .route(
+            "/groups/{id}/members/{client_id}/leave",
+            post(groups::leave),
+        )
+        .route("/groups/{id}/sessions", post(groups::start_session))
+        .route("/group-sessions/{id}", get(group_sessions::show))
+        .route(
+            "/group-sessions/{id}/attendance",
+            post(group_sessions::attendance),
+        )
+        .route("/group-sessions/{id}/notes", post(group_sessions::notes))
+        .route("/group-sessions/{id}/talk", post(group_sessions::talk))
+        .route("/group-sessions/{id}/sign", post(group_sessions::sign))
         .route("/clinicians/{id}", get(clients::clinician))
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/{id}/{action}", post(admin::user_action))

@@ -1,0 +1,248 @@
+//! Finding group members' names in free text, and hiding them.
+//!
+//! A group session's shared note is read in every member's chart, so it must name no member. The note is searched
+//! for each member's legal and preferred names, part by part (first and last names, each half of a hyphenated
+//! name), as whole words and regardless of case. Parts with fewer than three letters are skipped: initials and
+//! names such as "Al" or "Jo" would flag ordinary words all over a note. The same search drives the second safety
+//! net, which shows the note in one member's chart with every other member's name replaced.
+
+/// The names a member is known by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberNames {
+    pub legal_name: String,
+    pub preferred_name: Option<String>,
+}
+
+impl MemberNames {
+    pub fn new(legal_name: impl Into<String>, preferred_name: Option<String>) -> Self {
+        MemberNames {
+            legal_name: legal_name.into(),
+            preferred_name,
+        }
+    }
+}
+
+/// Fewer letters than this and a name part is not searched for.
+pub const MIN_LETTERS: usize = 3;
+
+/// The words that identify a member: each part of each of their names with at least three letters, as spelled in
+/// the record, without repeats.
+pub fn name_words(m: &MemberNames) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let names = std::iter::once(m.legal_name.as_str()).chain(m.preferred_name.as_deref());
+    for name in names {
+        for piece in name.split_whitespace() {
+            let halves = piece.split('-');
+            for part in std::iter::once(piece).chain(halves) {
+                let part = part.trim_matches(|c: char| !c.is_alphanumeric());
+                let letters = part.chars().filter(|c| c.is_alphabetic()).count();
+                if letters >= MIN_LETTERS
+                    && !out.iter().any(|w| w.to_lowercase() == part.to_lowercase())
+                {
+                    out.push(part.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The text lowercased char by char, each lowered char with the byte range of the original char it came from, so
+/// that a match found case-insensitively maps back onto the original text.
+fn lowered(text: &str) -> Vec<(char, usize, usize)> {
+    let mut out = Vec::with_capacity(text.len());
+    for (i, c) in text.char_indices() {
+        for l in c.to_lowercase() {
+            out.push((l, i, i + c.len_utf8()));
+        }
+    }
+    out
+}
+
+/// Byte ranges in the original text where `word` stands as a whole word (case-insensitive).
+fn occurrences(hay: &[(char, usize, usize)], word: &str) -> Vec<(usize, usize)> {
+    let needle: Vec<char> = word.chars().flat_map(char::to_lowercase).collect();
+    let mut out = Vec::new();
+    if needle.is_empty() || needle.len() > hay.len() {
+        return out;
+    }
+    for start in 0..=(hay.len() - needle.len()) {
+        let end = start + needle.len();
+        if !hay[start..end]
+            .iter()
+            .map(|h| h.0)
+            .eq(needle.iter().copied())
+        {
+            continue;
+        }
+        let before_ok = start == 0 || !hay[start - 1].0.is_alphanumeric();
+        let after_ok = end == hay.len() || !hay[end].0.is_alphanumeric();
+        if before_ok && after_ok {
+            out.push((hay[start].1, hay[end - 1].2));
+        }
+    }
+    out
+}
+
+/// The member names that occur in `text`, as spelled in the records, each once, in the order they first appear.
+pub fn find_member_names(text: &str, members: &[MemberNames]) -> Vec<String> {
+    let hay = lowered(text);
+    let mut found: Vec<(usize, String)> = Vec::new();
+    for m in members {
+        for w in name_words(m) {
+            if let Some(first) = occurrences(&hay, &w).first()
+                && !found
+                    .iter()
+                    .any(|(_, f)| f.to_lowercase() == w.to_lowercase())
+            {
+                found.push((first.0, w));
+            }
+        }
+    }
+    found.sort_by_key(|(at, _)| *at);
+    found.into_iter().map(|(_, w)| w).collect()
+}
+
+/// `text` with every name of `members` replaced by `replacement`; a full name ("Amara Abebe") becomes one
+/// replacement, not two.
+pub fn redact(text: &str, members: &[MemberNames], replacement: &str) -> String {
+    let hay = lowered(text);
+    let mut ranges: Vec<(usize, usize)> = members
+        .iter()
+        .flat_map(name_words)
+        .flat_map(|w| occurrences(&hay, &w))
+        .collect();
+    if ranges.is_empty() {
+        return text.to_string();
+    }
+    ranges.sort_unstable();
+    // Merge overlapping ranges and those separated by nothing but spaces (the parts of one full name).
+    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(ranges.len());
+    for (s, e) in ranges {
+        match merged.last_mut() {
+            Some(last)
+                if s <= last.1
+                    || text
+                        .get(last.1..s)
+                        .is_some_and(|gap| gap.chars().all(|c| c == ' ' || c == '\u{a0}')) =>
+            {
+                last.1 = last.1.max(e);
+            }
+            _ => merged.push((s, e)),
+        }
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (s, e) in merged {
+        out.push_str(text.get(at..s).unwrap_or_default());
+        out.push_str(replacement);
+        at = e;
+    }
+    out.push_str(text.get(at..).unwrap_or_default());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn m(legal: &str, preferred: Option<&str>) -> MemberNames {
+        MemberNames::new(legal, preferred.map(String::from))
+    }
+
+    #[test]
+    fn name_words_are_the_parts_of_every_name_with_three_letters_or_more() {
+        assert_eq!(
+            name_words(&m("Amara Okafor-Jensen", Some("Mara"))),
+            ["Amara", "Okafor-Jensen", "Okafor", "Jensen", "Mara"]
+        );
+        assert_eq!(name_words(&m("Al Xu", Some("Jo"))), Vec::<String>::new());
+        assert_eq!(name_words(&m("Liam O'Connor", None)), ["Liam", "O'Connor"]);
+    }
+
+    #[test]
+    fn names_are_found_as_whole_words_whatever_their_case() {
+        let members = [m("Amara Abebe", None), m("Ben Castillo", Some("Benji"))];
+        assert_eq!(
+            find_member_names(
+                "Today AMARA spoke about her loss; benji listened.",
+                &members
+            ),
+            ["Amara", "Benji"]
+        );
+        // Inside another word it is not a name: "Castillon", "Amaranth".
+        assert!(find_member_names("The Castillon case; amaranth tea.", &members).is_empty());
+        // A possessive or punctuation right after the name still counts.
+        assert_eq!(
+            find_member_names("Castillo's story, and abebe.", &members),
+            ["Castillo", "Abebe"]
+        );
+        // "Ben" has three letters and is searched for; it stands alone here.
+        assert_eq!(find_member_names("Ben arrived late.", &members), ["Ben"]);
+    }
+
+    #[test]
+    fn names_with_letters_beyond_ascii_are_found() {
+        let members = [m("Chloé Bergström", None), m("Ölga Ünal", None)];
+        assert_eq!(
+            find_member_names("BERGSTRÖM and ölga were quiet.", &members),
+            ["Bergström", "Ölga"]
+        );
+    }
+
+    #[test]
+    fn redaction_replaces_full_names_once_and_keeps_the_rest() {
+        let members = [m("Amara Abebe", None)];
+        assert_eq!(
+            redact(
+                "Amara Abebe shared; later amara's mood lifted.",
+                &members,
+                "[group member]"
+            ),
+            "[group member] shared; later [group member]'s mood lifted."
+        );
+        assert_eq!(
+            redact("No names here.", &members, "[group member]"),
+            "No names here."
+        );
+    }
+
+    fn any_name() -> impl Strategy<Value = String> {
+        proptest::sample::select(vec![
+            "Amara", "Dubois", "Kemi", "Nakamura", "Zoe", "García", "Ivan", "Rossi", "Chiara",
+        ])
+        .prop_map(String::from)
+    }
+
+    fn any_filler() -> impl Strategy<Value = String> {
+        proptest::sample::select(vec![
+            "the", "group", "talked", "about", "loss,", "and", "coping.", "One", "member", "said",
+        ])
+        .prop_map(String::from)
+    }
+
+    proptest! {
+        /// After redaction no member name is found any more, and a text without names is left as it was.
+        #[test]
+        fn redacted_text_names_no_member(
+            first in any_name(), last in any_name(),
+            words in proptest::collection::vec(prop_oneof![any_name(), any_filler()], 0..30),
+        ) {
+            let members = [MemberNames::new(format!("{first} {last}"), None)];
+            let text = words.join(" ");
+            let out = redact(&text, &members, "[group member]");
+            prop_assert!(find_member_names(&out, &members).is_empty(), "{out}");
+            if find_member_names(&text, &members).is_empty() {
+                prop_assert_eq!(out, text);
+            }
+        }
+
+        /// Case never hides a name.
+        #[test]
+        fn case_does_not_matter(name in any_name(), upper in any::<bool>()) {
+            let text = format!("today {} spoke", if upper { name.to_uppercase() } else { name.to_lowercase() });
+            prop_assert_eq!(find_member_names(&text, &[MemberNames::new(name.clone(), None)]), vec![name]);
+        }
+    }
+}
