@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 const EXCERPT_CHARS: usize = 240;
-pub const KINDS: [&str; 3] = ["appointment", "note", "plan"];
+pub const KINDS: [&str; 4] = ["appointment", "note", "plan", "measure"];
 
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ChartQuery {
@@ -23,7 +23,7 @@ pub struct ChartQuery {
     /// Last day shown (YYYY-MM-DD).
     #[serde(default)]
     pub to: Option<String>,
-    /// Comma-separated kinds to show: appointment, note, plan (all by default).
+    /// Comma-separated kinds to show: appointment, note, plan, measure (all by default).
     #[serde(default)]
     pub kinds: Option<String>,
 }
@@ -98,7 +98,9 @@ impl App {
                         None => {
                             return Err(Error::invalid(
                                 "kinds",
-                                format!("unknown kind '{k}'; use appointment, note or plan"),
+                                format!(
+                                    "unknown kind '{k}'; use appointment, note, plan or measure"
+                                ),
                             ));
                         }
                     }
@@ -200,6 +202,33 @@ impl App {
                         excerpt: r.note.as_deref().map(excerpt),
                     });
                 }
+            }
+        }
+        if kinds.contains(&"measure") {
+            for r in rapport_store::measures::responses_for_client(tx.conn(), client).await? {
+                let date = r.completed_at.date_naive();
+                if !within(date) {
+                    continue;
+                }
+                let name = rapport_domain::measures::instrument(r.instrument.as_str())
+                    .map(|i| i.short_name.clone())
+                    .unwrap_or_else(|_| r.instrument.to_string());
+                let score = match (r.total, r.valid) {
+                    (Some(t), true) => format!("{t}"),
+                    _ => "not scorable".to_string(),
+                };
+                entries.push(ChartEntry {
+                    kind: "measure",
+                    date,
+                    at: Some(r.completed_at),
+                    title: format!("{name}: {score}"),
+                    status: r.band.clone().unwrap_or_default(),
+                    href: format!("/clients/{client}#measures"),
+                    author: None,
+                    excerpt: r
+                        .critical
+                        .then(|| "A critical answer raised an alert.".to_string()),
+                });
             }
         }
         // Newest first; within a day, the latest instant first.

@@ -105,7 +105,7 @@ routes! {
     "PUT" "/api/v1/note-templates/{key}" "notes" "Create or change a practice note template";
     "GET" "/api/v1/clients/{id}/notes" "notes" "A client's notes (no content; psychotherapy notes only your own)";
     "POST" "/api/v1/clients/{id}/notes" "notes" "Start a draft note from a template";
-    "GET" "/api/v1/clients/{id}/chart" "notes" "A client's chart: appointments, notes and plan events on one timeline (from, to, kinds)";
+    "GET" "/api/v1/clients/{id}/chart" "notes" "A client's chart: appointments, notes, plan events and measures on one timeline (from, to, kinds)";
     "GET" "/api/v1/notes/dashboard" "notes" "Your unsigned and late notes, and notes waiting for your co-signature";
     "GET" "/api/v1/notes/{id}" "notes" "One note with its addenda";
     "PUT" "/api/v1/notes/{id}" "notes" "Save a draft (If-Match: version)";

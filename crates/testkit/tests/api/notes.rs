@@ -703,6 +703,14 @@ async fn the_chart_puts_sessions_notes_and_plans_on_one_filtered_timeline(b: Bac
     .await
     .expect(201);
 
+    let phq9: serde_json::Map<String, Value> = (1..=9).map(|i| (i.to_string(), json!(1))).collect();
+    let m = t
+        .post(
+            &clin,
+            &format!("/api/v1/clients/{client}/measure-responses"),
+            json!({ "instrument": "phq9", "answers": phq9 }),
+        )
+        .await;
     let chart = format!("/api/v1/clients/{client}/chart");
     let all = t.get(&clin, &chart).await;
     all.expect(200);

@@ -533,6 +533,7 @@ pub async fn chart(
                 ("appointment", "Appointments"),
                 ("note", "Notes"),
                 ("plan", "Treatment plans"),
+                ("measure", "Measures"),
             ],
         }
         .into_response(),
