@@ -724,6 +724,15 @@ async fn the_chart_puts_sessions_notes_and_plans_on_one_filtered_timeline(b: Bac
         kinds.contains(&"appointment") && kinds.contains(&"plan"),
         "{kinds:?}"
     );
+    m.expect(201);
+    let measure = all.json["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "measure")
+        .unwrap();
+    assert_eq!(measure["title"], "PHQ-9: 9");
+    assert_eq!(measure["status"], "Mild");
     assert_eq!(
         kinds.iter().filter(|k| **k == "note").count(),
         3,
