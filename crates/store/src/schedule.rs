@@ -10,7 +10,7 @@ use rapport_domain::{ClientId, UserId};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, Set,
+    QueryOrder, QuerySelect, Set,
 };
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -198,6 +198,62 @@ fn holding() -> Condition {
     Condition::all()
         .add(appointments::Column::Status.ne(Status::Cancelled.as_str()))
         .add(appointments::Column::Status.ne(Status::LateCancelled.as_str()))
+}
+
+/// One appointment's time as slot search needs it: the clinician, the session and the buffered busy span.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BusyRow {
+    pub clinician_id: UserId,
+    pub session: Interval,
+    pub busy: Interval,
+}
+
+/// Clinician, session start and end, busy start and end.
+type BusyColumns = (
+    Uuid,
+    DateTime<Utc>,
+    DateTime<Utc>,
+    DateTime<Utc>,
+    DateTime<Utc>,
+);
+
+/// The busy time of these clinicians that overlaps `window`: five columns of holding appointments, no
+/// participants. The lower bound on the indexed `busy_start` (a day before the window) lets the database use
+/// `idx_appointments_clinician_busy`; no session with its buffers lasts a day.
+pub async fn busy_times(
+    c: &impl ConnectionTrait,
+    clinicians: &[UserId],
+    window: Interval,
+) -> Result<Vec<BusyRow>, StoreError> {
+    use appointments::Column as C;
+    if clinicians.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<BusyColumns> = appointments::Entity::find()
+        .select_only()
+        .columns([
+            C::ClinicianId,
+            C::StartAt,
+            C::EndAt,
+            C::BusyStart,
+            C::BusyEnd,
+        ])
+        .filter(C::ClinicianId.is_in(clinicians.iter().map(|u| u.0)))
+        .filter(C::BusyStart.lt(window.end))
+        .filter(C::BusyStart.gt(window.start - chrono::Duration::days(1)))
+        .filter(C::BusyEnd.gt(window.start))
+        .filter(holding())
+        .into_tuple()
+        .all(c)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(clin, s, e, bs, be)| BusyRow {
+            clinician_id: UserId(clin),
+            session: Interval { start: s, end: e },
+            busy: Interval { start: bs, end: be },
+        })
+        .collect())
 }
 
 /// Appointments that hold time and whose buffered time overlaps `window`, on this clinician's or room's calendar

@@ -1,13 +1,13 @@
 //! Reading the schedule: calendar ranges, one appointment with its history, and the search for free slots.
 
-use super::{AppointmentDetail, AppointmentView, HistoryView, Participant, busy_of};
+use super::{AppointmentDetail, AppointmentView, HistoryView, Participant};
 use crate::{App, Ctx};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use rapport_domain::policy::{Action, ClientScope, Resource, authorize, client_scope};
 use rapport_domain::scheduling::Interval;
 use rapport_domain::scheduling::availability::working_time;
-use rapport_domain::scheduling::slots::{Calendar, SlotQuery, earliest};
+use rapport_domain::scheduling::slots::{BusyTime, Calendar, SlotQuery, earliest};
 use rapport_domain::{ClientId, Error, Result, UserId, validate};
 use rapport_store::audit::AuditEvent;
 use rapport_store::schedule::{self, Appointment, RangeFilter};
@@ -399,15 +399,7 @@ impl App {
     ) -> Result<Vec<SlotView>> {
         let ids: Vec<UserId> = profiles.iter().map(|p| p.user_id).collect();
         let exceptions = resources::exceptions(c, &ids, range).await?;
-        let busy = schedule::in_range(
-            c,
-            range.padded(Duration::hours(4), Duration::hours(4)),
-            &RangeFilter {
-                clinicians: Some(ids.clone()),
-                ..Default::default()
-            },
-        )
-        .await?;
+        let busy = schedule::busy_times(c, &ids, range).await?;
         let calendars: Vec<Calendar> = profiles
             .iter()
             .map(|p| {
@@ -423,7 +415,11 @@ impl App {
                     busy: busy
                         .iter()
                         .filter(|a| a.clinician_id == p.user_id)
-                        .map(busy_of)
+                        .map(|a| BusyTime {
+                            session: a.session,
+                            buffer_before: a.session.start - a.busy.start,
+                            buffer_after: a.busy.end - a.session.end,
+                        })
                         .collect(),
                 }
             })
