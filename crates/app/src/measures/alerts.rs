@@ -131,7 +131,8 @@ impl App {
     }
 
     /// Open alerts for the caller: those of clients on whose care team they are, and, for supervisors, escalated
-    /// alerts of their supervisees' clients. Oldest first. Anyone without clinical access gets an empty list.
+    /// alerts of their supervisees' clients. Most urgent first: escalated ones (someone already missed them), then
+    /// the longest waiting. Anyone without clinical access gets an empty list.
     pub async fn measure_alerts(&self, ctx: &Ctx) -> Result<Vec<AlertView>> {
         let me = ctx.actor.user_id().ok_or(Error::NotFound)?;
         let tx = self.store.begin().await?;
@@ -162,7 +163,7 @@ impl App {
                 readable.push(a);
             }
         }
-        readable.sort_by_key(|a| (a.raised_at, a.id));
+        readable.sort_by_key(|a| (a.escalated_at.is_none(), a.raised_at, a.id));
         let views = self.alert_views(&tx, readable).await?;
         tx.audit(
             AuditEvent::new(&ctx.actor, "measure.alert.list", "measure_alert")
@@ -172,6 +173,25 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(views)
+    }
+
+    /// One alert, open or acknowledged (the e-mails link to it), for those who may read the client's measures.
+    pub async fn measure_alert(&self, ctx: &Ctx, id: Uuid) -> Result<AlertView> {
+        let ev = || AuditEvent::new(&ctx.actor, "measure.alert.read", "measure_alert").resource(id);
+        let tx = self.store.begin().await?;
+        let Some(a) = repo::alert(tx.conn(), id).await? else {
+            return self.hidden(tx, ctx, ev()).await;
+        };
+        let client = a.client_id;
+        let (tx, _) = self
+            .measure_client(tx, ctx, ClientId(client), Action::Read, ev().client(client))
+            .await?;
+        let view = self.alert_views(&tx, vec![a]).await?;
+        tx.audit(ev().client(client).request(ctx.rid())).await?;
+        tx.commit().await?;
+        view.into_iter()
+            .next()
+            .ok_or_else(|| Error::internal("alert vanished"))
     }
 
     /// A care-team clinician acknowledges an alert: it leaves everyone's list and will not escalate.
