@@ -2,8 +2,13 @@
 
 mod account;
 mod admin;
+mod alerts;
 mod booking;
+mod caseload;
+mod client_measures;
 mod clients;
+mod home;
+mod measure_entry;
 mod measures;
 mod notes;
 mod plans;
@@ -36,7 +41,7 @@ pub fn router() -> Router<AppState> {
             "/account/password",
             get(signin::password_page).post(signin::password),
         )
-        .route("/", get(clients::dashboard))
+        .route("/", get(home::dashboard))
         .route("/clients", get(clients::list).post(clients::create))
         .route("/clients/new", get(clients::new_form))
         .route("/clients/{id}", get(clients::show).post(clients::update))
@@ -57,12 +62,28 @@ pub fn router() -> Router<AppState> {
         .route("/notes/{id}/print", get(notes::print))
         .route("/clients/{id}/chart", get(notes::chart))
         .route("/clients/{id}/plans", post(plans::create))
+        .route(
+            "/clients/{id}/measures/assign",
+            get(client_measures::assign_form).post(client_measures::assign),
+        )
+        .route(
+            "/clients/{id}/measures/assignments/{assignment_id}/stop",
+            post(client_measures::stop),
+        )
+        .route(
+            "/clients/{id}/measures/enter",
+            get(measure_entry::enter_form).post(measure_entry::enter),
+        )
+        .route(
+            "/clients/{id}/measures.csv",
+            get(client_measures::export_csv),
+        )
         .route("/plans/{id}", get(plans::show))
         .route("/plans/{id}/edit", get(plans::edit).post(plans::save))
         .route("/plans/{id}/{step}", post(plans::step))
-        .route("/clinicians", get(clients::clinicians))
-        .route("/groups", get(clients::groups))
-        .route("/clinicians/{id}", get(clients::clinician))
+        .route("/clinicians", get(home::clinicians))
+        .route("/groups", get(home::groups))
+        .route("/clinicians/{id}", get(home::clinician))
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/{id}/{action}", post(admin::user_action))
         .route("/admin/audit", get(admin::audit))
@@ -92,6 +113,10 @@ pub fn router() -> Router<AppState> {
             "/book/link/{token}",
             get(booking::link).post(booking::book_link),
         )
+        .route("/measures", get(caseload::show))
+        .route("/alerts", get(alerts::list))
+        .route("/alerts/{id}", get(alerts::show))
+        .route("/alerts/{id}/acknowledge", post(alerts::acknowledge))
         .route("/m/{token}", get(measures::show).post(measures::submit))
 }
 
