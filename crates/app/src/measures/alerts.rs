@@ -33,6 +33,9 @@ pub struct AlertView {
     pub escalated_at: Option<DateTime<Utc>>,
     pub acknowledged_at: Option<DateTime<Utc>>,
     pub acknowledged_by: Option<Person>,
+    /// Whether the caller may acknowledge it (clinicians on the care team; a supervisor who sees an escalated
+    /// alert of a supervisee's client may not, and should reach the care team instead).
+    pub can_acknowledge: bool,
 }
 
 /// The stored reason: which instrument and which items, never what the items ask.
@@ -125,6 +128,7 @@ impl App {
                     Some(u) => Some(names.person(tx, UserId(u)).await?),
                     None => None,
                 },
+                can_acknowledge: false,
             });
         }
         Ok(out)
@@ -157,14 +161,22 @@ impl App {
         }
         // Each one through the policy as well: the list may never show more than a read would.
         let mut readable = Vec::with_capacity(alerts.len());
+        let mut may_ack = Vec::new();
         for a in alerts {
             let rel = care::relation(tx.conn(), me, ClientId(a.client_id)).await?;
             if authorize(&ctx.actor, Action::Read, Resource::ClientClinical(rel)).is_allowed() {
+                if authorize(&ctx.actor, Action::Update, Resource::ClientClinical(rel)).is_allowed()
+                {
+                    may_ack.push(a.id);
+                }
                 readable.push(a);
             }
         }
         readable.sort_by_key(|a| (a.escalated_at.is_none(), a.raised_at, a.id));
-        let views = self.alert_views(&tx, readable).await?;
+        let mut views = self.alert_views(&tx, readable).await?;
+        for v in &mut views {
+            v.can_acknowledge = may_ack.contains(&v.id);
+        }
         tx.audit(
             AuditEvent::new(&ctx.actor, "measure.alert.list", "measure_alert")
                 .request(ctx.rid())
@@ -186,7 +198,15 @@ impl App {
         let (tx, _) = self
             .measure_client(tx, ctx, ClientId(client), Action::Read, ev().client(client))
             .await?;
-        let view = self.alert_views(&tx, vec![a]).await?;
+        let open = a.acknowledged_at.is_none();
+        let mut view = self.alert_views(&tx, vec![a]).await?;
+        if let Some(me) = ctx.actor.user_id() {
+            let rel = care::relation(tx.conn(), me, ClientId(client)).await?;
+            let may = authorize(&ctx.actor, Action::Update, Resource::ClientClinical(rel));
+            for v in &mut view {
+                v.can_acknowledge = open && may.is_allowed();
+            }
+        }
         tx.audit(ev().client(client).request(ctx.rid())).await?;
         tx.commit().await?;
         view.into_iter()

@@ -260,6 +260,23 @@ async fn alerts_are_announced_on_the_dashboard_and_acknowledged_on_their_page(b:
     let (_, _, home) = outsider.get("/").await;
     assert!(!home.contains("alert-banner"));
 
+    // Once escalated, the clinician's supervisor sees it too, but only the care team may acknowledge it.
+    let sup = t.user(&[Role::Supervisor]).await;
+    t.app
+        .add_supervision(&rapport_app::Ctx::operator(), sup.id, clin.id)
+        .await
+        .unwrap();
+    let later = chrono::Utc::now() + chrono::Duration::hours(2);
+    assert_eq!(t.app.escalate_measure_alerts(later).await.unwrap(), 1);
+    let supervisor = t.sign_in(&sup).await;
+    let (_, _, home) = supervisor.get("/").await;
+    assert!(home.contains("1 unacknowledged alert needs your attention."));
+    let (_, _, list) = supervisor.get("/alerts").await;
+    assert!(list.contains("Escalated to you as supervisor") && list.contains("escalated</span>"));
+    assert!(!list.contains("/acknowledge\""));
+    let (_, _, list) = page.get("/alerts").await;
+    assert!(list.contains(&format!("action=\"/alerts/{alert}/acknowledge\"")));
+
     let (status, location, _) = page
         .post(&format!("/alerts/{alert}/acknowledge"), &[])
         .await;
