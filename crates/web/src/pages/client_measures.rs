@@ -16,7 +16,7 @@ use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use rapport_app::measures::{AssignInput, AssignmentView, InstrumentResults, MeasureResults};
-use rapport_domain::measures::ReliableChangeOutcome;
+use rapport_domain::measures::{ClinicalOutcome, ReliableChangeOutcome};
 use rapport_domain::{ClientId, Error, FieldError};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -60,6 +60,8 @@ pub struct MeasuresSection {
     /// (id, short name, full name) of the instruments that may be given now; empty when the caller may only read.
     pub offered: Vec<(String, String, String)>,
     pub can_write: bool,
+    /// Why the results could not be shown (the section says so instead of looking empty).
+    pub unavailable: Option<String>,
 }
 
 fn yes_no(v: bool) -> String {
@@ -116,7 +118,13 @@ fn figures(r: &InstrumentResults) -> Vec<FigureRow> {
         ));
     }
     if let Some(cs) = &c.clinical_significance {
-        let v = format!("{:?}", cs.outcome.value).to_lowercase();
+        let v = match cs.outcome.value {
+            ClinicalOutcome::Recovered => "recovered",
+            ClinicalOutcome::Improved => "improved",
+            ClinicalOutcome::Unchanged => "unchanged",
+            ClinicalOutcome::Deteriorated => "deteriorated",
+        }
+        .to_string();
         out.push(row(
             "Clinically significant change",
             v,
@@ -235,14 +243,32 @@ fn combined(m: &MeasureResults) -> Vec<FigureRow> {
     ]
 }
 
-/// The section for the client page; `None` when the caller may not read the client's measures.
+/// The section for the client page; `None` when the caller may not read the client's measures. Any other
+/// failure shows in the section rather than hiding it: an empty Measures section must never mean "no alerts".
 pub async fn section(
     st: &AppState,
     s: &Staff,
     client: ClientId,
     can_write: bool,
 ) -> Option<MeasuresSection> {
-    let m = st.app.client_measures(&s.ctx, client).await.ok()?;
+    let m = match st.app.client_measures(&s.ctx, client).await {
+        Ok(m) => m,
+        Err(Error::NotFound | Error::Forbidden(_)) => return None,
+        Err(e) => {
+            if let Error::Internal(detail) = &e {
+                tracing::error!(request_id = %s.rid.0, %detail, "measures section");
+            }
+            return Some(MeasuresSection {
+                unavailable: Some(form_message(&e)),
+                instruments: Vec::new(),
+                combined: Vec::new(),
+                open_alerts: 0,
+                assignments: Vec::new(),
+                offered: Vec::new(),
+                can_write: false,
+            });
+        }
+    };
     let assignments = st
         .app
         .measure_assignments(&s.ctx, client)
@@ -263,6 +289,7 @@ pub async fn section(
         Vec::new()
     };
     Some(MeasuresSection {
+        unavailable: None,
         instruments: m.instruments.iter().map(block).collect(),
         combined: combined(&m),
         open_alerts: m.open_alerts,
