@@ -93,11 +93,13 @@ export async function freePort() {
 
 // Spawns `rapport serve` on a free local port. Returns { child, base, log }:
 // `log` collects the server's stdout and stderr. Call waitReady() next, and
-// stopServer() when done (also when waitReady() failed).
-export async function startServer(dataDir) {
+// stopServer() when done (also when waitReady() failed). `extraArgs(base)`
+// may add options that need the server's address (e.g. --public-url).
+export async function startServer(dataDir, extraArgs = () => []) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const child = spawn(BIN, ['serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`], {
+  const args = ['serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, ...extraArgs(base)];
+  const child = spawn(BIN, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: CHILD_ENV,
   });
@@ -175,15 +177,17 @@ export const AXE_OPTIONS = { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa
 // Violations of these impacts fail a test; 'moderate' and 'minor' ones are warnings.
 export const FAILING_IMPACTS = new Set(['serious', 'critical']);
 
-// Runs axe-core on the current page (the browser context needs bypassCSP, as
-// the pages forbid inline script); returns its violations, each tagged with
-// the page's path.
-export async function axeScan(page) {
+// Runs axe-core on the current page, or only on the part matched by the CSS
+// selector `within` (the browser context needs bypassCSP, as the pages forbid
+// inline script); returns its violations, each tagged with the page's path.
+export async function axeScan(page, within = null) {
   if (!(await page.evaluate(() => typeof window.axe === 'object'))) {
     await page.addScriptTag({ path: AXE_PATH });
   }
-  const violations = await page.evaluate((options) => window.axe.run(document, options), AXE_OPTIONS)
-    .then((results) => results.violations);
+  const violations = await page.evaluate(
+    ([options, selector]) => window.axe.run(selector ? { include: [selector] } : document, options),
+    [AXE_OPTIONS, within],
+  ).then((results) => results.violations);
   const where = new URL(page.url()).pathname;
   return violations.map((v) => ({ page: where, ...v }));
 }

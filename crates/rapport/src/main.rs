@@ -96,6 +96,9 @@ struct ServeArgs {
     /// The address people use to reach Rapport, for links in e-mails (questionnaires, booking, alerts).
     #[arg(long, env = "RAPPORT_PUBLIC_URL")]
     public_url: Option<String>,
+    /// Seconds between runs of the background worker (scheduled questionnaires, alert escalation, the outbox).
+    #[arg(long, env = "RAPPORT_WORKER_INTERVAL_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    worker_interval_seconds: u64,
 }
 
 #[derive(Subcommand)]
@@ -306,7 +309,7 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> Result<ExitCode> {
     let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
     let worker = tokio::spawn(app.clone().run_outbox(
         mailer,
-        std::time::Duration::from_secs(30),
+        std::time::Duration::from_secs(args.worker_interval_seconds),
         async move {
             let _ = worker_stopped.await;
         },

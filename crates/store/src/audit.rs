@@ -196,6 +196,61 @@ pub(crate) async fn append<C: ConnectionTrait>(
     Ok(seq)
 }
 
+/// Appends several entries in order, as `append` would one by one, but with one read and one update of the head
+/// and multi-row inserts: a caseload read leaves an entry per client without paying three statements for each.
+pub(crate) async fn append_many<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8; 32],
+    events: Vec<AuditEvent>,
+) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let head = audit_head::Entity::find_by_id(1)
+        .one(c)
+        .await?
+        .ok_or_else(|| StoreError::Integrity("the audit chain head is missing".into()))?;
+    let (mut seq, mut prev) = (head.seq, head.hash);
+    let at = now_utc();
+    let mut rows = Vec::with_capacity(events.len());
+    for ev in events {
+        seq += 1;
+        let mut e = audit_log::Model {
+            seq,
+            at,
+            actor_id: ev.actor_id,
+            actor_kind: ev.actor_kind.to_string(),
+            action: ev.action,
+            resource_type: ev.resource_type.to_string(),
+            resource_id: ev.resource_id,
+            client_id: ev.client_id,
+            outcome: ev.outcome.as_str().to_string(),
+            request_id: ev.request_id,
+            detail: ev.detail,
+            prev_hash: prev,
+            hash: String::new(),
+        };
+        e.hash = entry_hash(key, &e);
+        prev = e.hash.clone();
+        rows.push(audit_log::ActiveModel::from(e));
+    }
+    // 13 columns a row: 200 rows stay far below SQLite's and PostgreSQL's bound-parameter limits.
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(200).collect();
+        audit_log::Entity::insert_many(chunk).exec(c).await?;
+    }
+    audit_head::ActiveModel {
+        id: Set(1),
+        seq: Set(seq),
+        hash: Set(prev),
+        updated_at: Set(now_utc()),
+    }
+    .update(c)
+    .await?;
+    Ok(())
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifyReport {
     pub entries: u64,

@@ -302,6 +302,11 @@ impl Tx<'_> {
         audit::append(&self.txn, &self.store.audit_key, ev).await
     }
 
+    /// Appends several entries in order (one per client of a list, say) in a few statements.
+    pub async fn audit_many(&self, events: Vec<AuditEvent>) -> Result<(), StoreError> {
+        audit::append_many(&self.txn, &self.store.audit_key, events).await
+    }
+
     pub async fn commit(self) -> Result<(), StoreError> {
         Ok(self.txn.commit().await?)
     }

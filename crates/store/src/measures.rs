@@ -379,30 +379,34 @@ pub async fn response(tx: &Tx<'_>, id: Uuid) -> Result<Option<Response>, StoreEr
     }))
 }
 
-/// A client's responses, oldest first, without answers (the answers column is not even read).
+/// Responses without their answers (the answers column is not even read).
+fn heads() -> sea_orm::Select<measure_responses::Entity> {
+    use measure_responses::Column as C;
+    measure_responses::Entity::find().select_only().columns([
+        C::Id,
+        C::ClientId,
+        C::InstrumentId,
+        C::AssignmentId,
+        C::LinkId,
+        C::EnteredVia,
+        C::EnteredBy,
+        C::Total,
+        C::Valid,
+        C::Prorated,
+        C::Band,
+        C::RiskLevel,
+        C::Critical,
+        C::CompletedAt,
+    ])
+}
+
+/// A client's responses, oldest first, without answers.
 pub async fn responses_for_client(
     c: &impl ConnectionTrait,
     client: ClientId,
 ) -> Result<Vec<ResponseHead>, StoreError> {
     use measure_responses::Column as C;
-    measure_responses::Entity::find()
-        .select_only()
-        .columns([
-            C::Id,
-            C::ClientId,
-            C::InstrumentId,
-            C::AssignmentId,
-            C::LinkId,
-            C::EnteredVia,
-            C::EnteredBy,
-            C::Total,
-            C::Valid,
-            C::Prorated,
-            C::Band,
-            C::RiskLevel,
-            C::Critical,
-            C::CompletedAt,
-        ])
+    heads()
         .filter(C::ClientId.eq(client.0))
         .order_by_asc(C::CompletedAt)
         .into_model::<HeadRow>()
@@ -411,6 +415,29 @@ pub async fn responses_for_client(
         .into_iter()
         .map(head_from)
         .collect()
+}
+
+/// The responses of many clients (a caseload), without answers, oldest first within each client; one query per
+/// 500 clients so no backend's bound-parameter limit is reached.
+pub async fn responses_for_clients(
+    c: &impl ConnectionTrait,
+    clients: &[ClientId],
+) -> Result<Vec<ResponseHead>, StoreError> {
+    use measure_responses::Column as C;
+    let mut out = Vec::new();
+    for chunk in clients.chunks(500) {
+        let rows = heads()
+            .filter(C::ClientId.is_in(chunk.iter().map(|c| c.0)))
+            .order_by_asc(C::ClientId)
+            .order_by_asc(C::CompletedAt)
+            .into_model::<HeadRow>()
+            .all(c)
+            .await?;
+        for r in rows {
+            out.push(head_from(r)?);
+        }
+    }
+    Ok(out)
 }
 
 pub async fn insert_alert(c: &impl ConnectionTrait, a: &Alert) -> Result<(), StoreError> {

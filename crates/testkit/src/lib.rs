@@ -131,7 +131,7 @@ impl TestApp {
                     email: email.clone(),
                     display_name: format!("Test {tag}"),
                     roles: roles.to_vec(),
-                    password: Some("correct horse battery staple".into()),
+                    password: Some(TEST_PASSWORD.into()),
                     time_zone: Some("Europe/Berlin".into()),
                 },
             )
@@ -201,6 +201,61 @@ impl TestApp {
             .await
     }
 
+    /// Signs `who` in through the pages (password, then enrolling an authenticator) and returns a cookie-keeping
+    /// client with the session's CSRF token, for tests and benchmarks of the server-rendered pages.
+    pub async fn sign_in(&self, who: &TestUser) -> Browser {
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let r = http
+            .post(self.url("/login"))
+            .form(&[("email", who.email.as_str()), ("password", TEST_PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 303, "sign-in of {}", who.email);
+        let page = http
+            .get(self.url("/mfa/setup"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let secret = between(&page, "id=\"totp-secret\" class=\"secret\">", "<");
+        let totp = totp_rs::Builder::new()
+            .with_secret(totp_rs::Secret::try_from_base32(&secret).unwrap())
+            .with_account_name("test".to_string())
+            .build()
+            .unwrap();
+        let code = totp.generate_current().to_string();
+        let csrf = between(&page, "name=\"_csrf\" value=\"", "\"");
+        let r = http
+            .post(self.url("/mfa/setup"))
+            .form(&[("_csrf", csrf.as_str()), ("code", code.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 303, "TOTP enrolment of {}", who.email);
+        // The session's token after sign-in (it is rotated with the session).
+        let home = http
+            .get(self.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = between(&home, "name=\"_csrf\" value=\"", "\"");
+        Browser {
+            http,
+            csrf,
+            base: self.base.clone(),
+        }
+    }
+
     /// Reads stored rows as text, to check what actually reached the database.
     pub async fn query_text(&self, sql: &str) -> Vec<String> {
         rapport_store::query_text(&self.database_url, sql)
@@ -229,6 +284,61 @@ impl TestApp {
             .await;
         }
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The password of every user `TestApp::user` creates.
+pub const TEST_PASSWORD: &str = "correct horse battery staple";
+
+/// The text between `start` and the next `end` in `html`.
+pub fn between(html: &str, start: &str, end: &str) -> String {
+    let i = html
+        .find(start)
+        .unwrap_or_else(|| panic!("{start} not in page: {html}"))
+        + start.len();
+    let j = html[i..].find(end).unwrap() + i;
+    html[i..j].to_string()
+}
+
+/// A signed-in browser session (cookie jar and CSRF token) for the staff pages.
+pub struct Browser {
+    pub http: reqwest::Client,
+    pub csrf: String,
+    base: String,
+}
+
+impl Browser {
+    /// GET a page: status, headers and body.
+    pub async fn get(&self, path: &str) -> (u16, reqwest::header::HeaderMap, String) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        let (status, headers) = (r.status().as_u16(), r.headers().clone());
+        (status, headers, r.text().await.unwrap())
+    }
+
+    /// POST a form with the session's CSRF token added: status, `Location` and body.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> (u16, String, String) {
+        let mut form: Vec<(&str, &str)> = vec![("_csrf", self.csrf.as_str())];
+        form.extend_from_slice(fields);
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let location = r
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        (status, location, r.text().await.unwrap())
     }
 }
 

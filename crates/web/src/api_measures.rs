@@ -1,5 +1,6 @@
 //! The measures part of the JSON API: the instrument catalogue (with FHIR Questionnaires), a client's assignments,
-//! answers entered by staff, results with change statistics, and alerts.
+//! answers entered by staff, results with change statistics, the caller's caseload (not on track first), and
+//! alerts.
 
 use crate::api::created;
 use crate::auth::Caller;
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/clients/{id}/measure-responses", post(enter))
         .route("/api/v1/clients/{id}/measures", get(results))
         .route("/api/v1/measure-responses/{id}", get(response))
+        .route("/api/v1/measures/caseload", get(caseload))
         .route("/api/v1/alerts", get(alerts))
         .route("/api/v1/alerts/{id}/acknowledge", post(acknowledge))
         .route("/api/v1/settings/measures", put(settings))
@@ -127,6 +129,10 @@ async fn response(
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Response> {
     Ok(Json(s.app.measure_response(&c.ctx, id).await.or_api(&c.rid)?).into_response())
+}
+
+async fn caseload(c: Caller, State(s): State<AppState>) -> ApiResult<Response> {
+    Ok(Json(s.app.measures_caseload(&c.ctx).await.or_api(&c.rid)?).into_response())
 }
 
 async fn alerts(c: Caller, State(s): State<AppState>) -> ApiResult<Response> {

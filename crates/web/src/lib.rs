@@ -20,6 +20,7 @@ pub mod openapi;
 pub mod pages;
 pub mod request_id;
 pub mod state;
+pub mod trend;
 
 pub use state::{AppState, WebConfig};
 

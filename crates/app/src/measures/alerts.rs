@@ -33,6 +33,9 @@ pub struct AlertView {
     pub escalated_at: Option<DateTime<Utc>>,
     pub acknowledged_at: Option<DateTime<Utc>>,
     pub acknowledged_by: Option<Person>,
+    /// Whether the caller may acknowledge it (clinicians on the care team; a supervisor who sees an escalated
+    /// alert of a supervisee's client may not, and should reach the care team instead).
+    pub can_acknowledge: bool,
 }
 
 /// The stored reason: which instrument and which items, never what the items ask.
@@ -125,13 +128,15 @@ impl App {
                     Some(u) => Some(names.person(tx, UserId(u)).await?),
                     None => None,
                 },
+                can_acknowledge: false,
             });
         }
         Ok(out)
     }
 
     /// Open alerts for the caller: those of clients on whose care team they are, and, for supervisors, escalated
-    /// alerts of their supervisees' clients. Oldest first. Anyone without clinical access gets an empty list.
+    /// alerts of their supervisees' clients. Most urgent first: escalated ones (someone already missed them), then
+    /// the longest waiting. Anyone without clinical access gets an empty list.
     pub async fn measure_alerts(&self, ctx: &Ctx) -> Result<Vec<AlertView>> {
         let me = ctx.actor.user_id().ok_or(Error::NotFound)?;
         let tx = self.store.begin().await?;
@@ -156,14 +161,22 @@ impl App {
         }
         // Each one through the policy as well: the list may never show more than a read would.
         let mut readable = Vec::with_capacity(alerts.len());
+        let mut may_ack = Vec::new();
         for a in alerts {
             let rel = care::relation(tx.conn(), me, ClientId(a.client_id)).await?;
             if authorize(&ctx.actor, Action::Read, Resource::ClientClinical(rel)).is_allowed() {
+                if authorize(&ctx.actor, Action::Update, Resource::ClientClinical(rel)).is_allowed()
+                {
+                    may_ack.push(a.id);
+                }
                 readable.push(a);
             }
         }
-        readable.sort_by_key(|a| (a.raised_at, a.id));
-        let views = self.alert_views(&tx, readable).await?;
+        readable.sort_by_key(|a| (a.escalated_at.is_none(), a.raised_at, a.id));
+        let mut views = self.alert_views(&tx, readable).await?;
+        for v in &mut views {
+            v.can_acknowledge = may_ack.contains(&v.id);
+        }
         tx.audit(
             AuditEvent::new(&ctx.actor, "measure.alert.list", "measure_alert")
                 .request(ctx.rid())
@@ -172,6 +185,33 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(views)
+    }
+
+    /// One alert, open or acknowledged (the e-mails link to it), for those who may read the client's measures.
+    pub async fn measure_alert(&self, ctx: &Ctx, id: Uuid) -> Result<AlertView> {
+        let ev = || AuditEvent::new(&ctx.actor, "measure.alert.read", "measure_alert").resource(id);
+        let tx = self.store.begin().await?;
+        let Some(a) = repo::alert(tx.conn(), id).await? else {
+            return self.hidden(tx, ctx, ev()).await;
+        };
+        let client = a.client_id;
+        let (tx, _) = self
+            .measure_client(tx, ctx, ClientId(client), Action::Read, ev().client(client))
+            .await?;
+        let open = a.acknowledged_at.is_none();
+        let mut view = self.alert_views(&tx, vec![a]).await?;
+        if let Some(me) = ctx.actor.user_id() {
+            let rel = care::relation(tx.conn(), me, ClientId(client)).await?;
+            let may = authorize(&ctx.actor, Action::Update, Resource::ClientClinical(rel));
+            for v in &mut view {
+                v.can_acknowledge = open && may.is_allowed();
+            }
+        }
+        tx.audit(ev().client(client).request(ctx.rid())).await?;
+        tx.commit().await?;
+        view.into_iter()
+            .next()
+            .ok_or_else(|| Error::internal("alert vanished"))
     }
 
     /// A care-team clinician acknowledges an alert: it leaves everyone's list and will not escalate.

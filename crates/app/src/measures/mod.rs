@@ -8,12 +8,14 @@
 
 mod alerts;
 mod assign;
+mod caseload;
 mod link;
 mod record;
 mod results;
 
 pub use alerts::AlertView;
 pub use assign::{AssignInput, AssignmentView};
+pub use caseload::{Caseload, CaseloadRow, CaseloadSeries};
 pub use link::{LinkForm, LinkItem};
 pub use record::{ResponseInput, ResponseView};
 pub use results::{BandRange, InstrumentResults, MeasureResults, ResponsePoint};

@@ -1,12 +1,14 @@
 //! A client's results: every response per instrument (scores only; answers stay sealed), and the change from
 //! the first valid score to the latest with its reliable-change, clinical-significance and NHS Talking Therapies
-//! figures, each with its definition.
+//! figures, each with its definition. Each point also carries the reliable-change verdict against the first valid
+//! score by the instrument's trend rule (`progress::ReliableRule`), so a chart and a CSV mark the same points.
 
 use crate::{App, Ctx};
 use chrono::{DateTime, Utc};
+use rapport_domain::measures::progress::{self, ReliableRule, Scored, TrackReason};
 use rapport_domain::measures::{
-    self as m, ChangeAssessment, CombinedTalkingTherapiesOutcome, InstrumentId, assess_totals,
-    talking_therapies_combined,
+    self as m, ChangeAssessment, CombinedTalkingTherapiesOutcome, Instrument, InstrumentId,
+    ReliableChangeOutcome, assess_totals, talking_therapies_combined,
 };
 use rapport_domain::policy::Action;
 use rapport_domain::{ClientId, Result};
@@ -26,6 +28,9 @@ pub struct ResponsePoint {
     pub risk_level: Option<String>,
     pub critical: bool,
     pub entered_via: &'static str,
+    /// Change from the first valid score by the instrument's trend rule; none for the first score, invalid
+    /// ones, and instruments without a rule.
+    pub reliable_change: Option<ReliableChangeOutcome>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -44,6 +49,16 @@ pub struct InstrumentResults {
     pub loinc_total: Option<String>,
     pub higher_is_better: Option<bool>,
     pub bands: Vec<BandRange>,
+    /// Lowest and highest total a complete form can give.
+    pub min_score: i32,
+    pub max_score: i32,
+    /// The clinical cut-off, where one is published.
+    pub cutoff: Option<f64>,
+    /// The rule by which points are marked as reliable change from the first score.
+    pub trend_rule: Option<ReliableRule>,
+    /// Why this series is not on track (`progress::NOT_ON_TRACK_DEFINITION`); empty when it is, or when there is
+    /// nothing to judge yet.
+    pub not_on_track: Vec<TrackReason>,
     /// Oldest first.
     pub responses: Vec<ResponsePoint>,
     /// From the first valid total to the latest; present with two or more valid totals.
@@ -61,8 +76,9 @@ pub struct MeasureResults {
     pub open_alerts: usize,
 }
 
-fn point(h: &ResponseHead) -> ResponsePoint {
+fn point(h: &ResponseHead, reliable_change: Option<ReliableChangeOutcome>) -> ResponsePoint {
     ResponsePoint {
+        reliable_change,
         id: h.id,
         completed_at: h.completed_at,
         total: h.total,
@@ -78,13 +94,53 @@ fn point(h: &ResponseHead) -> ResponsePoint {
     }
 }
 
-fn results_for(id: &InstrumentId, heads: &[&ResponseHead]) -> Result<InstrumentResults> {
-    let i = m::instrument(id.as_str())?;
-    let valid: Vec<f64> = heads
+/// The valid totals of a series, oldest first.
+pub(crate) fn valid_totals(heads: &[&ResponseHead]) -> Vec<Scored> {
+    heads
         .iter()
         .filter(|h| h.valid)
-        .filter_map(|h| h.total)
-        .collect();
+        .filter_map(|h| {
+            h.total.map(|total| Scored {
+                at: h.completed_at,
+                total,
+            })
+        })
+        .collect()
+}
+
+/// Each response's reliable-change verdict against the first valid total (the first itself has none).
+pub(crate) fn marks(
+    rule: Option<&ReliableRule>,
+    heads: &[&ResponseHead],
+) -> Vec<Option<ReliableChangeOutcome>> {
+    let first = heads.iter().find(|h| h.valid && h.total.is_some());
+    heads
+        .iter()
+        .map(|h| match (rule, first, h.total) {
+            (Some(r), Some(f), Some(t)) if h.valid && f.id != h.id => {
+                f.total.map(|ft| r.outcome(ft, t))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Why a series is not on track, judged from its first and latest valid totals.
+pub(crate) fn reasons(i: &Instrument, valid: &[Scored]) -> Vec<TrackReason> {
+    match valid {
+        [first, .., last] => progress::not_on_track(i, *first, *last),
+        [only] => progress::not_on_track(i, *only, *only),
+        [] => Vec::new(),
+    }
+}
+
+fn results_for(id: &InstrumentId, heads: &[&ResponseHead]) -> Result<InstrumentResults> {
+    let i = m::instrument(id.as_str())?;
+    let scored = valid_totals(heads);
+    let valid: Vec<f64> = scored.iter().map(|s| s.total).collect();
+    let trend_rule = ReliableRule::for_instrument(i);
+    let marks = marks(trend_rule.as_ref(), heads);
+    let (min_score, max_score) = i.total_range();
     let (change, change_note) = match (i.change.is_some(), valid.as_slice()) {
         (false, _) => (
             None,
@@ -114,7 +170,16 @@ fn results_for(id: &InstrumentId, heads: &[&ResponseHead]) -> Result<InstrumentR
                 label: b.label.clone(),
             })
             .collect(),
-        responses: heads.iter().map(|h| point(h)).collect(),
+        min_score,
+        max_score,
+        cutoff: progress::clinical_cutoff(i),
+        not_on_track: reasons(i, &scored),
+        trend_rule,
+        responses: heads
+            .iter()
+            .zip(marks)
+            .map(|(h, mark)| point(h, mark))
+            .collect(),
         change,
         change_note,
     })
@@ -123,8 +188,29 @@ fn results_for(id: &InstrumentId, heads: &[&ResponseHead]) -> Result<InstrumentR
 impl App {
     /// A client's results per instrument with change statistics (the care team, and supervisors of its members).
     pub async fn client_measures(&self, ctx: &Ctx, client: ClientId) -> Result<MeasureResults> {
+        self.results_audited(ctx, client, "measure.results.read")
+            .await
+    }
+
+    /// The same results, for a file that leaves Rapport (CSV): audited as an export, so the access log tells
+    /// a download from a look at the page.
+    pub async fn export_client_measures(
+        &self,
+        ctx: &Ctx,
+        client: ClientId,
+    ) -> Result<MeasureResults> {
+        self.results_audited(ctx, client, "measure.results.export")
+            .await
+    }
+
+    async fn results_audited(
+        &self,
+        ctx: &Ctx,
+        client: ClientId,
+        action: &'static str,
+    ) -> Result<MeasureResults> {
         let ev = || {
-            AuditEvent::new(&ctx.actor, "measure.results.read", "client")
+            AuditEvent::new(&ctx.actor, action, "client")
                 .resource(client)
                 .client(client.0)
         };

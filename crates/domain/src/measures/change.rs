@@ -190,7 +190,11 @@ pub fn s_diff(sd: f64, reliability: f64) -> f64 {
     (2.0 * sem * sem).sqrt()
 }
 
-fn direction(higher_is_better: bool, delta: f64, reliable: bool) -> ReliableChangeOutcome {
+pub(crate) fn direction(
+    higher_is_better: bool,
+    delta: f64,
+    reliable: bool,
+) -> ReliableChangeOutcome {
     let improved = if higher_is_better {
         delta > 0.0
     } else {

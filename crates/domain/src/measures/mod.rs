@@ -7,6 +7,7 @@
 pub mod change;
 pub mod instrument;
 pub mod library;
+pub mod progress;
 pub mod schedule;
 pub mod scoring;
 
@@ -19,6 +20,9 @@ pub use change::{
 };
 pub use instrument::{Instrument, InstrumentId, LicenceStatus, RiskLevel};
 pub use library::{Library, instrument, library};
+pub use progress::{
+    NOT_ON_TRACK_DEFINITION, ReliableRule, Scored, TrackReason, clinical_cutoff, not_on_track,
+};
 pub use schedule::Schedule;
 pub use scoring::{
     Answers, Band, CriticalAnswer, PopulationBand, RiskAssessment, Score, score, unanswered,

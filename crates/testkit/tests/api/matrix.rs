@@ -125,6 +125,7 @@ const EXPECTED: &[(&str, &str, [u16; 7])] = &[
     ("POST", "/api/v1/clients/{id}/measure-responses",           [403, 201, 404, 403, 403, 403, 401]),
     ("GET", "/api/v1/clients/{id}/measures",                     [403, 200, 404, 200, 403, 403, 401]),
     ("GET", "/api/v1/measure-responses/{id}",                    [403, 200, 404, 200, 403, 403, 401]),
+    ("GET", "/api/v1/measures/caseload",                         [200, 200, 200, 200, 200, 200, 401]),
     ("GET", "/api/v1/alerts",                                    [200, 200, 200, 200, 200, 200, 401]),
     ("POST", "/api/v1/alerts/{id}/acknowledge",                  [403, 200, 404, 403, 403, 403, 401]),
     ("PUT", "/api/v1/settings/measures",                         [204, 403, 403, 403, 403, 403, 401]),

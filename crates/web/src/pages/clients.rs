@@ -9,7 +9,7 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use rapport_app::clients::{ClientInput, ClientPage, ClientQuery, ClientView};
-use rapport_app::clinicians::{ClinicianFilter, ClinicianView};
+use rapport_app::clinicians::ClinicianFilter;
 use rapport_domain::client::{ClientStatus, Contact};
 use rapport_domain::policy::{Action, ClientRelation, Resource, authorize};
 use rapport_domain::{ClientId, Error, FieldError, Role, UserId};
@@ -18,57 +18,6 @@ use uuid::Uuid;
 
 fn can_register(s: &Staff) -> bool {
     authorize(&s.ctx.actor, Action::Create, Resource::ClientDirectory).is_allowed()
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "dashboard.html")]
-struct Dashboard {
-    nav: Option<Nav>,
-    name: String,
-    roles: String,
-    client_count: u64,
-    client_label: &'static str,
-    clinician_count: usize,
-    can_register: bool,
-}
-
-pub async fn dashboard(State(st): State<AppState>, s: Staff) -> Response {
-    let q = ClientQuery {
-        limit: Some(1),
-        ..Default::default()
-    };
-    let clients = match st.app.search_clients(&s.ctx, &q).await {
-        Ok(p) => p.total,
-        Err(e) => return error_page(e, &s.rid, Nav::of(&s)),
-    };
-    let clinicians = st
-        .app
-        .list_clinicians(&s.ctx, &ClinicianFilter::default())
-        .await
-        .map(|l| l.len())
-        .unwrap_or(0);
-    let client_label = if s.ctx.actor.is_clinical() && !s.is(Role::Admin) && !s.is(Role::Scheduler)
-    {
-        "clients in your care"
-    } else {
-        "clients in the practice"
-    };
-    Dashboard {
-        nav: Nav::of(&s),
-        name: s.session.display_name.clone(),
-        roles: s
-            .session
-            .roles
-            .iter()
-            .map(|r| r.label())
-            .collect::<Vec<_>>()
-            .join(", "),
-        client_count: clients,
-        client_label,
-        clinician_count: clinicians,
-        can_register: can_register(&s),
-    }
-    .into_response()
 }
 
 #[derive(Template, WebTemplate)]
@@ -471,6 +420,8 @@ struct ClientPageT {
     plan_templates: Vec<(String, String)>,
     /// The client's own part of their group sessions (never other members'), for the care team.
     group_sessions: Option<Vec<rapport_app::groups::MemberSessionView>>,
+    /// Scores, trends and questionnaires, for those who may read the clinical record.
+    measures: Option<super::client_measures::MeasuresSection>,
 }
 
 fn relation_of(s: &Staff, c: &ClientView) -> ClientRelation {
@@ -481,7 +432,12 @@ fn relation_of(s: &Staff, c: &ClientView) -> ClientRelation {
     }
 }
 
-pub async fn show(State(st): State<AppState>, s: Staff, PagePath(id): PagePath<Uuid>) -> Response {
+pub async fn show(
+    State(st): State<AppState>,
+    s: Staff,
+    PagePath(id): PagePath<Uuid>,
+    Query(done): super::client_measures::DoneQuery,
+) -> Response {
     let c = match st.app.get_client(&s.ctx, ClientId(id)).await {
         Ok(c) => c,
         Err(e) => return error_page(e, &s.rid, Nav::of(&s)),
@@ -545,8 +501,16 @@ pub async fn show(State(st): State<AppState>, s: Staff, PagePath(id): PagePath<U
     } else {
         vec![]
     };
+    let measures = if c.clinical.is_some() {
+        let can_write =
+            authorize(&s.ctx.actor, Action::Create, Resource::ClientClinical(rel)).is_allowed();
+        super::client_measures::section(&st, &s, c.id, can_write).await
+    } else {
+        None
+    };
     ClientPageT {
         group_sessions,
+        measures,
         plans,
         plan_templates,
         notes,
@@ -564,7 +528,7 @@ pub async fn show(State(st): State<AppState>, s: Staff, PagePath(id): PagePath<U
         can_assign: can_assign && !clinicians.is_empty(),
         clinicians,
         csrf: s.session.csrf_token.clone(),
-        notice: None,
+        notice: super::client_measures::notice(done.done.as_deref()),
         c,
     }
     .into_response()
@@ -659,58 +623,6 @@ pub async fn add_to_team(
         .await
     {
         Ok(()) => Redirect::to(&format!("/clients/{id}")).into_response(),
-        Err(e) => error_page(e, &s.rid, Nav::of(&s)),
-    }
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "clinicians.html")]
-struct ClinicianList {
-    nav: Option<Nav>,
-    list: Vec<ClinicianView>,
-    specialisations: &'static [&'static str],
-    age_groups: &'static [&'static str],
-    specialisation: String,
-    age_group: String,
-}
-
-pub async fn clinicians(
-    State(st): State<AppState>,
-    s: Staff,
-    Query(f): Query<ClinicianFilter>,
-) -> Response {
-    match st.app.list_clinicians(&s.ctx, &f).await {
-        Ok(list) => ClinicianList {
-            nav: Nav::of(&s),
-            list,
-            specialisations: rapport_domain::clinician::SPECIALISATIONS,
-            age_groups: rapport_domain::clinician::AGE_GROUPS,
-            specialisation: f.specialisation.unwrap_or_default(),
-            age_group: f.age_group.unwrap_or_default(),
-        }
-        .into_response(),
-        Err(e) => error_page(e, &s.rid, Nav::of(&s)),
-    }
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "clinician.html")]
-struct ClinicianPage {
-    nav: Option<Nav>,
-    c: ClinicianView,
-}
-
-pub async fn clinician(
-    State(st): State<AppState>,
-    s: Staff,
-    PagePath(id): PagePath<Uuid>,
-) -> Response {
-    match st.app.get_clinician(&s.ctx, UserId(id)).await {
-        Ok(c) => ClinicianPage {
-            nav: Nav::of(&s),
-            c,
-        }
-        .into_response(),
         Err(e) => error_page(e, &s.rid, Nav::of(&s)),
     }
 }

@@ -2,10 +2,15 @@
 
 mod account;
 mod admin;
+mod alerts;
 mod booking;
+mod caseload;
+mod client_measures;
 mod clients;
 mod group_sessions;
 mod groups;
+mod home;
+mod measure_entry;
 mod measures;
 mod notes;
 mod plans;
@@ -38,7 +43,7 @@ pub fn router() -> Router<AppState> {
             "/account/password",
             get(signin::password_page).post(signin::password),
         )
-        .route("/", get(clients::dashboard))
+        .route("/", get(home::dashboard))
         .route("/clients", get(clients::list).post(clients::create))
         .route("/clients/new", get(clients::new_form))
         .route("/clients/{id}", get(clients::show).post(clients::update))
@@ -63,10 +68,26 @@ pub fn router() -> Router<AppState> {
         .route("/units/{id}/notes", post(notes::create_joint))
         .route("/clients/{id}/chart", get(notes::chart))
         .route("/clients/{id}/plans", post(plans::create))
+        .route(
+            "/clients/{id}/measures/assign",
+            get(client_measures::assign_form).post(client_measures::assign),
+        )
+        .route(
+            "/clients/{id}/measures/assignments/{assignment_id}/stop",
+            post(client_measures::stop),
+        )
+        .route(
+            "/clients/{id}/measures/enter",
+            get(measure_entry::enter_form).post(measure_entry::enter),
+        )
+        .route(
+            "/clients/{id}/measures.csv",
+            get(client_measures::export_csv),
+        )
         .route("/plans/{id}", get(plans::show))
         .route("/plans/{id}/edit", get(plans::edit).post(plans::save))
         .route("/plans/{id}/{step}", post(plans::step))
-        .route("/clinicians", get(clients::clinicians))
+        .route("/clinicians", get(home::clinicians))
         .route("/groups", get(groups::list).post(groups::create))
         .route("/groups/{id}", get(groups::show).post(groups::update))
         .route("/groups/{id}/members", post(groups::add_member))
@@ -83,7 +104,7 @@ pub fn router() -> Router<AppState> {
         .route("/group-sessions/{id}/notes", post(group_sessions::notes))
         .route("/group-sessions/{id}/talk", post(group_sessions::talk))
         .route("/group-sessions/{id}/sign", post(group_sessions::sign))
-        .route("/clinicians/{id}", get(clients::clinician))
+        .route("/clinicians/{id}", get(home::clinician))
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/{id}/{action}", post(admin::user_action))
         .route("/admin/audit", get(admin::audit))
@@ -113,6 +134,10 @@ pub fn router() -> Router<AppState> {
             "/book/link/{token}",
             get(booking::link).post(booking::book_link),
         )
+        .route("/measures", get(caseload::show))
+        .route("/alerts", get(alerts::list))
+        .route("/alerts/{id}", get(alerts::show))
+        .route("/alerts/{id}/acknowledge", post(alerts::acknowledge))
         .route("/m/{token}", get(measures::show).post(measures::submit))
 }
 

@@ -3,6 +3,7 @@
 mod change;
 mod library;
 mod phq_gad;
+mod progress;
 mod properties;
 mod risk_distress;
 mod substance_trauma;

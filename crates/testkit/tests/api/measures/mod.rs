@@ -4,6 +4,7 @@
 
 mod care;
 mod link;
+mod pages;
 
 use rapport_app::mail::{MailConfig, Mailer};
 use rapport_testkit::{Reply, SmtpSink, TestApp, TestUser, client_body};

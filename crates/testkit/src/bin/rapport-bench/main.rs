@@ -14,7 +14,10 @@
 //! - `chart`: one client's chart (`GET /api/v1/clients/{id}/chart`) with ten years of weekly signed SOAP notes
 //!   (520), each note's content decrypted for its excerpt.
 //!
-//! `--phases` (week, slots) also times the use case called in-process and the store's range query alone, to show
+//! - `measures`: a clinician's caseload dashboard (`GET /measures` as a page, and its JSON) with 150 clients
+//!   (`--clients N`) and two years of fortnightly PHQ-9 scores each (7,800 responses).
+//!
+//! `--phases` (week, slots, measures) also times the use case called in-process and the store's range query alone, to show
 //! where a request's time goes.
 //!
 //! `cargo run --release -p rapport-testkit --bin rapport-bench -- [--scenario S] [--requests N] [--concurrency C]
@@ -33,6 +36,8 @@ use serde_json::{Value, json};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+mod measures;
 
 fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
@@ -558,7 +563,12 @@ async fn main() {
             slots(&t, num("--requests", 200), days, phases).await
         }
         "chart" => chart(&t, num("--requests", 200)).await,
-        other => panic!("unknown scenario '{other}': use read, book, week, slots or chart"),
+        "measures" => {
+            measures::run(&t, num("--requests", 200), num("--clients", 150), phases).await
+        }
+        other => {
+            panic!("unknown scenario '{other}': use read, book, week, slots, chart or measures")
+        }
     }
     let report = t.app.verify_audit().await.unwrap();
     println!(

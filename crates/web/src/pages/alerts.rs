@@ -1,0 +1,195 @@
+//! Alerts raised by critical answers: the caller's open alerts, most urgent first, each with an acknowledge
+//! button; and one alert (`/alerts/{id}`, where the e-mails point) with the answers that raised it.
+//!
+//! The e-mails name neither client nor answer, so this page is where a clinician learns both; reading it is an
+//! audited read of the client's measures.
+
+use super::{Nav, PagePath, error_page};
+use crate::auth::Staff;
+use crate::state::AppState;
+use crate::trend::num;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Utc};
+use rapport_app::measures::AlertView;
+use rapport_domain::Error;
+use serde::Deserialize;
+use uuid::Uuid;
+
+pub struct AlertRow {
+    pub a: AlertView,
+    pub raised: String,
+    pub waiting: String,
+    pub escalated: bool,
+}
+
+/// "12 minutes", "3 hours", "2 days": how long the alert has waited.
+fn waited(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let m = (now - since).num_minutes().max(0);
+    let (n, unit) = match m {
+        0..60 => (m, "minute"),
+        60..2880 => (m / 60, "hour"),
+        _ => (m / 1440, "day"),
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
+fn stamp(at: DateTime<Utc>) -> String {
+    at.format("%-d %b %Y, %H:%M UTC").to_string()
+}
+
+fn row(a: AlertView, now: DateTime<Utc>) -> AlertRow {
+    AlertRow {
+        raised: stamp(a.raised_at),
+        waiting: waited(a.raised_at, now),
+        escalated: a.escalated_at.is_some(),
+        a,
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "alerts.html")]
+struct AlertsPage {
+    nav: Option<Nav>,
+    csrf: String,
+    alerts: Vec<AlertRow>,
+    notice: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+pub struct Done {
+    done: Option<String>,
+}
+
+pub async fn list(State(st): State<AppState>, s: Staff, Query(q): Query<Done>) -> Response {
+    match st.app.measure_alerts(&s.ctx).await {
+        Ok(list) => {
+            let now = Utc::now();
+            AlertsPage {
+                nav: Nav::of(&s),
+                csrf: s.session.csrf_token.clone(),
+                alerts: list.into_iter().map(|a| row(a, now)).collect(),
+                notice: (q.done.as_deref() == Some("acknowledged")).then_some(
+                    "Alert acknowledged. It no longer escalates and has left everyone's list.",
+                ),
+            }
+            .into_response()
+        }
+        Err(e) => error_page(e, &s.rid, Nav::of(&s)),
+    }
+}
+
+/// A critical answer as the alert page shows it: the question, the answer ticked and why it matters.
+pub struct CriticalRow {
+    pub item: String,
+    pub question: String,
+    pub answer: String,
+    pub reason: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "alert.html")]
+struct AlertPage {
+    nav: Option<Nav>,
+    csrf: String,
+    r: AlertRow,
+    acknowledged: Option<String>,
+    score: Option<String>,
+    critical: Vec<CriticalRow>,
+    instrument_name: String,
+}
+
+pub async fn show(State(st): State<AppState>, s: Staff, PagePath(id): PagePath<Uuid>) -> Response {
+    let a = match st.app.measure_alert(&s.ctx, id).await {
+        Ok(a) => a,
+        Err(e) => return error_page(e, &s.rid, Nav::of(&s)),
+    };
+    let response = match st.app.measure_response(&s.ctx, a.response_id).await {
+        Ok(r) => r,
+        Err(e) => return error_page(e, &s.rid, Nav::of(&s)),
+    };
+    let instrument = rapport_domain::measures::instrument(response.instrument.as_str()).ok();
+    let critical = response
+        .score
+        .critical
+        .iter()
+        .map(|c| CriticalRow {
+            question: instrument
+                .and_then(|i| i.item(&c.item))
+                .map(|i| i.text.clone())
+                .unwrap_or_default(),
+            item: c.item.clone(),
+            answer: c.answer.clone(),
+            reason: c.reason.clone(),
+        })
+        .collect();
+    let score = match (
+        &response.score.total,
+        &response.score.band,
+        &response.score.risk,
+    ) {
+        (Some(t), Some(b), _) => Some(format!("{} ({})", num(*t), b.label)),
+        (Some(t), None, _) => Some(num(*t)),
+        (None, _, Some(r)) => Some(format!("{} — {}", r.label, r.action)),
+        _ => response.score.invalid_reason.clone(),
+    };
+    let acknowledged = match (&a.acknowledged_at, &a.acknowledged_by) {
+        (Some(at), Some(by)) => Some(format!("{} by {}", stamp(*at), by.name)),
+        (Some(at), None) => Some(stamp(*at)),
+        _ => None,
+    };
+    AlertPage {
+        nav: Nav::of(&s),
+        csrf: s.session.csrf_token.clone(),
+        r: row(a, Utc::now()),
+        acknowledged,
+        score,
+        critical,
+        instrument_name: response.instrument_name,
+    }
+    .into_response()
+}
+
+#[derive(Deserialize)]
+pub struct AckForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+}
+
+pub async fn acknowledge(
+    State(st): State<AppState>,
+    s: Staff,
+    PagePath(id): PagePath<Uuid>,
+    Form(f): Form<AckForm>,
+) -> Response {
+    if !s.csrf_ok(&f.csrf) {
+        return error_page(
+            Error::Forbidden("the form expired; reload the page and try again".into()),
+            &s.rid,
+            Nav::of(&s),
+        );
+    }
+    match st.app.acknowledge_measure_alert(&s.ctx, id).await {
+        Ok(_) => Redirect::to("/alerts?done=acknowledged").into_response(),
+        Err(e) => error_page(e, &s.rid, Nav::of(&s)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    #[test]
+    fn waiting_time_reads_in_the_largest_whole_unit() {
+        let now = Utc::now();
+        assert_eq!(waited(now - Duration::minutes(1), now), "1 minute");
+        assert_eq!(waited(now - Duration::minutes(59), now), "59 minutes");
+        assert_eq!(waited(now - Duration::minutes(150), now), "2 hours");
+        assert_eq!(waited(now - Duration::days(3), now), "3 days");
+        assert_eq!(waited(now + Duration::minutes(5), now), "0 minutes");
+    }
+}

@@ -1,0 +1,83 @@
+//! The caseload dashboard (`/measures`): the caller's clients with measures, "not on track" first (the
+//! definition is on the page), each instrument's latest score with a sparkline.
+
+use super::{Nav, error_page};
+use crate::auth::Staff;
+use crate::state::AppState;
+use crate::trend::{day, num, sparkline_svg};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use rapport_app::measures::{CaseloadRow, CaseloadSeries};
+use rapport_domain::measures::ReliableChangeOutcome;
+
+pub struct SeriesCell {
+    pub short_name: String,
+    pub latest: String,
+    pub change: &'static str,
+    pub spark: String,
+}
+
+pub struct Row {
+    pub c: CaseloadRow,
+    pub last: String,
+    pub series: Vec<SeriesCell>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "caseload.html")]
+struct CaseloadPage {
+    nav: Option<Nav>,
+    definition: &'static str,
+    not_on_track: usize,
+    rows: Vec<Row>,
+}
+
+fn cell(s: &CaseloadSeries) -> SeriesCell {
+    let latest = match (&s.latest_total, &s.latest_band, &s.latest_risk) {
+        (Some(t), Some(b), _) => format!("{} ({b})", num(*t)),
+        (Some(t), None, _) => num(*t),
+        (None, _, Some(r)) => format!("risk: {r}"),
+        _ => "not valid".into(),
+    };
+    let label = match (s.first_total, s.latest_total) {
+        (Some(f), Some(l)) if s.totals.len() > 1 => {
+            format!("{} trend: {} → {}", s.short_name, num(f), num(l))
+        }
+        (_, Some(l)) => format!("{}: {}", s.short_name, num(l)),
+        _ => format!("{}: no valid total", s.short_name),
+    };
+    SeriesCell {
+        short_name: s.short_name.clone(),
+        latest,
+        change: match s.reliable_change {
+            Some(ReliableChangeOutcome::ReliablyImproved) => "reliable improvement",
+            Some(ReliableChangeOutcome::ReliablyDeteriorated) => "reliable deterioration",
+            Some(ReliableChangeOutcome::NoReliableChange) => "no reliable change",
+            None => "",
+        },
+        spark: sparkline_svg(&s.totals, s.min_score, s.max_score, &label),
+    }
+}
+
+pub async fn show(State(st): State<AppState>, s: Staff) -> Response {
+    match st.app.measures_caseload(&s.ctx).await {
+        Ok(c) => CaseloadPage {
+            nav: Nav::of(&s),
+            definition: c.definition,
+            not_on_track: c.not_on_track,
+            rows: c
+                .clients
+                .into_iter()
+                .map(|c| Row {
+                    last: day(c.last_completed_at),
+                    series: c.instruments.iter().map(cell).collect(),
+                    c,
+                })
+                .collect(),
+        }
+        .into_response(),
+        Err(e) => error_page(e, &s.rid, Nav::of(&s)),
+    }
+}
