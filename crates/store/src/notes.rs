@@ -277,13 +277,9 @@ fn in_chart_of(client: ClientId) -> Condition {
         .add(notes::Column::UnitId.in_subquery(units))
 }
 
-/// The client's notes that `viewer` may know of: every clinical note, and psychotherapy notes only where the viewer
-/// wrote them or had them shared. Newest service date first.
-pub async fn list_for_client(
-    c: &impl ConnectionTrait,
-    client: ClientId,
-    viewer: UserId,
-) -> Result<Vec<NoteHead>, StoreError> {
+/// The notes of a client's chart that `viewer` may know of: every clinical note, and psychotherapy notes only
+/// where the viewer wrote them or had them shared. Newest service date first.
+fn visible_in_chart(client: ClientId, viewer: UserId) -> sea_orm::Select<notes::Entity> {
     let shared = Query::select()
         .column(note_shares::Column::NoteId)
         .from(note_shares::Entity)
@@ -299,6 +295,15 @@ pub async fn list_for_client(
         )
         .order_by_desc(notes::Column::ServiceDate)
         .order_by_desc(notes::Column::CreatedAt)
+}
+
+/// The heads of the client's notes that `viewer` may know of (see `visible_in_chart`).
+pub async fn list_for_client(
+    c: &impl ConnectionTrait,
+    client: ClientId,
+    viewer: UserId,
+) -> Result<Vec<NoteHead>, StoreError> {
+    visible_in_chart(client, viewer)
         .all(c)
         .await?
         .into_iter()
@@ -306,27 +311,13 @@ pub async fn list_for_client(
         .collect()
 }
 
-/// The client's notes `viewer` may know of, with their content, newest first (for the chart).
+/// The same notes with their content (for the chart's excerpts).
 pub async fn full_for_client(
     tx: &Tx<'_>,
     client: ClientId,
     viewer: UserId,
 ) -> Result<Vec<Note>, StoreError> {
-    let shared = Query::select()
-        .column(note_shares::Column::NoteId)
-        .from(note_shares::Entity)
-        .and_where(note_shares::Column::UserId.eq(viewer.0))
-        .to_owned();
-    notes::Entity::find()
-        .filter(in_chart_of(client))
-        .filter(
-            Condition::any()
-                .add(notes::Column::Kind.ne(NoteKind::Psychotherapy.as_str()))
-                .add(notes::Column::AuthorId.eq(viewer.0))
-                .add(notes::Column::Id.in_subquery(shared)),
-        )
-        .order_by_desc(notes::Column::ServiceDate)
-        .order_by_desc(notes::Column::CreatedAt)
+    visible_in_chart(client, viewer)
         .all(tx.conn())
         .await?
         .into_iter()
