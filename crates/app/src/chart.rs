@@ -4,11 +4,11 @@
 use crate::notes::Names;
 use crate::{App, Ctx};
 use chrono::{DateTime, NaiveDate, Utc};
-use rapport_domain::policy::{Action, Resource};
+use rapport_domain::policy::Action;
 use rapport_domain::scheduling::Interval;
 use rapport_domain::{ClientId, Error, Result, validate};
 use rapport_store::audit::AuditEvent;
-use rapport_store::{care, notes, plans, resources, schedule};
+use rapport_store::{notes, plans, resources, schedule};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -116,12 +116,8 @@ impl App {
                 .resource(client)
                 .client(client.0)
         };
-        let Some(c) = rapport_store::clients::get(tx.conn(), client).await? else {
-            return self.hidden(tx, ctx, ev()).await;
-        };
-        let rel = care::relation(tx.conn(), me, client).await?;
-        let tx = self
-            .guard(tx, ctx, Action::Read, Resource::ClientClinical(rel), ev())
+        let (tx, c) = self
+            .guard_clinical(tx, ctx, client, Action::Read, ev())
             .await?;
         let mut names = Names::default();
         let mut entries = Vec::new();

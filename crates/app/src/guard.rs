@@ -1,10 +1,11 @@
 //! The one path from a policy decision to a use case: allowed, or denied and the denial audited and committed.
 
 use crate::{App, Ctx};
-use rapport_domain::policy::{Action, Decision, Resource, authorize};
-use rapport_domain::{Error, Result};
-use rapport_store::Tx;
+use rapport_domain::policy::{Action, ClientRelation, Decision, Resource, authorize};
+use rapport_domain::{ClientId, Error, Result};
 use rapport_store::audit::{AuditEvent, Outcome};
+use rapport_store::clients::Client;
+use rapport_store::{Tx, care};
 
 impl App {
     /// Asks the policy. On a denial the audit entry (outcome "denied") is committed on its own and the error is
@@ -36,5 +37,28 @@ impl App {
             .audit_alone(event.outcome(Outcome::Denied).request(ctx.rid()))
             .await?;
         Err(Error::NotFound)
+    }
+
+    /// Opens one client's clinical record for `action`, as `guard` does: an unknown client is "not found", and a
+    /// refusal is audited. Hands back the transaction and the client.
+    pub(crate) async fn guard_clinical<'s>(
+        &'s self,
+        tx: Tx<'s>,
+        ctx: &Ctx,
+        client: ClientId,
+        action: Action,
+        event: AuditEvent,
+    ) -> Result<(Tx<'s>, Client)> {
+        let Some(c) = rapport_store::clients::get(tx.conn(), client).await? else {
+            return self.hidden(tx, ctx, event).await;
+        };
+        let rel = match ctx.actor.user_id() {
+            Some(me) => care::relation(tx.conn(), me, client).await?,
+            None => ClientRelation::default(),
+        };
+        let tx = self
+            .guard(tx, ctx, action, Resource::ClientClinical(rel), event)
+            .await?;
+        Ok((tx, c))
     }
 }

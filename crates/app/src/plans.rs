@@ -230,15 +230,8 @@ impl App {
         let content = content.validated(false)?;
         let tx = self.store.begin().await?;
         let ev = || AuditEvent::new(&ctx.actor, "plan.create", "plan").client(client.0);
-        if rapport_store::clients::get(tx.conn(), client)
-            .await?
-            .is_none()
-        {
-            return self.hidden(tx, ctx, ev()).await;
-        }
-        let rel = care::relation(tx.conn(), me, client).await?;
-        let tx = self
-            .guard(tx, ctx, Action::Create, Resource::ClientClinical(rel), ev())
+        let (tx, _) = self
+            .guard_clinical(tx, ctx, client, Action::Create, ev())
             .await?;
         let now = now_utc();
         let plan = Plan {
@@ -281,22 +274,14 @@ impl App {
     }
 
     pub async fn client_plans(&self, ctx: &Ctx, client: ClientId) -> Result<Vec<PlanView>> {
-        let me = ctx.actor.user_id().ok_or(Error::NotFound)?;
         let tx = self.store.begin().await?;
         let ev = || {
             AuditEvent::new(&ctx.actor, "plan.list", "client")
                 .resource(client)
                 .client(client.0)
         };
-        if rapport_store::clients::get(tx.conn(), client)
-            .await?
-            .is_none()
-        {
-            return self.hidden(tx, ctx, ev()).await;
-        }
-        let rel = care::relation(tx.conn(), me, client).await?;
-        let tx = self
-            .guard(tx, ctx, Action::List, Resource::ClientClinical(rel), ev())
+        let (tx, _) = self
+            .guard_clinical(tx, ctx, client, Action::List, ev())
             .await?;
         let mut out = Vec::new();
         for p in repo::for_client(&tx, client).await? {

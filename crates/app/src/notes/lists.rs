@@ -90,15 +90,8 @@ impl App {
                 .resource(client)
                 .client(client.0)
         };
-        if rapport_store::clients::get(tx.conn(), client)
-            .await?
-            .is_none()
-        {
-            return self.hidden(tx, ctx, ev()).await;
-        }
-        let rel = care::relation(tx.conn(), me, client).await?;
-        let tx = self
-            .guard(tx, ctx, Action::List, Resource::ClientClinical(rel), ev())
+        let (tx, _) = self
+            .guard_clinical(tx, ctx, client, Action::List, ev())
             .await?;
         let heads = repo::list_for_client(tx.conn(), client, me).await?;
         let mut names = Names::default();
