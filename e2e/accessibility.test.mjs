@@ -125,9 +125,17 @@ describe('accessibility of the demo practice', () => {
         return href;
       });
       await scan(clientPath);
-      for (const path of ['/clients/new', '/clinicians', '/groups', '/admin/users', '/admin/audit', '/account']) {
+      for (const path of ['/clients/new', '/clinicians', '/groups', '/waitlist', '/admin/users', '/admin/audit', '/account']) {
         await scan(path);
       }
+      // A clinician's availability editor (weekly hours per place, time off, online booking), as an administrator.
+      await scan('/clinicians');
+      const clinicianPath = await withScreenshot(page, 'first-clinician-link', async () => {
+        const href = await page.locator('table tbody a[href^="/clinicians/"]').first().getAttribute('href');
+        assert.match(href ?? '', /^\/clinicians\/[0-9a-f-]{36}$/, 'first link in the clinician list');
+        return href;
+      });
+      await scan(`${clinicianPath}/availability`);
     } finally {
       await context.close();
     }

@@ -19,7 +19,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  BIN, RESULTS, launchBrowser, pathIs, runRapport, signInEnrollingTotp, startServer, stopServer, waitReady,
+  BIN, FAILING_IMPACTS, RESULTS, axeScan, describeViolation, launchBrowser, pathIs, runRapport, signInEnrollingTotp, startServer, stopServer, waitReady,
 } from './helpers.mjs';
 
 // The demo practice (`rapport demo`): every account has this password and
@@ -246,7 +246,8 @@ describe('scheduling in the browser (demo practice, as the scheduler)', () => {
     await waitReady(server);
 
     browser = await launchBrowser();
-    const context = await browser.newContext({ baseURL: server.base });
+    // bypassCSP only so that axe-core can be injected (the pages forbid inline script).
+    const context = await browser.newContext({ baseURL: server.base, bypassCSP: true });
     page = await context.newPage();
     page.setDefaultTimeout(15_000);
 
@@ -395,8 +396,6 @@ describe('scheduling in the browser (demo practice, as the scheduler)', () => {
   test('cancelling a session offers its time to a waiting client', { timeout: 120_000 }, async () => {
     const date = addDays(tuesday, 7);
     const [waiting, booked] = [clients[3], clients[4]];
-    const start = zonedToUtc(date, '10:00', clinician.zone).toISOString(); // 2026-12-01T09:00:00.000Z
-    const offered = `${start.slice(0, 10)} ${start.slice(11, 16)} UTC`; // as the waitlist shows it
     const waitingRow = () => page.locator('table tbody tr', { has: page.locator(`a[href="/clients/${waiting.id}"]`) });
 
     await withScreenshot('add-to-waitlist', async () => {
@@ -438,15 +437,40 @@ describe('scheduling in the browser (demo practice, as the scheduler)', () => {
       assert.equal(await page.getByText(reason).count(), 0, 'the scheduler should not see the cancellation reason');
     });
 
+    let offeredTime;
     await withScreenshot('waitlist-offer', async () => {
       await open('/waitlist');
       const row = waitingRow();
       assert.equal(await row.count(), 1, `${waiting.name} should still be waiting`);
+      const offer = row.locator('li.offer', { hasText: clinician.name });
       const offers = (await row.locator('li.offer').allInnerTexts()).map((t) => t.trim());
-      assert.ok(
-        offers.some((o) => o.includes(offered) && o.includes(clinician.name)),
-        `${waiting.name}'s row should offer ${offered} with ${clinician.name}; offers: ${JSON.stringify(offers)}`,
-      );
+      assert.equal(await offer.count(), 1, `${waiting.name}'s row should offer a time with ${clinician.name}; offers: ${JSON.stringify(offers)}`);
+      const text = (await offer.innerText()).trim();
+      assert.match(text, /: open\b/, `the offer should be open: ${text}`);
+      offeredTime = text.match(/, (\d\d:\d\d) with /)?.[1];
+      assert.ok(offeredTime, `the offer should show a local time: ${text}`);
+    });
+
+    await withScreenshot('book-from-waitlist', async () => {
+      // "Book this time" opens the booking form with the client, clinician, type, zone and time filled in.
+      const link = waitingRow().locator('li.offer', { hasText: clinician.name }).getByRole('link', { name: /Book this time/ });
+      await Promise.all([page.waitForURL(pathIs('/appointments/new')), link.click()]);
+      assert.equal(await page.locator('select[name="client_1"]').inputValue(), waiting.id);
+      assert.equal(await page.locator('select[name="clinician_id"]').inputValue(), clinician.id);
+      assert.ok((await page.locator('input[name="start"]').inputValue()).endsWith(offeredTime));
+      assert.notEqual(await page.locator('input[name="time_zone"]').inputValue(), '', 'the waiting client\'s zone is filled in');
+      await page.locator('input[name="outside_working_hours"]').setChecked(true);
+      await submit(page.getByRole('button', { name: 'Book', exact: true }));
+      assert.equal(await alertText(), null, 'booking the offered time was refused');
+      assert.match(new URL(page.url()).pathname, APPOINTMENT_PATH);
+      const when = (await page.locator('dl.facts dd').first().innerText()).trim();
+      assert.ok(when.includes(offeredTime), `"When" should be the offered ${offeredTime}: ${when}`);
+      await open('/waitlist');
+      const offer = waitingRow().locator('li.offer', { hasText: clinician.name });
+      assert.match((await offer.innerText()).trim(), /booked for this client/);
+      assert.equal(await offer.getByRole('link', { name: /Book this time/ }).count(), 0, 'no link for a time that is taken');
+      const serious = (await axeScan(page)).filter((v) => FAILING_IMPACTS.has(v.impact));
+      assert.equal(serious.length, 0, `axe-core on /waitlist:\n${serious.map(describeViolation).join('\n')}`);
     });
   });
 });

@@ -190,6 +190,24 @@ impl App {
             )
             .await?;
         let current = repo::get(tx.conn(), id).await?.ok_or(Error::NotFound)?;
+        let known: Vec<uuid::Uuid> = rapport_store::resources::locations(tx.conn())
+            .await?
+            .into_iter()
+            .map(|l| l.id)
+            .collect();
+        if let Some(b) = weekly_hours
+            .iter()
+            .find(|b| b.location_id.is_some_and(|l| !known.contains(&l)))
+        {
+            return Err(Error::invalid(
+                "weekly_hours",
+                format!(
+                    "the {} block from {} names a location that does not exist",
+                    b.weekday,
+                    b.start.format("%H:%M")
+                ),
+            ));
+        }
         let mut profile = Profile {
             user_id: id,
             display_name: current.display_name,

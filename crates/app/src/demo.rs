@@ -266,10 +266,12 @@ fn hours(seq: &mut Seq) -> Vec<WorkingBlock> {
     ]
     .into_iter()
     .filter(|_| seq.below(6) != 0)
-    .map(|d| WorkingBlock {
-        weekday: d,
-        start: NaiveTime::from_hms_opt(start, 0, 0).unwrap_or_default(),
-        end: NaiveTime::from_hms_opt(start + 8, 0, 0).unwrap_or_default(),
+    .map(|d| {
+        WorkingBlock::anywhere(
+            d,
+            NaiveTime::from_hms_opt(start, 0, 0).unwrap_or_default(),
+            NaiveTime::from_hms_opt(start + 8, 0, 0).unwrap_or_default(),
+        )
     })
     .collect()
 }

@@ -70,11 +70,7 @@ fn weekly_hours() -> Vec<WorkingBlock> {
         Weekday::Fri,
     ]
     .into_iter()
-    .map(|weekday| WorkingBlock {
-        weekday,
-        start: nine,
-        end: five,
-    })
+    .map(|weekday| WorkingBlock::anywhere(weekday, nine, five))
     .collect()
 }
 

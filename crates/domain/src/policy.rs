@@ -93,6 +93,11 @@ pub enum Resource {
     MeasureLink {
         live: bool,
     },
+    /// A client's own appointments reached through an e-mailed one-time booking link: while it is `live`, its
+    /// holder may list them, download them as .ics and cancel one (outside the late-cancellation window).
+    BookingLink {
+        live: bool,
+    },
     UserAccounts,
     Supervision,
     AuditLog,
@@ -254,7 +259,7 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Decision 
             _ => forbid(ADMIN_ONLY),
         },
         // A link belongs to the client it was sent to; a signed-in staff member gains nothing by holding one.
-        Resource::MeasureLink { .. } => hidden(),
+        Resource::MeasureLink { .. } | Resource::BookingLink { .. } => hidden(),
         Resource::GroupDirectory => match action {
             Action::Read | Action::List => Allow,
             _ if actor.has(Role::Admin)
@@ -423,6 +428,7 @@ fn authorize_public(action: Action, resource: Resource) -> Decision {
             Resource::OnlineBooking { enabled: true },
         ) => Allow,
         (Action::Read | Action::Create, Resource::MeasureLink { live: true }) => Allow,
+        (Action::Read | Action::Update, Resource::BookingLink { live: true }) => Allow,
         _ => hidden(),
     }
 }

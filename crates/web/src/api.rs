@@ -98,6 +98,8 @@ routes! {
     "GET" "/api/v1/clinicians/{id}/availability-exceptions" "scheduling" "A clinician's time off and extra hours (from, to)";
     "POST" "/api/v1/clinicians/{id}/availability-exceptions" "scheduling" "Add time off or extra hours";
     "DELETE" "/api/v1/availability-exceptions/{id}" "scheduling" "Remove time off or extra hours";
+    "GET" "/api/v1/clinicians/{id}/online-booking" "scheduling" "A clinician's own online-booking rules (unset fields follow the practice)";
+    "PUT" "/api/v1/clinicians/{id}/online-booking" "scheduling" "Set a clinician's own online-booking rules (the clinician or an administrator)";
     "POST" "/api/v1/clinicians/{id}/calendar-feed" "scheduling" "Issue a secret iCalendar subscription URL (replaces the old one)";
     "DELETE" "/api/v1/clinicians/{id}/calendar-feed" "scheduling" "Revoke the calendar subscription URL";
     "GET" "/api/v1/appointments/{id}/ics" "scheduling" "One appointment as an .ics file (no names)";

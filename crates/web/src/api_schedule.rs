@@ -49,6 +49,10 @@ pub fn router() -> Router<AppState> {
             delete(remove_exception),
         )
         .route(
+            "/api/v1/clinicians/{id}/online-booking",
+            get(clinician_online_rules).put(set_clinician_online_rules),
+        )
+        .route(
             "/api/v1/clinicians/{id}/calendar-feed",
             post(create_feed).delete(revoke_feed),
         )
@@ -475,6 +479,33 @@ async fn online_rules(c: Caller, State(s): State<AppState>) -> ApiResult<Respons
     // Reading the rules is open to staff; only administrators change them.
     let _ = &c.ctx;
     Ok(Json(s.app.online_rules().await.or_api(&c.rid)?).into_response())
+}
+
+async fn clinician_online_rules(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Response> {
+    Ok(Json(
+        s.app
+            .clinician_online_rules(&c.ctx, UserId(id))
+            .await
+            .or_api(&c.rid)?,
+    )
+    .into_response())
+}
+
+async fn set_clinician_online_rules(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(r): ApiJson<rapport_app::scheduling::ClinicianOnlineRules>,
+) -> ApiResult<StatusCode> {
+    s.app
+        .set_clinician_online_rules(&c.ctx, UserId(id), r)
+        .await
+        .or_api(&c.rid)?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn set_online_rules(

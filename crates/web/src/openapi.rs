@@ -39,6 +39,7 @@ fn body_schema(method: &str, path: &str) -> Option<&'static str> {
         ("PUT", "/api/v1/settings/reminders") => "RemindersInput",
         ("PUT", "/api/v1/settings/waitlist") => "WaitlistSettings",
         ("PUT", "/api/v1/settings/online-booking") => "OnlineRules",
+        ("PUT", "/api/v1/clinicians/{id}/online-booking") => "ClinicianOnlineRules",
         ("POST", "/api/v1/waitlist") => "WaitlistInput",
         ("POST", "/api/v1/waitlist/{id}/status") => "WaitlistStatusInput",
         ("POST", "/api/v1/appointments") => "BookingInput",
@@ -101,7 +102,7 @@ fn schemas() -> Value {
         "CareTeamInput": obj(&["user_id"], json!({ "user_id": uuid, "team_role": { "type": ["string", "null"], "enum": ["primary", "member", null] } })),
         "EpisodeInput": obj(&["opened_on"], json!({ "opened_on": date, "presenting_problems": opt_text, "diagnoses": { "type": "array", "items": { "type": "string", "description": "ICD-10-CM code, e.g. F32.1" } } })),
         "CloseEpisodeInput": obj(&["closed_on"], json!({ "closed_on": date })),
-        "WorkingBlock": obj(&["weekday", "start", "end"], json!({ "weekday": { "type": "string", "enum": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] }, "start": { "type": "string", "example": "09:00:00" }, "end": { "type": "string", "example": "17:00:00" } })),
+        "WorkingBlock": obj(&["weekday", "start", "end"], json!({ "weekday": { "type": "string", "enum": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] }, "start": { "type": "string", "example": "09:00:00" }, "end": { "type": "string", "example": "17:00:00" }, "mode": { "type": ["string", "null"], "enum": ["in_person", "telehealth", null] }, "location_id": { "type": ["string", "null"], "format": "uuid" } })),
         "ClinicianInput": obj(&["time_zone"], json!({
             "time_zone": text, "specialisations": strings, "age_groups": strings, "modalities": strings, "languages": strings,
             "accepts_new_clients": { "type": "boolean" },
@@ -126,6 +127,10 @@ fn schemas() -> Value {
         "OnlineRules": obj(&["enabled", "min_notice_hours", "horizon_days", "approve_new_clients", "new_client_type", "existing_client_type"], json!({
             "enabled": { "type": "boolean" }, "min_notice_hours": { "type": "integer" }, "horizon_days": { "type": "integer" },
             "approve_new_clients": { "type": "boolean" }, "new_client_type": text, "existing_client_type": text,
+        })),
+        "ClinicianOnlineRules": obj(&[], json!({
+            "offers_online": { "type": "boolean" }, "min_notice_hours": { "type": ["integer", "null"] },
+            "horizon_days": { "type": ["integer", "null"] }, "approve_new_clients": { "type": ["boolean", "null"] },
         })),
         "WaitlistSettings": obj(&["email_offers"], json!({ "email_offers": { "type": "boolean" } })),
         "WaitlistInput": obj(&["client_id", "type_key"], json!({

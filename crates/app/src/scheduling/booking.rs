@@ -4,6 +4,7 @@ use super::{AppointmentView, Booked, buffers, busy_of};
 use crate::{App, Ctx};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
+use rapport_domain::clinician::blocks_for;
 use rapport_domain::error::Problems;
 use rapport_domain::policy::{Action, Resource, authorize};
 use rapport_domain::scheduling::Interval;
@@ -245,7 +246,22 @@ impl App {
             .map(|e| e.exception)
             .collect();
         let tz = validate::time_zone("time_zone", &plan.profile.time_zone)?;
-        let working = working_time(&plan.profile.weekly_hours, tz, span, &exceptions);
+        let location = match plan.room {
+            Some(r)
+                if plan
+                    .profile
+                    .weekly_hours
+                    .iter()
+                    .any(|b| b.location_id.is_some()) =>
+            {
+                resources::room(tx.conn(), r)
+                    .await?
+                    .map(|room| room.location_id)
+            }
+            _ => None,
+        };
+        let blocks = blocks_for(&plan.profile.weekly_hours, Some(plan.mode), location);
+        let working = working_time(&blocks, tz, span, &exceptions);
         if let Some(s) = sessions
             .iter()
             .find(|s| !working.iter().any(|w| w.contains(s)))
@@ -253,7 +269,7 @@ impl App {
             return Err(Error::invalid(
                 "start",
                 format!(
-                    "{} is outside {}'s working hours (or during time off); choose another time, or book outside working hours on purpose",
+                    "{} is outside {}'s working hours for this kind of session and place (or during time off); choose another time, or book outside working hours on purpose",
                     fmt_local(s.start, plan.tz),
                     plan.profile.display_name
                 ),

@@ -4,6 +4,7 @@ use super::{AppointmentDetail, AppointmentView, HistoryView, Participant};
 use crate::{App, Ctx};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
+use rapport_domain::clinician::blocks_for;
 use rapport_domain::policy::{Action, ClientScope, Resource, authorize, client_scope};
 use rapport_domain::scheduling::Interval;
 use rapport_domain::scheduling::availability::working_time;
@@ -62,8 +63,18 @@ pub struct SlotQueryInput {
     pub language: Option<String>,
     #[serde(default)]
     pub mode: Option<String>,
+    /// Only hours kept for in-person sessions at this location (or for any place).
+    #[serde(default)]
+    pub location_id: Option<Uuid>,
     #[serde(default)]
     pub limit: Option<usize>,
+}
+
+/// Where a searched or booked session takes place, which decides the blocks of working hours it may use.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Place {
+    pub(crate) mode: Option<rapport_domain::scheduling::appointment::Mode>,
+    pub(crate) location: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -375,13 +386,26 @@ impl App {
             end: range.end.min(range.start + Duration::days(7)),
         };
         let earliest_start = now_utc().max(range.start);
+        let place = Place {
+            mode: wanted_mode,
+            location: q.location_id,
+        };
         let slots = self
-            .slots_among(db, &t, &profiles, first_week, earliest_start, tz, limit)
+            .slots_among(
+                db,
+                &t,
+                &profiles,
+                place,
+                first_week,
+                earliest_start,
+                tz,
+                limit,
+            )
             .await?;
         if slots.len() >= limit || first_week.end >= range.end {
             return Ok(slots);
         }
-        self.slots_among(db, &t, &profiles, range, earliest_start, tz, limit)
+        self.slots_among(db, &t, &profiles, place, range, earliest_start, tz, limit)
             .await
     }
 
@@ -392,6 +416,7 @@ impl App {
         c: &impl rapport_store::ConnectionTrait,
         t: &rapport_domain::scheduling::appointment::AppointmentType,
         profiles: &[rapport_store::clinicians::Profile],
+        place: Place,
         range: Interval,
         earliest_start: DateTime<Utc>,
         tz: Tz,
@@ -411,7 +436,12 @@ impl App {
                     .collect();
                 Calendar {
                     clinician: p.user_id,
-                    working: working_time(&p.weekly_hours, ptz, range, &ex),
+                    working: working_time(
+                        &blocks_for(&p.weekly_hours, place.mode, place.location),
+                        ptz,
+                        range,
+                        &ex,
+                    ),
                     busy: busy
                         .iter()
                         .filter(|a| a.clinician_id == p.user_id)

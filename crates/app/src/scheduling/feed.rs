@@ -147,6 +147,8 @@ struct Labels {
     names: HashMap<rapport_domain::ClientId, String>,
     rooms: HashMap<Uuid, String>,
     use_initials: bool,
+    /// The summary of every event, instead of the session kind (a client's own download).
+    title: Option<String>,
 }
 
 impl Labels {
@@ -171,8 +173,12 @@ impl Labels {
             None
         };
         let mut e = Event::new();
+        let title = match &self.title {
+            Some(t) => t.clone(),
+            None => summary(a.kind, who.as_deref()),
+        };
         e.uid(uid)
-            .summary(&summary(a.kind, who.as_deref()))
+            .summary(&title)
             .starts(zoned(start, tz))
             .ends(zoned(end, tz))
             .status(EventStatus::Confirmed);
@@ -290,6 +296,31 @@ fn build(
     Ok(text)
 }
 
+/// One appointment as the client downloads it: "Appointment with <clinician>" at the practice, on the session's
+/// own zone. No session kind: "Couple session" or "Crisis session" in someone's shared calendar would say too much.
+pub(crate) fn client_ics(practice: &str, clinician: &str, a: &Appointment) -> Result<String> {
+    let labels = Labels {
+        names: HashMap::new(),
+        rooms: HashMap::new(),
+        use_initials: false,
+        title: Some(if clinician.is_empty() {
+            format!("Appointment ({practice})")
+        } else {
+            format!("Appointment with {clinician} ({practice})")
+        }),
+    };
+    let one = Appointment {
+        series_id: None,
+        ..a.clone()
+    };
+    build(
+        practice,
+        std::slice::from_ref(&one),
+        &HashMap::new(),
+        &labels,
+    )
+}
+
 impl App {
     /// Issues a new secret feed URL for a clinician (the old one stops working). `show`: "generic" (default) or
     /// "initials".
@@ -378,6 +409,7 @@ impl App {
             names,
             rooms,
             use_initials,
+            title: None,
         })
     }
 

@@ -4,18 +4,22 @@
 
 mod booking;
 mod calendar;
+mod client_link;
 mod feed;
 mod online;
+mod online_rules;
 mod reminders;
 mod setup;
 mod waitlist;
 
 pub use booking::{BookingInput, RescheduleInput, SeriesChangeInput, StatusInput};
 pub use calendar::{CalendarQuery, SlotQueryInput, SlotView};
+pub use client_link::{OwnAppointment, OwnAppointments};
 pub use feed::{FeedCreated, vtimezone};
-pub use online::{BookingOutcome, LinkContext, OnlineRules, PublicClinician, PublicRequest};
+pub use online::{BookingOutcome, LinkContext, PublicClinician, PublicRequest};
+pub use online_rules::{ClinicianOnlineRules, OnlineRules};
 pub use setup::{ExceptionInput, ExceptionView};
-pub use waitlist::{OfferView, WaitlistInput, WaitlistView};
+pub use waitlist::{OfferStatus, OfferView, WaitlistInput, WaitlistView};
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use rapport_domain::scheduling::appointment::AppointmentType;

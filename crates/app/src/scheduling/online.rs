@@ -1,19 +1,20 @@
 //! Online booking for private practice: a public page per practice and per clinician where new clients request a
 //! first consultation, and booking for existing clients through a one-time link sent by e-mail.
 //!
-//! The practice decides: whether it is on at all, the minimum notice, how far ahead, and whether a new client's
-//! request waits for approval. Public visitors learn nothing about existing clients: the link request answers the
-//! same whether or not the address is known.
+//! The rules (`online_rules`) decide who is offered and when. Public visitors learn nothing about existing
+//! clients: the link request answers the same whether or not the address is known.
 
 use super::SlotView;
 use super::booking::Plan;
+use super::calendar::Place;
+use super::online_rules::OnlineRules;
 use crate::secrets::{self, sha256_hex};
 use crate::{App, Ctx};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use rapport_domain::client::{ClientStatus, is_minor};
 use rapport_domain::error::Problems;
-use rapport_domain::policy::{Action, Resource, authorize};
+use rapport_domain::policy::{Action, Resource};
 use rapport_domain::scheduling::Interval;
 use rapport_domain::scheduling::appointment::Status;
 use rapport_domain::{Actor, ClientId, Error, Result, UserId, validate};
@@ -22,31 +23,6 @@ use rapport_store::clients::{Client, Clinical};
 use rapport_store::outbox::{self, NewMessage};
 use rapport_store::{Tx, booking_links, care, clients, clinicians, now_utc, resources};
 use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct OnlineRules {
-    pub enabled: bool,
-    pub min_notice_hours: i64,
-    pub horizon_days: i64,
-    /// A new client's request waits for the practice to accept it.
-    pub approve_new_clients: bool,
-    /// What a new client books (a first consultation) and what an existing client books.
-    pub new_client_type: String,
-    pub existing_client_type: String,
-}
-
-impl Default for OnlineRules {
-    fn default() -> Self {
-        OnlineRules {
-            enabled: false,
-            min_notice_hours: 24,
-            horizon_days: 60,
-            approve_new_clients: true,
-            new_client_type: "consultation".into(),
-            existing_client_type: "individual".into(),
-        }
-    }
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PublicClinician {
@@ -96,69 +72,6 @@ fn public() -> Ctx {
 }
 
 impl App {
-    pub async fn online_rules(&self) -> Result<OnlineRules> {
-        let db = self.store.db();
-        Ok(match resources::setting(db, "online_booking").await? {
-            Some(json) => serde_json::from_str(&json).unwrap_or_default(),
-            None => OnlineRules::default(),
-        })
-    }
-
-    /// Turns online booking on or off and sets its rules (administrators).
-    pub async fn set_online_rules(&self, ctx: &Ctx, rules: OnlineRules) -> Result<()> {
-        let mut p = Problems::new();
-        if !(0..=24 * 30).contains(&rules.min_notice_hours) {
-            p.add("min_notice_hours", "between 0 and 720 hours");
-        }
-        if !(1..=365).contains(&rules.horizon_days) {
-            p.add("horizon_days", "between 1 and 365 days");
-        }
-        p.finish()?;
-        let tx = self.store.begin().await?;
-        let tx = self
-            .guard(
-                tx,
-                ctx,
-                Action::Update,
-                Resource::OnlineBooking {
-                    enabled: rules.enabled,
-                },
-                AuditEvent::new(&ctx.actor, "settings.online_booking", "settings"),
-            )
-            .await?;
-        for key in [&rules.new_client_type, &rules.existing_client_type] {
-            if resources::appointment_type(tx.conn(), key).await?.is_none() {
-                return Err(Error::invalid(
-                    "new_client_type",
-                    format!("there is no appointment type '{key}'"),
-                ));
-            }
-        }
-        let json = serde_json::to_string(&rules).map_err(Error::internal)?;
-        resources::set_setting(tx.conn(), "online_booking", &json).await?;
-        tx.audit(
-            AuditEvent::new(&ctx.actor, "settings.online_booking", "settings")
-                .request(ctx.rid())
-                .detail(if rules.enabled { "on" } else { "off" }),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn open_rules(&self) -> Result<OnlineRules> {
-        let rules = self.online_rules().await?;
-        authorize(
-            &public().actor,
-            Action::Read,
-            Resource::OnlineBooking {
-                enabled: rules.enabled,
-            },
-        )
-        .into_result()?;
-        Ok(rules)
-    }
-
     fn public_profile(p: rapport_store::clinicians::Profile) -> PublicClinician {
         PublicClinician {
             id: p.user_id,
@@ -173,13 +86,18 @@ impl App {
 
     /// Clinicians who take new clients and have working hours, for the public page.
     pub async fn public_clinicians(&self) -> Result<Vec<PublicClinician>> {
-        self.open_rules().await?;
-        Ok(clinicians::list(self.store.db())
-            .await?
-            .into_iter()
-            .filter(|p| p.accepts_new_clients && !p.weekly_hours.is_empty())
-            .map(Self::public_profile)
-            .collect())
+        let rules = self.open_rules().await?;
+        let db = self.store.db();
+        let mut out = Vec::new();
+        for p in clinicians::list(db).await? {
+            if p.accepts_new_clients
+                && !p.weekly_hours.is_empty()
+                && self.effective_rules(db, &rules, p.user_id).await?.is_some()
+            {
+                out.push(Self::public_profile(p));
+            }
+        }
+        Ok(out)
     }
 
     async fn rule_slots(
@@ -201,10 +119,16 @@ impl App {
             .filter(|p| who.contains(&p.user_id))
             .collect();
         let range = Interval::from_duration(now, Duration::days(rules.horizon_days));
+        // Online bookings take the type's first mode (see `plan_for`), so only hours kept for it are offered.
+        let place = Place {
+            mode: t.modes.first().copied(),
+            location: None,
+        };
         self.slots_among(
             c,
             &t,
             &profiles,
+            place,
             range,
             now + Duration::hours(rules.min_notice_hours),
             tz,
@@ -226,6 +150,10 @@ impl App {
         let p = clinicians::get(db, clinician)
             .await?
             .filter(|p| p.accepts_new_clients)
+            .ok_or(Error::NotFound)?;
+        let rules = self
+            .effective_rules(db, &rules, p.user_id)
+            .await?
             .ok_or(Error::NotFound)?;
         self.rule_slots(
             db,
@@ -305,6 +233,10 @@ impl App {
         request_id: Option<&str>,
     ) -> Result<BookingOutcome> {
         let rules = self.open_rules().await?;
+        let rules = self
+            .effective_rules(self.store.db(), &rules, clinician)
+            .await?
+            .ok_or(Error::NotFound)?;
         let mut p = Problems::new();
         let name = p.take(validate::required_line("name", &req.name, 200));
         let email = p.take(validate::Email::parse(&req.email));
@@ -521,11 +453,14 @@ impl App {
 
     /// What a booking link offers: the client's own clinicians (never anyone's name but theirs).
     pub async fn link_context(&self, token: &str) -> Result<LinkContext> {
-        self.open_rules().await?;
+        let rules = self.open_rules().await?;
         let db = self.store.db();
         let (_, client) = self.link_client(db, token).await?;
         let mut out = Vec::new();
         for m in care::members(db, client.id).await? {
+            if self.effective_rules(db, &rules, m.user_id).await?.is_none() {
+                continue;
+            }
             if let Some(p) = clinicians::get(db, m.user_id)
                 .await?
                 .filter(|p| !p.weekly_hours.is_empty())
@@ -551,6 +486,10 @@ impl App {
         if !care::relation(db, clinician, client.id).await?.on_care_team {
             return Err(Error::NotFound);
         }
+        let rules = self
+            .effective_rules(db, &rules, clinician)
+            .await?
+            .ok_or(Error::NotFound)?;
         let tz: Tz = client.time_zone.parse().unwrap_or(chrono_tz::UTC);
         self.rule_slots(
             db,
@@ -595,6 +534,10 @@ impl App {
         {
             return Err(Error::NotFound);
         }
+        let rules = self
+            .effective_rules(tx.conn(), &rules, clinician)
+            .await?
+            .ok_or(Error::NotFound)?;
         self.offered(&tx, &rules, &rules.existing_client_type, clinician, start)
             .await?;
         if !booking_links::consume(tx.conn(), link.id).await? {

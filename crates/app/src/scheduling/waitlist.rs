@@ -1,15 +1,20 @@
 //! The waitlist: clients waiting for a time, and offers made automatically when a session is cancelled (shown to
 //! staff, and e-mailed to the client when the practice allows it).
+//!
+//! An offer's state is worked out when the list is read, from the calendar as it is now, rather than stored: a
+//! time offered to three people and then booked for one of them (or for anyone else) is "taken" for the other two
+//! the moment the booking commits, with nothing on the booking path to keep in step.
 
 use crate::{App, Ctx};
 use chrono::{DateTime, NaiveTime, Utc, Weekday};
 use chrono_tz::Tz;
 use rapport_domain::policy::{Action, Resource, authorize};
+use rapport_domain::scheduling::Interval;
 use rapport_domain::scheduling::waitlist::{FreedSlot, Preference, rank};
 use rapport_domain::{ClientId, Error, Result, UserId, validate};
 use rapport_store::audit::AuditEvent;
 use rapport_store::outbox::{self, NewMessage};
-use rapport_store::schedule::Appointment;
+use rapport_store::schedule::{self, Appointment};
 use rapport_store::{Tx, clients, now_utc, resources, users, waitlist};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -44,13 +49,50 @@ pub struct WaitlistInput {
     pub note: Option<String>,
 }
 
+/// Where an offered time stands now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OfferStatus {
+    /// Still free on the clinician's calendar.
+    Open,
+    /// Booked since, for this entry's client.
+    BookedForClient,
+    /// Booked since, for someone else: withdrawn.
+    Taken,
+    /// The time has passed.
+    Past,
+}
+
+impl OfferStatus {
+    pub fn key(self) -> &'static str {
+        match self {
+            OfferStatus::Open => "open",
+            OfferStatus::BookedForClient => "booked_for_client",
+            OfferStatus::Taken => "taken",
+            OfferStatus::Past => "past",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            OfferStatus::Open => "open",
+            OfferStatus::BookedForClient => "booked for this client",
+            OfferStatus::Taken => "taken by another booking",
+            OfferStatus::Past => "past",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct OfferView {
     pub clinician_id: UserId,
     pub clinician_name: String,
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
+    /// The start on the waiting client's wall clock (the entry's zone).
+    pub start_local: chrono::NaiveDateTime,
     pub emailed: bool,
+    pub status: OfferStatus,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -78,6 +120,43 @@ fn time(field: &str, raw: Option<&str>) -> Result<Option<NaiveTime>> {
             .map(Some)
             .map_err(|_| Error::invalid(field, "use a time such as 09:30")),
         None => Ok(None),
+    }
+}
+
+/// The appointments now holding each future offered time on its clinician's calendar, by offer id.
+async fn offer_holders(
+    tx: &Tx<'_>,
+    offers: &[waitlist::Offer],
+) -> Result<HashMap<Uuid, Vec<Appointment>>> {
+    let now = now_utc();
+    let mut out = HashMap::new();
+    for o in offers.iter().filter(|o| o.end_at > now) {
+        let window = Interval {
+            start: o.start_at,
+            end: o.end_at,
+        };
+        let filter = schedule::RangeFilter {
+            clinicians: Some(vec![UserId(o.clinician_id)]),
+            ..Default::default()
+        };
+        out.insert(o.id, schedule::in_range(tx.conn(), window, &filter).await?);
+    }
+    Ok(out)
+}
+
+fn offer_status(
+    o: &waitlist::Offer,
+    client: ClientId,
+    now: DateTime<Utc>,
+    holders: &HashMap<Uuid, Vec<Appointment>>,
+) -> OfferStatus {
+    if o.end_at <= now {
+        return OfferStatus::Past;
+    }
+    match holders.get(&o.id).map(Vec::as_slice).unwrap_or_default() {
+        [] => OfferStatus::Open,
+        held if held.iter().any(|a| a.client_ids.contains(&client)) => OfferStatus::BookedForClient,
+        _ => OfferStatus::Taken,
     }
 }
 
@@ -211,6 +290,7 @@ impl App {
             .collect();
         let offers =
             waitlist::offers(tx.conn(), &entries.iter().map(|e| e.id).collect::<Vec<_>>()).await?;
+        let holders = offer_holders(&tx, &offers).await?;
         tx.audit(
             AuditEvent::new(&ctx.actor, "waitlist.list", "waitlist")
                 .request(ctx.rid())
@@ -218,6 +298,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        let now = now_utc();
         Ok(entries
             .into_iter()
             .map(|e| WaitlistView {
@@ -232,7 +313,12 @@ impl App {
                             .unwrap_or_default(),
                         start: o.start_at,
                         end: o.end_at,
+                        start_local: o
+                            .start_at
+                            .with_timezone(&e.preference.time_zone)
+                            .naive_local(),
                         emailed: o.emailed,
+                        status: offer_status(o, e.client_id, now, &holders),
                     })
                     .collect(),
                 id: e.id,

@@ -216,6 +216,28 @@ fn the_public_sees_only_an_enabled_booking_page() {
 }
 
 #[test]
+fn a_booking_link_lets_its_holder_see_and_cancel_only_while_live() {
+    let live = Resource::BookingLink { live: true };
+    let spent = Resource::BookingLink { live: false };
+    for action in [Action::Read, Action::Update] {
+        assert!(authorize(&Actor::Public, action, live).is_allowed());
+        assert_eq!(
+            authorize(&Actor::Public, action, spent),
+            Decision::Deny(Denial::Hidden)
+        );
+    }
+    for action in [Action::Create, Action::Delete, Action::List] {
+        assert!(!authorize(&Actor::Public, action, live).is_allowed());
+    }
+    for role in Role::ALL {
+        assert_eq!(
+            authorize(&staff(role), Action::Read, live),
+            Decision::Deny(Denial::Hidden)
+        );
+    }
+}
+
+#[test]
 fn a_questionnaire_link_opens_only_for_the_public_and_only_while_live() {
     let live = Resource::MeasureLink { live: true };
     let spent = Resource::MeasureLink { live: false };

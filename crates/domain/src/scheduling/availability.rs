@@ -70,11 +70,11 @@ mod tests {
     use chrono::{NaiveTime, TimeZone, Timelike, Utc, Weekday};
 
     fn block(d: Weekday, h1: u32, h2: u32) -> WorkingBlock {
-        WorkingBlock {
-            weekday: d,
-            start: NaiveTime::from_hms_opt(h1, 0, 0).unwrap_or_default(),
-            end: NaiveTime::from_hms_opt(h2, 0, 0).unwrap_or_default(),
-        }
+        WorkingBlock::anywhere(
+            d,
+            NaiveTime::from_hms_opt(h1, 0, 0).unwrap_or_default(),
+            NaiveTime::from_hms_opt(h2, 0, 0).unwrap_or_default(),
+        )
     }
 
     fn range(y: i32, m: u32, d: u32, days: i64) -> Interval {

@@ -15,6 +15,7 @@ mod online;
 mod plans;
 mod reminders;
 mod scheduling;
+mod self_service;
 mod signin;
 mod units;
 mod waitlist;

@@ -80,6 +80,8 @@ const EXPECTED: &[(&str, &str, [u16; 7])] = &[
     ("GET", "/api/v1/clinicians/{id}/availability-exceptions",   [200, 200, 200, 200, 200, 200, 401]),
     ("POST", "/api/v1/clinicians/{id}/availability-exceptions",  [201, 201, 403, 403, 201, 403, 401]),
     ("DELETE", "/api/v1/availability-exceptions/{id}",           [204, 204, 403, 403, 204, 403, 401]),
+    ("GET", "/api/v1/clinicians/{id}/online-booking",            [200, 200, 200, 200, 200, 200, 401]),
+    ("PUT", "/api/v1/clinicians/{id}/online-booking",            [204, 204, 403, 403, 403, 403, 401]),
     ("POST", "/api/v1/clinicians/{id}/calendar-feed",            [201, 201, 403, 403, 201, 403, 401]),
     ("DELETE", "/api/v1/clinicians/{id}/calendar-feed",          [204, 204, 403, 403, 204, 403, 401]),
     ("GET", "/api/v1/appointments/{id}/ics",                     [200, 200, 200, 200, 200, 200, 401]),
@@ -666,6 +668,16 @@ async fn prepare(
                 None,
             )
         }
+        ("GET", "/api/v1/clinicians/{id}/online-booking") => (
+            format!("/api/v1/clinicians/{}/online-booking", f.clinician.id),
+            None,
+            None,
+        ),
+        ("PUT", "/api/v1/clinicians/{id}/online-booking") => (
+            format!("/api/v1/clinicians/{}/online-booking", f.clinician.id),
+            Some(json!({"offers_online": true, "min_notice_hours": 48})),
+            None,
+        ),
         ("POST", "/api/v1/clinicians/{id}/calendar-feed") => (
             format!("/api/v1/clinicians/{}/calendar-feed", f.clinician.id),
             Some(json!({})),

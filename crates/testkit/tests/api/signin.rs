@@ -503,11 +503,27 @@ async fn one_address_cannot_try_passwords_without_limit(b: Backend) {
     let t = TestApp::spawn(b).await;
     let c = browser();
     // Twenty attempts a minute per address (spread over many accounts, so no account lockout is involved).
+    let started = std::time::Instant::now();
     for i in 0..20 {
         let r = login(&t, &c, &format!("guess{i}@test.example"), "password guess").await;
         assert_eq!(r.status(), 401, "attempt {i}");
     }
-    let r = login(&t, &c, "guess-final@test.example", "password guess").await;
-    assert_eq!(r.status(), 429);
+    // The quota earns one attempt back every three seconds, so a slow (busy) machine may be allowed a few more
+    // than twenty; but never more than the time spent has earned.
+    let mut attempts = 20u64;
+    loop {
+        let r = login(&t, &c, &format!("guess{attempts}@test.example"), "password guess").await;
+        if r.status() == 429 {
+            break;
+        }
+        assert_eq!(r.status(), 401);
+        attempts += 1;
+        let earned = started.elapsed().as_secs() / 3 + 1;
+        assert!(
+            attempts <= 20 + earned,
+            "{attempts} attempts in {:?} were not limited",
+            started.elapsed()
+        );
+    }
     t.finish().await;
 }

@@ -136,6 +136,12 @@ async fn a_cancellation_offers_the_time_to_the_best_fitting_waiting_clients(b: B
         booked.json["appointments"][0]["start"]
     );
     assert_eq!(bo["offers"][0]["emailed"], true);
+    assert_eq!(bo["offers"][0]["status"], "open");
+    assert_eq!(
+        bo["offers"][0]["start_local"],
+        format!("{day}T10:00:00"),
+        "shown on the client's wall clock"
+    );
     // The offer e-mail goes to Bo (Alma has no address), and names nobody.
     let sink = SmtpSink::start().await;
     let m = Mailer::new(&MailConfig {
@@ -152,6 +158,32 @@ async fn a_cancellation_offers_the_time_to_the_best_fitting_waiting_clients(b: B
     assert_eq!(offers.len(), 1, "{:?}", sink.messages());
     assert!(offers[0].contains("To: bo@client.test"));
     assert!(!offers[0].contains("Xavier") && !offers[0].contains(&clin.email));
+    // Bo takes the offered time: the offer is booked for Bo, and withdrawn (taken) for Alma.
+    t.post(&sched, "/api/v1/appointments", json!({"type_key": "individual", "clinician_id": clin.id, "client_ids": [bb], "start": format!("{day}T10:00"), "time_zone": "Europe/Berlin"}))
+        .await
+        .expect(201);
+    let list = t.get(&sched, "/api/v1/waitlist").await;
+    let status_of = |name: &str| {
+        list.json
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["client_name"] == name)
+            .map(|e| e["offers"][0]["status"].clone())
+    };
+    assert_eq!(status_of("Bo Urgent"), Some(json!("booked_for_client")));
+    assert_eq!(
+        status_of("Alma Tuesday"),
+        Some(json!("taken")),
+        "{}",
+        list.text
+    );
+    // The page says so, and offers no booking link for a taken time.
+    let (status, _, page) = t.sign_in(&sched).await.get("/waitlist").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("taken by another booking"), "{page}");
+    assert!(page.contains("booked for this client"), "{page}");
+    assert!(!page.contains("Book this time"), "{page}");
     // Booked entries leave the default view.
     let bo_id = bo["id"].as_str().unwrap();
     t.post(

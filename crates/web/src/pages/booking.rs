@@ -8,9 +8,9 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use rapport_app::scheduling::{PublicClinician, PublicRequest, SlotView};
+use rapport_app::scheduling::{OwnAppointments, PublicClinician, PublicRequest, SlotView};
 use rapport_domain::{Error, UserId};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -272,20 +272,28 @@ struct LinkPage {
     token: String,
     tz: String,
     options: Vec<(PublicClinician, Vec<(String, String)>)>,
+    own: OwnAppointments,
+    notice: Option<String>,
     error: Option<String>,
 }
 
+const LINK_GONE: &str = "this booking link has expired or was already used; ask for a new one";
+
 async fn link_page(st: &AppState, s: &AnySession, token: &str, error: Option<String>) -> Response {
+    link_page_with(st, s, token, None, error).await
+}
+
+async fn link_page_with(
+    st: &AppState,
+    s: &AnySession,
+    token: &str,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Response {
     let ctx = match st.app.link_context(token).await {
         Ok(c) => c,
         Err(Error::NotFound) => {
-            return error_page(
-                Error::Conflict(
-                    "this booking link has expired or was already used; ask for a new one".into(),
-                ),
-                &s.rid,
-                None,
-            );
+            return error_page(Error::Conflict(LINK_GONE.into()), &s.rid, None);
         }
         Err(e) => return error_page(e, &s.rid, None),
     };
@@ -294,6 +302,13 @@ async fn link_page(st: &AppState, s: &AnySession, token: &str, error: Option<Str
         let slots = st.app.link_slots(token, c.id, 12).await.unwrap_or_default();
         options.push((c, super::booking::options(&slots)));
     }
+    let own = match st.app.link_appointments(token, Some(&s.rid.0)).await {
+        Ok(own) => own,
+        Err(Error::NotFound) => {
+            return error_page(Error::Conflict(LINK_GONE.into()), &s.rid, None);
+        }
+        Err(e) => return error_page(e, &s.rid, None),
+    };
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -306,6 +321,8 @@ async fn link_page(st: &AppState, s: &AnySession, token: &str, error: Option<Str
             token: token.to_string(),
             tz: ctx.time_zone,
             options,
+            own,
+            notice,
             error,
         },
     )
@@ -355,13 +372,59 @@ pub async fn book_link(
         Err(e @ (Error::Validation(_) | Error::Conflict(_))) => {
             link_page(&st, &s, &token, Some(form_message(&e))).await
         }
-        Err(Error::NotFound) => error_page(
-            Error::Conflict(
-                "this booking link has expired or was already used; ask for a new one".into(),
-            ),
-            &s.rid,
-            None,
-        ),
+        Err(Error::NotFound) => error_page(Error::Conflict(LINK_GONE.into()), &s.rid, None),
+        Err(e) => error_page(e, &s.rid, None),
+    }
+}
+
+/// One of the client's own coming sessions as an .ics file.
+pub async fn link_ics(
+    State(st): State<AppState>,
+    s: AnySession,
+    PagePath((token, id)): PagePath<(String, Uuid)>,
+) -> Response {
+    match st
+        .app
+        .link_appointment_ics(&token, id, Some(&s.rid.0))
+        .await
+    {
+        Ok(text) => (
+            [
+                (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"appointment.ics\"",
+                ),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            text,
+        )
+            .into_response(),
+        Err(e) => error_page(e, &s.rid, None),
+    }
+}
+
+/// The client cancels one of their own sessions (outside the late-cancellation window).
+pub async fn link_cancel(
+    State(st): State<AppState>,
+    s: AnySession,
+    PagePath((token, id)): PagePath<(String, Uuid)>,
+) -> Response {
+    if let Err(e) = st.check_rate(s.ip) {
+        return error_page(e, &s.rid, None);
+    }
+    match st.app.cancel_with_link(&token, id, Some(&s.rid.0)).await {
+        Ok(()) => {
+            link_page_with(
+                &st,
+                &s,
+                &token,
+                Some("Your appointment is cancelled. The practice has been told.".into()),
+                None,
+            )
+            .await
+        }
+        Err(e @ Error::Conflict(_)) => link_page(&st, &s, &token, Some(form_message(&e))).await,
         Err(e) => error_page(e, &s.rid, None),
     }
 }

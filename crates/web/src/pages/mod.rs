@@ -3,6 +3,7 @@
 mod account;
 mod admin;
 mod alerts;
+mod availability;
 mod booking;
 mod caseload;
 mod client_measures;
@@ -105,6 +106,23 @@ pub fn router() -> Router<AppState> {
         .route("/group-sessions/{id}/talk", post(group_sessions::talk))
         .route("/group-sessions/{id}/sign", post(group_sessions::sign))
         .route("/clinicians/{id}", get(home::clinician))
+        .route("/clinicians/{id}/availability", get(availability::show))
+        .route(
+            "/clinicians/{id}/availability/hours",
+            post(availability::save_hours),
+        )
+        .route(
+            "/clinicians/{id}/availability/online",
+            post(availability::save_online),
+        )
+        .route(
+            "/clinicians/{id}/availability/exceptions",
+            post(availability::add_exception),
+        )
+        .route(
+            "/clinicians/{id}/availability/exceptions/{exception}/remove",
+            post(availability::remove_exception),
+        )
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/{id}/{action}", post(admin::user_action))
         .route("/admin/audit", get(admin::audit))
@@ -133,6 +151,14 @@ pub fn router() -> Router<AppState> {
         .route(
             "/book/link/{token}",
             get(booking::link).post(booking::book_link),
+        )
+        .route(
+            "/book/link/{token}/appointments/{id}/ics",
+            get(booking::link_ics),
+        )
+        .route(
+            "/book/link/{token}/appointments/{id}/cancel",
+            post(booking::link_cancel),
         )
         .route("/measures", get(caseload::show))
         .route("/alerts", get(alerts::list))

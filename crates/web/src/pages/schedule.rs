@@ -382,7 +382,11 @@ pub async fn new_appointment(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let f = BookingForm {
-        type_key: "individual".into(),
+        type_key: q
+            .get("type")
+            .cloned()
+            .unwrap_or_else(|| "individual".into()),
+        time_zone: q.get("tz").cloned().unwrap_or_default(),
         clinician_id: q
             .get("clinician")
             .cloned()
