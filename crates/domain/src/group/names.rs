@@ -2,9 +2,13 @@
 //!
 //! A group session's shared note is read in every member's chart, so it must name no member. The note is searched
 //! for each member's legal and preferred names, part by part (first and last names, each half of a hyphenated
-//! name), as whole words and regardless of case. Parts with fewer than three letters are skipped: initials and
-//! names such as "Al" or "Jo" would flag ordinary words all over a note. The same search drives the second safety
-//! net, which shows the note in one member's chart with every other member's name replaced.
+//! name), as whole words, regardless of case and of accents ("Chloe" typed in a hurry is still Chloé). Parts with
+//! fewer than three letters are skipped: initials and names such as "Al" or "Jo" would flag ordinary words all over
+//! a note. The same search drives the second safety net, which shows the note in one member's chart with every
+//! other member's name replaced.
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
 
 /// The names a member is known by.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,13 +51,29 @@ pub fn name_words(m: &MemberNames) -> Vec<String> {
     out
 }
 
-/// The text lowercased char by char, each lowered char with the byte range of the original char it came from, so
-/// that a match found case-insensitively maps back onto the original text.
+/// One char folded for comparison: lowercased, decomposed (NFD) and stripped of its combining marks, so that
+/// "É", "é" and "e" compare equal. Letters that do not decompose ("ø", "ß") stay as they are.
+fn fold(c: char) -> impl Iterator<Item = char> {
+    c.to_lowercase()
+        .flat_map(|l| std::iter::once(l).nfd())
+        .filter(|d| !is_combining_mark(*d))
+}
+
+/// The text folded char by char, each folded char with the byte range of the original char it came from, so
+/// that a match found case- and accent-insensitively maps back onto the original text. A combining mark in the
+/// text (a decomposed "é") folds to nothing and is covered by its base letter's match below.
 fn lowered(text: &str) -> Vec<(char, usize, usize)> {
-    let mut out = Vec::with_capacity(text.len());
+    let mut out: Vec<(char, usize, usize)> = Vec::with_capacity(text.len());
     for (i, c) in text.char_indices() {
-        for l in c.to_lowercase() {
-            out.push((l, i, i + c.len_utf8()));
+        let end = i + c.len_utf8();
+        let mut any = false;
+        for l in fold(c) {
+            out.push((l, i, end));
+            any = true;
+        }
+        if !any && let Some(last) = out.last_mut() {
+            // A lone combining mark belongs to the letter before it: extend that letter's range over it.
+            last.2 = end;
         }
     }
     out
@@ -61,7 +81,7 @@ fn lowered(text: &str) -> Vec<(char, usize, usize)> {
 
 /// Byte ranges in the original text where `word` stands as a whole word (case-insensitive).
 fn occurrences(hay: &[(char, usize, usize)], word: &str) -> Vec<(usize, usize)> {
-    let needle: Vec<char> = word.chars().flat_map(char::to_lowercase).collect();
+    let needle: Vec<char> = word.chars().flat_map(fold).collect();
     let mut out = Vec::new();
     if needle.is_empty() || needle.len() > hay.len() {
         return out;
@@ -189,6 +209,21 @@ mod tests {
             find_member_names("BERGSTRÖM and ölga were quiet.", &members),
             ["Bergström", "Ölga"]
         );
+    }
+
+    #[test]
+    fn names_are_found_whatever_their_accents() {
+        let members = [m("Chloé Bergström", None), m("Zoe Nuñez", None)];
+        // Typed without accents, with other accents, or with decomposed accents (e + U+0301).
+        assert_eq!(
+            find_member_names("chloe, BERGSTROM, Zoë and Nunez spoke.", &members),
+            ["Chloé", "Bergström", "Zoe", "Nuñez"]
+        );
+        let decomposed = "Chloe\u{301} spoke.";
+        assert_eq!(find_member_names(decomposed, &members), ["Chloé"]);
+        // Redaction covers the whole name, combining mark included.
+        assert_eq!(redact(decomposed, &members, "[member]"), "[member] spoke.");
+        assert_eq!(redact("Zoë came.", &members, "[member]"), "[member] came.");
     }
 
     #[test]

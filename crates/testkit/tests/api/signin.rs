@@ -512,7 +512,13 @@ async fn one_address_cannot_try_passwords_without_limit(b: Backend) {
     // than twenty; but never more than the time spent has earned.
     let mut attempts = 20u64;
     loop {
-        let r = login(&t, &c, &format!("guess{attempts}@test.example"), "password guess").await;
+        let r = login(
+            &t,
+            &c,
+            &format!("guess{attempts}@test.example"),
+            "password guess",
+        )
+        .await;
         if r.status() == 429 {
             break;
         }
