@@ -137,7 +137,9 @@ routes! {
     "POST" "/api/v1/clients/{id}/measure-assignments/{assignment_id}/stop" "measures" "Stop an assignment (links already sent keep working until they expire)";
     "POST" "/api/v1/clients/{id}/measure-responses" "measures" "Enter a client's answers in session (scored; critical answers raise an alert)";
     "GET" "/api/v1/clients/{id}/measures" "measures" "A client's results per instrument with reliable change and NHS Talking Therapies figures";
+    "GET" "/api/v1/clients/{id}/measures/observations" "measures" "A client's scores as a FHIR R4 searchset Bundle of Observations (LOINC where confirmed; instrument=phq9 to filter)";
     "GET" "/api/v1/measure-responses/{id}" "measures" "One response with its answers and score";
+    "GET" "/api/v1/measure-responses/{id}/questionnaire-response" "measures" "One response as a FHIR R4 QuestionnaireResponse";
     "GET" "/api/v1/measures/caseload" "measures" "Your clients with measures, not on track first, with the definition used";
     "GET" "/api/v1/alerts" "measures" "Open alerts for your clients (supervisors: escalated alerts of their supervisees' clients)";
     "POST" "/api/v1/alerts/{id}/acknowledge" "measures" "Acknowledge an alert (care team)";

@@ -1,19 +1,20 @@
 //! The measures part of the JSON API: the instrument catalogue (with FHIR Questionnaires), a client's assignments,
 //! answers entered by staff, results with change statistics, the caller's caseload (not on track first), and
-//! alerts.
+//! alerts. A response also reads as a FHIR QuestionnaireResponse and a client's scores as a Bundle of FHIR
+//! Observations, both served as `application/fhir+json`.
 
 use crate::api::created;
 use crate::auth::Caller;
 use crate::error::{ApiResult, OrApi};
-use crate::extract::{ApiJson, ApiPath};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::state::AppState;
 use axum::Json;
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use rapport_app::measures::{AssignInput, MeasureSettings, ResponseInput};
+use rapport_app::measures::{AssignInput, MeasureSettings, ObservationQuery, ResponseInput};
 use rapport_domain::ClientId;
 use uuid::Uuid;
 
@@ -31,7 +32,15 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/clients/{id}/measure-responses", post(enter))
         .route("/api/v1/clients/{id}/measures", get(results))
+        .route(
+            "/api/v1/clients/{id}/measures/observations",
+            get(observations),
+        )
         .route("/api/v1/measure-responses/{id}", get(response))
+        .route(
+            "/api/v1/measure-responses/{id}/questionnaire-response",
+            get(questionnaire_response),
+        )
         .route("/api/v1/measures/caseload", get(caseload))
         .route("/api/v1/alerts", get(alerts))
         .route("/api/v1/alerts/{id}/acknowledge", post(acknowledge))
@@ -129,6 +138,43 @@ async fn response(
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Response> {
     Ok(Json(s.app.measure_response(&c.ctx, id).await.or_api(&c.rid)?).into_response())
+}
+
+/// FHIR resources go out with FHIR's own media type (R4, JSON format).
+fn fhir(body: serde_json::Value) -> Response {
+    let mut r = Json(body).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/fhir+json; fhirVersion=4.0"),
+    );
+    r
+}
+
+async fn questionnaire_response(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Response> {
+    Ok(fhir(
+        s.app
+            .measure_questionnaire_response(&c.ctx, id)
+            .await
+            .or_api(&c.rid)?,
+    ))
+}
+
+async fn observations(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<ObservationQuery>,
+) -> ApiResult<Response> {
+    Ok(fhir(
+        s.app
+            .measure_observations(&c.ctx, ClientId(id), q)
+            .await
+            .or_api(&c.rid)?,
+    ))
 }
 
 async fn caseload(c: Caller, State(s): State<AppState>) -> ApiResult<Response> {

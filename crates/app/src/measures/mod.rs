@@ -1,6 +1,7 @@
 //! Measurement-based care use cases: the instrument catalogue, assignments with e-mailed single-use links, the
 //! public questionnaire reached by such a link, answers entered by staff, results with change statistics, and
-//! alerts on critical answers that escalate when nobody acknowledges them.
+//! alerts on critical answers that escalate when nobody acknowledges them; `fhir` gives the same data in FHIR R4
+//! shapes (Questionnaire, QuestionnaireResponse, Observation).
 //!
 //! Answers and scores are clinical: staff read and enter them under `Resource::ClientClinical`, and every read
 //! and write leaves a `measure.*` audit entry. A link, not an account, is the client's authority, so a link is
@@ -9,6 +10,7 @@
 mod alerts;
 mod assign;
 mod caseload;
+mod fhir;
 mod link;
 mod record;
 mod results;
@@ -16,6 +18,7 @@ mod results;
 pub use alerts::AlertView;
 pub use assign::{AssignInput, AssignmentView};
 pub use caseload::{Caseload, CaseloadRow, CaseloadSeries};
+pub use fhir::{ObservationQuery, fhir_questionnaire, questionnaire_url};
 pub use link::{LinkForm, LinkItem};
 pub use record::{ResponseInput, ResponseView};
 pub use results::{BandRange, InstrumentResults, MeasureResults, ResponsePoint};
@@ -31,7 +34,7 @@ use rapport_store::clients::Client;
 use rapport_store::outbox::{self, NewMessage};
 use rapport_store::{Tx, care, clients, measures as repo, resources};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use uuid::Uuid;
 
 /// An unacknowledged alert escalates after this many minutes unless the practice says otherwise.
@@ -103,57 +106,6 @@ pub(crate) fn usable(field: &str, id: &str) -> Result<&'static Instrument> {
     Ok(i)
 }
 
-/// FHIR R4 Questionnaire for an instrument: items as `choice` questions whose answer codes are the option values
-/// (with the ordinal value extension), and the LOINC panel code where one exists.
-pub fn fhir_questionnaire(i: &Instrument) -> Value {
-    let items: Vec<Value> = i
-        .items
-        .iter()
-        .map(|item| {
-            let options: Vec<Value> = item
-                .options
-                .iter()
-                .map(|o| {
-                    json!({
-                        "valueCoding": { "code": o.value.to_string(), "display": o.label },
-                        "extension": [{
-                            "url": "http://hl7.org/fhir/StructureDefinition/ordinalValue",
-                            "valueDecimal": o.value,
-                        }],
-                    })
-                })
-                .collect();
-            json!({
-                "linkId": item.id,
-                "text": item.text,
-                "type": "choice",
-                // Skip logic is sum-based and has no faithful `enableWhen`; such items are simply optional here.
-                "required": item.scored && item.asked_if.is_none(),
-                "answerOption": options,
-            })
-        })
-        .collect();
-    let computer_name: String = i
-        .short_name
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .collect();
-    let mut q = json!({
-        "resourceType": "Questionnaire",
-        "id": i.id.as_str().replace('_', "-"),
-        "name": computer_name,
-        "title": i.name,
-        "version": i.version,
-        "status": "active",
-        "copyright": i.licence.terms,
-        "item": items,
-    });
-    if let Some(panel) = &i.loinc.panel {
-        q["code"] = json!([{ "system": "http://loinc.org", "code": panel, "display": i.name }]);
-    }
-    q
-}
-
 /// The audit actor of background jobs (escalation, scheduled links).
 pub(crate) fn system_event(action: &str, resource_type: &'static str) -> AuditEvent {
     AuditEvent {
@@ -188,7 +140,7 @@ impl App {
         Ok(InstrumentView {
             definition: i.clone(),
             offered: offered(i),
-            questionnaire: fhir_questionnaire(i),
+            questionnaire: self.questionnaire_for(i),
         })
     }
 

@@ -4,6 +4,8 @@
 //! change parameters, sources), so that correcting a number is a reviewed edit of one JSON file with its citation
 //! beside it, never a code change. Unknown JSON fields are rejected so a typo cannot silently drop a rule.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 /// Stable identifier of an instrument (`phq9`, `gad7`, …), as used in URLs and stored responses.
@@ -341,6 +343,9 @@ pub struct TalkingTherapiesParams {
     pub source: String,
 }
 
+/// LOINC codes of the instrument: the panel (a Questionnaire's code), the total score (an Observation's code) and
+/// each item that has one (item id → code). Only codes confirmed against a LOINC source are given; `source` says
+/// where, and `notes` what was looked for and not found.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Loinc {
@@ -348,6 +353,8 @@ pub struct Loinc {
     pub panel: Option<String>,
     #[serde(default)]
     pub total: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub items: BTreeMap<String, String>,
     #[serde(default)]
     pub source: Option<String>,
 }

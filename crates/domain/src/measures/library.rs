@@ -242,7 +242,40 @@ pub(crate) fn check(inst: &Instrument) -> Vec<String> {
     if let Some(ch) = &inst.change {
         check_change(ch, range, &mut p);
     }
+    check_loinc(inst, &mut p);
     p
+}
+
+/// Every LOINC code is well formed with the right check digit, item codes name real items, and no code is used
+/// twice (a panel code on an item would make two different things look the same to a receiving system).
+fn check_loinc(inst: &Instrument, p: &mut Vec<String>) {
+    let l = &inst.loinc;
+    let mut seen = BTreeSet::new();
+    let codes = l
+        .panel
+        .iter()
+        .map(|c| ("panel".to_owned(), c))
+        .chain(l.total.iter().map(|c| ("total".to_owned(), c)))
+        .chain(l.items.iter().map(|(item, c)| (format!("item {item}"), c)));
+    for (what, code) in codes {
+        if !super::loinc::is_valid(code) {
+            p.push(format!(
+                "LOINC code {code} ({what}) is not a valid LOINC code"
+            ));
+        }
+        if !seen.insert(code.as_str()) {
+            p.push(format!("LOINC code {code} is used twice"));
+        }
+    }
+    for item in l.items.keys() {
+        if inst.item(item).is_none() {
+            p.push(format!("LOINC code given for unknown item {item}"));
+        }
+    }
+    let any = l.panel.is_some() || l.total.is_some() || !l.items.is_empty();
+    if any && l.source.as_deref().is_none_or(|s| s.trim().is_empty()) {
+        p.push("LOINC codes are given without their source".to_owned());
+    }
 }
 
 /// Bands must tile the score range exactly: sorted, no gap, no overlap, first at the minimum, last at the maximum.

@@ -7,6 +7,7 @@
 pub mod change;
 pub mod instrument;
 pub mod library;
+pub mod loinc;
 pub mod progress;
 pub mod schedule;
 pub mod scoring;

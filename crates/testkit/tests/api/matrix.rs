@@ -126,7 +126,9 @@ const EXPECTED: &[(&str, &str, [u16; 7])] = &[
     ("POST", "/api/v1/clients/{id}/measure-assignments/{assignment_id}/stop", [403, 200, 404, 403, 403, 403, 401]),
     ("POST", "/api/v1/clients/{id}/measure-responses",           [403, 201, 404, 403, 403, 403, 401]),
     ("GET", "/api/v1/clients/{id}/measures",                     [403, 200, 404, 200, 403, 403, 401]),
+    ("GET", "/api/v1/clients/{id}/measures/observations",        [403, 200, 404, 200, 403, 403, 401]),
     ("GET", "/api/v1/measure-responses/{id}",                    [403, 200, 404, 200, 403, 403, 401]),
+    ("GET", "/api/v1/measure-responses/{id}/questionnaire-response", [403, 200, 404, 200, 403, 403, 401]),
     ("GET", "/api/v1/measures/caseload",                         [200, 200, 200, 200, 200, 200, 401]),
     ("GET", "/api/v1/alerts",                                    [200, 200, 200, 200, 200, 200, 401]),
     ("POST", "/api/v1/alerts/{id}/acknowledge",                  [403, 200, 404, 403, 403, 403, 401]),
@@ -894,6 +896,14 @@ async fn prepare(
         ("GET", "/api/v1/measure-responses/{id}") => {
             let (id, _) = fresh_response(t, f, 0).await;
             (format!("/api/v1/measure-responses/{id}"), None, None)
+        }
+        ("GET", "/api/v1/measure-responses/{id}/questionnaire-response") => {
+            let (id, _) = fresh_response(t, f, 0).await;
+            (
+                format!("/api/v1/measure-responses/{id}/questionnaire-response"),
+                None,
+                None,
+            )
         }
         ("POST", "/api/v1/alerts/{id}/acknowledge") => {
             let (_, alert) = fresh_response(t, f, 1).await;

@@ -1,5 +1,6 @@
 //! Treatment plans through the API: templates, measurable objectives, putting a plan into effect, reviews with
-//! history, the client's acknowledgement, closure, versions and encryption at rest.
+//! history, the client's acknowledgement, closure, versions and encryption at rest; and objectives linked to a
+//! questionnaire showing the client's baseline, latest score, target and verdict (an audited read of measures).
 
 use rapport_domain::Role;
 use rapport_testkit::{Backend, Reply, TestApp, TestUser, both, client_body};
@@ -10,6 +11,7 @@ both!(
     a_plan_from_a_template_is_completed_put_into_effect_reviewed_and_acknowledged,
     an_objective_without_a_target_is_refused_and_nothing_is_stored,
     plans_are_clinical_and_encrypted,
+    an_objective_linked_to_a_questionnaire_shows_measured_progress,
 );
 
 async fn client_of(t: &TestApp, clin: &TestUser) -> String {
@@ -213,4 +215,129 @@ async fn plans_are_clinical_and_encrypted(b: Backend) {
         }
     }
     t.finish().await;
+}
+
+fn phq9(total_of_items_1_to_8: i32, when: &str) -> Value {
+    // Items 1–8 share the total as evenly as the 0–3 options allow; item 9 stays 0.
+    let mut a = serde_json::Map::new();
+    let mut left = total_of_items_1_to_8;
+    for i in 1..=8 {
+        let v = left.min(3);
+        a.insert(i.to_string(), json!(v));
+        left -= v;
+    }
+    a.insert("9".into(), json!(0));
+    json!({ "instrument": "phq9", "answers": a, "completed_at": when })
+}
+
+async fn an_objective_linked_to_a_questionnaire_shows_measured_progress(b: Backend) {
+    let t = TestApp::spawn(b).await;
+    let clin = t.user(&[Role::Clinician]).await;
+    let other = t.user(&[Role::Clinician]).await;
+    let client = client_of(&t, &clin).await;
+    let objective = |id: &str, instrument: Option<&str>, baseline: Option<f64>, target: f64| {
+        json!({"id": id, "statement": "Fewer depressive symptoms", "measure": "PHQ-9 total",
+               "instrument": instrument, "baseline": baseline, "target": target})
+    };
+    let content = json!({"problems": [{"statement": "Low mood", "goals": [{"statement": "Feel better", "objectives": [
+        objective("", Some("phq9"), Some(18.0), 9.0),
+        objective("", Some("gad7"), None, 7.0),
+        objective("", None, Some(6.0), 2.0),
+    ]}]}]});
+    let r = t
+        .post(
+            &clin,
+            &format!("/api/v1/clients/{client}/plans"),
+            json!({"content": content}),
+        )
+        .await;
+    r.expect(201);
+    let id = r.json["id"].as_str().unwrap().to_string();
+    let m = &r.json["measured"];
+    assert_eq!(
+        m.as_array().unwrap().len(),
+        2,
+        "only objectives linked to an instrument"
+    );
+    assert_eq!(m[0]["status"], "no_score_yet");
+
+    for (total, when) in [
+        (18, "2026-01-05T09:00:00Z"),
+        (14, "2026-01-19T09:00:00Z"),
+        (11, "2026-02-02T09:00:00Z"),
+    ] {
+        t.post(
+            &clin,
+            &format!("/api/v1/clients/{client}/measure-responses"),
+            phq9(total, when),
+        )
+        .await
+        .expect(201);
+    }
+    let plan = t.get(&clin, &format!("/api/v1/plans/{id}")).await;
+    plan.expect(200);
+    let m = &plan.json["measured"][0];
+    assert_eq!(m["objective_id"], "p1.g1.o1");
+    assert_eq!(m["instrument"], "phq9");
+    assert_eq!(m["baseline"], 18.0);
+    assert_eq!(m["baseline_source"], "plan");
+    assert_eq!(m["latest"], 11.0);
+    assert_eq!(m["latest_at"], "2026-02-02T09:00:00Z");
+    assert_eq!(m["target"], 9.0);
+    assert_eq!(
+        m["met"], false,
+        "11 is above the target of 9, and lower is better"
+    );
+    assert_eq!(
+        m["reliable_change"], "reliably_improved",
+        "18 → 11 is 7 points, NHS Talking Therapies' rule is 6"
+    );
+    assert_eq!(m["status"], "reliably_improved");
+    assert_eq!(m["totals"], json!([18.0, 14.0, 11.0]));
+    assert!(
+        m["definition"]
+            .as_str()
+            .unwrap()
+            .contains("at or below the target")
+    );
+    assert_eq!(plan.json["measured"][1]["status"], "no_score_yet");
+
+    t.post(
+        &clin,
+        &format!("/api/v1/clients/{client}/measure-responses"),
+        phq9(8, "2026-02-16T09:00:00Z"),
+    )
+    .await
+    .expect(201);
+    let plan = t.get(&clin, &format!("/api/v1/plans/{id}")).await;
+    assert_eq!(plan.json["measured"][0]["status"], "met");
+    assert_eq!(plan.json["measured"][0]["met"], true);
+
+    // The plan page says the same in words, with a small trend.
+    let browser = t.sign_in(&clin).await;
+    let (status, _, html) = browser.get(&format!("/plans/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("baseline 18; latest 8 on 16 Feb 2026; target 9"),
+        "{html}"
+    );
+    assert!(html.contains("target met"));
+    assert!(html.contains("class=\"sparkline\""));
+
+    // Reading the plan read the scores: each read leaves a measure entry naming the plan; outsiders see nothing.
+    let entries = t
+        .query_text(&format!(
+            "SELECT detail FROM audit_log WHERE action = 'measure.results.read' AND resource_id = '{client}' ORDER BY seq"
+        ))
+        .await;
+    assert!(entries.len() >= 4, "{entries:?}");
+    assert!(
+        entries
+            .iter()
+            .all(|d| d == &format!("plan {id}: 2 measured objectives")),
+        "{entries:?}"
+    );
+    t.get(&other, &format!("/api/v1/plans/{id}"))
+        .await
+        .expect(404);
 }

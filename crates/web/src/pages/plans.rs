@@ -1,10 +1,12 @@
-//! Treatment-plan pages: one plan (progress per objective, review, acknowledgement, history) and its editor. The
+//! Treatment-plan pages: one plan (progress per objective, measured progress where an objective is linked to a
+//! questionnaire, review, acknowledgement, history) and its editor. The
 //! editor is a plain form over the whole tree; each level offers one empty slot to add to, and an element whose
 //! boxes are all cleared is removed, so the page needs no script.
 
 use super::{Nav, PagePath, error_page, form_message};
 use crate::auth::Staff;
 use crate::state::AppState;
+use crate::trend;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -12,7 +14,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use rapport_app::plans::{AcknowledgeInput, NewPlan, ObjectiveReview, PlanView, ReviewInput};
-use rapport_domain::plans::{Goal, Intervention, Objective, ObjectiveStatus, PlanContent, Problem};
+use rapport_domain::plans::{
+    BaselineSource, Goal, Intervention, MeasuredObjective, MeasuredStatus, Objective,
+    ObjectiveStatus, PlanContent, Problem,
+};
 use rapport_domain::{ClientId, Error};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -68,6 +73,53 @@ pub struct ObjectiveRow {
     /// Progress in per cent, when baseline, target and a current value are known.
     pub percent: Option<u32>,
     pub interventions: Vec<Intervention>,
+    /// The client's scores on the objective's questionnaire, when it has one.
+    pub measured: Option<MeasuredRow>,
+}
+
+/// An objective's questionnaire scores as the plan page shows them.
+pub struct MeasuredRow {
+    pub instrument: String,
+    pub baseline: String,
+    pub latest: String,
+    pub target: String,
+    pub verdict: &'static str,
+    /// `good`, `watch` or `bad`, for the tag's colour (the words say the same).
+    pub tone: &'static str,
+    pub definition: String,
+    /// A small SVG line of the valid totals; server-made markup, no client text in it.
+    pub spark: String,
+}
+
+fn measured_row(m: &MeasuredObjective) -> MeasuredRow {
+    let baseline = match (m.baseline, m.baseline_source) {
+        (Some(b), Some(BaselineSource::FirstScore)) => format!("{} (first score)", trend::num(b)),
+        (Some(b), _) => trend::num(b),
+        (None, _) => "not recorded".into(),
+    };
+    let latest = match (m.latest, m.latest_at) {
+        (Some(l), Some(at)) => format!("{} on {}", trend::num(l), trend::day(at)),
+        _ => "no score yet".into(),
+    };
+    let label = format!("{}: {baseline} → {latest}", m.short_name);
+    MeasuredRow {
+        instrument: m.short_name.clone(),
+        target: m.target.map(trend::num).unwrap_or_default(),
+        verdict: m.status_label,
+        tone: match m.status {
+            MeasuredStatus::Met | MeasuredStatus::ReliablyImproved => "good",
+            MeasuredStatus::ReliablyDeteriorated => "bad",
+            _ => "watch",
+        },
+        definition: m.definition.clone(),
+        spark: if m.totals.is_empty() {
+            String::new()
+        } else {
+            trend::sparkline_svg(&m.totals, m.min_score, m.max_score, &label)
+        },
+        baseline,
+        latest,
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -104,6 +156,11 @@ fn plan_page(s: &Staff, p: PlanView, message: Option<String>) -> PlanPage {
                     status_label: o.status.label(),
                     percent: prog.map(|x| (x * 100.0).round() as u32),
                     interventions: o.interventions.clone(),
+                    measured: p
+                        .measured
+                        .iter()
+                        .find(|m| m.objective_id == o.id)
+                        .map(measured_row),
                 });
             }
         }

@@ -79,6 +79,43 @@ fn published_loinc_codes_are_carried() {
     assert_eq!(inst("gad7").loinc.panel.as_deref(), Some("69737-5"));
     assert_eq!(inst("gad7").loinc.total.as_deref(), Some("70274-6"));
     assert_eq!(inst("auditc").loinc.total.as_deref(), Some("75626-2"));
+    assert_eq!(inst("phqa").loinc.total.as_deref(), Some("89204-2"));
+    assert_eq!(
+        inst("phq9").loinc.items.get("9").map(String::as_str),
+        Some("44260-8")
+    );
+    assert_eq!(inst("audit").loinc.items.len(), 10);
+    assert!(
+        inst("k10").loinc.total.is_none(),
+        "no K10 code was confirmed"
+    );
+}
+
+#[test]
+fn every_loinc_code_in_the_library_is_well_formed_with_its_check_digit() {
+    let mut n = 0;
+    for i in library().unwrap().iter() {
+        let l = &i.loinc;
+        for code in l.panel.iter().chain(l.total.iter()).chain(l.items.values()) {
+            assert!(crate::measures::loinc::is_valid(code), "{} {code}", i.id);
+            n += 1;
+        }
+    }
+    assert!(n >= 40, "only {n} codes checked");
+}
+
+#[test]
+fn a_mistyped_loinc_code_is_rejected_by_the_loader() {
+    let p = phq9_variant(|i| i.loinc.total = Some("44261-9".into()));
+    assert!(p.iter().any(|m| m.contains("44261-9")), "{p:?}");
+}
+
+#[test]
+fn a_loinc_code_for_an_unknown_item_is_rejected() {
+    let p = phq9_variant(|i| {
+        i.loinc.items.insert("99".into(), "44250-9".into());
+    });
+    assert!(p.iter().any(|m| m.contains("unknown item 99")), "{p:?}");
 }
 
 fn phq9_variant(edit: impl FnOnce(&mut Instrument)) -> Vec<String> {

@@ -3,6 +3,7 @@
 //! the clinical side (`care`: escalation, change statistics, schedules, the catalogue). Shared helpers live here.
 
 mod care;
+mod fhir;
 mod link;
 mod pages;
 

@@ -1,12 +1,16 @@
 //! Treatment-plan use cases: start a plan (blank or from a programme template), edit it, put it into effect,
 //! review it (latest values and status per objective, with a note), record the client's acknowledgement and close
-//! it. Every step is a revision in the plan's history; all of it is clinical content for the care team.
+//! it. Every step is a revision in the plan's history; all of it is clinical content for the care team. Objectives
+//! linked to a questionnaire also show the client's scores on it (`measured`), an audited read of measure data.
+
+mod measured;
 
 use crate::notes::{Names, Person};
 use crate::{App, Ctx};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use rapport_domain::plans::{
-    ObjectiveStatus, PlanContent, PlanStatus, PlanTemplate, plan_template, plan_templates, progress,
+    MeasuredObjective, ObjectiveStatus, PlanContent, PlanStatus, PlanTemplate, plan_template,
+    plan_templates, progress,
 };
 use rapport_domain::policy::{Action, Resource, authorize};
 use rapport_domain::{ClientId, Error, Result, validate};
@@ -87,6 +91,8 @@ pub struct PlanView {
     pub template_key: Option<String>,
     pub content: PlanContent,
     pub progress: Vec<ObjectiveProgress>,
+    /// Objectives linked to an instrument, with the client's baseline, latest score and verdict.
+    pub measured: Vec<MeasuredObjective>,
     pub effective_on: Option<NaiveDate>,
     pub next_review_on: Option<NaiveDate>,
     pub review_overdue: bool,
@@ -133,7 +139,8 @@ impl App {
         Ok((tx, plan))
     }
 
-    async fn treatment_plan_view(&self, tx: &Tx<'_>, p: Plan) -> Result<PlanView> {
+    async fn treatment_plan_view(&self, tx: &Tx<'_>, ctx: &Ctx, p: Plan) -> Result<PlanView> {
+        let measured = self.measured_objectives(tx, ctx, &p).await?;
         let mut names = Names::default();
         let mut history = Vec::new();
         for r in repo::revisions(tx, p.id).await? {
@@ -155,6 +162,7 @@ impl App {
                     status_label: o.status.label(),
                 })
                 .collect(),
+            measured,
             review_overdue: p.status == PlanStatus::Active
                 && p.next_review_on.is_some_and(|d| d < crate::today()),
             id: p.id,
@@ -193,7 +201,7 @@ impl App {
                 .request(ctx.rid()),
         )
         .await?;
-        let view = self.treatment_plan_view(&tx, plan).await?;
+        let view = self.treatment_plan_view(&tx, ctx, plan).await?;
         tx.commit().await?;
         Ok(view)
     }
@@ -251,7 +259,7 @@ impl App {
         };
         repo::save(&tx, &plan, None, "created", None, me).await?;
         tx.audit(ev().resource(plan.id).request(ctx.rid())).await?;
-        let view = self.treatment_plan_view(&tx, plan).await?;
+        let view = self.treatment_plan_view(&tx, ctx, plan).await?;
         tx.commit().await?;
         Ok(view)
     }
@@ -268,7 +276,7 @@ impl App {
                 .request(ctx.rid()),
         )
         .await?;
-        let view = self.treatment_plan_view(&tx, plan).await?;
+        let view = self.treatment_plan_view(&tx, ctx, plan).await?;
         tx.commit().await?;
         Ok(view)
     }
@@ -285,7 +293,7 @@ impl App {
             .await?;
         let mut out = Vec::new();
         for p in repo::for_client(&tx, client).await? {
-            out.push(self.treatment_plan_view(&tx, p).await?);
+            out.push(self.treatment_plan_view(&tx, ctx, p).await?);
         }
         tx.audit(ev().request(ctx.rid())).await?;
         tx.commit().await?;
