@@ -189,7 +189,13 @@ pub fn target_words(kind: MeasureKind, direction: Direction, t: Target) -> Strin
     } else {
         format!("{:.1}", t.value)
     };
-    format!("{bound} {value} {} {per}", kind.unit().1)
+    let unit = match (kind, (t.value - 1.0).abs() < 1e-9) {
+        (MeasureKind::Count, true) => "time",
+        (MeasureKind::Duration, true) => "minute",
+        (MeasureKind::Intensity { .. }, true) => "point",
+        _ => kind.unit().1,
+    };
+    format!("{bound} {value} {unit} {per}")
 }
 
 #[cfg(test)]

@@ -61,7 +61,7 @@ fn a_linked_objective_lends_its_target_period_and_direction() {
     );
     assert_eq!(
         target_words(def.kind, def.direction, def.target.unwrap()),
-        "at most 1 times a week"
+        "at most 1 time a week"
     );
 }
 

@@ -129,7 +129,11 @@ fn block(b: &BehaviourSummary) -> BehaviourBlock {
         name: v.name.clone(),
         active: v.active,
         target: v.target_words.clone().unwrap_or_else(|| "no target".into()),
-        objective: v.objective.clone(),
+        // The statement's own full stop would double the one the sentence around it ends with.
+        objective: v
+            .objective
+            .as_deref()
+            .map(|o| o.trim_end_matches('.').to_string()),
         this_week,
         this_week_class: current.map(|w| status_class(w.status)).unwrap_or(""),
         streak,
