@@ -436,6 +436,7 @@ impl App {
         let demo_groups = self
             .seed_units_and_groups(&tx, &adults, &children, &pending, today)
             .await?;
+        crate::behaviour::seed_demo_diaries(&tx, &adults).await?;
         tx.audit(
             AuditEvent::new(&ctx.actor, "demo.seed", "practice").detail(format!(
                 "{} staff, {} clients",

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod behaviour;
 pub mod chart;
 pub mod clients;
 pub mod clinicians;

@@ -81,6 +81,10 @@ impl Problems {
         }
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     pub fn finish(self) -> Result<()> {
         if self.0.is_empty() {
             Ok(())

@@ -3,6 +3,7 @@
 //!
 //! Nothing in this crate performs I/O; every rule here is testable with plain unit and property tests.
 
+pub mod behaviour;
 pub mod client;
 pub mod clinician;
 pub mod error;

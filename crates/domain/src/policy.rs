@@ -98,6 +98,13 @@ pub enum Resource {
     BookingLink {
         live: bool,
     },
+    /// A client's behaviour diary reached through an e-mailed link that works many times until it expires or the
+    /// clinician revokes it (`live`). It lets its holder log entries for that client's active behaviours and mark
+    /// that client's homework done, nothing more: no history is read through it. Staff define behaviours, log
+    /// entries and read summaries through `ClientClinical` instead (care team writes, supervisors read).
+    DiaryLink {
+        live: bool,
+    },
     UserAccounts,
     Supervision,
     AuditLog,
@@ -259,7 +266,9 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Decision 
             _ => forbid(ADMIN_ONLY),
         },
         // A link belongs to the client it was sent to; a signed-in staff member gains nothing by holding one.
-        Resource::MeasureLink { .. } | Resource::BookingLink { .. } => hidden(),
+        Resource::MeasureLink { .. }
+        | Resource::BookingLink { .. }
+        | Resource::DiaryLink { .. } => hidden(),
         Resource::GroupDirectory => match action {
             Action::Read | Action::List => Allow,
             _ if actor.has(Role::Admin)
@@ -429,6 +438,7 @@ fn authorize_public(action: Action, resource: Resource) -> Decision {
         ) => Allow,
         (Action::Read | Action::Create, Resource::MeasureLink { live: true }) => Allow,
         (Action::Read | Action::Update, Resource::BookingLink { live: true }) => Allow,
+        (Action::Read | Action::Create, Resource::DiaryLink { live: true }) => Allow,
         _ => hidden(),
     }
 }

@@ -5,6 +5,7 @@
 //! together or not at all.
 
 pub mod audit;
+pub mod behaviour;
 pub mod booking_links;
 pub mod care;
 pub mod clients;

@@ -144,6 +144,19 @@ routes! {
     "GET" "/api/v1/alerts" "measures" "Open alerts for your clients (supervisors: escalated alerts of their supervisees' clients)";
     "POST" "/api/v1/alerts/{id}/acknowledge" "measures" "Acknowledge an alert (care team)";
     "PUT" "/api/v1/settings/measures" "measures" "Set after how many minutes an unacknowledged alert escalates";
+    "GET" "/api/v1/clients/{id}/behaviours" "behaviour" "A client's target behaviours (active first), with targets and linked objectives";
+    "POST" "/api/v1/clients/{id}/behaviours" "behaviour" "Define a target behaviour (count, duration or intensity), optionally linked to a plan objective";
+    "POST" "/api/v1/clients/{id}/behaviours/{behaviour_id}/retire" "behaviour" "Stop a behaviour being logged (its entries stay)";
+    "GET" "/api/v1/clients/{id}/behaviour-entries" "behaviour" "Log entries as FHIR R4 Observations (behaviour_id, from, to)";
+    "POST" "/api/v1/clients/{id}/behaviour-entries" "behaviour" "Log entries for a client: all or nothing; impossible values are refused naming the field";
+    "GET" "/api/v1/clients/{id}/behaviour-summary" "behaviour" "Weekly summaries (ISO weeks in the client's zone), streaks, logging adherence and homework, with definitions";
+    "GET" "/api/v1/clients/{id}/homework" "behaviour" "A client's homework with status";
+    "POST" "/api/v1/clients/{id}/homework" "behaviour" "Set homework: title, instructions (encrypted at rest) and due date";
+    "PUT" "/api/v1/homework/{id}" "behaviour" "Change a homework item's title, instructions or due date (If-Match: version)";
+    "POST" "/api/v1/homework/{id}/status" "behaviour" "Mark homework done or not done (with the client's note), or reopen it";
+    "POST" "/api/v1/clients/{id}/diary-link" "behaviour" "E-mail the client a diary link (many uses until it expires; replaces any earlier link)";
+    "POST" "/api/v1/clients/{id}/diary-link/revoke" "behaviour" "Switch off the client's diary link at once";
+    "PUT" "/api/v1/settings/behaviour" "behaviour" "Set how many days a diary link works";
 }
 
 pub fn router() -> Router<AppState> {
@@ -188,6 +201,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::api_notes::router())
         .merge(crate::api_plans::router())
         .merge(crate::api_measures::router())
+        .merge(crate::api_behaviour::router())
         .merge(crate::api_groups::router())
 }
 

@@ -8,6 +8,7 @@
 #![recursion_limit = "512"]
 
 pub mod api;
+pub mod api_behaviour;
 pub mod api_groups;
 pub mod api_measures;
 pub mod api_notes;

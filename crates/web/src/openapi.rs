@@ -65,6 +65,13 @@ fn body_schema(method: &str, path: &str) -> Option<&'static str> {
         ("POST", "/api/v1/clients/{id}/measure-assignments") => "AssignInput",
         ("POST", "/api/v1/clients/{id}/measure-responses") => "ResponseInput",
         ("PUT", "/api/v1/settings/measures") => "MeasureSettings",
+        ("POST", "/api/v1/clients/{id}/behaviours") => "BehaviourInput",
+        ("POST", "/api/v1/clients/{id}/behaviour-entries") => "EntriesInput",
+        ("POST", "/api/v1/clients/{id}/homework") | ("PUT", "/api/v1/homework/{id}") => {
+            "HomeworkInput"
+        }
+        ("POST", "/api/v1/homework/{id}/status") => "HomeworkStatusInput",
+        ("PUT", "/api/v1/settings/behaviour") => "BehaviourSettings",
         ("POST", "/api/v1/groups") | ("PUT", "/api/v1/groups/{id}") => "GroupInput",
         ("POST", "/api/v1/groups/{id}/members") => "GroupMemberInput",
         ("POST", "/api/v1/groups/{id}/members/{client_id}/leave") => "GroupLeaveInput",
@@ -230,6 +237,32 @@ fn schemas() -> Value {
             "partial": { "type": "boolean", "description": "Blank items are scored by the published missing-item rule instead of refused" },
         })),
         "MeasureSettings": obj(&["escalate_after_minutes"], json!({ "escalate_after_minutes": { "type": "integer", "minimum": 1, "maximum": 1440 } })),
+        "BehaviourInput": obj(&["name", "kind"], json!({
+            "name": { "type": "string", "description": "In the client's words; encrypted at rest" },
+            "kind": { "type": "string", "enum": ["count", "duration", "intensity"], "description": "A count per day, a duration in minutes per day, or an intensity on a whole-number scale" },
+            "scale_min": { "type": ["integer", "null"], "minimum": 0, "maximum": 100, "description": "Intensity scale (0–10 by default)" },
+            "scale_max": { "type": ["integer", "null"], "minimum": 1, "maximum": 100 },
+            "direction": { "type": ["string", "null"], "enum": ["reduce", "increase", null], "description": "Read from the linked objective's baseline and target when left out" },
+            "target": { "type": ["number", "null"], "description": "At most (reduce) or at least (increase) this much per day or week; minutes for a duration; the linked objective's target when left out" },
+            "target_per": { "type": ["string", "null"], "enum": ["day", "week", null] },
+            "plan_id": { "type": ["string", "null"], "format": "uuid" },
+            "objective_id": { "type": ["string", "null"], "description": "The objective's id in the plan, e.g. p1.g1.o1" },
+        })),
+        "EntriesInput": obj(&["entries"], json!({ "entries": { "type": "array", "minItems": 1, "items": obj(&["behaviour_id", "value"], json!({
+            "behaviour_id": uuid,
+            "date": { "type": ["string", "null"], "format": "date", "description": "The client's calendar date; today in their zone by default; at most 31 days back" },
+            "value": { "type": "number", "description": "A whole count (0–200 a day), minutes (a day holds 1440), or a point on the intensity scale" },
+        })) } })),
+        "HomeworkInput": obj(&["title", "due_on"], json!({
+            "title": { "type": "string", "description": "Encrypted at rest" },
+            "instructions": { "type": ["string", "null"], "description": "Encrypted at rest" },
+            "due_on": { "type": "string", "format": "date" },
+        })),
+        "HomeworkStatusInput": obj(&["status"], json!({
+            "status": { "type": "string", "enum": ["done", "not_done", "assigned"] },
+            "note": { "type": ["string", "null"], "description": "What the client said about it; encrypted at rest" },
+        })),
+        "BehaviourSettings": obj(&["link_days"], json!({ "link_days": { "type": "integer", "minimum": 1, "maximum": 90 } })),
         "GroupInput": obj(&["name", "kind", "capacity", "facilitator_ids"], json!({
             "name": text,
             "kind": { "type": "string", "enum": ["process", "psychoeducation", "skills", "support"] },
@@ -331,6 +364,9 @@ mod tests {
                 || r.path.ends_with("/sign")
                 || r.path.ends_with("/cosign")
                 || r.path.ends_with("/stop")
+                || r.path.ends_with("/retire")
+                || r.path.ends_with("/diary-link")
+                || r.path.ends_with("/diary-link/revoke")
                 || r.path == "/api/v1/alerts/{id}/acknowledge"
                 || r.path == "/api/v1/plans/{id}/activate"
                 || r.path == "/api/v1/plans/{id}/close";

@@ -11,6 +11,8 @@ use rapport_app::measures::{InstrumentResults, ResponsePoint};
 use rapport_domain::measures::ReliableChangeOutcome;
 use std::fmt::Write;
 
+pub mod weekly;
+
 const W: f64 = 640.0;
 const H: f64 = 260.0;
 /// The plot area; the right margin holds the band labels, the bottom the dates and the legend.

@@ -262,6 +262,54 @@ fn a_questionnaire_link_opens_only_for_the_public_and_only_while_live() {
 }
 
 #[test]
+fn a_diary_link_lets_the_public_log_only_while_live_and_gives_staff_nothing() {
+    let live = Resource::DiaryLink { live: true };
+    let dead = Resource::DiaryLink { live: false };
+    for action in [Action::Read, Action::Create] {
+        assert!(authorize(&Actor::Public, action, live).is_allowed());
+        assert_eq!(
+            authorize(&Actor::Public, action, dead),
+            Decision::Deny(Denial::Hidden)
+        );
+    }
+    // Reading history, changing or removing anything is never what a diary link is for.
+    for action in [Action::List, Action::Update, Action::Delete] {
+        assert!(!authorize(&Actor::Public, action, live).is_allowed());
+    }
+    for role in Role::ALL {
+        for action in [Action::Read, Action::Create] {
+            assert_eq!(
+                authorize(&staff(role), action, live),
+                Decision::Deny(Denial::Hidden)
+            );
+        }
+    }
+    assert!(!authorize(&Actor::Operator, Action::Create, live).is_allowed());
+}
+
+/// Behaviours, entries and homework are clinical: staff reach them through `ClientClinical`, so the care team
+/// writes, supervisors read, and the front desk, billing and administrators are refused.
+#[test]
+fn behaviour_logs_and_homework_follow_the_clinical_record() {
+    use Action::*;
+    use Role::*;
+    #[rustfmt::skip]
+    let table: &[(Role, Action, &str)] = &[
+        (Clinician, Create, "HAH"), (Clinician, Read, "HAH"), (Clinician, List, "HAH"), (Clinician, Update, "HAH"),
+        (Supervisor, Read, "HAA"), (Supervisor, Create, "HAF"),
+        (Scheduler, Read, "FFF"), (Scheduler, Create, "FFF"),
+        (Billing, Read, "FFF"), (Admin, Read, "FFF"), (Admin, Create, "FFF"),
+    ];
+    for (role, action, expected) in table {
+        assert_eq!(
+            row(*role, *action, Resource::ClientClinical),
+            *expected,
+            "{role:?} {action:?}"
+        );
+    }
+}
+
+#[test]
 fn api_tokens_belong_to_their_owner() {
     let me = UserId::new();
     let actor = Actor::staff(me, vec![Role::Admin]);

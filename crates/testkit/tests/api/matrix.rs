@@ -133,6 +133,19 @@ const EXPECTED: &[(&str, &str, [u16; 7])] = &[
     ("GET", "/api/v1/alerts",                                    [200, 200, 200, 200, 200, 200, 401]),
     ("POST", "/api/v1/alerts/{id}/acknowledge",                  [403, 200, 404, 403, 403, 403, 401]),
     ("PUT", "/api/v1/settings/measures",                         [204, 403, 403, 403, 403, 403, 401]),
+    ("GET", "/api/v1/clients/{id}/behaviours",                   [403, 200, 404, 200, 403, 403, 401]),
+    ("POST", "/api/v1/clients/{id}/behaviours",                  [403, 201, 404, 403, 403, 403, 401]),
+    ("POST", "/api/v1/clients/{id}/behaviours/{behaviour_id}/retire", [403, 200, 404, 403, 403, 403, 401]),
+    ("GET", "/api/v1/clients/{id}/behaviour-entries",            [403, 200, 404, 200, 403, 403, 401]),
+    ("POST", "/api/v1/clients/{id}/behaviour-entries",           [403, 201, 404, 403, 403, 403, 401]),
+    ("GET", "/api/v1/clients/{id}/behaviour-summary",            [403, 200, 404, 200, 403, 403, 401]),
+    ("GET", "/api/v1/clients/{id}/homework",                     [403, 200, 404, 200, 403, 403, 401]),
+    ("POST", "/api/v1/clients/{id}/homework",                    [403, 201, 404, 403, 403, 403, 401]),
+    ("PUT", "/api/v1/homework/{id}",                             [403, 200, 404, 403, 403, 403, 401]),
+    ("POST", "/api/v1/homework/{id}/status",                     [403, 200, 404, 403, 403, 403, 401]),
+    ("POST", "/api/v1/clients/{id}/diary-link",                  [403, 201, 404, 403, 403, 403, 401]),
+    ("POST", "/api/v1/clients/{id}/diary-link/revoke",           [403, 200, 404, 403, 403, 403, 401]),
+    ("PUT", "/api/v1/settings/behaviour",                        [204, 403, 403, 403, 403, 403, 401]),
 ];
 
 struct Fixture {
@@ -451,6 +464,33 @@ async fn fresh_response(t: &TestApp, f: &Fixture, item9: i32) -> (String, Option
         r.json["id"].as_str().unwrap().to_string(),
         r.json["alert_id"].as_str().map(str::to_string),
     )
+}
+
+/// A count behaviour of the matrix client, defined by the care-team clinician; returns its id.
+async fn fresh_behaviour(t: &TestApp, f: &Fixture) -> String {
+    let r = t
+        .post(
+            &f.clinician,
+            &format!("/api/v1/clients/{}/behaviours", f.client),
+            json!({"name": "Matrix outbursts", "kind": "count", "direction": "reduce", "target": 2, "target_per": "week"}),
+        )
+        .await;
+    r.expect(201);
+    r.json["id"].as_str().unwrap().to_string()
+}
+
+/// A homework item of the matrix client (version 1); returns its id.
+async fn fresh_homework(t: &TestApp, f: &Fixture) -> String {
+    let due = (chrono::Utc::now().date_naive() + chrono::Days::new(7)).to_string();
+    let r = t
+        .post(
+            &f.clinician,
+            &format!("/api/v1/clients/{}/homework", f.client),
+            json!({"title": "Matrix homework", "due_on": due}),
+        )
+        .await;
+    r.expect(201);
+    r.json["id"].as_str().unwrap().to_string()
 }
 
 /// Prepares one call: the concrete path, body and If-Match, re-creating whatever the previous call consumed.
@@ -918,6 +958,60 @@ async fn prepare(
             Some(json!({"escalate_after_minutes": 60})),
             None,
         ),
+        ("POST", "/api/v1/clients/{id}/behaviours") => (
+            format!("/api/v1/clients/{c}/behaviours"),
+            Some(json!({"name": "Cravings", "kind": "intensity", "direction": "reduce"})),
+            None,
+        ),
+        ("POST", "/api/v1/clients/{id}/behaviours/{behaviour_id}/retire") => {
+            let b = fresh_behaviour(t, f).await;
+            (
+                format!("/api/v1/clients/{c}/behaviours/{b}/retire"),
+                None,
+                None,
+            )
+        }
+        ("POST", "/api/v1/clients/{id}/behaviour-entries") => {
+            let b = fresh_behaviour(t, f).await;
+            (
+                format!("/api/v1/clients/{c}/behaviour-entries"),
+                Some(json!({"entries": [{"behaviour_id": b, "value": 1}]})),
+                None,
+            )
+        }
+        ("POST", "/api/v1/clients/{id}/homework") => (
+            format!("/api/v1/clients/{c}/homework"),
+            Some(
+                json!({"title": "Time-out practice", "due_on": (chrono::Utc::now().date_naive() + chrono::Days::new(3)).to_string()}),
+            ),
+            None,
+        ),
+        ("PUT", "/api/v1/homework/{id}") => {
+            let h = fresh_homework(t, f).await;
+            (
+                format!("/api/v1/homework/{h}"),
+                Some(
+                    json!({"title": "Matrix homework, revised", "due_on": (chrono::Utc::now().date_naive() + chrono::Days::new(8)).to_string()}),
+                ),
+                Some(1),
+            )
+        }
+        ("POST", "/api/v1/homework/{id}/status") => {
+            let h = fresh_homework(t, f).await;
+            (
+                format!("/api/v1/homework/{h}/status"),
+                Some(json!({"status": "done", "note": "Did it twice"})),
+                None,
+            )
+        }
+        ("POST", "/api/v1/clients/{id}/diary-link")
+        | ("POST", "/api/v1/clients/{id}/diary-link/revoke") => {
+            fresh_behaviour(t, f).await;
+            (template.replace("{id}", c), None, None)
+        }
+        ("PUT", "/api/v1/settings/behaviour") => {
+            (template.into(), Some(json!({"link_days": 30})), None)
+        }
         ("POST", "/api/v1/groups") => (
             template.into(),
             Some(

@@ -422,6 +422,8 @@ struct ClientPageT {
     group_sessions: Option<Vec<rapport_app::groups::MemberSessionView>>,
     /// Scores, trends and questionnaires, for those who may read the clinical record.
     measures: Option<super::client_measures::MeasuresSection>,
+    /// Behaviours, diary and homework, for those who may read the clinical record.
+    behaviours: Option<super::client_behaviour::BehaviourSection>,
 }
 
 fn relation_of(s: &Staff, c: &ClientView) -> ClientRelation {
@@ -508,7 +510,16 @@ pub async fn show(
     } else {
         None
     };
+    let behaviours = if c.clinical.is_some() {
+        let can_write =
+            authorize(&s.ctx.actor, Action::Create, Resource::ClientClinical(rel)).is_allowed();
+        let plans = plans.as_deref().unwrap_or_default();
+        super::client_behaviour::section(&st, &s, c.id, can_write, plans).await
+    } else {
+        None
+    };
     ClientPageT {
+        behaviours,
         group_sessions,
         measures,
         plans,
@@ -528,7 +539,8 @@ pub async fn show(
         can_assign: can_assign && !clinicians.is_empty(),
         clinicians,
         csrf: s.session.csrf_token.clone(),
-        notice: super::client_measures::notice(done.done.as_deref()),
+        notice: super::client_measures::notice(done.done.as_deref())
+            .or_else(|| super::client_behaviour::notice(done.done.as_deref())),
         c,
     }
     .into_response()

@@ -6,8 +6,10 @@ mod alerts;
 mod availability;
 mod booking;
 mod caseload;
+mod client_behaviour;
 mod client_measures;
 mod clients;
+mod diary;
 mod group_sessions;
 mod groups;
 mod home;
@@ -84,6 +86,30 @@ pub fn router() -> Router<AppState> {
         .route(
             "/clients/{id}/measures.csv",
             get(client_measures::export_csv),
+        )
+        .route(
+            "/clients/{id}/behaviours",
+            get(client_behaviour::new_behaviour).post(client_behaviour::add_behaviour),
+        )
+        .route(
+            "/clients/{id}/behaviours/{behaviour_id}/retire",
+            post(client_behaviour::retire),
+        )
+        .route(
+            "/clients/{id}/homework",
+            get(client_behaviour::new_homework).post(client_behaviour::add_homework),
+        )
+        .route(
+            "/clients/{id}/diary-link",
+            post(client_behaviour::send_link),
+        )
+        .route(
+            "/clients/{id}/diary-link/revoke",
+            post(client_behaviour::revoke_link),
+        )
+        .route(
+            "/homework/{id}/status",
+            post(client_behaviour::homework_status),
         )
         .route("/plans/{id}", get(plans::show))
         .route("/plans/{id}/edit", get(plans::edit).post(plans::save))
@@ -165,6 +191,7 @@ pub fn router() -> Router<AppState> {
         .route("/alerts/{id}", get(alerts::show))
         .route("/alerts/{id}/acknowledge", post(alerts::acknowledge))
         .route("/m/{token}", get(measures::show).post(measures::submit))
+        .route("/log/{token}", get(diary::show).post(diary::submit))
 }
 
 /// Path parameters for pages: one that does not parse (not a UUID) is a friendly 404 page, not a bare 400.

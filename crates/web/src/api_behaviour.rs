@@ -1,0 +1,233 @@
+//! The behaviour-modification part of the JSON API: a client's target behaviours, their log entries (as FHIR R4
+//! Observations), the weekly summaries with streaks and adherence, homework, and the client's diary link.
+
+use crate::api::{created, if_match, with_etag};
+use crate::auth::Caller;
+use crate::error::{ApiResult, OrApi};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::state::AppState;
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use rapport_app::behaviour::{BehaviourSettings, EntriesInput, EntryQuery, HomeworkStatusInput};
+use rapport_domain::ClientId;
+use rapport_domain::behaviour::{BehaviourInput, HomeworkInput};
+use serde_json::json;
+use uuid::Uuid;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/v1/clients/{id}/behaviours",
+            get(behaviours).post(define),
+        )
+        .route(
+            "/api/v1/clients/{id}/behaviours/{behaviour_id}/retire",
+            post(retire),
+        )
+        .route(
+            "/api/v1/clients/{id}/behaviour-entries",
+            get(entries).post(log),
+        )
+        .route("/api/v1/clients/{id}/behaviour-summary", get(summary))
+        .route(
+            "/api/v1/clients/{id}/homework",
+            get(homework).post(assign_homework),
+        )
+        .route("/api/v1/homework/{id}", put(update_homework))
+        .route("/api/v1/homework/{id}/status", post(homework_status))
+        .route("/api/v1/clients/{id}/diary-link", post(send_link))
+        .route("/api/v1/clients/{id}/diary-link/revoke", post(revoke_link))
+        .route("/api/v1/settings/behaviour", put(settings))
+}
+
+async fn behaviours(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Response> {
+    Ok(Json(
+        s.app
+            .client_behaviours(&c.ctx, ClientId(id))
+            .await
+            .or_api(&c.rid)?,
+    )
+    .into_response())
+}
+
+async fn define(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(input): ApiJson<BehaviourInput>,
+) -> ApiResult<Response> {
+    let v = s
+        .app
+        .define_behaviour(&c.ctx, ClientId(id), input)
+        .await
+        .or_api(&c.rid)?;
+    Ok(created(format!("/api/v1/clients/{id}/behaviours"), v))
+}
+
+async fn retire(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath((id, behaviour)): ApiPath<(Uuid, Uuid)>,
+) -> ApiResult<Response> {
+    Ok(Json(
+        s.app
+            .retire_behaviour(&c.ctx, ClientId(id), behaviour)
+            .await
+            .or_api(&c.rid)?,
+    )
+    .into_response())
+}
+
+async fn entries(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<EntryQuery>,
+) -> ApiResult<Response> {
+    Ok(Json(
+        s.app
+            .behaviour_entries(&c.ctx, ClientId(id), &q)
+            .await
+            .or_api(&c.rid)?,
+    )
+    .into_response())
+}
+
+async fn log(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(input): ApiJson<EntriesInput>,
+) -> ApiResult<Response> {
+    let v = s
+        .app
+        .log_behaviour_entries(&c.ctx, ClientId(id), input)
+        .await
+        .or_api(&c.rid)?;
+    Ok(created(
+        format!("/api/v1/clients/{id}/behaviour-entries"),
+        v,
+    ))
+}
+
+async fn summary(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Response> {
+    Ok(Json(
+        s.app
+            .behaviour_summary(&c.ctx, ClientId(id))
+            .await
+            .or_api(&c.rid)?,
+    )
+    .into_response())
+}
+
+async fn homework(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Response> {
+    Ok(Json(
+        s.app
+            .client_homework(&c.ctx, ClientId(id))
+            .await
+            .or_api(&c.rid)?,
+    )
+    .into_response())
+}
+
+async fn assign_homework(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(input): ApiJson<HomeworkInput>,
+) -> ApiResult<Response> {
+    let v = s
+        .app
+        .assign_homework(&c.ctx, ClientId(id), input)
+        .await
+        .or_api(&c.rid)?;
+    let mut r = created(format!("/api/v1/homework/{}", v.id), &v);
+    if let Ok(etag) = format!("\"{}\"", v.version).parse() {
+        r.headers_mut().insert(axum::http::header::ETAG, etag);
+    }
+    Ok(r)
+}
+
+async fn update_homework(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<HomeworkInput>,
+) -> ApiResult<Response> {
+    let v = if_match(&headers, &c)?;
+    let h = s
+        .app
+        .update_homework(&c.ctx, id, v, input)
+        .await
+        .or_api(&c.rid)?;
+    Ok(with_etag(h.version, h))
+}
+
+async fn homework_status(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(input): ApiJson<HomeworkStatusInput>,
+) -> ApiResult<Response> {
+    let h = s
+        .app
+        .set_homework_status(&c.ctx, id, input)
+        .await
+        .or_api(&c.rid)?;
+    Ok(with_etag(h.version, h))
+}
+
+async fn send_link(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Response> {
+    let v = s
+        .app
+        .send_diary_link(&c.ctx, ClientId(id))
+        .await
+        .or_api(&c.rid)?;
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+async fn revoke_link(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Response> {
+    let n = s
+        .app
+        .revoke_diary_link(&c.ctx, ClientId(id))
+        .await
+        .or_api(&c.rid)?;
+    Ok(Json(json!({ "revoked": n })).into_response())
+}
+
+async fn settings(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiJson(input): ApiJson<BehaviourSettings>,
+) -> ApiResult<StatusCode> {
+    s.app
+        .set_behaviour_settings(&c.ctx, input)
+        .await
+        .or_api(&c.rid)?;
+    Ok(StatusCode::NO_CONTENT)
+}

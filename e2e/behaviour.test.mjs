@@ -1,0 +1,258 @@
+// Browser end-to-end test of behaviour modification on the demo practice: a
+// clinician starts an anger-management plan for a client, adds a behaviour
+// linked to the plan's outbursts objective and a homework item, and e-mails
+// the diary link; the link reaches a real SMTP sink (PyPI aiosmtpd); the
+// client, in a fresh browser context at phone width and without an account,
+// is told plainly about an impossible value, then logs two days and ticks the
+// homework off; the clinician sees adherence, the weekly summary, the streak
+// and the chart on the client's page. The diary and the client page's
+// behaviours section pass an axe-core scan; the diary does not scroll
+// sideways at 375 px.
+//
+// Run by scripts/test as `node --test e2e/` with RAPPORT_BIN set to the built
+// binary. Needs Debian's chromium, playwright-core (npm ci --prefix e2e) and
+// python3 with aiosmtpd.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  BIN, CHILD_ENV, FAILING_IMPACTS, RESULTS, axeScan, describeViolation, freePort, launchBrowser,
+  runRapport, signInEnrollingTotp, startServer, stopServer, waitReady,
+} from './helpers.mjs';
+
+// A demo clinician (addiction and anger) who is primary clinician of some demo clients.
+const CLINICIAN_EMAIL = 'marcus.oyelaran@demo.rapport.test';
+const DEMO_PASSWORD = 'rapport demo 2026';
+
+let dataDir;
+let mailRoot;
+let mailDir;
+let smtp;
+let server;
+let browser;
+let anyFailed = false;
+
+// ---- the SMTP sink -------------------------------------------------------------
+
+async function startSmtpSink(dir) {
+  const port = await freePort();
+  const child = spawn('python3', ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${port}`, '-c', 'aiosmtpd.handlers.Mailbox', dir], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: CHILD_ENV,
+  });
+  let err = '';
+  child.stderr.on('data', (chunk) => { err += chunk; });
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const open = await new Promise((resolve) => {
+      const s = connect(port, '127.0.0.1', () => { s.end(); resolve(true); });
+      s.on('error', () => resolve(false));
+    });
+    if (open) return { child, port };
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill();
+      throw new Error(`the SMTP sink did not start (python3 -m aiosmtpd; is aiosmtpd installed?)\n${err}`);
+    }
+    await sleep(100);
+  }
+}
+
+// The decoded text body of each message in the Maildir.
+function mailbox(dir) {
+  const out = [];
+  for (const sub of ['new', 'cur']) {
+    let names = [];
+    try { names = readdirSync(join(dir, sub)); } catch { continue; }
+    for (const name of names) {
+      const raw = readFileSync(join(dir, sub, name), 'utf8').replace(/\r\n/g, '\n');
+      const cut = raw.indexOf('\n\n');
+      const head = raw.slice(0, cut);
+      let body = raw.slice(cut + 2);
+      if (/^content-transfer-encoding:\s*base64/im.test(head)) {
+        body = Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+      } else if (/^content-transfer-encoding:\s*quoted-printable/im.test(head)) {
+        body = body.replace(/=\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
+      }
+      out.push({ head, body });
+    }
+  }
+  return out;
+}
+
+// Waits (up to 60 s: the worker delivers every few seconds) for a message to `address` with a diary link.
+async function diaryLink(address) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    for (const m of mailbox(mailDir)) {
+      const to = m.head.match(/^to:\s*(.*)$/im)?.[1] ?? '';
+      const link = m.body.match(/https?:\/\/\S+\/log\/[A-Za-z0-9_-]+/)?.[0];
+      if (to.includes(address) && link) return { link, message: m };
+    }
+    await sleep(250);
+  }
+  throw new Error(`no diary e-mail to ${address} within 60 s`);
+}
+
+describe('behaviour modification', () => {
+  before(async () => {
+    assert.ok(BIN, 'RAPPORT_BIN must point to the rapport binary (scripts/test sets it)');
+    dataDir = mkdtempSync(join(tmpdir(), 'rapport-e2e-behaviour-'));
+    mailRoot = mkdtempSync(join(tmpdir(), 'rapport-e2e-mail-'));
+    // aiosmtpd's Mailbox creates the Maildir (new/, cur/, tmp/) itself, so it must not exist yet.
+    mailDir = join(mailRoot, 'maildir');
+    mkdirSync(RESULTS, { recursive: true });
+    runRapport(['--data-dir', dataDir, 'demo', '--clients', '40']);
+    smtp = await startSmtpSink(mailDir);
+    server = await startServer(dataDir, (base) => [
+      '--smtp-url', `smtp://127.0.0.1:${smtp.port}`,
+      '--public-url', base,
+      '--worker-interval-seconds', '2',
+    ]);
+    await waitReady(server);
+    browser = await launchBrowser();
+  }, { timeout: 120_000 });
+
+  after(async () => {
+    await browser?.close();
+    await stopServer(server);
+    smtp?.child.kill();
+    if (anyFailed) console.error(`--- rapport serve output ---\n${server?.log ?? ''}`);
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    if (mailRoot) rmSync(mailRoot, { recursive: true, force: true });
+  });
+
+  test('link a behaviour to a plan objective, set homework, log by e-mailed diary link, see adherence and streak', { timeout: 240_000 }, async () => {
+    // bypassCSP only so that axe-core can be injected.
+    const staff = await browser.newContext({ baseURL: server.base, bypassCSP: true });
+    const page = await staff.newPage();
+    page.setDefaultTimeout(15_000);
+    const phone = await browser.newContext({ viewport: { width: 375, height: 740 }, bypassCSP: true });
+    const client = await phone.newPage();
+    client.setDefaultTimeout(15_000);
+    const violations = [];
+    let current = page;
+    try {
+      await signInEnrollingTotp(page, CLINICIAN_EMAIL, DEMO_PASSWORD);
+
+      // The first of his clients whose page offers to add a behaviour and has an e-mail address.
+      await page.goto('/clients');
+      const links = await page.locator('table tbody a[href^="/clients/"]').evaluateAll(
+        (as) => as.map((a) => a.getAttribute('href')),
+      );
+      let clientPath;
+      for (const href of links.slice(0, 25)) {
+        await page.goto(href);
+        if (await page.locator('#bh-name').count() && await page.locator('#plan-template').count()) { clientPath = href; break; }
+      }
+      assert.ok(clientPath, `none of ${links.length} listed clients offers "Add a behaviour"`);
+      const clientName = (await page.locator('h1').textContent()).trim();
+      const address = (await page.locator('dt', { hasText: 'E-mail' }).locator('xpath=following-sibling::dd[1]').textContent()).trim();
+      assert.match(address, /@/, 'the demo client has an e-mail address');
+
+      // A plan from the anger-management template gives the objective to link to.
+      await page.locator('#plan-template').selectOption('anger_management');
+      await page.getByRole('button', { name: 'Start plan' }).click();
+      await page.waitForURL((u) => u.pathname.startsWith('/plans/'));
+      await page.goto(clientPath);
+
+      await page.locator('#behaviours summary', { hasText: 'Add a behaviour' }).click();
+      await page.locator('#bh-name').fill('Angry outbursts');
+      await page.locator('#bh-kind').selectOption('count');
+      const objective = await page.locator('#bh-objective option', { hasText: 'Fewer angry outbursts' }).getAttribute('value');
+      await page.locator('#bh-objective').selectOption(objective);
+      await page.locator('#bh-direction').selectOption('reduce');
+      await page.getByRole('button', { name: 'Add behaviour' }).click();
+      await page.waitForURL((u) => u.pathname === clientPath && u.search === '?done=behaviour');
+      await page.getByRole('status').filter({ hasText: 'The behaviour was added' }).waitFor();
+      // The target came from the objective (1 outburst a week).
+      assert.match(await page.locator('#behaviours article.behaviour').first().textContent(), /at most 1 time a week, for the plan objective “Fewer angry outbursts/);
+
+      await page.locator('#behaviours summary', { hasText: 'Set homework' }).click();
+      await page.locator('#hw-title').fill('Use the anger meter');
+      await page.locator('#hw-instructions').fill('Rate your anger each evening and note one trigger.');
+      const due = new Date(Date.now() + 4 * 86_400_000).toISOString().slice(0, 10);
+      await page.locator('#hw-due').fill(due);
+      await page.getByRole('button', { name: 'Set homework' }).click();
+      await page.waitForURL((u) => u.pathname === clientPath && u.search === '?done=homework');
+
+      await page.getByRole('button', { name: 'E-mail a diary link' }).click();
+      await page.waitForURL((u) => u.pathname === clientPath && u.search === '?done=diary-sent');
+      await page.getByRole('status').filter({ hasText: 'diary link is on its way' }).waitFor();
+
+      // The e-mail names neither the client nor the behaviour; it carries the link.
+      const { link, message } = await diaryLink(address);
+      assert.ok(link.startsWith(`${server.base}/log/`), link);
+      for (const word of ['anger', 'Anger', 'outburst', clientName.split(' ')[0]]) {
+        assert.ok(!message.body.includes(word), `the e-mail mentions ${word}: ${message.body}`);
+      }
+
+      // The client, on a phone, with no account.
+      current = client;
+      await client.goto(link);
+      await client.getByRole('heading', { level: 1, name: 'My diary' }).waitFor();
+      assert.ok(!(await client.content()).includes(clientName), 'the diary names nobody');
+      violations.push(...(await axeScan(client)));
+      const overflow = await client.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `the diary scrolls sideways at 375 px by ${overflow} px`);
+      // An impossible value is explained beside its field, and nothing is stored.
+      const outbursts = client.getByLabel(/Angry outbursts/);
+      await outbursts.fill('-2');
+      await client.getByRole('button', { name: 'Send' }).click();
+      await client.locator('.field-error', { hasText: 'a count cannot be negative' }).waitFor();
+      assert.equal(await client.getByLabel(/Angry outbursts/).getAttribute('aria-invalid'), 'true');
+      violations.push(...(await axeScan(client)));
+      const today = await client.locator('#diary-date').inputValue();
+      await client.getByLabel(/Angry outbursts/).fill('1');
+      await client.getByLabel('I did this').check();
+      await client.getByLabel(/A note for your practice/).fill('Used it three evenings.');
+      await client.getByRole('button', { name: 'Send' }).click();
+      await client.getByRole('heading', { name: 'Thank you' }).waitFor();
+      assert.match(await client.locator('#diary-result').textContent(), /1 entry and 1 homework item marked done/);
+      // The same link again, for yesterday.
+      await client.getByRole('link', { name: 'Fill in another day' }).click();
+      const yesterday = new Date(Date.parse(`${today}T12:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+      await client.locator('#diary-date').fill(yesterday);
+      await client.getByLabel(/Angry outbursts/).fill('0');
+      await client.getByRole('button', { name: 'Send' }).click();
+      await client.getByRole('heading', { name: 'Thank you' }).waitFor();
+
+      // The clinician sees adherence, the summary, the streak and the chart.
+      current = page;
+      await page.goto(clientPath);
+      const section = page.locator('#behaviours');
+      const row = section.locator('table.adherence tbody tr', { hasText: 'Angry outbursts' });
+      await row.waitFor();
+      const cells = await row.locator('td').allTextContents();
+      assert.match(cells[0], /in progress|met|not met/, cells.join(' | '));
+      assert.match(cells[1], /weeks? on target \(best \d+\)/, cells.join(' | '));
+      assert.match(cells[2], /100% \(2 of 2 days\)/, cells.join(' | '));
+      assert.match(await section.locator('table.homework').textContent(), /Done on \d{4}-\d{2}-\d{2}[\s\S]*Used it three evenings\./);
+      const chart = section.locator('svg.week-chart').first();
+      assert.equal(await chart.getAttribute('role'), 'img');
+      assert.match(await chart.locator('desc').textContent(), /Angry outbursts, weekly total per week:/);
+      await section.locator('summary', { hasText: 'Angry outbursts by week as a table' }).click();
+      assert.match(await section.locator('details.data table').first().textContent(), /\d{4}-W\d{2}/);
+      violations.push(...(await axeScan(page, '#behaviours')));
+    } catch (err) {
+      anyFailed = true;
+      const file = join(RESULTS, 'failed-behaviour.png');
+      await current.screenshot({ path: file, fullPage: true }).catch(() => {});
+      err.message += `\n(page: ${current.url()}; screenshot: ${file})`;
+      throw err;
+    } finally {
+      await staff.close();
+      await phone.close();
+    }
+    const warnings = violations.filter((v) => !FAILING_IMPACTS.has(v.impact));
+    if (warnings.length > 0) {
+      console.warn(`axe-core warnings (moderate/minor, not failing):\n${warnings.map(describeViolation).join('\n')}`);
+    }
+    const failing = violations.filter((v) => FAILING_IMPACTS.has(v.impact));
+    assert.equal(failing.length, 0, `axe-core:\n${failing.map(describeViolation).join('\n')}`);
+  });
+});
