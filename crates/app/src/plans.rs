@@ -133,7 +133,7 @@ impl App {
         Ok((tx, plan))
     }
 
-    async fn treatment_plan_view(&self, tx: &Tx<'_>, p: Plan) -> Result<PlanView> {
+    pub(crate) async fn treatment_plan_view(&self, tx: &Tx<'_>, p: Plan) -> Result<PlanView> {
         let mut names = Names::default();
         let mut history = Vec::new();
         for r in repo::revisions(tx, p.id).await? {

@@ -13,6 +13,7 @@ mod m20261126_000010_measures;
 mod m20261126_000011_plans;
 mod m20261126_000012_group_sessions;
 mod m20261126_000013_joint_notes;
+mod m20261126_000017_record_requests;
 
 use sea_orm_migration::prelude::*;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000011_plans::Migration),
             Box::new(m20261126_000012_group_sessions::Migration),
             Box::new(m20261126_000013_joint_notes::Migration),
+            Box::new(m20261126_000017_record_requests::Migration),
         ]
     }
 }

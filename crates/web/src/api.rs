@@ -140,6 +140,13 @@ routes! {
     "GET" "/api/v1/alerts" "measures" "Open alerts for your clients (supervisors: escalated alerts of their supervisees' clients)";
     "POST" "/api/v1/alerts/{id}/acknowledge" "measures" "Acknowledge an alert (care team)";
     "PUT" "/api/v1/settings/measures" "measures" "Set after how many minutes an unacknowledged alert escalates";
+    "GET" "/api/v1/clients/{id}/export" "records" "Full export of a client's record (care team; psychotherapy notes never included)";
+    "POST" "/api/v1/clients/{id}/record-requests" "records" "Log a request for the client's record (right of access); due within the practice's period";
+    "GET" "/api/v1/record-requests" "records" "Record requests, overdue first (status=open|all)";
+    "GET" "/api/v1/record-requests/{id}" "records" "One record request";
+    "POST" "/api/v1/record-requests/{id}/fulfil" "records" "Fulfil a record request: returns the record (psychotherapy notes excluded) and records the disclosure";
+    "POST" "/api/v1/record-requests/{id}/deny" "records" "Deny a record request with a reason";
+    "PUT" "/api/v1/settings/record-requests" "records" "Set the days within which record requests are due (1 to 30)";
 }
 
 pub fn router() -> Router<AppState> {
@@ -185,6 +192,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::api_plans::router())
         .merge(crate::api_measures::router())
         .merge(crate::api_groups::router())
+        .merge(crate::api_records::router())
 }
 
 /// The API's answer for a path it does not have (the router's fallback sends `/api/…` here).

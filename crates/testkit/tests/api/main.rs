@@ -4,6 +4,7 @@
 mod audit;
 mod clients;
 mod demo;
+mod export;
 mod feeds;
 mod group_sessions;
 mod groups;

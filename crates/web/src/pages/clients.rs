@@ -422,6 +422,10 @@ struct ClientPageT {
     group_sessions: Option<Vec<rapport_app::groups::MemberSessionView>>,
     /// Scores, trends and questionnaires, for those who may read the clinical record.
     measures: Option<super::client_measures::MeasuresSection>,
+    /// The care team may export the whole record.
+    can_export: bool,
+    /// The front desk and the care team log requests for the record.
+    can_log_request: bool,
 }
 
 fn relation_of(s: &Staff, c: &ClientView) -> ClientRelation {
@@ -509,6 +513,9 @@ pub async fn show(
         None
     };
     ClientPageT {
+        can_export: authorize(&s.ctx.actor, Action::Read, Resource::ClientRecord(rel)).is_allowed(),
+        can_log_request: authorize(&s.ctx.actor, Action::Create, Resource::RecordRequest(rel))
+            .is_allowed(),
         group_sessions,
         measures,
         plans,
