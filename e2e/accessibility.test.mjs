@@ -125,7 +125,7 @@ describe('accessibility of the demo practice', () => {
         return href;
       });
       await scan(clientPath);
-      for (const path of ['/clients/new', '/clinicians', '/groups', '/admin/users', '/admin/audit', '/account']) {
+      for (const path of ['/clients/new', '/clinicians', '/groups', '/record-requests', '/admin/users', '/admin/audit', '/account']) {
         await scan(path);
       }
     } finally {

@@ -434,6 +434,8 @@ impl App {
         let demo_groups = self
             .seed_units_and_groups(&tx, &adults, &children, &pending, today)
             .await?;
+        let asking: Vec<ClientId> = adults.iter().map(|(c, _)| *c).collect();
+        crate::records::seed_demo(&tx, &asking, pending[1].0, today).await?;
         tx.audit(
             AuditEvent::new(&ctx.actor, "demo.seed", "practice").detail(format!(
                 "{} staff, {} clients",

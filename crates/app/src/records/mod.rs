@@ -10,6 +10,8 @@
 
 mod requests;
 
+pub(crate) use requests::seed_demo;
+
 pub use requests::{Fulfilled, RecordRequestView, RequestInput, RequestQuery};
 
 use crate::groups::MemberSessionView;

@@ -140,6 +140,50 @@ fn validated(input: &RequestInput, today: NaiveDate) -> Result<Valid> {
     }
 }
 
+/// Two requests for the demo practice's register: one received a few days ago, one overdue.
+pub(crate) async fn seed_demo(
+    tx: &Tx<'_>,
+    clients: &[ClientId],
+    by: rapport_domain::UserId,
+    today: NaiveDate,
+) -> Result<()> {
+    let asks = [
+        (3, Capacity::Client, None, Delivery::Email),
+        (
+            40,
+            Capacity::Guardian,
+            Some("A. Parent (demo)"),
+            Delivery::Post,
+        ),
+    ];
+    for (client, (ago, capacity, requester, delivery)) in clients.iter().zip(asks) {
+        let received_on = today - chrono::Duration::days(ago);
+        repo::insert(
+            tx,
+            &RecordRequest {
+                id: Uuid::now_v7(),
+                client_id: *client,
+                received_on,
+                capacity,
+                requester: requester.map(str::to_string),
+                format: RequestFormat::Electronic,
+                delivery,
+                notes: None,
+                due_on: records::due_on(received_on, DEFAULT_DUE_DAYS),
+                status: RequestStatus::Open,
+                logged_by: by,
+                logged_at: now_utc(),
+                decided_by: None,
+                decided_at: None,
+                denial_reason: None,
+                version: 1,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 impl App {
     /// How many days the practice takes to answer a record request.
     pub async fn record_request_days(&self) -> Result<u32> {
