@@ -307,7 +307,7 @@ type Memberships = (
     Vec<rapport_store::groups::GroupRef>,
 );
 
-fn view(
+pub(crate) fn view(
     c: Client,
     clinical: Option<Clinical>,
     team: Vec<care::Member>,

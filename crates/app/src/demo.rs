@@ -437,6 +437,8 @@ impl App {
             .seed_units_and_groups(&tx, &adults, &children, &pending, today)
             .await?;
         crate::behaviour::seed_demo_diaries(&tx, &adults).await?;
+        let asking: Vec<ClientId> = adults.iter().map(|(c, _)| *c).collect();
+        crate::records::seed_demo(&tx, &asking, pending[1].0, today).await?;
         tx.audit(
             AuditEvent::new(&ctx.actor, "demo.seed", "practice").detail(format!(
                 "{} staff, {} clients",

@@ -18,6 +18,7 @@ pub mod mail;
 pub mod measures;
 pub mod notes;
 pub mod plans;
+pub mod records;
 pub mod scheduling;
 pub mod secrets;
 pub mod units;

@@ -14,6 +14,7 @@ pub mod notes;
 pub mod password;
 pub mod plans;
 pub mod policy;
+pub mod records;
 pub mod role;
 pub mod scheduling;
 pub mod validate;

@@ -65,6 +65,15 @@ pub enum Resource {
     PsychotherapyNote(NoteRelation),
     /// "Who accessed this record": the audit entries about one client.
     ClientAccessLog(ClientRelation),
+    /// The client's whole record as one document that leaves Rapport (an export, or the answer to a record
+    /// request). Reading the chart is not enough: a copy is a disclosure, so only the care team makes one.
+    /// Psychotherapy notes are never part of it, whoever asks.
+    ClientRecord(ClientRelation),
+    /// One request for a client's record (right of access): who asked, when, in what capacity. Logging and reading
+    /// one is front-desk work; fulfilling (which produces the export) or denying one is the care team's.
+    RecordRequest(ClientRelation),
+    /// The register of record requests and their due dates (each entry then follows `RecordRequest`).
+    RecordRequests,
     ClinicianProfile {
         owner: UserId,
     },
@@ -145,6 +154,8 @@ impl Decision {
 const NOT_CLINICAL: &str = "clinical content is restricted to the client's care team";
 const ADMIN_ONLY: &str = "only an administrator may do this";
 const NEVER_DELETED: &str = "client records are never deleted; discharge the client instead";
+const RECORD_COPY: &str =
+    "only the client's care team may export the record or answer a request for it";
 const GROUP_CLINICAL: &str = "group session records are restricted to the group's facilitators";
 
 use Decision::Allow;
@@ -253,6 +264,39 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Decision 
                 rel,
                 "only an administrator or the care team may see who accessed this record",
             ),
+        },
+        Resource::ClientRecord(rel) => match action {
+            Action::Read if actor.is_clinical() && rel.on_care_team => Allow,
+            _ => deny(actor, rel, RECORD_COPY),
+        },
+        Resource::RecordRequest(rel) => match action {
+            Action::Read | Action::List
+                if actor.has(Role::Admin) || actor.has(Role::Scheduler) || linked(actor, rel) =>
+            {
+                Allow
+            }
+            Action::Create
+                if actor.has(Role::Admin)
+                    || actor.has(Role::Scheduler)
+                    || (actor.is_clinical() && rel.on_care_team) =>
+            {
+                Allow
+            }
+            Action::Update if actor.is_clinical() && rel.on_care_team => Allow,
+            Action::Delete => deny(
+                actor,
+                rel,
+                "record requests are never deleted; deny one with a reason instead",
+            ),
+            _ => deny(actor, rel, RECORD_COPY),
+        },
+        Resource::RecordRequests => match action {
+            Action::Read | Action::List
+                if actor.has(Role::Admin) || actor.has(Role::Scheduler) || actor.is_clinical() =>
+            {
+                Allow
+            }
+            _ => forbid("only the front desk, clinicians and administrators see record requests"),
         },
         Resource::ClinicianProfile { owner } => match action {
             Action::Read | Action::List => Allow,

@@ -39,6 +39,7 @@ pub mod notes;
 pub mod outbox;
 pub mod plan_revisions;
 pub mod plans;
+pub mod record_requests;
 pub mod rooms;
 pub mod series;
 pub mod sessions;

@@ -23,6 +23,7 @@ pub mod migration;
 pub mod notes;
 pub mod outbox;
 pub mod plans;
+pub mod record_requests;
 pub mod resources;
 pub mod schedule;
 pub mod sessions;

@@ -14,6 +14,7 @@ mod m20261126_000011_plans;
 mod m20261126_000012_group_sessions;
 mod m20261126_000013_joint_notes;
 mod m20261126_000014_behaviour;
+mod m20261126_000017_record_requests;
 
 use sea_orm_migration::prelude::*;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000012_group_sessions::Migration),
             Box::new(m20261126_000013_joint_notes::Migration),
             Box::new(m20261126_000014_behaviour::Migration),
+            Box::new(m20261126_000017_record_requests::Migration),
         ]
     }
 }

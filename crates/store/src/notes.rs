@@ -277,24 +277,51 @@ fn in_chart_of(client: ClientId) -> Condition {
         .add(notes::Column::UnitId.in_subquery(units))
 }
 
-/// The notes of a client's chart that `viewer` may know of: every clinical note, and psychotherapy notes only
-/// where the viewer wrote them or had them shared. Newest service date first.
-fn visible_in_chart(client: ClientId, viewer: UserId) -> sea_orm::Select<notes::Entity> {
-    let shared = Query::select()
-        .column(note_shares::Column::NoteId)
-        .from(note_shares::Entity)
-        .and_where(note_shares::Column::UserId.eq(viewer.0))
-        .to_owned();
+/// Who a chart's notes are read for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reader {
+    /// A staff member looking at the chart: psychotherapy notes only where they wrote them or had them shared.
+    Staff(UserId),
+    /// The record as it leaves the practice (an export, an answer to a record request): never a psychotherapy
+    /// note, whoever asks. HIPAA excludes them from the right of access (45 CFR 164.524(a)(1)(i)), and an export is
+    /// not a supervision share.
+    Record,
+}
+
+/// The notes of a client's chart that `reader` may know of: every clinical note, and psychotherapy notes only for
+/// a staff reader who wrote them or had them shared. Newest service date first.
+fn visible_in_chart(client: ClientId, reader: Reader) -> sea_orm::Select<notes::Entity> {
+    let not_psychotherapy = notes::Column::Kind.ne(NoteKind::Psychotherapy.as_str());
+    let kinds = match reader {
+        Reader::Staff(viewer) => {
+            let shared = Query::select()
+                .column(note_shares::Column::NoteId)
+                .from(note_shares::Entity)
+                .and_where(note_shares::Column::UserId.eq(viewer.0))
+                .to_owned();
+            Condition::any()
+                .add(not_psychotherapy)
+                .add(notes::Column::AuthorId.eq(viewer.0))
+                .add(notes::Column::Id.in_subquery(shared))
+        }
+        Reader::Record => Condition::all().add(not_psychotherapy),
+    };
     notes::Entity::find()
         .filter(in_chart_of(client))
-        .filter(
-            Condition::any()
-                .add(notes::Column::Kind.ne(NoteKind::Psychotherapy.as_str()))
-                .add(notes::Column::AuthorId.eq(viewer.0))
-                .add(notes::Column::Id.in_subquery(shared)),
-        )
+        .filter(kinds)
         .order_by_desc(notes::Column::ServiceDate)
         .order_by_desc(notes::Column::CreatedAt)
+}
+
+/// The notes of the client's record as it leaves the practice, with their content: the chart's notes (their own
+/// and their couples' and families' joint notes) without any psychotherapy note. Drafts are the caller's to drop.
+pub async fn in_record_of(tx: &Tx<'_>, client: ClientId) -> Result<Vec<Note>, StoreError> {
+    visible_in_chart(client, Reader::Record)
+        .all(tx.conn())
+        .await?
+        .into_iter()
+        .map(|m| open(tx, m))
+        .collect()
 }
 
 /// The heads of the client's notes that `viewer` may know of (see `visible_in_chart`).
@@ -303,7 +330,7 @@ pub async fn list_for_client(
     client: ClientId,
     viewer: UserId,
 ) -> Result<Vec<NoteHead>, StoreError> {
-    visible_in_chart(client, viewer)
+    visible_in_chart(client, Reader::Staff(viewer))
         .all(c)
         .await?
         .into_iter()
@@ -317,7 +344,7 @@ pub async fn full_for_client(
     client: ClientId,
     viewer: UserId,
 ) -> Result<Vec<Note>, StoreError> {
-    visible_in_chart(client, viewer)
+    visible_in_chart(client, Reader::Staff(viewer))
         .all(tx.conn())
         .await?
         .into_iter()

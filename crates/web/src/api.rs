@@ -157,6 +157,13 @@ routes! {
     "POST" "/api/v1/clients/{id}/diary-link" "behaviour" "E-mail the client a diary link (many uses until it expires; replaces any earlier link)";
     "POST" "/api/v1/clients/{id}/diary-link/revoke" "behaviour" "Switch off the client's diary link at once";
     "PUT" "/api/v1/settings/behaviour" "behaviour" "Set how many days a diary link works";
+    "GET" "/api/v1/clients/{id}/export" "records" "Full export of a client's record (care team; psychotherapy notes never included)";
+    "POST" "/api/v1/clients/{id}/record-requests" "records" "Log a request for the client's record (right of access); due within the practice's period";
+    "GET" "/api/v1/record-requests" "records" "Record requests, overdue first (status=open|all)";
+    "GET" "/api/v1/record-requests/{id}" "records" "One record request";
+    "POST" "/api/v1/record-requests/{id}/fulfil" "records" "Fulfil a record request: returns the record (psychotherapy notes excluded) and records the disclosure";
+    "POST" "/api/v1/record-requests/{id}/deny" "records" "Deny a record request with a reason";
+    "PUT" "/api/v1/settings/record-requests" "records" "Set the days within which record requests are due (1 to 30)";
 }
 
 pub fn router() -> Router<AppState> {
@@ -203,6 +210,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::api_measures::router())
         .merge(crate::api_behaviour::router())
         .merge(crate::api_groups::router())
+        .merge(crate::api_records::router())
 }
 
 /// The API's answer for a path it does not have (the router's fallback sends `/api/…` here).

@@ -79,6 +79,9 @@ fn body_schema(method: &str, path: &str) -> Option<&'static str> {
         ("PUT", "/api/v1/group-sessions/{id}/attendance") => "AttendanceInput",
         ("PUT", "/api/v1/group-sessions/{id}/notes") => "GroupNotesInput",
         ("POST", "/api/v1/group-sessions/{id}/talk") => "TalkInput",
+        ("POST", "/api/v1/clients/{id}/record-requests") => "RecordRequestInput",
+        ("POST", "/api/v1/record-requests/{id}/deny") => "DenyRequestInput",
+        ("PUT", "/api/v1/settings/record-requests") => "RecordRequestSettings",
         _ => return None,
     })
 }
@@ -280,6 +283,16 @@ fn schemas() -> Value {
             "individual_notes": { "type": "array", "items": obj(&["client_id", "note"], json!({ "client_id": uuid, "note": text })) },
         })),
         "TalkInput": obj(&[], json!({ "client_id": { "type": ["string", "null"], "format": "uuid", "description": "Who speaks from now on; null for nobody / pause" } })),
+        "RecordRequestInput": obj(&["capacity", "format", "delivery"], json!({
+            "received_on": { "type": ["string", "null"], "format": "date", "description": "Today when left out; never in the future" },
+            "capacity": { "type": "string", "enum": ["client", "guardian", "representative"] },
+            "requester": { "type": ["string", "null"], "description": "Who asked, when not the client; encrypted at rest" },
+            "format": { "type": "string", "enum": ["electronic", "paper"] },
+            "delivery": { "type": "string", "enum": ["collect", "email", "post"] },
+            "notes": { "type": ["string", "null"], "description": "Encrypted at rest" },
+        })),
+        "DenyRequestInput": obj(&["reason"], json!({ "reason": { "type": "string", "description": "Encrypted at rest; shown only to those who may read the clinical record" } })),
+        "RecordRequestSettings": obj(&["due_days"], json!({ "due_days": { "type": "integer", "minimum": 1, "maximum": 30 } })),
         "Error": {
             "type": "object",
             "required": ["error", "message", "request_id"],
@@ -367,6 +380,7 @@ mod tests {
                 || r.path.ends_with("/retire")
                 || r.path.ends_with("/diary-link")
                 || r.path.ends_with("/diary-link/revoke")
+                || r.path.ends_with("/fulfil")
                 || r.path == "/api/v1/alerts/{id}/acknowledge"
                 || r.path == "/api/v1/plans/{id}/activate"
                 || r.path == "/api/v1/plans/{id}/close";

@@ -76,7 +76,10 @@ impl App {
     }
 }
 
-async fn member_sessions(tx: &Tx<'_>, client: ClientId) -> Result<Vec<MemberSessionView>> {
+pub(crate) async fn member_sessions(
+    tx: &Tx<'_>,
+    client: ClientId,
+) -> Result<Vec<MemberSessionView>> {
     let parts = repo::for_client(tx, client).await?;
     let mut groups: HashMap<Uuid, (String, Vec<RosterEntry>)> = HashMap::new();
     let mut out = Vec::with_capacity(parts.len());

@@ -6,7 +6,7 @@
 //! stranger's record into reach by putting them in a group. Sessions are in `sessions`; what one member's chart
 //! shows of them is in `chart`.
 
-mod chart;
+pub(crate) mod chart;
 mod sessions;
 
 pub use chart::MemberSessionView;

@@ -139,7 +139,12 @@ impl App {
         Ok((tx, plan))
     }
 
-    async fn treatment_plan_view(&self, tx: &Tx<'_>, ctx: &Ctx, p: Plan) -> Result<PlanView> {
+    pub(crate) async fn treatment_plan_view(
+        &self,
+        tx: &Tx<'_>,
+        ctx: &Ctx,
+        p: Plan,
+    ) -> Result<PlanView> {
         let measured = self.measured_objectives(tx, ctx, &p).await?;
         let mut names = Names::default();
         let mut history = Vec::new();

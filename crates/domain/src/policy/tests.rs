@@ -640,3 +640,5 @@ fn the_operator_and_the_public_never_read_group_sessions() {
         );
     }
 }
+
+mod records;

@@ -5,6 +5,7 @@ mod audit;
 mod behaviour;
 mod clients;
 mod demo;
+mod export;
 mod feeds;
 mod group_sessions;
 mod groups;

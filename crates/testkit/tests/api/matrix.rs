@@ -146,6 +146,13 @@ const EXPECTED: &[(&str, &str, [u16; 7])] = &[
     ("POST", "/api/v1/clients/{id}/diary-link",                  [403, 201, 404, 403, 403, 403, 401]),
     ("POST", "/api/v1/clients/{id}/diary-link/revoke",           [403, 200, 404, 403, 403, 403, 401]),
     ("PUT", "/api/v1/settings/behaviour",                        [204, 403, 403, 403, 403, 403, 401]),
+    ("GET", "/api/v1/clients/{id}/export",                       [403, 200, 404, 403, 403, 403, 401]),
+    ("POST", "/api/v1/clients/{id}/record-requests",             [201, 201, 404, 403, 201, 403, 401]),
+    ("GET", "/api/v1/record-requests",                           [200, 200, 200, 200, 200, 403, 401]),
+    ("GET", "/api/v1/record-requests/{id}",                      [200, 200, 404, 200, 200, 403, 401]),
+    ("POST", "/api/v1/record-requests/{id}/fulfil",              [403, 200, 404, 403, 403, 403, 401]),
+    ("POST", "/api/v1/record-requests/{id}/deny",                [403, 200, 404, 403, 403, 403, 401]),
+    ("PUT", "/api/v1/settings/record-requests",                  [204, 403, 403, 403, 403, 403, 401]),
 ];
 
 struct Fixture {
@@ -491,6 +498,10 @@ async fn fresh_homework(t: &TestApp, f: &Fixture) -> String {
         .await;
     r.expect(201);
     r.json["id"].as_str().unwrap().to_string()
+}
+
+fn request_body() -> Value {
+    json!({"capacity": "client", "format": "electronic", "delivery": "email"})
 }
 
 /// Prepares one call: the concrete path, body and If-Match, re-creating whatever the previous call consumed.
@@ -1095,6 +1106,34 @@ async fn prepare(
         ("POST", "/api/v1/group-sessions/{id}/sign") => {
             let (id, v) = fresh_group_session(t, f, 2).await;
             (format!("/api/v1/group-sessions/{id}/sign"), None, Some(v))
+        }
+        ("POST", "/api/v1/clients/{id}/record-requests") => (
+            format!("/api/v1/clients/{c}/record-requests"),
+            Some(request_body()),
+            None,
+        ),
+        ("GET", "/api/v1/record-requests/{id}")
+        | ("POST", "/api/v1/record-requests/{id}/fulfil")
+        | ("POST", "/api/v1/record-requests/{id}/deny") => {
+            let r = t
+                .post(
+                    &f.admin,
+                    &format!("/api/v1/clients/{c}/record-requests"),
+                    request_body(),
+                )
+                .await;
+            r.expect(201);
+            let body = template
+                .ends_with("/deny")
+                .then(|| json!({"reason": "Matrix reason"}));
+            (
+                template.replace("{id}", r.json["id"].as_str().unwrap()),
+                body,
+                None,
+            )
+        }
+        ("PUT", "/api/v1/settings/record-requests") => {
+            (template.into(), Some(json!({"due_days": 30})), None)
         }
         (_, path) => (path.replace("{id}", c), None, None),
     }

@@ -424,6 +424,10 @@ struct ClientPageT {
     measures: Option<super::client_measures::MeasuresSection>,
     /// Behaviours, diary and homework, for those who may read the clinical record.
     behaviours: Option<super::client_behaviour::BehaviourSection>,
+    /// The care team may export the whole record.
+    can_export: bool,
+    /// The front desk and the care team log requests for the record.
+    can_log_request: bool,
 }
 
 fn relation_of(s: &Staff, c: &ClientView) -> ClientRelation {
@@ -520,6 +524,9 @@ pub async fn show(
     };
     ClientPageT {
         behaviours,
+        can_export: authorize(&s.ctx.actor, Action::Read, Resource::ClientRecord(rel)).is_allowed(),
+        can_log_request: authorize(&s.ctx.actor, Action::Create, Resource::RecordRequest(rel))
+            .is_allowed(),
         group_sessions,
         measures,
         plans,

@@ -17,6 +17,7 @@ mod measure_entry;
 mod measures;
 mod notes;
 mod plans;
+mod records;
 mod schedule;
 mod signin;
 
@@ -70,6 +71,12 @@ pub fn router() -> Router<AppState> {
         .route("/units/{id}", get(notes::unit))
         .route("/units/{id}/notes", post(notes::create_joint))
         .route("/clients/{id}/chart", get(notes::chart))
+        .route("/clients/{id}/export", get(records::export))
+        .route("/clients/{id}/export.json", get(records::export_json))
+        .route("/clients/{id}/record-requests", post(records::log))
+        .route("/record-requests", get(records::list))
+        .route("/record-requests/{id}/fulfil", post(records::fulfil))
+        .route("/record-requests/{id}/deny", post(records::deny))
         .route("/clients/{id}/plans", post(plans::create))
         .route(
             "/clients/{id}/measures/assign",
