@@ -421,17 +421,25 @@ impl App {
             })
             .filter(|p| !p.weekly_hours.is_empty())
             .collect();
-        // Most searches are answered by the first week; look further only when it is not enough.
-        let first_week = Interval {
-            start: range.start,
-            end: range.end.min(range.start + Duration::days(7)),
-        };
+        // Most searches are answered by the first day, many more by the first week: look further only when
+        // that is not enough, reading each clinician's busy time only for the window searched. The windows
+        // share their start, so a window's answer is the whole range's: a slot that fits in the window starts
+        // before any slot that runs past the window's end.
         let earliest_start = now_utc().max(range.start);
-        let slots = self
-            .slots_among(db, &t, &profiles, first_week, earliest_start, tz, limit)
-            .await?;
-        if slots.len() >= limit || first_week.end >= range.end {
-            return Ok(slots);
+        for days in [1, 7] {
+            let window = Interval {
+                start: range.start,
+                end: range.end.min(range.start + Duration::days(days)),
+            };
+            if window.end >= range.end {
+                break;
+            }
+            let slots = self
+                .slots_among(db, &t, &profiles, window, earliest_start, tz, limit)
+                .await?;
+            if slots.len() >= limit {
+                return Ok(slots);
+            }
         }
         self.slots_among(db, &t, &profiles, range, earliest_start, tz, limit)
             .await
