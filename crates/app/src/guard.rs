@@ -30,6 +30,26 @@ impl App {
         }
     }
 
+    /// `guard` for a use case that reads before it opens a transaction: on a denial the audit entry is committed
+    /// on its own and the error returned.
+    pub(crate) async fn permit(
+        &self,
+        ctx: &Ctx,
+        action: Action,
+        resource: Resource,
+        event: AuditEvent,
+    ) -> Result<()> {
+        match authorize(&ctx.actor, action, resource) {
+            Decision::Allow => Ok(()),
+            denied => {
+                self.store
+                    .audit_alone(event.outcome(Outcome::Denied).request(ctx.rid()))
+                    .await?;
+                Err(denied.into_result().err().unwrap_or(Error::NotFound))
+            }
+        }
+    }
+
     /// Refuses as "not found" a record the caller may not know about, auditing the denial like `guard` does.
     pub(crate) async fn hidden<T>(&self, tx: Tx<'_>, ctx: &Ctx, event: AuditEvent) -> Result<T> {
         tx.rollback().await?;

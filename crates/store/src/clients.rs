@@ -297,28 +297,30 @@ pub async fn search(
     Ok((list, total))
 }
 
-/// Display names (preferred name if given, else legal name) for these clients, in one query per 500.
+/// Display names (preferred name if given, else legal name) for these clients, in one query per 500. Only the
+/// name columns are read: a calendar names hundreds of clients and needs none of their other (sealed) fields.
 pub async fn names(
     c: &impl ConnectionTrait,
     ids: &[ClientId],
 ) -> Result<std::collections::HashMap<ClientId, String>, StoreError> {
     let mut out = std::collections::HashMap::new();
     for chunk in ids.chunks(500) {
-        let rows = clients::Entity::find()
+        let rows: Vec<(uuid::Uuid, String, Option<String>)> = clients::Entity::find()
+            .select_only()
+            .columns([
+                clients::Column::Id,
+                clients::Column::LegalName,
+                clients::Column::PreferredName,
+            ])
             .filter(clients::Column::Id.is_in(chunk.iter().map(|c| c.0).collect::<Vec<_>>()))
+            .into_tuple()
             .all(c)
             .await?;
-        for m in rows {
-            let name = match &m.preferred_name {
-                Some(p) => format!(
-                    "{p} {}",
-                    m.legal_name.split_whitespace().last().unwrap_or("")
-                )
-                .trim()
-                .to_string(),
-                None => m.legal_name.clone(),
-            };
-            out.insert(ClientId(m.id), name);
+        for (id, legal, preferred) in rows {
+            out.insert(
+                ClientId(id),
+                crate::calendar::display_name(&legal, preferred.as_deref()),
+            );
         }
     }
     Ok(out)
@@ -329,7 +331,18 @@ pub async fn existing(
     c: &impl ConnectionTrait,
     ids: &[ClientId],
 ) -> Result<Vec<ClientId>, StoreError> {
-    Ok(names(c, ids).await?.into_keys().collect())
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let rows: Vec<uuid::Uuid> = clients::Entity::find()
+            .select_only()
+            .column(clients::Column::Id)
+            .filter(clients::Column::Id.is_in(chunk.iter().map(|c| c.0).collect::<Vec<_>>()))
+            .into_tuple()
+            .all(c)
+            .await?;
+        out.extend(rows.into_iter().map(ClientId));
+    }
+    Ok(out)
 }
 
 /// Clients with this e-mail address (lower-cased), not discharged.

@@ -5,7 +5,9 @@ use crate::entity::{clinicians, users};
 use crate::{StoreError, now_utc};
 use rapport_domain::UserId;
 use rapport_domain::clinician::WorkingBlock;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Profile {
@@ -65,17 +67,23 @@ pub async fn get(c: &impl ConnectionTrait, user: UserId) -> Result<Option<Profil
     from_model(m, name).map(Some)
 }
 
-/// Every profile of an enabled account.
+/// Every profile of an enabled account. Only the accounts' names are read (slot search lists every clinician
+/// on each request).
 pub async fn list(c: &impl ConnectionTrait) -> Result<Vec<Profile>, StoreError> {
     let rows = clinicians::Entity::find().all(c).await?;
-    let accounts = users::Entity::find()
+    let names: std::collections::HashMap<uuid::Uuid, String> = users::Entity::find()
+        .select_only()
+        .columns([users::Column::Id, users::Column::DisplayName])
         .filter(users::Column::Disabled.eq(false))
+        .into_tuple::<(uuid::Uuid, String)>()
         .all(c)
-        .await?;
+        .await?
+        .into_iter()
+        .collect();
     let mut out = Vec::with_capacity(rows.len());
     for m in rows {
-        if let Some(u) = accounts.iter().find(|u| u.id == m.user_id) {
-            out.push(from_model(m, u.display_name.clone())?);
+        if let Some(name) = names.get(&m.user_id) {
+            out.push(from_model(m, name.clone())?);
         }
     }
     out.sort_by(|a, b| a.display_name.cmp(&b.display_name));

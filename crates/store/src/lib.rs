@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod behaviour;
 pub mod booking_links;
+pub mod calendar;
 pub mod care;
 pub mod clients;
 pub mod clinicians;
@@ -31,6 +32,7 @@ pub mod tokens;
 pub mod units;
 pub mod users;
 pub mod waitlist;
+pub mod writer;
 
 use crate::audit::AuditEvent;
 use crate::crypto::Cipher;
@@ -107,7 +109,14 @@ pub struct Store {
     backend: Backend,
     cipher: Arc<Cipher>,
     audit_key: Arc<[u8; 32]>,
+    /// This process's turn at the audit chain's lock (see `begin`).
+    writer: Arc<tokio::sync::Mutex<()>>,
+    /// The group-commit writer's queue (see `writer`); `None` in the writer's own handle.
+    queue: Option<writer::Queue>,
 }
+
+/// How long a transaction waits for its turn before giving up, like SQLite's busy timeout.
+const WRITER_WAIT: Duration = Duration::from_secs(30);
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -189,11 +198,17 @@ impl Store {
             backend,
             cipher: Arc::new(cipher),
             audit_key: Arc::new(*keyring.audit_key()),
+            writer: Arc::new(tokio::sync::Mutex::new(())),
+            queue: None,
         };
         // Make sure the chain head exists before the first request races to create it.
         let tx = store.begin().await?;
         tx.commit().await?;
-        Ok(store)
+        let queue = writer::spawn(store.clone());
+        Ok(Store {
+            queue: Some(queue),
+            ..store
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -217,10 +232,25 @@ impl Store {
     }
 
     /// Starts a transaction holding the audit chain's lock.
+    ///
+    /// Transactions of this process first queue for their turn in memory (a fair async mutex), and only then take
+    /// a pooled connection and the lock in the database. Without the queue, SQLite writers waiting for its write
+    /// lock poll in its busy handler with sleeps of up to 100 ms, so the lock sits idle between a commit and the
+    /// next waiter's wake-up, and waiters hold pooled connections that readers need. The database lock stays:
+    /// other processes (the CLI) and other servers on the same PostgreSQL are serialised by it.
     pub async fn begin(&self) -> Result<Tx<'_>, StoreError> {
+        let turn = tokio::time::timeout(WRITER_WAIT, self.writer.clone().lock_owned())
+            .await
+            .map_err(|_| {
+                StoreError::Unreachable("the database stayed busy for 30 seconds".into())
+            })?;
         let txn = self.db.begin().await?;
         audit::lock_head(&txn).await?;
-        Ok(Tx { txn, store: self })
+        Ok(Tx {
+            txn,
+            store: self,
+            _turn: Some(turn),
+        })
     }
 
     /// Records an event on its own (a denial, a failed login) in a transaction of its own.
@@ -287,8 +317,27 @@ async fn check_schema_not_newer(db: &DatabaseConnection) -> Result<(), StoreErro
 
 /// A transaction that holds the audit chain's lock; dropping it without `commit` rolls everything back.
 pub struct Tx<'s> {
+    // Declared before `_turn`, so it is dropped (rolled back) before the next transaction gets its turn.
     txn: DatabaseTransaction,
     store: &'s Store,
+    /// `None` in a savepoint, whose enclosing transaction holds the turn.
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl<'s> Tx<'s> {
+    /// A savepoint inside this transaction: `release` keeps what it wrote, `rollback` undoes only that.
+    pub(crate) async fn savepoint(&self) -> Result<Tx<'s>, StoreError> {
+        Ok(Tx {
+            txn: self.txn.begin().await?,
+            store: self.store,
+            _turn: None,
+        })
+    }
+
+    /// Keeps a savepoint's writes (they become part of the enclosing transaction).
+    pub(crate) async fn release(self) -> Result<(), StoreError> {
+        Ok(self.txn.commit().await?)
+    }
 }
 
 impl Tx<'_> {

@@ -7,9 +7,9 @@ use chrono::{DateTime, Utc};
 use rapport_domain::scheduling::Interval;
 use rapport_domain::scheduling::appointment::{AppointmentKind, Mode, Status};
 use rapport_domain::{ClientId, UserId};
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::{Expr, JoinType, Order, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
 };
 use std::collections::HashMap;
@@ -194,7 +194,11 @@ pub async fn get(c: &impl ConnectionTrait, id: Uuid) -> Result<Option<Appointmen
     Ok(hydrate(c, vec![m]).await?.pop())
 }
 
-fn holding() -> Condition {
+/// No session with its buffers lasts this long (a type is at most 480 minutes with buffers of at most 120 on each
+/// side), so a range query may bound the indexed start columns from below by `range.start - LONGEST_SPAN`.
+pub(crate) const LONGEST_SPAN: chrono::Duration = chrono::Duration::days(1);
+
+pub(crate) fn holding() -> Condition {
     Condition::all()
         .add(appointments::Column::Status.ne(Status::Cancelled.as_str()))
         .add(appointments::Column::Status.ne(Status::LateCancelled.as_str()))
@@ -218,8 +222,8 @@ type BusyColumns = (
 );
 
 /// The busy time of these clinicians that overlaps `window`: five columns of holding appointments, no
-/// participants. The lower bound on the indexed `busy_start` (a day before the window) lets the database use
-/// `idx_appointments_clinician_busy`; no session with its buffers lasts a day.
+/// participants. The lower bound on the indexed `busy_start` (`LONGEST_SPAN` before the window) lets the database
+/// use `idx_appointments_clinician_busy`.
 pub async fn busy_times(
     c: &impl ConnectionTrait,
     clinicians: &[UserId],
@@ -240,7 +244,7 @@ pub async fn busy_times(
         ])
         .filter(C::ClinicianId.is_in(clinicians.iter().map(|u| u.0)))
         .filter(C::BusyStart.lt(window.end))
-        .filter(C::BusyStart.gt(window.start - chrono::Duration::days(1)))
+        .filter(C::BusyStart.gt(window.start - LONGEST_SPAN))
         .filter(C::BusyEnd.gt(window.start))
         .filter(holding())
         .into_tuple()
@@ -256,44 +260,91 @@ pub async fn busy_times(
         .collect())
 }
 
+/// An appointment that may stand in a booking's way: its clinician, room and times, and which of the booking's
+/// clients (if any) takes part in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Holding {
+    pub clinician_id: UserId,
+    pub room_id: Option<Uuid>,
+    pub session: Interval,
+    pub busy: Interval,
+    /// One of the asked-for clients taking part (an appointment with several of them comes once for each).
+    pub shared_client: Option<ClientId>,
+}
+
 /// Appointments that hold time and whose buffered time overlaps `window`, on this clinician's or room's calendar
-/// or with any of these clients. The caller decides, with each side's buffers, which of them really conflict.
-pub async fn candidates_for_conflict(
+/// or with any of these clients; the caller decides, with each side's buffers, which of them really conflict.
+/// Only the compared columns are read, and the clients are matched by a join rather than by loading every
+/// candidate's participants: this runs under the audit chain's lock for every booking.
+pub async fn holdings_near(
     c: &impl ConnectionTrait,
     window: Interval,
     clinician: UserId,
     room: Option<Uuid>,
     clients: &[ClientId],
     exclude: &[Uuid],
-) -> Result<Vec<Appointment>, StoreError> {
-    let mut who = Condition::any().add(appointments::Column::ClinicianId.eq(clinician.0));
+) -> Result<Vec<Holding>, StoreError> {
+    use appointments::Column as A;
+    let (a, ac) = (appointments::Entity, appointment_clients::Entity);
+    let mut on = Expr::col((ac, appointment_clients::Column::AppointmentId)).equals((a, A::Id));
+    let mut who = Condition::any().add(Expr::col((a, A::ClinicianId)).eq(clinician.0));
     if let Some(r) = room {
-        who = who.add(appointments::Column::RoomId.eq(r));
+        who = who.add(Expr::col((a, A::RoomId)).eq(r));
     }
-    if !clients.is_empty() {
-        who = who.add(
-            appointments::Column::Id.in_subquery(
-                Query::select()
-                    .column(appointment_clients::Column::AppointmentId)
-                    .from(appointment_clients::Entity)
-                    .and_where(
-                        appointment_clients::Column::ClientId
-                            .is_in(clients.iter().map(|c| c.0).collect::<Vec<_>>()),
-                    )
-                    .to_owned(),
-            ),
+    if clients.is_empty() {
+        // Join nothing: no participant can be shared.
+        on = on.and(Expr::cust("1 = 0"));
+    } else {
+        on = on.and(
+            Expr::col((ac, appointment_clients::Column::ClientId))
+                .is_in(clients.iter().map(|c| c.0)),
         );
+        who = who.add(Expr::col((ac, appointment_clients::Column::ClientId)).is_not_null());
     }
-    let mut q = appointments::Entity::find()
-        .filter(holding())
-        .filter(appointments::Column::BusyStart.lt(window.end))
-        .filter(appointments::Column::BusyEnd.gt(window.start))
-        .filter(who);
+    let mut q = Query::select();
+    q.columns([
+        (a, A::ClinicianId),
+        (a, A::RoomId),
+        (a, A::StartAt),
+        (a, A::EndAt),
+        (a, A::BusyStart),
+        (a, A::BusyEnd),
+    ])
+    .column((ac, appointment_clients::Column::ClientId))
+    .from(a)
+    .join(JoinType::LeftJoin, ac, on)
+    .cond_where(holding())
+    .and_where(Expr::col((a, A::BusyStart)).lt(window.end))
+    .and_where(Expr::col((a, A::BusyStart)).gt(window.start - LONGEST_SPAN))
+    .and_where(Expr::col((a, A::BusyEnd)).gt(window.start))
+    .cond_where(who)
+    .order_by((a, A::StartAt), Order::Asc);
     if !exclude.is_empty() {
-        q = q.filter(appointments::Column::Id.is_not_in(exclude.to_vec()));
+        q.and_where(Expr::col((a, A::Id)).is_not_in(exclude.iter().copied()));
     }
-    let rows = q.order_by_asc(appointments::Column::StartAt).all(c).await?;
-    hydrate(c, rows).await
+    type Columns = (
+        Uuid,
+        Option<Uuid>,
+        DateTime<Utc>,
+        DateTime<Utc>,
+        DateTime<Utc>,
+        DateTime<Utc>,
+        Option<Uuid>,
+    );
+    let stmt = c.get_database_backend().build(&q);
+    let rows = c.query_all_raw(stmt).await?;
+    rows.iter()
+        .map(|r| {
+            let (clin, room, s, e, bs, be, client): Columns = r.try_get_many_by_index()?;
+            Ok(Holding {
+                clinician_id: UserId(clin),
+                room_id: room,
+                session: Interval { start: s, end: e },
+                busy: Interval { start: bs, end: be },
+                shared_client: client.map(ClientId),
+            })
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Default)]
@@ -304,7 +355,8 @@ pub struct RangeFilter {
     pub include_cancelled: bool,
 }
 
-/// Appointments whose sessions overlap `range`, in start order.
+/// Appointments whose sessions overlap `range`, in start order. The lower bound on the indexed `start_at` keeps
+/// the query off the practice's whole history.
 pub async fn in_range(
     c: &impl ConnectionTrait,
     range: Interval,
@@ -312,6 +364,7 @@ pub async fn in_range(
 ) -> Result<Vec<Appointment>, StoreError> {
     let mut q = appointments::Entity::find()
         .filter(appointments::Column::StartAt.lt(range.end))
+        .filter(appointments::Column::StartAt.gt(range.start - LONGEST_SPAN))
         .filter(appointments::Column::EndAt.gt(range.start));
     if !f.include_cancelled {
         q = q.filter(holding());

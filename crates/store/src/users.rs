@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use rapport_domain::{Role, UserId};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, Set,
+    QueryOrder, QuerySelect, Set,
 };
 
 pub use users::Model as User;
@@ -84,6 +84,25 @@ pub async fn list(c: &impl ConnectionTrait) -> Result<Vec<User>, StoreError> {
         .order_by_asc(users::Column::DisplayName)
         .all(c)
         .await?)
+}
+
+/// Display names of these staff members (only the two columns), for views that name a few of them.
+pub async fn display_names(
+    c: &impl ConnectionTrait,
+    ids: &[UserId],
+) -> Result<std::collections::HashMap<UserId, String>, StoreError> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(uuid::Uuid, String)> = users::Entity::find()
+            .select_only()
+            .columns([users::Column::Id, users::Column::DisplayName])
+            .filter(users::Column::Id.is_in(chunk.iter().map(|u| u.0)))
+            .into_tuple()
+            .all(c)
+            .await?;
+        out.extend(rows.into_iter().map(|(id, name)| (UserId(id), name)));
+    }
+    Ok(out)
 }
 
 /// The fields an account use case may change; `None` leaves a field as it is.

@@ -1,6 +1,8 @@
 //! Booking, moving, cancelling, and editing series ("this one", "this and following", "end the series").
 
-use super::{AppointmentView, Booked, buffers, busy_of};
+use super::calendar::view_of;
+use super::reminders::ReminderPlan;
+use super::{AppointmentView, Booked, Participant, buffers};
 use crate::{App, Ctx};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
@@ -14,13 +16,14 @@ use rapport_domain::scheduling::appointment::{
 use rapport_domain::scheduling::availability::working_time;
 use rapport_domain::scheduling::localtime::resolve_strict;
 use rapport_domain::scheduling::recurrence::{self, Rule};
-use rapport_domain::scheduling::slots::fits;
+use rapport_domain::scheduling::slots::{BusyTime, fits};
 use rapport_domain::{ClientId, Error, Result, UserId, validate};
 use rapport_store::audit::AuditEvent;
 use rapport_store::clinicians::Profile;
 use rapport_store::schedule::{self, Appointment};
-use rapport_store::{Tx, care, clients, clinicians, groups, now_utc, resources};
+use rapport_store::{ConnectionTrait, Tx, care, clients, clinicians, groups, now_utc, resources};
 use serde::Deserialize;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -107,6 +110,15 @@ pub(crate) struct Plan {
     pub(crate) clients: Vec<ClientId>,
     pub(crate) room: Option<Uuid>,
     pub(crate) group: Option<Uuid>,
+    pub(crate) known: KnownClients,
+}
+
+/// What `check_clients` learnt: the clients' display names, and whether the caller may see them only through a
+/// care-team relation (which another transaction can end, so a booking checks it again under the lock).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct KnownClients {
+    pub(crate) names: HashMap<ClientId, String>,
+    pub(crate) by_relation: bool,
 }
 
 impl App {
@@ -121,24 +133,23 @@ impl App {
     /// Clients must exist and be known to the caller; unknown and hidden ones get the same answer.
     pub(crate) async fn check_clients(
         &self,
-        tx: &Tx<'_>,
+        c: &impl ConnectionTrait,
         ctx: &Ctx,
         ids: &[ClientId],
-    ) -> Result<()> {
-        let existing = clients::existing(tx.conn(), ids).await?;
+    ) -> Result<KnownClients> {
+        let names = clients::names(c, ids).await?;
+        // Roles alone let administrators and the front desk see every client; otherwise it takes a relation.
+        let by_relation = !ids.is_empty()
+            && !authorize(
+                &ctx.actor,
+                Action::Read,
+                Resource::ClientDemographics(Default::default()),
+            )
+            .is_allowed();
         for (i, id) in ids.iter().enumerate() {
-            let rel = match ctx.actor.user_id() {
-                Some(me) => care::relation(tx.conn(), me, *id).await?,
-                None => Default::default(),
-            };
-            let visible = existing.contains(id)
-                && authorize(&ctx.actor, Action::Read, Resource::ClientDemographics(rel))
-                    .is_allowed();
+            let visible = names.contains_key(id) && self.sees_client(c, ctx, *id).await?;
             if !visible {
-                return Err(Error::invalid(
-                    format!("client_ids[{i}]"),
-                    "there is no client with this id",
-                ));
+                return Err(no_such_client(i));
             }
         }
         let mut dedup = ids.to_vec();
@@ -147,17 +158,40 @@ impl App {
         if dedup.len() != ids.len() {
             return Err(Error::invalid("client_ids", "a client is listed twice"));
         }
+        Ok(KnownClients { names, by_relation })
+    }
+
+    async fn sees_client(&self, c: &impl ConnectionTrait, ctx: &Ctx, id: ClientId) -> Result<bool> {
+        let rel = match ctx.actor.user_id() {
+            Some(me) => care::relation(c, me, id).await?,
+            None => Default::default(),
+        };
+        Ok(authorize(&ctx.actor, Action::Read, Resource::ClientDemographics(rel)).is_allowed())
+    }
+
+    /// Asks again, inside the locked transaction, the one question of `check_clients` whose answer another
+    /// transaction can change: whether the caller still sees each client through a care-team relation. (Clients
+    /// are never deleted, so existence cannot change.)
+    pub(crate) async fn recheck_clients(&self, tx: &Tx<'_>, ctx: &Ctx, plan: &Plan) -> Result<()> {
+        if !plan.known.by_relation {
+            return Ok(());
+        }
+        for (i, id) in plan.clients.iter().enumerate() {
+            if !self.sees_client(tx.conn(), ctx, *id).await? {
+                return Err(no_such_client(i));
+            }
+        }
         Ok(())
     }
 
     async fn plan(
         &self,
-        tx: &Tx<'_>,
+        c: &impl ConnectionTrait,
         ctx: &Ctx,
         input: &BookingInput,
         mode: Option<Mode>,
     ) -> Result<Plan> {
-        let t = resources::appointment_type(tx.conn(), input.type_key.trim())
+        let t = resources::appointment_type(c, input.type_key.trim())
             .await?
             .ok_or_else(|| {
                 Error::invalid(
@@ -176,11 +210,11 @@ impl App {
                 ),
             ));
         }
-        let profile = clinicians::get(tx.conn(), input.clinician_id)
+        let profile = clinicians::get(c, input.clinician_id)
             .await?
             .ok_or_else(|| Error::invalid("clinician_id", "there is no clinician with this id"))?;
         let tz = parse_tz(input.time_zone.as_deref(), &profile.time_zone)?;
-        self.check_clients(tx, ctx, &input.client_ids).await?;
+        let known = self.check_clients(c, ctx, &input.client_ids).await?;
         appointment::check_participants(t.kind, input.client_ids.len())?;
         let group = match (t.kind, input.group_id) {
             (AppointmentKind::Group, None) => {
@@ -190,7 +224,7 @@ impl App {
                 ));
             }
             (AppointmentKind::Group, Some(g)) => {
-                if !groups::exists(tx.conn(), g).await? {
+                if !groups::exists(c, g).await? {
                     return Err(Error::invalid("group_id", "there is no group with this id"));
                 }
                 Some(g)
@@ -210,7 +244,7 @@ impl App {
                     "a telehealth session needs no room",
                 ));
             }
-            if resources::room(tx.conn(), r).await?.is_none() {
+            if resources::room(c, r).await?.is_none() {
                 return Err(Error::invalid("room_id", "there is no room with this id"));
             }
         }
@@ -222,13 +256,14 @@ impl App {
             clients: input.client_ids.clone(),
             room: input.room_id,
             group,
+            known,
         })
     }
 
     /// Refuses sessions outside the clinician's working time (weekly hours plus exceptions), unless overridden.
     pub(crate) async fn check_hours(
         &self,
-        tx: &Tx<'_>,
+        c: &impl ConnectionTrait,
         plan: &Plan,
         sessions: &[Interval],
         override_hours: bool,
@@ -240,7 +275,7 @@ impl App {
             start: sessions.iter().map(|s| s.start).min().unwrap_or_default(),
             end: sessions.iter().map(|s| s.end).max().unwrap_or_default(),
         };
-        let exceptions: Vec<_> = resources::exceptions(tx.conn(), &[plan.profile.user_id], span)
+        let exceptions: Vec<_> = resources::exceptions(c, &[plan.profile.user_id], span)
             .await?
             .into_iter()
             .map(|e| e.exception)
@@ -254,9 +289,7 @@ impl App {
                     .iter()
                     .any(|b| b.location_id.is_some()) =>
             {
-                resources::room(tx.conn(), r)
-                    .await?
-                    .map(|room| room.location_id)
+                resources::room(c, r).await?.map(|room| room.location_id)
             }
             _ => None,
         };
@@ -289,7 +322,7 @@ impl App {
         let (before, after) = buffers(&plan.t);
         for s in sessions {
             let window = s.padded(before + Duration::hours(4), after + Duration::hours(4));
-            let candidates = schedule::candidates_for_conflict(
+            let candidates = schedule::holdings_near(
                 tx.conn(),
                 window,
                 plan.profile.user_id,
@@ -300,8 +333,13 @@ impl App {
             .await?;
             for e in candidates {
                 let when = fmt_local(e.session.start, plan.tz);
+                let busy = BusyTime {
+                    session: e.session,
+                    buffer_before: e.session.start - e.busy.start,
+                    buffer_after: e.busy.end - e.session.end,
+                };
                 if e.clinician_id == plan.profile.user_id
-                    && !fits(*s, before, after, &[*s], &[busy_of(&e)])
+                    && !fits(*s, before, after, &[*s], &[busy])
                 {
                     return Err(Error::Conflict(format!(
                         "{} already has a session at {when} ({}); the time is taken",
@@ -315,7 +353,7 @@ impl App {
                         plan.tz.name()
                     )));
                 }
-                if e.session.overlaps(s) && e.client_ids.iter().any(|c| plan.clients.contains(c)) {
+                if e.session.overlaps(s) && e.shared_client.is_some() {
                     return Err(Error::Conflict(format!(
                         "a client of this session already has an appointment at {when} ({})",
                         plan.tz.name()
@@ -344,6 +382,7 @@ impl App {
             .collect()
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn insert_occurrences(
         &self,
         tx: &Tx<'_>,
@@ -352,6 +391,7 @@ impl App {
         starts: &[(Option<u32>, DateTime<Utc>)],
         series_id: Option<Uuid>,
         status: Status,
+        reminders: &ReminderPlan,
     ) -> Result<Vec<Appointment>> {
         let (before, after) = buffers(&plan.t);
         let mut made = Vec::with_capacity(starts.len());
@@ -376,7 +416,7 @@ impl App {
                 version: 1,
             };
             schedule::insert(tx, &a).await?;
-            self.queue_reminders(tx, &a).await?;
+            self.enqueue_reminders(tx, &a, reminders).await?;
             made.push(a);
         }
         Ok(made)
@@ -408,24 +448,32 @@ impl App {
         let (Some(start_local), Some(rule), Some(mode)) = (start_local, rule, mode) else {
             return Err(Error::internal("validation passed without values"));
         };
-        let tx = self.store.begin().await?;
-        let tx = self
-            .guard(
-                tx,
-                ctx,
-                Action::Create,
-                Resource::Calendar {
-                    owner: input.clinician_id,
-                },
-                AuditEvent::new(&ctx.actor, "appointment.create", "appointment"),
-            )
-            .await?;
-        let plan = self.plan(&tx, ctx, &input, mode).await?;
+        self.permit(
+            ctx,
+            Action::Create,
+            Resource::Calendar {
+                owner: input.clinician_id,
+            },
+            AuditEvent::new(&ctx.actor, "appointment.create", "appointment"),
+        )
+        .await?;
+        // Everything read-only is checked before the audit chain's lock, so concurrent bookings validate in
+        // parallel and hold the lock only for the conflict check and the writes. Why each answer is still true
+        // when the booking commits:
+        // - Appointment types, rooms and groups are never deleted, and clients neither; a type edited meanwhile
+        //   books with the definition read here, as if this booking had committed just before the edit.
+        // - Working hours, time off, rosters, reminder settings and addresses can change meanwhile, but none of
+        //   those changes looks at existing appointments, so the end state equals the serial order "this booking,
+        //   then that change" (which the later change would not have refused or altered).
+        // - The one policy answer that rests on changeable data, whether the caller sees the clients through a
+        //   care-team relation, is asked again under the lock (`recheck_clients`).
+        // - Double-booking is decided only under the lock (`check_conflicts`), which serialises bookings.
+        let db = self.store.db();
+        let plan = self.plan(db, ctx, &input, mode).await?;
         let first = resolve_strict(plan.tz, start_local, "start")?;
         if let Some(g) = plan.group {
             for (i, c) in plan.clients.iter().enumerate() {
-                if !groups::on_roster(tx.conn(), g, *c, first.with_timezone(&plan.tz).date_naive())
-                    .await?
+                if !groups::on_roster(db, g, *c, first.with_timezone(&plan.tz).date_naive()).await?
                 {
                     return Err(Error::invalid(
                         format!("client_ids[{i}]"),
@@ -445,44 +493,72 @@ impl App {
             .iter()
             .map(|(_, s)| Interval::from_duration(*s, plan.t.length()))
             .collect();
-        self.check_hours(&tx, &plan, &sessions, input.outside_working_hours)
+        self.check_hours(db, &plan, &sessions, input.outside_working_hours)
             .await?;
-        self.check_conflicts(&tx, &plan, &sessions, &[]).await?;
-        let series_id = match &rule {
-            Some(r) => {
-                let id = Uuid::now_v7();
-                schedule::insert_series(
-                    tx.conn(),
-                    &schedule::Series {
-                        id,
-                        rule: r.as_str().to_string(),
-                        start_local: start_local.format("%Y-%m-%dT%H:%M:%S").to_string(),
-                        time_zone: plan.tz.name().to_string(),
-                        clinician_id: plan.profile.user_id.0,
-                        type_key: plan.t.key.clone(),
-                        previous_series_id: None,
-                        created_at: now_utc(),
-                    },
-                )
-                .await?;
-                Some(id)
-            }
-            None => None,
-        };
-        let made = self
-            .insert_occurrences(&tx, ctx, &plan, &starts, series_id, Status::Booked)
+        let reminders = self.reminder_plan(db, &plan.clients).await?;
+        let series = rule.as_ref().map(|r| schedule::Series {
+            id: Uuid::now_v7(),
+            rule: r.as_str().to_string(),
+            start_local: start_local.format("%Y-%m-%dT%H:%M:%S").to_string(),
+            time_zone: plan.tz.name().to_string(),
+            clinician_id: plan.profile.user_id.0,
+            type_key: plan.t.key.clone(),
+            previous_series_id: None,
+            created_at: now_utc(),
+        });
+        let series_id = series.as_ref().map(|s| s.id);
+        // The part that must be serialised, through the group-commit writer: it runs in the audit chain's locked
+        // transaction (in a savepoint of its own, batched with other bookings) and is answered once durable.
+        let (app, ctx_w) = (self.clone(), ctx.clone());
+        let (plan, made) = self
+            .store
+            .write(move |tx| {
+                Box::pin(async move {
+                    app.recheck_clients(tx, &ctx_w, &plan).await?;
+                    app.check_conflicts(tx, &plan, &sessions, &[]).await?;
+                    if let Some(s) = &series {
+                        schedule::insert_series(tx.conn(), s).await?;
+                    }
+                    let made = app
+                        .insert_occurrences(
+                            tx,
+                            &ctx_w,
+                            &plan,
+                            &starts,
+                            series_id,
+                            Status::Booked,
+                            &reminders,
+                        )
+                        .await?;
+                    if let Some(a) = made.first() {
+                        for ev in app.audit_each_client(&ctx_w, "appointment.create", a) {
+                            tx.audit(ev.detail(format!("{} session(s)", made.len())))
+                                .await?;
+                        }
+                    }
+                    Ok::<_, Error>((plan, made))
+                })
+            })
             .await?;
-        if let Some(a) = made.first() {
-            for ev in self.audit_each_client(ctx, "appointment.create", a) {
-                tx.audit(ev.detail(format!("{} session(s)", made.len())))
-                    .await?;
-            }
-        }
-        let views = self.views(&tx, ctx, made).await?;
-        tx.commit().await?;
+        // The answer is built from what was checked: every participant passed `check_clients`, so the caller may
+        // see each of them named, and the clinician's name came with the profile.
+        let appointments = made
+            .iter()
+            .map(|a| {
+                let clients = a
+                    .client_ids
+                    .iter()
+                    .map(|c| Participant {
+                        client_id: *c,
+                        name: plan.known.names.get(c).cloned().unwrap_or_default(),
+                    })
+                    .collect();
+                view_of(a, plan.profile.display_name.clone(), clients)
+            })
+            .collect();
         Ok(Booked {
             series_id,
-            appointments: views,
+            appointments,
         })
     }
 
@@ -539,10 +615,10 @@ impl App {
             rrule: None,
             outside_working_hours: input.outside_working_hours,
         };
-        let plan = self.plan(&tx, ctx, &booking, Some(a.mode)).await?;
+        let plan = self.plan(tx.conn(), ctx, &booking, Some(a.mode)).await?;
         let start = resolve_strict(plan.tz, start_local, "start")?;
         let session = Interval::from_duration(start, plan.t.length());
-        self.check_hours(&tx, &plan, &[session], input.outside_working_hours)
+        self.check_hours(tx.conn(), &plan, &[session], input.outside_working_hours)
             .await?;
         self.check_conflicts(&tx, &plan, &[session], &[a.id])
             .await?;
@@ -577,7 +653,7 @@ impl App {
         // The old time is free now.
         self.offer_freed_time(&tx, &a_before).await?;
         let view = self
-            .views(&tx, ctx, vec![moved])
+            .views(tx.conn(), ctx, vec![moved])
             .await?
             .pop()
             .ok_or(Error::NotFound)?;
@@ -663,7 +739,7 @@ impl App {
             self.queue_reminders(&tx, &changed).await?;
         }
         let view = self
-            .views(&tx, ctx, vec![changed])
+            .views(tx.conn(), ctx, vec![changed])
             .await?
             .pop()
             .ok_or(Error::NotFound)?;
@@ -739,7 +815,7 @@ impl App {
             rrule: None,
             outside_working_hours: input.outside_working_hours,
         };
-        let plan = self.plan(&tx, ctx, &booking, Some(a.mode)).await?;
+        let plan = self.plan(tx.conn(), ctx, &booking, Some(a.mode)).await?;
         resolve_strict(plan.tz, start_local, "start")?;
         let starts: Vec<(Option<u32>, DateTime<Utc>)> =
             recurrence::expand(&rule, start_local, plan.tz)?
@@ -751,7 +827,7 @@ impl App {
             .map(|(_, s)| Interval::from_duration(*s, plan.t.length()))
             .collect();
         let exclude: Vec<Uuid> = following.iter().map(|o| o.id).collect();
-        self.check_hours(&tx, &plan, &sessions, input.outside_working_hours)
+        self.check_hours(tx.conn(), &plan, &sessions, input.outside_working_hours)
             .await?;
         self.check_conflicts(&tx, &plan, &sessions, &exclude)
             .await?;
@@ -786,7 +862,15 @@ impl App {
         )
         .await?;
         let made = self
-            .insert_occurrences(&tx, ctx, &plan, &starts, Some(new_id), Status::Booked)
+            .insert_occurrences(
+                &tx,
+                ctx,
+                &plan,
+                &starts,
+                Some(new_id),
+                Status::Booked,
+                &self.reminder_plan(tx.conn(), &plan.clients).await?,
+            )
             .await?;
         for e in self.audit_each_client(ctx, "series.change", &a) {
             tx.audit(e.detail(format!(
@@ -796,7 +880,7 @@ impl App {
             )))
             .await?;
         }
-        let views = self.views(&tx, ctx, made).await?;
+        let views = self.views(tx.conn(), ctx, made).await?;
         tx.commit().await?;
         Ok(Booked {
             series_id: Some(new_id),
@@ -835,6 +919,13 @@ impl App {
         tx.commit().await?;
         Ok(rest.len())
     }
+}
+
+fn no_such_client(i: usize) -> Error {
+    Error::invalid(
+        format!("client_ids[{i}]"),
+        "there is no client with this id",
+    )
 }
 
 /// The old rule for what remains of a series: COUNT becomes the number of sessions left; UNTIL stays.

@@ -12,7 +12,7 @@ use rapport_domain::scheduling::slots::{BusyTime, Calendar, SlotQuery, earliest}
 use rapport_domain::{ClientId, Error, Result, UserId, validate};
 use rapport_store::audit::AuditEvent;
 use rapport_store::schedule::{self, Appointment, RangeFilter};
-use rapport_store::{Tx, care, clients, clinicians, now_utc, resources, users};
+use rapport_store::{ConnectionTrait, care, clients, clinicians, now_utc, resources, users};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
@@ -115,9 +115,43 @@ fn id_list(field: &str, raw: Option<&str>) -> Result<Option<Vec<UserId>>> {
         .map(Some)
 }
 
+/// An appointment as the caller sees it, given the clinician's name and the participants they may know.
+pub(crate) fn view_of(
+    a: &Appointment,
+    clinician_name: String,
+    clients: Vec<Participant>,
+) -> AppointmentView {
+    let tz: Tz = a.time_zone.parse().unwrap_or(chrono_tz::UTC);
+    AppointmentView {
+        id: a.id,
+        series_id: a.series_id,
+        occurrence_index: a.occurrence_index,
+        type_key: a.type_key.clone(),
+        kind: a.kind.as_str().into(),
+        mode: a.mode.as_str().into(),
+        status: a.status.as_str().into(),
+        clinician_name,
+        clinician_id: a.clinician_id,
+        room_id: a.room_id,
+        group_id: a.group_id,
+        start: a.session.start,
+        end: a.session.end,
+        start_local: a.session.start.with_timezone(&tz).naive_local(),
+        end_local: a.session.end.with_timezone(&tz).naive_local(),
+        time_zone: a.time_zone.clone(),
+        client_count: a.client_ids.len(),
+        clients,
+        version: a.version,
+    }
+}
+
 impl App {
     /// The clients this caller may know about, or `None` for "all".
-    async fn known_clients(&self, tx: &Tx<'_>, ctx: &Ctx) -> Result<Option<HashSet<ClientId>>> {
+    async fn known_clients(
+        &self,
+        c: &impl ConnectionTrait,
+        ctx: &Ctx,
+    ) -> Result<Option<HashSet<ClientId>>> {
         Ok(match (client_scope(&ctx.actor), ctx.actor.user_id()) {
             (ClientScope::All, _) => None,
             (
@@ -125,7 +159,7 @@ impl App {
                     include_supervisees,
                 },
                 Some(me),
-            ) => Some(care::clients_in_scope(tx.conn(), me, include_supervisees).await?),
+            ) => Some(care::clients_in_scope(c, me, include_supervisees).await?),
             _ => Some(HashSet::new()),
         })
     }
@@ -133,11 +167,11 @@ impl App {
     /// Views of appointments: participants are named only where the caller may know them.
     pub(crate) async fn views(
         &self,
-        tx: &Tx<'_>,
+        c: &impl ConnectionTrait,
         ctx: &Ctx,
         list: Vec<Appointment>,
     ) -> Result<Vec<AppointmentView>> {
-        let known = self.known_clients(tx, ctx).await?;
+        let known = self.known_clients(c, ctx).await?;
         let visible: Vec<ClientId> = list
             .iter()
             .flat_map(|a| a.client_ids.iter().copied())
@@ -145,51 +179,38 @@ impl App {
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
-        let names = clients::names(tx.conn(), &visible).await?;
-        let staff: HashMap<UserId, String> = users::list(tx.conn())
-            .await?
+        let names = clients::names(c, &visible).await?;
+        let staff_ids: Vec<UserId> = list
+            .iter()
+            .map(|a| a.clinician_id)
+            .collect::<HashSet<_>>()
             .into_iter()
-            .map(|u| (UserId(u.id), u.display_name))
             .collect();
+        let staff = users::display_names(c, &staff_ids).await?;
         Ok(list
             .into_iter()
             .map(|a| {
-                let tz: Tz = a.time_zone.parse().unwrap_or(chrono_tz::UTC);
-                AppointmentView {
-                    id: a.id,
-                    series_id: a.series_id,
-                    occurrence_index: a.occurrence_index,
-                    type_key: a.type_key.clone(),
-                    kind: a.kind.as_str().into(),
-                    mode: a.mode.as_str().into(),
-                    status: a.status.as_str().into(),
-                    clinician_name: staff.get(&a.clinician_id).cloned().unwrap_or_default(),
-                    clinician_id: a.clinician_id,
-                    room_id: a.room_id,
-                    group_id: a.group_id,
-                    start: a.session.start,
-                    end: a.session.end,
-                    start_local: a.session.start.with_timezone(&tz).naive_local(),
-                    end_local: a.session.end.with_timezone(&tz).naive_local(),
-                    time_zone: a.time_zone.clone(),
-                    client_count: a.client_ids.len(),
-                    clients: a
-                        .client_ids
-                        .iter()
-                        .filter_map(|c| {
-                            names.get(c).map(|n| Participant {
-                                client_id: *c,
-                                name: n.clone(),
-                            })
+                let clients = a
+                    .client_ids
+                    .iter()
+                    .filter_map(|c| {
+                        names.get(c).map(|n| Participant {
+                            client_id: *c,
+                            name: n.clone(),
                         })
-                        .collect(),
-                    version: a.version,
-                }
+                    })
+                    .collect();
+                let clinician_name = staff.get(&a.clinician_id).cloned().unwrap_or_default();
+                view_of(&a, clinician_name, clients)
             })
             .collect())
     }
 
     /// Appointments in a range (at most 62 days), for a calendar view. Reading it is audited once.
+    ///
+    /// The range is read without the audit chain's lock (one query, so one consistent snapshot); the audit entry
+    /// is then appended and committed in a short transaction of its own, and only after that commit is anything
+    /// returned. So no calendar leaves without its entry, and a long read never holds up bookings.
     pub async fn calendar(&self, ctx: &Ctx, q: &CalendarQuery) -> Result<Vec<AppointmentView>> {
         let tz = validate::time_zone("time_zone", q.time_zone.as_deref().unwrap_or("UTC"))?;
         let from = bound("from", &q.from, tz)?;
@@ -203,23 +224,21 @@ impl App {
             ));
         }
         let clinicians = id_list("clinicians", q.clinicians.as_deref())?;
-        let tx = self.store.begin().await?;
-        let tx = self
-            .guard(
-                tx,
-                ctx,
-                Action::List,
-                Resource::Calendar {
-                    owner: UserId::default(),
-                },
-                AuditEvent::new(&ctx.actor, "calendar.read", "appointment"),
-            )
-            .await?;
+        self.permit(
+            ctx,
+            Action::List,
+            Resource::Calendar {
+                owner: UserId::default(),
+            },
+            AuditEvent::new(&ctx.actor, "calendar.read", "appointment"),
+        )
+        .await?;
+        let db = self.store.db();
         let client = match q.client_id.map(ClientId) {
             Some(c) => {
                 // Filtering by a client is reading that client's schedule: only for those who may see them.
                 let rel = match ctx.actor.user_id() {
-                    Some(me) => care::relation(tx.conn(), me, c).await?,
+                    Some(me) => care::relation(db, me, c).await?,
                     None => Default::default(),
                 };
                 authorize(&ctx.actor, Action::Read, Resource::ClientDemographics(rel))
@@ -234,16 +253,49 @@ impl App {
             client,
             include_cancelled: q.include_cancelled.unwrap_or(false),
         };
-        let list = schedule::in_range(tx.conn(), range, &filter).await?;
-        let views = self.views(&tx, ctx, list).await?;
+        let list = rapport_store::calendar::entries(db, range, &filter).await?;
+        let known = self.known_clients(db, ctx).await?;
+        let views: Vec<AppointmentView> = list
+            .into_iter()
+            .map(|e| {
+                let client_count = e.participants.len();
+                let clients = e
+                    .participants
+                    .into_iter()
+                    .filter(|(c, _)| known.as_ref().is_none_or(|k| k.contains(c)))
+                    .map(|(client_id, name)| Participant { client_id, name })
+                    .collect();
+                let tz: Tz = e.time_zone.parse().unwrap_or(chrono_tz::UTC);
+                AppointmentView {
+                    id: e.id,
+                    series_id: e.series_id,
+                    occurrence_index: e.occurrence_index,
+                    type_key: e.type_key,
+                    kind: e.kind.as_str().into(),
+                    mode: e.mode.as_str().into(),
+                    status: e.status.as_str().into(),
+                    clinician_id: e.clinician_id,
+                    clinician_name: e.clinician_name,
+                    room_id: e.room_id,
+                    group_id: e.group_id,
+                    start: e.session.start,
+                    end: e.session.end,
+                    start_local: e.session.start.with_timezone(&tz).naive_local(),
+                    end_local: e.session.end.with_timezone(&tz).naive_local(),
+                    time_zone: e.time_zone,
+                    clients,
+                    client_count,
+                    version: e.version,
+                }
+            })
+            .collect();
         let mut ev = AuditEvent::new(&ctx.actor, "calendar.read", "appointment")
             .request(ctx.rid())
             .detail(format!("{} appointment(s)", views.len()));
         if let Some(c) = client {
             ev = ev.client(c.0);
         }
-        tx.audit(ev).await?;
-        tx.commit().await?;
+        self.store.audit_alone(ev).await?;
         Ok(views)
     }
 
@@ -291,7 +343,7 @@ impl App {
             })
             .collect();
         let view = self
-            .views(&tx, ctx, vec![a.clone()])
+            .views(tx.conn(), ctx, vec![a.clone()])
             .await?
             .pop()
             .ok_or(Error::NotFound)?;
@@ -380,30 +432,29 @@ impl App {
             })
             .filter(|p| !p.weekly_hours.is_empty())
             .collect();
-        // Most searches are answered by the first week; look further only when it is not enough.
-        let first_week = Interval {
-            start: range.start,
-            end: range.end.min(range.start + Duration::days(7)),
-        };
+        // Most searches are answered by the first day, many more by the first week: look further only when
+        // that is not enough, reading each clinician's busy time only for the window searched. The windows
+        // share their start, so a window's answer is the whole range's: a slot that fits in the window starts
+        // before any slot that runs past the window's end.
         let earliest_start = now_utc().max(range.start);
         let place = Place {
             mode: wanted_mode,
             location: q.location_id,
         };
-        let slots = self
-            .slots_among(
-                db,
-                &t,
-                &profiles,
-                place,
-                first_week,
-                earliest_start,
-                tz,
-                limit,
-            )
-            .await?;
-        if slots.len() >= limit || first_week.end >= range.end {
-            return Ok(slots);
+        for days in [1, 7] {
+            let window = Interval {
+                start: range.start,
+                end: range.end.min(range.start + Duration::days(days)),
+            };
+            if window.end >= range.end {
+                break;
+            }
+            let slots = self
+                .slots_among(db, &t, &profiles, place, window, earliest_start, tz, limit)
+                .await?;
+            if slots.len() >= limit {
+                return Ok(slots);
+            }
         }
         self.slots_among(db, &t, &profiles, place, range, earliest_start, tz, limit)
             .await

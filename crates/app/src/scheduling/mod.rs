@@ -23,9 +23,7 @@ pub use waitlist::{OfferStatus, OfferView, WaitlistInput, WaitlistView};
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use rapport_domain::scheduling::appointment::AppointmentType;
-use rapport_domain::scheduling::slots::BusyTime;
 use rapport_domain::{ClientId, UserId};
-use rapport_store::schedule::Appointment;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -94,14 +92,6 @@ pub struct Booked {
 pub struct Rules {
     /// Cancelling closer than this to the start is a late cancellation.
     pub cancellation_window: Duration,
-}
-
-pub(crate) fn busy_of(a: &Appointment) -> BusyTime {
-    BusyTime {
-        session: a.session,
-        buffer_before: a.session.start - a.busy.start,
-        buffer_after: a.busy.end - a.session.end,
-    }
 }
 
 pub(crate) fn buffers(t: &AppointmentType) -> (Duration, Duration) {

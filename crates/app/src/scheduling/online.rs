@@ -221,6 +221,7 @@ impl App {
             clients: vec![client],
             room: None,
             group: None,
+            known: Default::default(),
         })
     }
 
@@ -326,7 +327,15 @@ impl App {
         let session = Interval::from_duration(start, plan.t.length());
         self.check_conflicts(&tx, &plan, &[session], &[]).await?;
         let made = self
-            .insert_occurrences(&tx, &ctx, &plan, &[(None, start)], None, outcome_status)
+            .insert_occurrences(
+                &tx,
+                &ctx,
+                &plan,
+                &[(None, start)],
+                None,
+                outcome_status,
+                &self.reminder_plan(tx.conn(), &plan.clients).await?,
+            )
             .await?;
         let when = start
             .with_timezone(&tz)
@@ -548,8 +557,16 @@ impl App {
             .await?;
         let session = Interval::from_duration(start, plan.t.length());
         self.check_conflicts(&tx, &plan, &[session], &[]).await?;
-        self.insert_occurrences(&tx, &ctx, &plan, &[(None, start)], None, Status::Booked)
-            .await?;
+        self.insert_occurrences(
+            &tx,
+            &ctx,
+            &plan,
+            &[(None, start)],
+            None,
+            Status::Booked,
+            &self.reminder_plan(tx.conn(), &plan.clients).await?,
+        )
+        .await?;
         tx.audit(
             AuditEvent::new(&ctx.actor, "online.book", "appointment")
                 .client(client.id.0)

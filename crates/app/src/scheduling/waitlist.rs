@@ -209,7 +209,7 @@ impl App {
         let tx = self
             .guard(tx, ctx, Action::Create, Resource::Waitlist, ev())
             .await?;
-        self.check_clients(&tx, ctx, std::slice::from_ref(&input.client_id))
+        self.check_clients(tx.conn(), ctx, std::slice::from_ref(&input.client_id))
             .await
             .map_err(|_| Error::invalid("client_id", "there is no client with this id"))?;
         if resources::appointment_type(tx.conn(), input.type_key.trim())

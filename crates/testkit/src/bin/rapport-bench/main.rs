@@ -17,8 +17,9 @@
 //! - `measures`: a clinician's caseload dashboard (`GET /measures` as a page, and its JSON) with 150 clients
 //!   (`--clients N`) and two years of fortnightly PHQ-9 scores each (7,800 responses).
 //!
-//! `--phases` (week, slots, measures) also times the use case called in-process and the store's range query alone, to show
-//! where a request's time goes.
+//! `--phases` (week, slots, measures) also times the use case called in-process and the store's query alone (the
+//! calendar query for `week`, the busy-time query of the first week for `slots`), to show where a request's time
+//! goes.
 //!
 //! `cargo run --release -p rapport-testkit --bin rapport-bench -- [--scenario S] [--requests N] [--concurrency C]
 //! [--postgres] [--phases]`
@@ -29,7 +30,7 @@ use rapport_app::App;
 use rapport_app::clients::ClientInput;
 use rapport_app::scheduling::{BookingInput, CalendarQuery, SlotQueryInput};
 use rapport_domain::scheduling::Interval;
-use rapport_domain::{ClientId, Role};
+use rapport_domain::{ClientId, Role, UserId};
 use rapport_store::schedule::{self, RangeFilter};
 use rapport_testkit::{Backend, TestApp, TestUser, client_body};
 use serde_json::{Value, json};
@@ -368,19 +369,35 @@ async fn week(t: &TestApp, requests: usize, phases: bool) {
     }
 }
 
-/// The store's range query alone (with participants), on a connection of its own.
+/// The store's calendar query alone (the week view's one query, with participants' names), on a connection of
+/// its own.
 async fn range_query(t: &TestApp, requests: usize, range: Interval, f: Option<RangeFilter>) {
     let (db, _) = rapport_store::connect(&t.database_url).await.unwrap();
     let (db, f) = (Arc::new(db), Arc::new(f.unwrap_or_default()));
     load(requests, 1, move |_, _| {
         let (db, f) = (db.clone(), f.clone());
         async move {
-            let rows = schedule::in_range(&*db, range, &f).await;
+            let rows = rapport_store::calendar::entries(&*db, range, &f).await;
             rows.map(|_| ()).map_err(|e| e.to_string())
         }
     })
     .await
-    .print("phase: store range query", 1);
+    .print("phase: store calendar query", 1);
+}
+
+/// The store's busy-time query alone (what slot search reads), on a connection of its own.
+async fn busy_query(t: &TestApp, requests: usize, range: Interval, clinicians: Vec<UserId>) {
+    let (db, _) = rapport_store::connect(&t.database_url).await.unwrap();
+    let (db, clinicians) = (Arc::new(db), Arc::new(clinicians));
+    load(requests, 1, move |_, _| {
+        let (db, clinicians) = (db.clone(), clinicians.clone());
+        async move {
+            let rows = schedule::busy_times(&*db, &clinicians, range).await;
+            rows.map(|_| ()).map_err(|e| e.to_string())
+        }
+    })
+    .await
+    .print("phase: store busy-time query", 1);
 }
 
 /// Slot search: 200 clinicians in four zones, weekdays 09:00-17:00, about 60 % booked over 28 days.
@@ -475,14 +492,16 @@ async fn slots(t: &TestApp, requests: usize, days: i64, phases: bool) {
         })
         .await
         .print("phase: slot-search use case in-process", 1);
+        // The use case reads the first week first (and all `days` only when that is not enough).
         let start = monday.and_hms_opt(0, 0, 0).unwrap().and_utc();
-        let range = Interval::from_duration(start, TimeDelta::days(days))
-            .padded(TimeDelta::hours(4), TimeDelta::hours(4));
-        let filter = RangeFilter {
-            clinicians: Some(clinicians.iter().map(|(c, _)| c.id).collect()),
-            ..Default::default()
-        };
-        range_query(t, requests, range, Some(filter)).await;
+        let range = Interval::from_duration(start, TimeDelta::days(days.min(7)));
+        busy_query(
+            t,
+            requests,
+            range,
+            clinicians.iter().map(|(c, _)| c.id).collect(),
+        )
+        .await;
     }
 }
 
