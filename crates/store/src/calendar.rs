@@ -134,6 +134,9 @@ pub async fn entries(
     if let Some(r) = f.room {
         q.and_where(Expr::col((a, A::RoomId)).eq(r));
     }
+    if let Some(list) = &f.rooms {
+        q.and_where(Expr::col((a, A::RoomId)).is_in(list.iter().copied()));
+    }
     if let Some(cl) = f.client {
         q.and_where(
             Expr::col((a, A::Id)).in_subquery(

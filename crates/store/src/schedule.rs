@@ -351,6 +351,8 @@ pub async fn holdings_near(
 pub struct RangeFilter {
     pub clinicians: Option<Vec<UserId>>,
     pub room: Option<Uuid>,
+    /// Only appointments in one of these rooms (a location's rooms); an empty list matches nothing.
+    pub rooms: Option<Vec<Uuid>>,
     pub client: Option<ClientId>,
     pub include_cancelled: bool,
 }
@@ -376,6 +378,9 @@ pub async fn in_range(
     }
     if let Some(r) = f.room {
         q = q.filter(appointments::Column::RoomId.eq(r));
+    }
+    if let Some(list) = &f.rooms {
+        q = q.filter(appointments::Column::RoomId.is_in(list.clone()));
     }
     if let Some(cl) = f.client {
         q = q.filter(

@@ -33,6 +33,9 @@ pub struct CalendarQuery {
     pub clinicians: Option<String>,
     #[serde(default)]
     pub room_id: Option<Uuid>,
+    /// Only appointments in this location's rooms (telehealth sessions and sessions without a room are elsewhere).
+    #[serde(default)]
+    pub location_id: Option<Uuid>,
     #[serde(default)]
     pub client_id: Option<Uuid>,
     #[serde(default)]
@@ -247,9 +250,29 @@ impl App {
             }
             None => None,
         };
+        let rooms = match q.location_id {
+            Some(l) => {
+                if !resources::locations(db).await?.iter().any(|x| x.id == l) {
+                    return Err(Error::invalid(
+                        "location_id",
+                        "there is no location with this id",
+                    ));
+                }
+                Some(
+                    resources::rooms(db)
+                        .await?
+                        .into_iter()
+                        .filter(|r| r.location_id == l)
+                        .map(|r| r.id)
+                        .collect(),
+                )
+            }
+            None => None,
+        };
         let filter = RangeFilter {
             clinicians,
             room: q.room_id,
+            rooms,
             client,
             include_cancelled: q.include_cancelled.unwrap_or(false),
         };

@@ -620,5 +620,43 @@ async fn hours_kept_for_a_place_take_only_sessions_there(b: Backend) {
     )
     .await
     .expect(201);
+    // The calendar filtered by location shows the sessions in that location's rooms only.
+    let at = |loc: String| {
+        let t = &t;
+        let clin = &clin;
+        async move {
+            t.get(
+                clin,
+                &format!(
+                    "/api/v1/appointments?from={monday}&to={}&time_zone=UTC&location_id={loc}",
+                    monday + Duration::days(1)
+                ),
+            )
+            .await
+        }
+    };
+    let north_day = at(north.clone()).await;
+    north_day.expect(200);
+    let starts: Vec<&str> = north_day
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| &a["start"].as_str().unwrap()[11..16])
+        .collect();
+    assert_eq!(starts, ["09:00"], "{}", north_day.text);
+    assert_eq!(
+        at(south.clone()).await.json.as_array().map(Vec::len),
+        Some(0)
+    );
+    at(uuid::Uuid::nil().to_string()).await.expect(422);
+    let web = t.sign_in(&clin).await;
+    let (status, _, page) = web
+        .get(&format!(
+            "/calendar?view=day&date={monday}&tz=UTC&location={north}"
+        ))
+        .await;
+    assert_eq!(status, 200);
+    assert!(page.contains("09:00") && !page.contains("14:00–"), "{page}");
     t.finish().await;
 }

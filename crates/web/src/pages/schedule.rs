@@ -94,6 +94,8 @@ pub struct CalendarParams {
     #[serde(default)]
     room: String,
     #[serde(default)]
+    location: String,
+    #[serde(default)]
     tz: String,
 }
 
@@ -122,9 +124,11 @@ struct CalendarPage {
     date: String,
     clinician: String,
     room: String,
+    location: String,
     tz: String,
     clinicians: Vec<(UserId, String)>,
     rooms: Vec<(Uuid, String)>,
+    locations: Vec<(Uuid, String)>,
     days: Vec<DayColumn>,
     prev: String,
     next: String,
@@ -183,6 +187,7 @@ pub async fn calendar(
         time_zone: Some(tz.name().to_string()),
         clinicians: Some(p.clinician.clone()).filter(|c| !c.trim().is_empty()),
         room_id: p.room.trim().parse().ok(),
+        location_id: p.location.trim().parse().ok(),
         ..Default::default()
     };
     let list = match st.app.calendar(&s.ctx, &q).await {
@@ -216,11 +221,9 @@ pub async fn calendar(
         }
     }
     let clinicians = clinician_options(&st, &s).await;
-    let rooms = st
-        .app
-        .locations(&s.ctx)
-        .await
-        .unwrap_or_default()
+    let places = st.app.locations(&s.ctx).await.unwrap_or_default();
+    let locations = places.iter().map(|l| (l.id, l.name.clone())).collect();
+    let rooms = places
         .into_iter()
         .flat_map(|l| {
             l.rooms
@@ -231,9 +234,10 @@ pub async fn calendar(
     let step = Duration::days(n);
     let link = |d: NaiveDate| {
         format!(
-            "/calendar?view={}&date={d}&clinician={}&room={}&tz={}",
+            "/calendar?view={}&date={d}&clinician={}&location={}&room={}&tz={}",
             if week { "week" } else { "day" },
             p.clinician,
+            p.location,
             p.room,
             tz.name()
         )
@@ -249,9 +253,11 @@ pub async fn calendar(
         date: date.to_string(),
         clinician: p.clinician.clone(),
         room: p.room.clone(),
+        location: p.location.clone(),
         tz: tz.name().to_string(),
         clinicians,
         rooms,
+        locations,
         prev: link(first - step),
         next: link(first + step),
         today: link(today),
