@@ -11,6 +11,7 @@ mod online_rules;
 mod reminders;
 mod setup;
 mod waitlist;
+mod wire;
 
 pub use booking::{BookingInput, RescheduleInput, SeriesChangeInput, StatusInput};
 pub use calendar::{CalendarQuery, SlotQueryInput, SlotView};
@@ -47,10 +48,14 @@ pub struct AppointmentView {
     pub clinician_name: String,
     pub room_id: Option<Uuid>,
     pub group_id: Option<Uuid>,
+    #[serde(serialize_with = "wire::instant")]
     pub start: DateTime<Utc>,
+    #[serde(serialize_with = "wire::instant")]
     pub end: DateTime<Utc>,
     /// Wall-clock start and end in `time_zone`.
+    #[serde(serialize_with = "wire::wall")]
     pub start_local: NaiveDateTime,
+    #[serde(serialize_with = "wire::wall")]
     pub end_local: NaiveDateTime,
     pub time_zone: String,
     /// The clients the caller may know about; `client_count` counts them all.
