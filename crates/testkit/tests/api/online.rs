@@ -12,7 +12,9 @@ both!(
     existing_clients_book_with_a_one_time_link
 );
 
-async fn practice(t: &TestApp, approve: bool) -> (TestUser, TestUser) {
+/// A practice with online booking on (14 days ahead, 24 hours' notice) and one clinician working every day
+/// 08:00–18:00 Berlin time; returns (administrator, clinician). Shared with `self_service`.
+pub(crate) async fn practice(t: &TestApp, approve: bool) -> (TestUser, TestUser) {
     let admin = t.user(&[Role::Admin]).await;
     let clin = t.user(&[Role::Clinician]).await;
     let path = format!("/api/v1/clinicians/{}", clin.id);
@@ -35,7 +37,8 @@ async fn practice(t: &TestApp, approve: bool) -> (TestUser, TestUser) {
     (admin, clin)
 }
 
-fn browser() -> reqwest::Client {
+/// An HTTP client that does not follow redirects, like a visitor's browser seen one response at a time.
+pub(crate) fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -2,6 +2,7 @@
 //! link (list, .ics download, cancellation outside the late-cancellation window), each clinician's own
 //! online-booking rules, and the availability editor page.
 
+use super::online::{browser, practice};
 use chrono::{Duration, Timelike, Utc};
 use rapport_app::mail::{MailConfig, Mailer};
 use rapport_domain::Role;
@@ -15,43 +16,6 @@ both!(
     the_availability_page_edits_weekly_hours_and_time_off,
     hours_kept_for_a_place_take_only_sessions_there
 );
-
-async fn practice(t: &TestApp, approve: bool) -> (TestUser, TestUser) {
-    let admin = t.user(&[Role::Admin]).await;
-    let clin = t.user(&[Role::Clinician]).await;
-    let path = format!("/api/v1/clinicians/{}", clin.id);
-    let v = t.get(&clin, &path).await.etag();
-    let hours: Vec<Value> = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-        .iter()
-        .map(|d| json!({"weekday": d, "start": "08:00:00", "end": "18:00:00"}))
-        .collect();
-    t.put(
-        &clin,
-        &path,
-        v,
-        json!({"time_zone": "Europe/Berlin", "weekly_hours": hours, "accepts_new_clients": true}),
-    )
-    .await
-    .expect(200);
-    let rules = json!({"enabled": true, "min_notice_hours": 24, "horizon_days": 14, "approve_new_clients": approve, "new_client_type": "consultation", "existing_client_type": "individual"});
-    t.call(
-        Some(&admin),
-        Method::PUT,
-        "/api/v1/settings/online-booking",
-        Some(rules),
-        None,
-    )
-    .await
-    .expect(204);
-    (admin, clin)
-}
-
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
 
 /// Asks for a booking link for `email` and reads the token from the message that reached the SMTP sink.
 async fn link_token(t: &TestApp, email: &str) -> String {
