@@ -13,6 +13,7 @@ both!(
     only_the_care_team_exports_and_every_refusal_is_audited,
     record_requests_are_due_in_thirty_days_and_the_overdue_lead,
     record_request_free_text_is_encrypted_at_rest,
+    the_menu_offers_record_requests_to_whoever_may_see_them,
 );
 
 async fn client(t: &TestApp, who: &TestUser, name: &str) -> String {
@@ -625,5 +626,26 @@ async fn record_request_free_text_is_encrypted_at_rest(b: Backend) {
         audit.iter().all(|d| !d.contains(&marker)),
         "free text kept out of the audit log"
     );
+    t.finish().await;
+}
+
+async fn the_menu_offers_record_requests_to_whoever_may_see_them(b: Backend) {
+    let t = TestApp::spawn(b).await;
+    // The front desk logs requests and so sees the register; billing does not.
+    for (role, shown) in [
+        (Role::Scheduler, true),
+        (Role::Clinician, true),
+        (Role::Admin, true),
+        (Role::Billing, false),
+    ] {
+        let who = t.user(&[role]).await;
+        let (status, _, page) = t.sign_in(&who).await.get("/").await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            page.contains("href=\"/record-requests\""),
+            shown,
+            "{role:?}'s menu"
+        );
+    }
     t.finish().await;
 }

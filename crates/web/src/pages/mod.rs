@@ -229,6 +229,8 @@ pub struct Nav {
     pub name: String,
     pub is_admin: bool,
     pub is_clinical: bool,
+    /// Whether the policy lets this user see the register of record requests (front desk included).
+    pub sees_record_requests: bool,
     pub csrf: String,
 }
 
@@ -238,6 +240,12 @@ impl Nav {
             name: s.session.display_name.clone(),
             is_admin: s.is(Role::Admin),
             is_clinical: s.ctx.actor.is_clinical(),
+            sees_record_requests: rapport_domain::policy::authorize(
+                &s.ctx.actor,
+                rapport_domain::policy::Action::List,
+                rapport_domain::policy::Resource::RecordRequests,
+            )
+            .is_allowed(),
             csrf: s.session.csrf_token.clone(),
         })
     }
