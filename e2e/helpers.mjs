@@ -5,8 +5,10 @@
 // Not a test file itself (node --test only picks up *.test.mjs and friends).
 import { spawn, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium } from 'playwright-core';
@@ -196,4 +198,67 @@ export function describeViolation(v) {
   const nodes = v.nodes.slice(0, 3).map((n) => `      ${n.target.join(' >>> ')}\n        ${n.html}`);
   const more = v.nodes.length > 3 ? `\n      … and ${v.nodes.length - 3} more element(s)` : '';
   return `  ${v.page}: ${v.id} [${v.impact}] ${v.help} (${v.nodes.length} element(s))\n${nodes.join('\n')}${more}`;
+}
+
+// ---- the SMTP sink -------------------------------------------------------------
+
+export async function startSmtpSink(dir) {
+  const port = await freePort();
+  const child = spawn('python3', ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${port}`, '-c', 'aiosmtpd.handlers.Mailbox', dir], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: CHILD_ENV,
+  });
+  let err = '';
+  child.stderr.on('data', (chunk) => { err += chunk; });
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const open = await new Promise((resolve) => {
+      const s = connect(port, '127.0.0.1', () => { s.end(); resolve(true); });
+      s.on('error', () => resolve(false));
+    });
+    if (open) return { child, port };
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill();
+      throw new Error(`the SMTP sink did not start (python3 -m aiosmtpd; is aiosmtpd installed?)\n${err}`);
+    }
+    await sleep(100);
+  }
+}
+
+// The decoded text body of each message in the Maildir.
+export function mailbox(dir) {
+  const out = [];
+  for (const sub of ['new', 'cur']) {
+    let names = [];
+    try { names = readdirSync(join(dir, sub)); } catch (e) { if (e.code === 'ENOENT') continue; throw e; }
+    for (const name of names) {
+      const raw = readFileSync(join(dir, sub, name), 'utf8').replace(/\r\n/g, '\n');
+      const cut = raw.indexOf('\n\n');
+      const head = raw.slice(0, cut);
+      let body = raw.slice(cut + 2);
+      if (/^content-transfer-encoding:\s*base64/im.test(head)) {
+        body = Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+      } else if (/^content-transfer-encoding:\s*quoted-printable/im.test(head)) {
+        body = body.replace(/=\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
+      }
+      out.push({ head, body });
+    }
+  }
+  return out;
+}
+
+// Waits (up to 60 s: the server's worker delivers every few seconds) for a message in the Maildir `dir` to
+// `address` whose body holds a link on `pathPrefix` (e.g. '/m/' or '/log/'); `what` names it in the failure.
+export async function waitForLink(dir, address, pathPrefix, what) {
+  const pattern = new RegExp(`https?://\\S+${pathPrefix}[A-Za-z0-9_-]+`);
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    for (const m of mailbox(dir)) {
+      const to = m.head.match(/^to:\s*(.*)$/im)?.[1] ?? '';
+      const link = m.body.match(pattern)?.[0];
+      if (to.includes(address) && link) return { link, message: m };
+    }
+    await sleep(250);
+  }
+  throw new Error(`no ${what} e-mail to ${address} within 60 s`);
 }

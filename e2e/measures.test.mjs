@@ -12,15 +12,12 @@
 // python3 with aiosmtpd.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  BIN, CHILD_ENV, FAILING_IMPACTS, RESULTS, axeScan, describeViolation, freePort, launchBrowser, pathIs,
-  runRapport, signInEnrollingTotp, startServer, stopServer, waitReady,
+  BIN, FAILING_IMPACTS, RESULTS, axeScan, describeViolation, launchBrowser, pathIs,
+  runRapport, signInEnrollingTotp, startServer, startSmtpSink, stopServer, waitForLink, waitReady,
 } from './helpers.mjs';
 
 // A demo clinician (not a supervisor) who is primary clinician of some demo clients.
@@ -35,66 +32,8 @@ let server;
 let browser;
 let anyFailed = false;
 
-// ---- the SMTP sink -------------------------------------------------------------
-
-async function startSmtpSink(dir) {
-  const port = await freePort();
-  const child = spawn('python3', ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${port}`, '-c', 'aiosmtpd.handlers.Mailbox', dir], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: CHILD_ENV,
-  });
-  let err = '';
-  child.stderr.on('data', (chunk) => { err += chunk; });
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const open = await new Promise((resolve) => {
-      const s = connect(port, '127.0.0.1', () => { s.end(); resolve(true); });
-      s.on('error', () => resolve(false));
-    });
-    if (open) return { child, port };
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill();
-      throw new Error(`the SMTP sink did not start (python3 -m aiosmtpd; is aiosmtpd installed?)\n${err}`);
-    }
-    await sleep(100);
-  }
-}
-
-// The decoded text body of each message in the Maildir.
-function mailbox(dir) {
-  const out = [];
-  for (const sub of ['new', 'cur']) {
-    let names = [];
-    try { names = readdirSync(join(dir, sub)); } catch { continue; }
-    for (const name of names) {
-      const raw = readFileSync(join(dir, sub, name), 'utf8').replace(/\r\n/g, '\n');
-      const cut = raw.indexOf('\n\n');
-      const head = raw.slice(0, cut);
-      let body = raw.slice(cut + 2);
-      if (/^content-transfer-encoding:\s*base64/im.test(head)) {
-        body = Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
-      } else if (/^content-transfer-encoding:\s*quoted-printable/im.test(head)) {
-        body = body.replace(/=\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
-      }
-      out.push({ head, body });
-    }
-  }
-  return out;
-}
-
-// Waits (up to 60 s: the worker delivers every few seconds) for a message to `address` with a questionnaire link.
-async function questionnaireLink(address) {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    for (const m of mailbox(mailDir)) {
-      const to = m.head.match(/^to:\s*(.*)$/im)?.[1] ?? '';
-      const link = m.body.match(/https?:\/\/\S+\/m\/[A-Za-z0-9_-]+/)?.[0];
-      if (to.includes(address) && link) return { link, message: m };
-    }
-    await sleep(250);
-  }
-  throw new Error(`no questionnaire e-mail to ${address} within 60 s`);
-}
+// The questionnaire link e-mailed to `address`, read from the SMTP sink.
+const questionnaireLink = (address) => waitForLink(mailDir, address, '/m/', 'questionnaire');
 
 describe('measurement-based care', () => {
   before(async () => {
