@@ -1,5 +1,6 @@
 //! The signed-in user's own account: password, a new authenticator (after re-entering the password), API tokens.
 
+use super::expired;
 use super::{Nav, PagePath, error_page, form_message};
 use crate::auth::Staff;
 use crate::state::AppState;
@@ -55,14 +56,6 @@ async fn page(
         .into_response(),
         Err(e) => error_page(e, &s.rid, Nav::of(s)),
     }
-}
-
-fn expired(s: &Staff) -> Response {
-    error_page(
-        Error::Forbidden("the form expired; reload the page and try again".into()),
-        &s.rid,
-        Nav::of(s),
-    )
 }
 
 pub async fn show(State(st): State<AppState>, s: Staff) -> Response {

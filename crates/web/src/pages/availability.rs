@@ -4,6 +4,7 @@
 //! changes them); time off and extra hours are the calendar's (the front desk may add them too). The clinician's
 //! own online-booking rules sit here too, since they decide which of these hours the public is offered.
 
+use super::expired;
 use super::{Nav, PagePath, error_page, form_message};
 use crate::auth::Staff;
 use crate::state::AppState;
@@ -113,14 +114,6 @@ struct AvailabilityPage {
     practice_online: OnlineRules,
     notice: Option<String>,
     error: Option<String>,
-}
-
-fn expired(s: &Staff) -> Response {
-    error_page(
-        Error::Forbidden("the form expired; reload the page and try again".into()),
-        &s.rid,
-        Nav::of(s),
-    )
 }
 
 /// The form rows, from the saved hours or (after a refused save) from what was typed.

@@ -6,6 +6,7 @@
 //! Everything goes through the behaviour use cases (ClientClinical, audited). A form with a problem is shown again
 //! on a page of its own with each message beside its field; nothing was stored.
 
+use super::expired;
 use super::{Nav, PagePath, error_page, form_message};
 use crate::auth::Staff;
 use crate::state::AppState;
@@ -261,14 +262,6 @@ pub fn notice(done: Option<&str>) -> Option<String> {
         "diary-revoked" => Some("The diary link was switched off.".into()),
         _ => None,
     }
-}
-
-fn expired(s: &Staff) -> Response {
-    error_page(
-        Error::Forbidden("the form expired; reload the page and try again".into()),
-        &s.rid,
-        Nav::of(s),
-    )
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -5,6 +5,7 @@
 //! Everything here goes through the measures use cases, which ask the policy about `ClientClinical` and audit
 //! each read; the CSV is audited as an export. Forms are plain posts with the CSRF token.
 
+use super::expired;
 use super::{Nav, PagePath, error_page, form_message};
 use crate::auth::Staff;
 use crate::state::AppState;
@@ -310,14 +311,6 @@ pub fn notice(done: Option<&str>) -> Option<String> {
         "stopped" => Some("The assignment was stopped; no further links will be sent.".into()),
         _ => None,
     }
-}
-
-fn expired(s: &Staff) -> Response {
-    error_page(
-        Error::Forbidden("the form expired; reload the page and try again".into()),
-        &s.rid,
-        Nav::of(s),
-    )
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -1,6 +1,7 @@
 //! The group session screen: attendance, fair facilitation (one plain form per "Now speaking" button, so it works
 //! without any script), the shared note with the member names found in it, individual notes, and signing.
 
+use super::expired;
 use super::{Nav, PagePath, error_page, form_message};
 use crate::auth::Staff;
 use crate::state::AppState;
@@ -79,14 +80,6 @@ pub async fn show(
         }
         Err(e) => error_page(e, &s.rid, Nav::of(&s)),
     }
-}
-
-fn expired(s: &Staff) -> Response {
-    error_page(
-        Error::Forbidden("the form expired; reload the page and try again".into()),
-        &s.rid,
-        Nav::of(s),
-    )
 }
 
 /// After a refused change: the session as it is now, with the reason (and the typed shared note kept).

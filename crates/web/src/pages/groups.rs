@@ -2,6 +2,7 @@
 //! with join and leave dates, its sessions and the form that starts one). The session screen is in
 //! `group_sessions`.
 
+use super::expired;
 use super::{Nav, PagePath, error_page, form_message};
 use crate::auth::Staff;
 use crate::state::AppState;
@@ -94,14 +95,6 @@ async fn clinicians(st: &AppState, s: &Staff) -> Vec<(String, String)> {
         .into_iter()
         .map(|c| (c.user_id.to_string(), c.display_name))
         .collect()
-}
-
-fn expired(s: &Staff) -> Response {
-    error_page(
-        Error::Forbidden("the form expired; reload the page and try again".into()),
-        &s.rid,
-        Nav::of(s),
-    )
 }
 
 #[derive(Template, WebTemplate)]

@@ -261,6 +261,15 @@ struct ErrorPage {
 }
 
 /// A friendly page for an error, with the request id to quote to support.
+/// The answer to a form whose CSRF token does not match the session (an old tab, or a forged post).
+pub(super) fn expired(s: &crate::auth::Staff) -> Response {
+    error_page(
+        Error::Forbidden("the form expired; reload the page and try again".into()),
+        &s.rid,
+        Nav::of(s),
+    )
+}
+
 pub fn error_page(e: Error, rid: &RequestId, nav: Option<Nav>) -> Response {
     if let Error::Internal(detail) = &e {
         tracing::error!(request_id = %rid.0, %detail, "internal error");

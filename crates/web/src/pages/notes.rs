@@ -1,6 +1,7 @@
 //! Note pages: the notes dashboard (unsigned, late, to co-sign), the editor (autosaved drafts; a stale save shows
 //! both versions), the sign dialog, addenda, co-signature and psychotherapy-note shares.
 
+use super::expired;
 use super::{Nav, PagePath, error_page, form_message};
 use crate::auth::Staff;
 use crate::state::AppState;
@@ -158,14 +159,6 @@ pub async fn show(
         }
         Err(e) => error_page(e, &s.rid, Nav::of(&s)),
     }
-}
-
-fn expired(s: &Staff) -> Response {
-    error_page(
-        Error::Forbidden("the form expired; reload the page and try again".into()),
-        &s.rid,
-        Nav::of(s),
-    )
 }
 
 #[derive(Deserialize)]

@@ -3,6 +3,7 @@
 //! editor is a plain form over the whole tree; each level offers one empty slot to add to, and an element whose
 //! boxes are all cleared is removed, so the page needs no script.
 
+use super::expired;
 use super::{Nav, PagePath, error_page, form_message};
 use crate::auth::Staff;
 use crate::state::AppState;
@@ -48,14 +49,6 @@ fn num(v: Option<f64>) -> String {
         }
     })
     .unwrap_or_default()
-}
-
-fn expired(s: &Staff) -> Response {
-    error_page(
-        Error::Forbidden("the form expired; reload the page and try again".into()),
-        &s.rid,
-        Nav::of(s),
-    )
 }
 
 /// An objective as the plan page shows it.

@@ -2,6 +2,7 @@
 //! download, and the register of record requests with the forms to log, fulfil and deny them. Fulfilling answers
 //! with the record itself, as a page to print or a JSON file, so the copy handed over is the one audited.
 
+use super::expired;
 use super::{Nav, PagePath, error_page, form_message};
 use crate::auth::Staff;
 use crate::state::AppState;
@@ -20,14 +21,6 @@ use uuid::Uuid;
 #[template(path = "record_print.html")]
 struct RecordPage {
     r: ClientRecord,
-}
-
-fn expired(s: &Staff) -> Response {
-    error_page(
-        Error::Forbidden("the form expired; reload the page and try again".into()),
-        &s.rid,
-        Nav::of(s),
-    )
 }
 
 /// The record as a JSON file to hand over or archive.

@@ -1,5 +1,6 @@
 //! Scheduling pages: day and week calendars, booking, one appointment (status, move, series edits), waitlist.
 
+use super::expired;
 use super::{Nav, PagePath, error_page, form_message};
 use crate::auth::Staff;
 use crate::state::AppState;
@@ -54,14 +55,6 @@ async fn clinician_options(st: &AppState, s: &Staff) -> Vec<(UserId, String)> {
         .into_iter()
         .map(|c| (c.user_id, c.display_name))
         .collect()
-}
-
-fn expired(s: &Staff) -> Response {
-    error_page(
-        Error::Forbidden("the form expired; reload the page and try again".into()),
-        &s.rid,
-        Nav::of(s),
-    )
 }
 
 fn can_book(s: &Staff) -> bool {
