@@ -16,6 +16,7 @@ both!(
     cancelling_late_is_a_late_cancellation,
     slot_search_finds_free_time_in_the_clients_zone,
     calendars_name_only_clients_the_viewer_may_know,
+    the_week_view_filters_by_clinician_room_and_client,
 );
 
 /// A clinician in `tz` working Monday to Friday 09:00-17:00, with a client of their own.
@@ -651,5 +652,150 @@ async fn calendars_name_only_clients_the_viewer_may_know(b: Backend) {
         )
         .await;
     r.expect(403);
+    t.finish().await;
+}
+
+/// The calendar's read model (one aggregated row per range, a different query on each database) against every
+/// filter: a couple's session stays one entry with both clients, in the order of their ids; series keep their
+/// ids and indexes; cancelled sessions appear only when asked for.
+async fn the_week_view_filters_by_clinician_room_and_client(b: Backend) {
+    let t = TestApp::spawn(b).await;
+    let (clin, client) = clinician_with_client(&t, "Europe/Berlin").await;
+    let (other, other_client) = clinician_with_client(&t, "Europe/Berlin").await;
+    let admin = t.user(&[Role::Admin]).await;
+    let partner = t
+        .post(&clin, "/api/v1/clients", client_body("Pat Partner"))
+        .await
+        .json["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let loc = t
+        .post(
+            &admin,
+            "/api/v1/locations",
+            json!({"name": "Main office", "time_zone": "Europe/Berlin"}),
+        )
+        .await;
+    let room = t
+        .post(
+            &admin,
+            &format!(
+                "/api/v1/locations/{}/rooms",
+                loc.json["id"].as_str().unwrap()
+            ),
+            json!({"name": "Room 1"}),
+        )
+        .await;
+    let room_id = room.json["id"].as_str().unwrap().to_string();
+    let mut couple = json!({ "type_key": "couple", "clinician_id": clin.id,
+        "client_ids": [client, partner], "start": "2026-12-02T10:00", "room_id": room_id });
+    couple["rrule"] = json!("FREQ=WEEKLY;COUNT=2");
+    let series = t.post(&clin, "/api/v1/appointments", couple).await;
+    series.expect(201);
+    let series_id = series.json["appointments"][0]["series_id"].clone();
+    assert!(series_id.is_string(), "{}", series.text);
+    t.post(
+        &other,
+        "/api/v1/appointments",
+        booking(&other, &other_client, "2026-12-02T09:00"),
+    )
+    .await
+    .expect(201);
+    let gone = t
+        .post(
+            &other,
+            "/api/v1/appointments",
+            booking(&other, &other_client, "2026-12-03T09:00"),
+        )
+        .await;
+    t.call(
+        Some(&other),
+        Method::POST,
+        &format!(
+            "/api/v1/appointments/{}/status",
+            gone.json["appointments"][0]["id"].as_str().unwrap()
+        ),
+        Some(json!({"status": "cancelled", "reason": "client away"})),
+        Some(1),
+    )
+    .await
+    .expect(200);
+
+    let week = "/api/v1/appointments?from=2026-11-30&to=2026-12-14&time_zone=Europe/Berlin";
+    let starts = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["start_local"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let all = t.get(&admin, week).await;
+    all.expect(200);
+    assert_eq!(
+        starts(&all.json),
+        [
+            "2026-12-02T09:00:00",
+            "2026-12-02T10:00:00",
+            "2026-12-09T10:00:00"
+        ],
+        "{}",
+        all.text
+    );
+    let c = &all.json[1];
+    assert_eq!(c["kind"], "couple");
+    assert_eq!(c["series_id"], series_id);
+    assert_eq!(all.json[2]["occurrence_index"], 1);
+    assert_eq!(c["room_id"], json!(room_id));
+    assert_eq!(c["client_count"], 2);
+    let mut ids = [client.clone(), partner.clone()];
+    ids.sort();
+    let named: Vec<&str> = c["clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["client_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(named, ids.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(all.text.contains("Pat Partner"), "{}", all.text);
+    assert_eq!(all.json[0]["series_id"], Value::Null);
+    assert_eq!(all.json[0]["room_id"], Value::Null);
+    assert_eq!(all.json[0]["clinician_id"], json!(other.id));
+
+    let mine = t
+        .get(&admin, &format!("{week}&clinicians={}", clin.id))
+        .await;
+    assert_eq!(
+        starts(&mine.json),
+        ["2026-12-02T10:00:00", "2026-12-09T10:00:00"]
+    );
+    let both = t
+        .get(
+            &admin,
+            &format!("{week}&clinicians={},{}", clin.id, other.id),
+        )
+        .await;
+    assert_eq!(starts(&both.json).len(), 3);
+    let in_room = t.get(&admin, &format!("{week}&room_id={room_id}")).await;
+    assert_eq!(starts(&in_room.json).len(), 2);
+    let of_client = t
+        .get(&admin, &format!("{week}&client_id={other_client}"))
+        .await;
+    assert_eq!(starts(&of_client.json), ["2026-12-02T09:00:00"]);
+    let with_cancelled = t
+        .get(
+            &admin,
+            &format!("{week}&client_id={other_client}&include_cancelled=true"),
+        )
+        .await;
+    assert_eq!(
+        starts(&with_cancelled.json),
+        ["2026-12-02T09:00:00", "2026-12-03T09:00:00"]
+    );
+    assert_eq!(with_cancelled.json[1]["status"], "cancelled");
+    let empty = t
+        .get(&admin, "/api/v1/appointments?from=2027-03-01&to=2027-03-08")
+        .await;
+    assert_eq!(empty.json, json!([]));
     t.finish().await;
 }
