@@ -1,7 +1,8 @@
 //! A demo practice: staff of every role, clinicians across specialisations, age groups and time zones, and a few
 //! hundred fictitious clients (minors with guardians among them), so the product can be tried without real data.
 //!
-//! Everything is generated from a fixed seed, so two demo databases look alike. All names are invented.
+//! Everything is generated from a fixed seed, so two demo databases look alike. All names are invented. Each
+//! group also has three signed past sessions (`groups::demo`), so a member's chart shows the redacted group view.
 
 use crate::auth::hash_password;
 use crate::{App, Ctx};
@@ -448,6 +449,18 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        // Past sessions go through the facilitators' own use cases, each in its transaction, after the practice
+        // exists.
+        for g in &demo_groups {
+            let roles = pending
+                .iter()
+                .find(|p| p.0 == g.facilitator)
+                .map(|p| p.3.clone())
+                .unwrap_or_else(|| vec![Role::Clinician]);
+            let ctx = Ctx::new(rapport_domain::Actor::staff(g.facilitator, roles), None);
+            self.seed_demo_group_sessions(&ctx, g.id, &g.members, today)
+                .await?;
+        }
         let series = self
             .seed_calendar(pending[0].0, &adults, &demo_groups)
             .await?;

@@ -116,5 +116,66 @@ async fn the_demo_practice_has_clinicians_minors_units_and_groups(b: Backend) {
         "{}",
         r.text
     );
+
+    // Each group has signed past sessions with attendance, notes and a talk tally, made by its facilitator; a
+    // member's chart shows the shared note and their own note, and no other member.
+    for g in t
+        .get(&admin, "/api/v1/groups")
+        .await
+        .json
+        .as_array()
+        .unwrap()
+    {
+        let lead = g["facilitators"][0]["user_id"].as_str().unwrap();
+        let lead = rapport_domain::UserId(lead.parse().unwrap());
+        let ctx = rapport_app::Ctx::new(
+            rapport_domain::Actor::staff(lead, vec![Role::Clinician]),
+            None,
+        );
+        let gid: uuid::Uuid = g["id"].as_str().unwrap().parse().unwrap();
+        let sessions = t.app.list_group_sessions(&ctx, gid).await.unwrap();
+        let past: Vec<_> = sessions.iter().filter(|s| s.date < today).collect();
+        assert_eq!(past.len(), 3, "{sessions:?}");
+        assert!(past.iter().all(|s| s.signed));
+        let whole = t.app.get_group_session(&ctx, past[0].id).await.unwrap();
+        assert!(whole.talk.total_seconds > 600, "{:?}", whole.talk);
+        assert!(whole.talk.shares.len() >= 5);
+        assert!(
+            whole
+                .members
+                .iter()
+                .any(|m| m.attendance.is_some_and(|a| !a.attended()))
+        );
+        let roster = t.app.get_group(&ctx, gid).await.unwrap();
+        let with_note = whole
+            .members
+            .iter()
+            .find(|m| m.note.is_some())
+            .expect("an individual note");
+        let chart = t
+            .app
+            .client_group_sessions(&ctx, with_note.client_id)
+            .await
+            .unwrap();
+        let own = chart
+            .iter()
+            .find(|s| s.session_id == whole.id)
+            .expect("the session in the member's chart");
+        assert_eq!(own.shared_note, whole.shared_note);
+        assert_eq!(own.own_note, with_note.note);
+        let shown = serde_json::to_string(&chart).unwrap();
+        for m in roster
+            .members
+            .iter()
+            .filter(|m| m.client_id != with_note.client_id)
+        {
+            for part in m.name.split_whitespace() {
+                assert!(
+                    !shown.contains(part) || with_note.name.contains(part),
+                    "{part} in {shown}"
+                );
+            }
+        }
+    }
     t.finish().await;
 }

@@ -1,0 +1,117 @@
+//! Demo group history: three past sessions of a demo group, run through the same use cases a facilitator uses
+//! (start, attendance, "now speaking" clicks, shared and individual notes, signing), so a member's chart in the
+//! demo shows the shared note and their own note with nobody else in it, and the session screen a talk tally.
+//!
+//! The notes are written without any demo name in them (signing would refuse them otherwise); the clicks are
+//! replayed at the session's evening hour rather than now, so the tally has real minutes in it.
+
+use super::{AttendanceEntry, AttendanceInput, IndividualNote, NewSession, NotesInput, TalkInput};
+use crate::{App, Ctx};
+use chrono::{Duration, NaiveDate};
+use rapport_domain::{ClientId, Result};
+use uuid::Uuid;
+
+const SHARED: [&str; 3] = [
+    "Opening round on the week. The facilitator introduced the theme of triggers and early warning signs; \
+     members mapped their own in pairs and shared one each with the group. Homework: note one trigger a day.",
+    "Review of the trigger logs. Several members described using a time-out; the group practised slow breathing \
+     and a short body scan, then discussed what gets in the way at home. One newer member spoke for the first time.",
+    "Skills practice: members rehearsed a calm request in role play and gave each other feedback. The group \
+     agreed to try the technique twice before the next meeting. Closing round: one word each on how they leave.",
+];
+
+const OWN: [&str; 4] = [
+    "Engaged throughout; shared a trigger at work and tried the breathing exercise.",
+    "Quiet at first, then gave thoughtful feedback in the role play.",
+    "Reported two time-outs used this week; plans to keep the log going.",
+    "Arrived tense after a difficult day; settled during the body scan.",
+];
+
+/// Who attends: most members present, one late, one absent and one excused, changing week by week.
+fn status(member: usize, week: usize) -> &'static str {
+    match (member + week) % 9 {
+        0 => "late",
+        4 => "absent",
+        7 => "excused",
+        _ => "present",
+    }
+}
+
+impl App {
+    /// Three weekly sessions before `today` of `group`, run by the facilitator in `ctx`; returns how many.
+    pub(crate) async fn seed_demo_group_sessions(
+        &self,
+        ctx: &Ctx,
+        group: Uuid,
+        members: &[ClientId],
+        today: NaiveDate,
+    ) -> Result<usize> {
+        let mut made = 0;
+        for (week, shared) in SHARED.iter().enumerate() {
+            let date = today - Duration::weeks(3 - week as i64);
+            let s = self
+                .create_group_session(
+                    ctx,
+                    group,
+                    NewSession {
+                        date: Some(date.to_string()),
+                        appointment_id: None,
+                    },
+                )
+                .await?;
+            let entries = members
+                .iter()
+                .enumerate()
+                .map(|(i, c)| AttendanceEntry {
+                    client_id: *c,
+                    status: status(i, week).into(),
+                })
+                .collect();
+            let s = self
+                .record_attendance(ctx, s.id, s.version, AttendanceInput { entries })
+                .await?;
+            let attending: Vec<ClientId> = members
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| matches!(status(*i, week), "present" | "late"))
+                .map(|(_, c)| *c)
+                .collect();
+            if attending.is_empty() {
+                continue;
+            }
+            // Uneven turns of a few minutes each from 18:00, the way a real evening goes, then a pause.
+            let mut at = date.and_hms_opt(18, 0, 0).unwrap_or_default().and_utc();
+            for turn in 0..10 {
+                let speaker = attending[(turn * 5 + week) % attending.len()];
+                self.log_talk_at(
+                    ctx,
+                    s.id,
+                    TalkInput {
+                        client_id: Some(speaker),
+                    },
+                    at,
+                )
+                .await?;
+                at += Duration::minutes(2 + ((turn * 7 + week * 3) % 9) as i64);
+            }
+            self.log_talk_at(ctx, s.id, TalkInput { client_id: None }, at)
+                .await?;
+            let notes = NotesInput {
+                shared_note: Some((*shared).to_string()),
+                individual_notes: attending
+                    .iter()
+                    .take(OWN.len())
+                    .enumerate()
+                    .map(|(i, c)| IndividualNote {
+                        client_id: *c,
+                        note: OWN[(i + week) % OWN.len()].to_string(),
+                    })
+                    .collect(),
+            };
+            let s = self.save_group_notes(ctx, s.id, s.version, notes).await?;
+            self.sign_group_session(ctx, s.id, s.version).await?;
+            made += 1;
+        }
+        Ok(made)
+    }
+}
