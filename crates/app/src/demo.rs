@@ -45,13 +45,13 @@ impl Seq {
     }
 }
 
-const FIRST: &[&str] = &[
+pub(crate) const FIRST: &[&str] = &[
     "Amara", "Ben", "Chiara", "Dmitri", "Elif", "Farid", "Grace", "Hiroshi", "Ines", "Jonas",
     "Kemi", "Luca", "Maya", "Nikhil", "Olga", "Pablo", "Quinn", "Rosa", "Samir", "Tara", "Umar",
     "Vera", "Wen", "Ximena", "Yusuf", "Zoe", "Aiden", "Bianca", "Caleb", "Dalia", "Emeka", "Freya",
     "Gabriel", "Hana", "Ivan", "Jade", "Kofi", "Lena",
 ];
-const LAST: &[&str] = &[
+pub(crate) const LAST: &[&str] = &[
     "Abebe",
     "Bergström",
     "Castillo",
