@@ -458,8 +458,7 @@ impl App {
                 .map(|p| p.3.clone())
                 .unwrap_or_else(|| vec![Role::Clinician]);
             let ctx = Ctx::new(rapport_domain::Actor::staff(g.facilitator, roles), None);
-            self.seed_demo_group_sessions(&ctx, g.id, &g.members, today)
-                .await?;
+            self.seed_demo_group_sessions(&ctx, g.id, today).await?;
         }
         let series = self
             .seed_calendar(pending[0].0, &adults, &demo_groups)
@@ -553,6 +552,12 @@ impl App {
         for (client, _) in &anger_roster {
             join(*client, anger).await?;
         }
+        // Roster history: one bereavement-group member left after the first past session and came back before
+        // the last; one member of the anger course left after the last. Sessions are three, two and one week ago.
+        let (returning, former) = (grief_roster[11].0, anger_roster[11].0);
+        groups::set_left(tx.conn(), grief_id, returning, today - Duration::days(18)).await?;
+        groups::add_member(tx.conn(), grief_id, returning, today - Duration::days(10)).await?;
+        groups::set_left(tx.conn(), anger_id, former, today - Duration::days(4)).await?;
         Ok(vec![
             DemoGroup {
                 id: grief_id,
@@ -563,7 +568,11 @@ impl App {
             DemoGroup {
                 id: anger_id,
                 facilitator: anger,
-                members: anger_roster.iter().map(|(c, _)| *c).collect(),
+                members: anger_roster
+                    .iter()
+                    .map(|(c, _)| *c)
+                    .filter(|c| *c != former)
+                    .collect(),
                 weekday: 3,
             },
         ])
@@ -635,7 +644,7 @@ impl App {
     }
 }
 
-/// A demo group and when it meets (days after Monday).
+/// A demo group, its current members and when it meets (days after Monday).
 struct DemoGroup {
     id: uuid::Uuid,
     facilitator: UserId,

@@ -9,9 +9,29 @@
 use super::{AttendanceEntry, AttendanceInput, IndividualNote, NewSession, NotesInput, TalkInput};
 use crate::{App, Ctx};
 use chrono::{Duration, NaiveDate};
+use rapport_domain::group::GroupKind;
+use rapport_domain::group::roster::member_on;
 use rapport_domain::{ClientId, Result};
 use uuid::Uuid;
 
+/// A support group's evenings (the demo's bereavement group).
+const SUPPORT: [&str; 3] = [
+    "Opening round on the week. The theme was the first holidays after a loss; members talked in pairs about \
+     what they dread and what they hope for, then shared one thought each with the group.",
+    "Members brought a photograph or an object that matters to them and spoke about it. The facilitator \
+     described common grief reactions; the group discussed how to answer when people ask how they are.",
+    "Planning for anniversaries: members shared small rituals that help, and each chose one to try. \
+     Closing round: one word each on how they leave tonight.",
+];
+
+const SUPPORT_OWN: [&str; 4] = [
+    "Tearful when speaking of the holidays; settled by the end and stayed for the closing round.",
+    "Brought a photograph; spoke warmly and listened closely to others.",
+    "Quiet tonight; said the group helps even on the days when talking is hard.",
+    "Reported sleeping a little better; plans to try a small ritual on the anniversary.",
+];
+
+/// A psycho-education or skills course's evenings (the demo's anger-management course).
 const SHARED: [&str; 3] = [
     "Opening round on the week. The facilitator introduced the theme of triggers and early warning signs; \
      members mapped their own in pairs and shared one each with the group. Homework: note one trigger a day.",
@@ -39,17 +59,28 @@ fn status(member: usize, week: usize) -> &'static str {
 }
 
 impl App {
-    /// Three weekly sessions before `today` of `group`, run by the facilitator in `ctx`; returns how many.
+    /// Three weekly sessions before `today` of `group`, run by the facilitator in `ctx`, each with the members on
+    /// the roster that day; returns how many.
     pub(crate) async fn seed_demo_group_sessions(
         &self,
         ctx: &Ctx,
         group: Uuid,
-        members: &[ClientId],
         today: NaiveDate,
     ) -> Result<usize> {
+        let detail = self.get_group(ctx, group).await?;
+        let (shared_notes, own_notes) = match detail.kind {
+            GroupKind::Support => (&SUPPORT, &SUPPORT_OWN),
+            _ => (&SHARED, &OWN),
+        };
+        let roster = detail.members;
         let mut made = 0;
-        for (week, shared) in SHARED.iter().enumerate() {
+        for (week, shared) in shared_notes.iter().enumerate() {
             let date = today - Duration::weeks(3 - week as i64);
+            let members: Vec<ClientId> = roster
+                .iter()
+                .filter(|m| member_on(&m.periods, date))
+                .map(|m| m.client_id)
+                .collect();
             let s = self
                 .create_group_session(
                     ctx,
@@ -101,11 +132,11 @@ impl App {
                 shared_note: Some((*shared).to_string()),
                 individual_notes: attending
                     .iter()
-                    .take(OWN.len())
+                    .take(own_notes.len())
                     .enumerate()
                     .map(|(i, c)| IndividualNote {
                         client_id: *c,
-                        note: OWN[(i + week) % OWN.len()].to_string(),
+                        note: own_notes[(i + week) % own_notes.len()].to_string(),
                     })
                     .collect(),
             };
@@ -127,6 +158,8 @@ mod tests {
         let text = SHARED
             .iter()
             .chain(OWN.iter())
+            .chain(SUPPORT.iter())
+            .chain(SUPPORT_OWN.iter())
             .map(|t| t.to_lowercase())
             .collect::<Vec<_>>()
             .join(" ");

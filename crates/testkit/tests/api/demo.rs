@@ -68,7 +68,14 @@ async fn the_demo_practice_has_clinicians_minors_units_and_groups(b: Backend) {
         }
     }
     let v = found.expect("some client is on a group roster");
-    assert_eq!(v.json["groups"].as_array().unwrap().len(), 1);
+    // One group (a member who left and rejoined has a line per period).
+    let ids: std::collections::HashSet<&str> = v.json["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["group_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 1, "{}", v.text);
     let own = v.json["legal_name"].as_str().unwrap();
     for other in page.items.iter().filter(|c| c.legal_name != own) {
         assert!(
@@ -118,7 +125,9 @@ async fn the_demo_practice_has_clinicians_minors_units_and_groups(b: Backend) {
     );
 
     // Each group has signed past sessions with attendance, notes and a talk tally, made by its facilitator; a
-    // member's chart shows the shared note and their own note, and no other member.
+    // member's chart shows the shared note and their own note, and no other member. A member who left and came
+    // back has the sessions of both periods in their chart, and not the one between.
+    let mut rejoined = 0;
     for g in t
         .get(&admin, "/api/v1/groups")
         .await
@@ -147,6 +156,30 @@ async fn the_demo_practice_has_clinicians_minors_units_and_groups(b: Backend) {
                 .any(|m| m.attendance.is_some_and(|a| !a.attended()))
         );
         let roster = t.app.get_group(&ctx, gid).await.unwrap();
+        for m in roster.members.iter().filter(|m| m.periods.len() > 1) {
+            rejoined += 1;
+            let dates: Vec<_> = t
+                .app
+                .client_group_sessions(&ctx, m.client_id)
+                .await
+                .unwrap()
+                .iter()
+                .map(|s| s.date)
+                .collect();
+            let mut expected: Vec<_> = past
+                .iter()
+                .map(|s| s.date)
+                .filter(|d| rapport_domain::group::roster::member_on(&m.periods, *d))
+                .collect();
+            expected.sort_by(|a, b| b.cmp(a));
+            assert_eq!(dates.len(), 2, "{:?} {dates:?}", m.periods);
+            assert_eq!(dates, expected);
+        }
+        assert!(
+            roster.members.iter().any(|m| m.left_on.is_some()) || rejoined > 0,
+            "some roster history in {}",
+            roster.name
+        );
         let with_note = whole
             .members
             .iter()
@@ -177,5 +210,6 @@ async fn the_demo_practice_has_clinicians_minors_units_and_groups(b: Backend) {
             }
         }
     }
+    assert_eq!(rejoined, 1, "one demo member left and rejoined");
     t.finish().await;
 }
