@@ -104,54 +104,76 @@ impl MigrationTrait for Migration {
 mod tests {
     use crate::migration::Migrator;
     use sea_orm_migration::MigratorTrait;
+    use sea_orm_migration::prelude::*;
     use sea_orm_migration::sea_orm::{
-        ConnectOptions, ConnectionTrait, Database, DbBackend, Statement,
+        ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
     };
 
-    #[tokio::test]
-    async fn every_roster_row_becomes_a_first_period() {
-        // One connection: each connection to `:memory:` is a database of its own.
-        let mut opts = ConnectOptions::new("sqlite::memory:");
-        opts.max_connections(1).min_connections(1);
-        let db = Database::connect(opts).await.unwrap();
+    fn d(s: &str) -> chrono::NaiveDate {
+        chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+    }
+
+    async fn insert(db: &DatabaseConnection, table: &str, cols: &[&str], values: Vec<SimpleExpr>) {
+        let stmt = Query::insert()
+            .into_table(Alias::new(table))
+            .columns(cols.iter().map(|c| Alias::new(*c)))
+            .values_panic(values)
+            .to_owned();
+        let backend = db.get_database_backend();
+        let (sql, values) = match backend {
+            DbBackend::Postgres => stmt.build(PostgresQueryBuilder),
+            _ => stmt.build(SqliteQueryBuilder),
+        };
+        db.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await
+            .unwrap();
+    }
+
+    /// Migrates up to the one before this, writes two roster rows, migrates on, and checks the periods.
+    async fn every_roster_row_becomes_a_first_period(db: DatabaseConnection) {
+        let backend = db.get_database_backend();
         let before = Migrator::migrations().len() as u32 - 1;
         Migrator::up(&db, Some(before)).await.unwrap();
         // The roster rows alone: their groups and clients do not matter to this migration.
-        db.execute_unprepared("PRAGMA foreign_keys = OFF")
-            .await
-            .unwrap();
+        db.execute_unprepared(match backend {
+            DbBackend::Postgres => "SET session_replication_role = replica",
+            _ => "PRAGMA foreign_keys = OFF",
+        })
+        .await
+        .unwrap();
         let (g, a, b) = (
             uuid::Uuid::now_v7(),
             uuid::Uuid::now_v7(),
             uuid::Uuid::now_v7(),
         );
-        let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let cols = ["group_id", "client_id", "joined_on", "left_on"];
         for (client, joined, left) in [
             (a, "2026-09-01", None),
             (b, "2026-09-02", Some("2026-10-01")),
         ] {
-            db.execute_raw(Statement::from_sql_and_values(
-                DbBackend::Sqlite,
-                "INSERT INTO group_members (group_id, client_id, joined_on, left_on) VALUES (?, ?, ?, ?)",
-                [g.into(), client.into(), d(joined).into(), left.map(d).into()],
-            ))
-            .await
-            .unwrap();
+            let values = vec![
+                g.into(),
+                client.into(),
+                d(joined).into(),
+                left.map(d).into(),
+            ];
+            insert(&db, "group_members", &cols, values).await;
         }
         Migrator::up(&db, None).await.unwrap();
         let rows = db
             .query_all_raw(Statement::from_string(
-                DbBackend::Sqlite,
+                backend,
                 "SELECT id, group_id, client_id, joined_on, left_on FROM group_memberships ORDER BY joined_on",
             ))
             .await
             .unwrap();
-        let got: Vec<(
+        type Row = (
             uuid::Uuid,
             uuid::Uuid,
             chrono::NaiveDate,
             Option<chrono::NaiveDate>,
-        )> = rows
+        );
+        let got: Vec<Row> = rows
             .iter()
             .map(|r| {
                 (
@@ -174,23 +196,73 @@ mod tests {
             .map(|r| r.try_get::<uuid::Uuid>("", "id").unwrap())
             .collect();
         assert_eq!(ids.len(), 2, "each period has its own id");
-        // A second open period for the same member is refused by the database too.
+        // A later period for the member who left is fine; a second open one for the member still there is refused
+        // by the database too.
+        let cols = ["id", "group_id", "client_id", "joined_on"];
+        let new = |c: uuid::Uuid| {
+            vec![
+                uuid::Uuid::now_v7().into(),
+                g.into(),
+                c.into(),
+                d("2026-11-01").into(),
+            ]
+        };
+        insert(&db, "group_memberships", &cols, new(b)).await;
+        let stmt = Query::insert()
+            .into_table(Alias::new("group_memberships"))
+            .columns(cols.iter().map(|c| Alias::new(*c)))
+            .values_panic(new(a))
+            .to_owned();
+        let (sql, values) = match backend {
+            DbBackend::Postgres => stmt.build(PostgresQueryBuilder),
+            _ => stmt.build(SqliteQueryBuilder),
+        };
         let again = db
-            .execute_raw(Statement::from_sql_and_values(
-                DbBackend::Sqlite,
-                "INSERT INTO group_memberships (id, group_id, client_id, joined_on, left_on) VALUES (?, ?, ?, ?, NULL)",
-                [uuid::Uuid::now_v7().into(), g.into(), a.into(), d("2026-11-01").into()],
-            ))
+            .execute_raw(Statement::from_sql_and_values(backend, sql, values))
             .await;
         assert!(again.is_err(), "two open periods");
         assert!(
             db.query_all_raw(Statement::from_string(
-                DbBackend::Sqlite,
+                backend,
                 "SELECT 1 FROM group_members"
             ))
             .await
             .is_err(),
             "the old table is gone"
         );
+    }
+
+    #[tokio::test]
+    async fn on_sqlite_every_roster_row_becomes_a_first_period() {
+        // One connection: each connection to `:memory:` is a database of its own.
+        let mut opts = ConnectOptions::new("sqlite::memory:");
+        opts.max_connections(1).min_connections(1);
+        every_roster_row_becomes_a_first_period(Database::connect(opts).await.unwrap()).await;
+    }
+
+    #[tokio::test]
+    async fn on_postgres_every_roster_row_becomes_a_first_period() {
+        // The test server of the HTTP tests (`RAPPORT_TEST_PG_URL`), in a database of this test's own.
+        let admin = std::env::var("RAPPORT_TEST_PG_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let name = format!("rapport_m18_{}", uuid::Uuid::now_v7().simple());
+        crate::execute_admin(&admin, &format!("CREATE DATABASE {name}"))
+            .await
+            .unwrap();
+        let url = match admin.rfind('/') {
+            Some(i) => format!("{}/{name}", &admin[..i]),
+            None => admin.clone(),
+        };
+        let mut opts = ConnectOptions::new(url);
+        opts.max_connections(1).min_connections(1);
+        let db = Database::connect(opts).await.unwrap();
+        every_roster_row_becomes_a_first_period(db.clone()).await;
+        let _ = db.close().await;
+        crate::execute_admin(
+            &admin,
+            &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+        )
+        .await
+        .unwrap();
     }
 }
