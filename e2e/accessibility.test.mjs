@@ -1,6 +1,7 @@
 // Browser accessibility test on the demo practice: an axe-core scan (WCAG 2 A
-// and AA rules) of the main pages, a phone-width layout check, and keyboard
-// order and submit on the sign-in form.
+// and AA rules) of the main pages, and of the print pages a clinician makes (a
+// signed note's print page, a client's printable record export), a phone-width
+// layout check, and keyboard order and submit on the sign-in form.
 //
 // Run by scripts/test as `node --test e2e/` with RAPPORT_BIN set to the built
 // binary. Needs Debian's chromium (/usr/bin/chromium), playwright-core and
@@ -15,13 +16,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   AXE_OPTIONS, BIN, FAILING_IMPACTS, RESULTS, axeScan, base32Decode, describeViolation, freshCode, launchBrowser,
-  pathIs, runRapport, startServer, stopServer, waitReady,
+  pathIs, runRapport, signInEnrollingTotp, startServer, stopServer, waitReady,
 } from './helpers.mjs';
 
 
 // The demo practice (`rapport demo`): every account has this password and
 // enrols TOTP at its first sign-in.
 const ADMIN_EMAIL = 'olivia.grant@demo.rapport.test';
+// A demo supervisor (her notes need no co-signature) on the care team of some demo clients.
+const CLINICIAN_EMAIL = 'helena.marsh@demo.rapport.test';
+const NOTE_PATH = /^\/notes\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const DEMO_PASSWORD = 'rapport demo 2026';
 
 const PHONE = { width: 375, height: 740 };
@@ -140,6 +144,67 @@ describe('accessibility of the demo practice', () => {
       await context.close();
     }
 
+    const failing = violations.filter((v) => FAILING_IMPACTS.has(v.impact));
+    const warnings = violations.filter((v) => !FAILING_IMPACTS.has(v.impact));
+    console.log(`axe-core ${AXE_OPTIONS.runOnly.values.join('+')} scanned: ${scanned.join(', ')}`);
+    if (warnings.length > 0) {
+      console.warn(`axe-core warnings (moderate/minor, not failing):\n${warnings.map(describeViolation).join('\n')}`);
+    }
+    if (failing.length > 0) anyFailed = true;
+    assert.equal(
+      failing.length, 0,
+      `axe-core found ${failing.length} serious/critical violation(s):\n${failing.map(describeViolation).join('\n')}`,
+    );
+  });
+
+  test('axe-core: a signed note\'s print page and a client\'s record export, as a clinician', { timeout: 180_000 }, async () => {
+    const context = await browser.newContext({ baseURL: server.base, bypassCSP: true });
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    const violations = [];
+    const scanned = [];
+    try {
+      await withScreenshot(page, 'clinician-sign-in', () => signInEnrollingTotp(page, CLINICIAN_EMAIL, DEMO_PASSWORD));
+      // Her first client whose page offers to start a note (she is on their care team).
+      const clientOfHers = await withScreenshot(page, 'clinician-client', async () => {
+        await open(page, '/clients');
+        const links = await page.locator('table tbody a[href^="/clients/"]').evaluateAll(
+          (as) => as.map((a) => a.getAttribute('href')),
+        );
+        for (const href of links.slice(0, 25)) {
+          await open(page, href);
+          if (await page.locator('#note-template').count()) return href;
+        }
+        assert.fail(`none of ${links.length} listed clients offers "Start note"`);
+      });
+      const notePath = await withScreenshot(page, 'write-and-sign', async () => {
+        await page.locator('#note-template').selectOption({ label: 'Progress note (SOAP)' });
+        await page.getByRole('button', { name: 'Start note' }).click();
+        await page.waitForURL((u) => NOTE_PATH.test(u.pathname));
+        const path = new URL(page.url()).pathname;
+        await page.getByLabel('Subjective').fill('Reports sleeping better since starting the wind-down routine.');
+        await page.getByLabel('Objective').fill('Calm, engaged; affect brighter than last week.');
+        await page.getByLabel('Assessment').fill('Depressive symptoms easing; behavioural activation is working.');
+        await page.getByLabel('Plan').fill('Continue weekly; add one social activity.');
+        await page.getByLabel('Risk').selectOption('low');
+        await page.getByRole('button', { name: 'Save and sign…' }).click();
+        await page.waitForURL(pathIs(`${path}/sign`));
+        await page.getByRole('button', { name: 'Sign and lock' }).click();
+        await page.waitForURL(pathIs(path));
+        return path;
+      });
+      for (const path of [`${notePath}/print`, `${clientOfHers}/export`]) {
+        await withScreenshot(page, path, async () => {
+          await open(page, path);
+          violations.push(...(await axeScan(page)));
+          scanned.push(path);
+        });
+      }
+      // The export holds the note just signed: the scan looked at a record with content in it.
+      assert.match(await page.locator('main').textContent(), /sleeping better since starting/);
+    } finally {
+      await context.close();
+    }
     const failing = violations.filter((v) => FAILING_IMPACTS.has(v.impact));
     const warnings = violations.filter((v) => !FAILING_IMPACTS.has(v.impact));
     console.log(`axe-core ${AXE_OPTIONS.runOnly.values.join('+')} scanned: ${scanned.join(', ')}`);

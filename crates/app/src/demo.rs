@@ -1,7 +1,8 @@
 //! A demo practice: staff of every role, clinicians across specialisations, age groups and time zones, and a few
 //! hundred fictitious clients (minors with guardians among them), so the product can be tried without real data.
 //!
-//! Everything is generated from a fixed seed, so two demo databases look alike. All names are invented.
+//! Everything is generated from a fixed seed, so two demo databases look alike. All names are invented. Each
+//! group also has three signed past sessions (`groups::demo`), so a member's chart shows the redacted group view.
 
 use crate::auth::hash_password;
 use crate::{App, Ctx};
@@ -44,13 +45,13 @@ impl Seq {
     }
 }
 
-const FIRST: &[&str] = &[
+pub(crate) const FIRST: &[&str] = &[
     "Amara", "Ben", "Chiara", "Dmitri", "Elif", "Farid", "Grace", "Hiroshi", "Ines", "Jonas",
     "Kemi", "Luca", "Maya", "Nikhil", "Olga", "Pablo", "Quinn", "Rosa", "Samir", "Tara", "Umar",
     "Vera", "Wen", "Ximena", "Yusuf", "Zoe", "Aiden", "Bianca", "Caleb", "Dalia", "Emeka", "Freya",
     "Gabriel", "Hana", "Ivan", "Jade", "Kofi", "Lena",
 ];
-const LAST: &[&str] = &[
+pub(crate) const LAST: &[&str] = &[
     "Abebe",
     "Bergström",
     "Castillo",
@@ -448,6 +449,17 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        // Past sessions go through the facilitators' own use cases, each in its transaction, after the practice
+        // exists.
+        for g in &demo_groups {
+            let roles = pending
+                .iter()
+                .find(|p| p.0 == g.facilitator)
+                .map(|p| p.3.clone())
+                .unwrap_or_else(|| vec![Role::Clinician]);
+            let ctx = Ctx::new(rapport_domain::Actor::staff(g.facilitator, roles), None);
+            self.seed_demo_group_sessions(&ctx, g.id, today).await?;
+        }
         let series = self
             .seed_calendar(pending[0].0, &adults, &demo_groups)
             .await?;
@@ -540,6 +552,12 @@ impl App {
         for (client, _) in &anger_roster {
             join(*client, anger).await?;
         }
+        // Roster history: one bereavement-group member left after the first past session and came back before
+        // the last; one member of the anger course left after the last. Sessions are three, two and one week ago.
+        let (returning, former) = (grief_roster[11].0, anger_roster[11].0);
+        groups::set_left(tx.conn(), grief_id, returning, today - Duration::days(18)).await?;
+        groups::add_member(tx.conn(), grief_id, returning, today - Duration::days(10)).await?;
+        groups::set_left(tx.conn(), anger_id, former, today - Duration::days(4)).await?;
         Ok(vec![
             DemoGroup {
                 id: grief_id,
@@ -550,7 +568,11 @@ impl App {
             DemoGroup {
                 id: anger_id,
                 facilitator: anger,
-                members: anger_roster.iter().map(|(c, _)| *c).collect(),
+                members: anger_roster
+                    .iter()
+                    .map(|(c, _)| *c)
+                    .filter(|c| *c != former)
+                    .collect(),
                 weekday: 3,
             },
         ])
@@ -622,7 +644,7 @@ impl App {
     }
 }
 
-/// A demo group and when it meets (days after Monday).
+/// A demo group, its current members and when it meets (days after Monday).
 struct DemoGroup {
     id: uuid::Uuid,
     facilitator: UserId,

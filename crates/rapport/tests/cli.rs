@@ -438,6 +438,26 @@ fn the_demo_serves_and_its_logs_name_no_client() {
         log.contains("route=/clients/{id}"),
         "the log has request lines: {log}"
     );
+    // Each demo group has signed past sessions with attendance, a shared note, individual notes and a tally.
+    let url = format!("sqlite://{}", d.0.join("rapport.db").display());
+    let count = |sql: &str| {
+        tokio_rt().block_on(async {
+            rapport_store::query_text(&url, sql).await.unwrap()[0]
+                .parse::<i64>()
+                .unwrap()
+        })
+    };
+    assert_eq!(
+        count(
+            "SELECT CAST(COUNT(*) AS TEXT) FROM group_sessions WHERE status = 'signed' AND shared_note IS NOT NULL AND talk_tally IS NOT NULL"
+        ),
+        6
+    );
+    assert!(
+        count("SELECT CAST(COUNT(*) AS TEXT) FROM group_attendance WHERE note IS NOT NULL") >= 12
+    );
+    assert!(count("SELECT CAST(COUNT(DISTINCT status) AS TEXT) FROM group_attendance") >= 3);
+    assert!(count("SELECT CAST(COUNT(*) AS TEXT) FROM group_talk_events") >= 60);
     for n in &names {
         assert!(!log.contains(n.as_str()), "the log names client {n}");
         let last = n.rsplit(' ').next().unwrap();

@@ -20,7 +20,7 @@ pub mod diary_links;
 pub mod episodes;
 pub mod group_attendance;
 pub mod group_facilitators;
-pub mod group_members;
+pub mod group_memberships;
 pub mod group_sessions;
 pub mod group_talk_events;
 pub mod groups;

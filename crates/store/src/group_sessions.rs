@@ -185,6 +185,31 @@ pub async fn for_group(
         .collect())
 }
 
+/// The latest date of a session of `group` with attendance recorded for `client` (to keep a leave date after it).
+pub async fn last_attendance_date(
+    c: &impl ConnectionTrait,
+    group: Uuid,
+    client: ClientId,
+) -> Result<Option<NaiveDate>, StoreError> {
+    let sessions: Vec<Uuid> = group_attendance::Entity::find()
+        .filter(group_attendance::Column::ClientId.eq(client.0))
+        .all(c)
+        .await?
+        .into_iter()
+        .map(|a| a.session_id)
+        .collect();
+    if sessions.is_empty() {
+        return Ok(None);
+    }
+    Ok(group_sessions::Entity::find()
+        .filter(group_sessions::Column::GroupId.eq(group))
+        .filter(group_sessions::Column::Id.is_in(sessions))
+        .order_by_desc(group_sessions::Column::SessionDate)
+        .one(c)
+        .await?
+        .map(|s| s.session_date))
+}
+
 fn stale() -> StoreError {
     StoreError::Conflict(
         "this session was changed elsewhere (another tab or device) since you opened it, or it is signed"

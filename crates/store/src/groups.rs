@@ -1,11 +1,14 @@
-//! Relationship units and therapy groups: creation and changes, rosters with join and leave dates, the caller's
-//! relation to a group (for the policy), and the memberships shown on a client's record.
+//! Relationship units and therapy groups: creation and changes, rosters as periods of membership (a client who
+//! left and came back has one row per period), the caller's relation to a group (for the policy), and the
+//! memberships shown on a client's record.
 
 use crate::entity::{
-    clients, group_facilitators, group_members, groups, supervisions, unit_members, units, users,
+    clients, group_facilitators, group_memberships, groups, supervisions, unit_members, units,
+    users,
 };
 use crate::{StoreError, now_utc};
 use chrono::{DateTime, NaiveDate, Utc};
+use rapport_domain::group::roster::{self as periods, Period};
 use rapport_domain::group::{GroupKind, UnitKind};
 use rapport_domain::policy::GroupRelation;
 use rapport_domain::{ClientId, UserId};
@@ -28,19 +31,28 @@ pub struct Group {
     pub facilitators: Vec<(UserId, String)>,
 }
 
-/// A roster line: who, under which names, from when until when.
+/// A roster line: who, under which names, and their periods of membership (oldest first, never empty).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RosterEntry {
     pub client_id: ClientId,
     pub legal_name: String,
     pub preferred_name: Option<String>,
-    pub joined_on: NaiveDate,
-    pub left_on: Option<NaiveDate>,
+    pub periods: Vec<Period>,
 }
 
 impl RosterEntry {
     pub fn on(&self, day: NaiveDate) -> bool {
-        rapport_domain::group::on_roster(self.joined_on, self.left_on, day)
+        periods::member_on(&self.periods, day)
+    }
+
+    /// The latest period: the current one, or the last before they left.
+    pub fn latest(&self) -> Option<&Period> {
+        self.periods.last()
+    }
+
+    /// Still on the roster, or joining later: no leave date on the latest period.
+    pub fn current(&self) -> bool {
+        self.latest().is_some_and(|p| p.left_on.is_none())
     }
 
     /// The name staff see: the preferred name with the family name, else the legal name.
@@ -141,19 +153,12 @@ pub async fn create_group(
         .await?;
     }
     for (client, joined) in members {
-        group_members::ActiveModel {
-            group_id: Set(id),
-            client_id: Set(client.0),
-            joined_on: Set(*joined),
-            left_on: Set(None),
-        }
-        .insert(c)
-        .await?;
+        add_member(c, id, *client, *joined).await?;
     }
     Ok(id)
 }
 
-/// The units and groups one client belongs to (never the other members).
+/// The units and groups one client belongs to (never the other members); one entry per period in a group.
 pub async fn memberships(
     c: &impl ConnectionTrait,
     client: ClientId,
@@ -174,8 +179,9 @@ pub async fn memberships(
         }
     }
     let mut out_groups = Vec::new();
-    for m in group_members::Entity::find()
-        .filter(group_members::Column::ClientId.eq(client.0))
+    for m in group_memberships::Entity::find()
+        .filter(group_memberships::Column::ClientId.eq(client.0))
+        .order_by_asc(group_memberships::Column::JoinedOn)
         .all(c)
         .await?
     {
@@ -215,12 +221,13 @@ pub async fn list(
                 .unwrap_or_default();
             facilitators.push((UserId(f.user_id), name));
         }
-        let active_members = group_members::Entity::find()
-            .filter(group_members::Column::GroupId.eq(g.id))
+        // Periods of one client never overlap, so counting the periods covering today counts members.
+        let active_members = group_memberships::Entity::find()
+            .filter(group_memberships::Column::GroupId.eq(g.id))
             .all(c)
             .await?
             .iter()
-            .filter(|m| m.joined_on <= today && m.left_on.is_none_or(|l| l > today))
+            .filter(|m| period(m).on(today))
             .count();
         out.push(GroupSummary {
             id: g.id,
@@ -241,10 +248,10 @@ pub async fn on_roster(
     client: ClientId,
     day: NaiveDate,
 ) -> Result<bool, StoreError> {
-    Ok(group_members::Entity::find_by_id((group, client.0))
-        .one(c)
-        .await?
-        .is_some_and(|m| m.joined_on <= day && m.left_on.is_none_or(|l| l > day)))
+    Ok(periods::member_on(
+        &membership(c, group, client).await?,
+        day,
+    ))
 }
 
 pub async fn exists(c: &impl ConnectionTrait, group: Uuid) -> Result<bool, StoreError> {
@@ -335,77 +342,97 @@ pub async fn set_facilitators(
     Ok(())
 }
 
-/// Everyone ever on the roster, current members first, then by name.
+fn period(m: &group_memberships::Model) -> Period {
+    Period::new(m.joined_on, m.left_on)
+}
+
+/// Everyone ever on the roster with all their periods, current members first, then by name.
 pub async fn roster(c: &impl ConnectionTrait, group: Uuid) -> Result<Vec<RosterEntry>, StoreError> {
-    let rows = group_members::Entity::find()
-        .filter(group_members::Column::GroupId.eq(group))
+    let rows = group_memberships::Entity::find()
+        .filter(group_memberships::Column::GroupId.eq(group))
+        .order_by_asc(group_memberships::Column::JoinedOn)
         .all(c)
         .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for chunk in rows.chunks(500) {
-        let ids: Vec<Uuid> = chunk.iter().map(|m| m.client_id).collect();
+    let mut by_client: std::collections::BTreeMap<Uuid, Vec<Period>> = Default::default();
+    for m in &rows {
+        by_client.entry(m.client_id).or_default().push(period(m));
+    }
+    let ids: Vec<Uuid> = by_client.keys().copied().collect();
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
         let people: std::collections::HashMap<Uuid, clients::Model> = clients::Entity::find()
-            .filter(clients::Column::Id.is_in(ids))
+            .filter(clients::Column::Id.is_in(chunk.to_vec()))
             .all(c)
             .await?
             .into_iter()
             .map(|m| (m.id, m))
             .collect();
-        for m in chunk {
-            let Some(p) = people.get(&m.client_id) else {
+        for id in chunk {
+            let (Some(p), Some(ps)) = (people.get(id), by_client.remove(id)) else {
                 continue;
             };
             out.push(RosterEntry {
-                client_id: ClientId(m.client_id),
+                client_id: ClientId(*id),
                 legal_name: p.legal_name.clone(),
                 preferred_name: p.preferred_name.clone(),
-                joined_on: m.joined_on,
-                left_on: m.left_on,
+                periods: ps,
             });
         }
     }
     out.sort_by(|a, b| {
-        (a.left_on.is_some(), a.display_name().to_lowercase())
-            .cmp(&(b.left_on.is_some(), b.display_name().to_lowercase()))
+        (!a.current(), a.display_name().to_lowercase())
+            .cmp(&(!b.current(), b.display_name().to_lowercase()))
     });
     Ok(out)
 }
 
+/// One client's periods in one group, oldest first (empty if never a member).
 pub async fn membership(
     c: &impl ConnectionTrait,
     group: Uuid,
     client: ClientId,
-) -> Result<Option<(NaiveDate, Option<NaiveDate>)>, StoreError> {
-    Ok(group_members::Entity::find_by_id((group, client.0))
-        .one(c)
+) -> Result<Vec<Period>, StoreError> {
+    Ok(group_memberships::Entity::find()
+        .filter(group_memberships::Column::GroupId.eq(group))
+        .filter(group_memberships::Column::ClientId.eq(client.0))
+        .order_by_asc(group_memberships::Column::JoinedOn)
+        .all(c)
         .await?
-        .map(|m| (m.joined_on, m.left_on)))
+        .iter()
+        .map(period)
+        .collect())
 }
 
-/// Members who hold a place from `day` on: not left, or leaving only after `day`.
+/// Members who hold a place from `day` on: not left, or leaving only after `day`; each client once.
 pub async fn places_taken(
     c: &impl ConnectionTrait,
     group: Uuid,
     day: NaiveDate,
 ) -> Result<u64, StoreError> {
-    Ok(group_members::Entity::find()
-        .filter(group_members::Column::GroupId.eq(group))
+    let holders: std::collections::HashSet<Uuid> = group_memberships::Entity::find()
+        .filter(group_memberships::Column::GroupId.eq(group))
         .filter(
             sea_orm::Condition::any()
-                .add(group_members::Column::LeftOn.is_null())
-                .add(group_members::Column::LeftOn.gt(day)),
+                .add(group_memberships::Column::LeftOn.is_null())
+                .add(group_memberships::Column::LeftOn.gt(day)),
         )
-        .count(c)
-        .await?)
+        .all(c)
+        .await?
+        .into_iter()
+        .map(|m| m.client_id)
+        .collect();
+    Ok(holders.len() as u64)
 }
 
+/// Opens a new period of membership from `joined_on` (the caller has checked it against the earlier ones).
 pub async fn add_member(
     c: &impl ConnectionTrait,
     group: Uuid,
     client: ClientId,
     joined_on: NaiveDate,
 ) -> Result<(), StoreError> {
-    group_members::ActiveModel {
+    group_memberships::ActiveModel {
+        id: Set(Uuid::now_v7()),
         group_id: Set(group),
         client_id: Set(client.0),
         joined_on: Set(joined_on),
@@ -416,18 +443,21 @@ pub async fn add_member(
     Ok(())
 }
 
-/// Records the leave date of a current member; false when there is no such member or they left already.
+/// Closes the member's open period on `left_on`; false when they have no open period.
 pub async fn set_left(
     c: &impl ConnectionTrait,
     group: Uuid,
     client: ClientId,
     left_on: NaiveDate,
 ) -> Result<bool, StoreError> {
-    let r = group_members::Entity::update_many()
-        .col_expr(group_members::Column::LeftOn, Expr::value(Some(left_on)))
-        .filter(group_members::Column::GroupId.eq(group))
-        .filter(group_members::Column::ClientId.eq(client.0))
-        .filter(group_members::Column::LeftOn.is_null())
+    let r = group_memberships::Entity::update_many()
+        .col_expr(
+            group_memberships::Column::LeftOn,
+            Expr::value(Some(left_on)),
+        )
+        .filter(group_memberships::Column::GroupId.eq(group))
+        .filter(group_memberships::Column::ClientId.eq(client.0))
+        .filter(group_memberships::Column::LeftOn.is_null())
         .exec(c)
         .await?;
     Ok(r.rows_affected == 1)

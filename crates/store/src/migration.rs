@@ -15,6 +15,7 @@ mod m20261126_000012_group_sessions;
 mod m20261126_000013_joint_notes;
 mod m20261126_000014_behaviour;
 mod m20261126_000017_record_requests;
+mod m20261126_000018_group_membership_periods;
 
 use sea_orm_migration::prelude::*;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000013_joint_notes::Migration),
             Box::new(m20261126_000014_behaviour::Migration),
             Box::new(m20261126_000017_record_requests::Migration),
+            Box::new(m20261126_000018_group_membership_periods::Migration),
         ]
     }
 }

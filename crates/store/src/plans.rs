@@ -184,6 +184,25 @@ pub async fn revisions(tx: &Tx<'_>, plan: Uuid) -> Result<Vec<Revision>, StoreEr
         .collect()
 }
 
+/// The content of every revision of a plan, oldest first (for the ids it ever used).
+pub async fn revision_contents(tx: &Tx<'_>, plan: Uuid) -> Result<Vec<PlanContent>, StoreError> {
+    plan_revisions::Entity::find()
+        .filter(plan_revisions::Column::PlanId.eq(plan))
+        .order_by_asc(plan_revisions::Column::Version)
+        .all(tx.conn())
+        .await?
+        .into_iter()
+        .map(|m| {
+            let row = m.id.to_string();
+            Ok(Encrypted::<PlanContent>::open(
+                tx.cipher(),
+                aad("plan_revisions", "content", &row),
+                &m.content,
+            )?)
+        })
+        .collect()
+}
+
 /// Plans in effect whose review date has passed (for the dashboard).
 pub async fn due_for_review(
     c: &impl ConnectionTrait,

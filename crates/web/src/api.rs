@@ -53,12 +53,12 @@ routes! {
     "POST" "/api/v1/groups" "groups" "Create a group: name, kind, capacity and one or two facilitators";
     "GET" "/api/v1/groups/{id}" "groups" "One group with its roster (front desk, facilitators and their supervisors)";
     "PUT" "/api/v1/groups/{id}" "groups" "Change a group's name, kind, capacity and facilitators (If-Match: version)";
-    "POST" "/api/v1/groups/{id}/members" "groups" "Add a client to the roster from a join date";
-    "POST" "/api/v1/groups/{id}/members/{client_id}/leave" "groups" "Record the date a member leaves the group";
+    "POST" "/api/v1/groups/{id}/members" "groups" "Add a client to the roster from a join date (a new period for a member who left)";
+    "POST" "/api/v1/groups/{id}/members/{client_id}/leave" "groups" "Record the date a member leaves the group (closes their open period)";
     "GET" "/api/v1/groups/{id}/sessions" "groups" "A group's sessions (facilitators and their supervisors)";
     "POST" "/api/v1/groups/{id}/sessions" "groups" "Start a group session, optionally documenting a group appointment";
     "GET" "/api/v1/group-sessions/{id}" "groups" "One group session: attendance, talk tally, shared and individual notes";
-    "PUT" "/api/v1/group-sessions/{id}/attendance" "groups" "Record attendance of roster members (If-Match: version)";
+    "PUT" "/api/v1/group-sessions/{id}/attendance" "groups" "Record attendance of members on the roster on the session's date (If-Match: version)";
     "PUT" "/api/v1/group-sessions/{id}/notes" "groups" "Save the shared note and individual notes (If-Match: version)";
     "POST" "/api/v1/group-sessions/{id}/talk" "groups" "Log who speaks from now on (or a pause); saves the talk tally";
     "POST" "/api/v1/group-sessions/{id}/sign" "groups" "Sign and lock the session; refused while the shared note names a member (If-Match: version)";

@@ -96,6 +96,8 @@ fn schemas() -> Value {
     let date = json!({ "type": "string", "format": "date" });
     let uuid = json!({ "type": "string", "format": "uuid" });
     let strings = json!({ "type": "array", "items": { "type": "string" } });
+    // Plan elements keep their ids across edits; behaviours and reviews refer to objectives by them.
+    let element_id = json!({ "type": "string", "description": "The element's id from the plan (e.g. p1.g2.o1): send it back to keep the element; leave it out for a new element, which gets an id this plan never used. The same id twice is a 422" });
     let role = json!({ "type": "string", "enum": ["admin", "clinician", "supervisor", "scheduler", "billing"] });
     json!({
         "Contact": obj(&["name"], json!({ "name": text, "relationship": opt_text, "phone": opt_text, "email": opt_text })),
@@ -201,7 +203,7 @@ fn schemas() -> Value {
         })),
         "Intervention": obj(&["modality", "frequency"], json!({ "modality": text, "frequency": text })),
         "Objective": obj(&["statement", "measure", "target"], json!({
-            "id": text, "statement": text,
+            "id": element_id, "statement": text,
             "measure": { "type": "string", "description": "What is counted or scored, with its unit" },
             "instrument": { "type": ["string", "null"], "description": "Instrument id when a questionnaire measures it, e.g. phq9" },
             "baseline": { "type": ["number", "null"] }, "target": { "type": "number" },
@@ -211,8 +213,8 @@ fn schemas() -> Value {
             "status": { "type": "string", "enum": ["not_started", "in_progress", "achieved", "revised", "discontinued"] },
             "interventions": { "type": "array", "items": { "$ref": "#/components/schemas/Intervention" } },
         })),
-        "Goal": obj(&["statement"], json!({ "id": text, "statement": text, "objectives": { "type": "array", "items": { "$ref": "#/components/schemas/Objective" } } })),
-        "Problem": obj(&["statement"], json!({ "id": text, "statement": text, "goals": { "type": "array", "items": { "$ref": "#/components/schemas/Goal" } } })),
+        "Goal": obj(&["statement"], json!({ "id": element_id, "statement": text, "objectives": { "type": "array", "items": { "$ref": "#/components/schemas/Objective" } } })),
+        "Problem": obj(&["statement"], json!({ "id": element_id, "statement": text, "goals": { "type": "array", "items": { "$ref": "#/components/schemas/Goal" } } })),
         "PlanContent": obj(&["problems"], json!({ "problems": { "type": "array", "items": { "$ref": "#/components/schemas/Problem" } } })),
         "NewPlan": obj(&[], json!({
             "template": { "type": ["string", "null"], "enum": ["bereavement", "anger_management", "substance_use", "depression", "anxiety", null] },
@@ -272,7 +274,7 @@ fn schemas() -> Value {
             "capacity": { "type": "integer", "minimum": 2, "maximum": 200 },
             "facilitator_ids": { "type": "array", "items": uuid, "minItems": 1, "maxItems": 2 },
         })),
-        "GroupMemberInput": obj(&["client_id"], json!({ "client_id": uuid, "joined_on": { "type": ["string", "null"], "format": "date" } })),
+        "GroupMemberInput": obj(&["client_id"], json!({ "client_id": uuid, "joined_on": { "type": ["string", "null"], "format": "date", "description": "Start of a new period of membership; today by default. A member who left rejoins from their last leave date on; a current member is a 409" } })),
         "GroupLeaveInput": obj(&[], json!({ "left_on": { "type": ["string", "null"], "format": "date", "description": "First day no longer a member; today by default" } })),
         "NewGroupSession": obj(&[], json!({ "date": { "type": ["string", "null"], "format": "date" }, "appointment_id": { "type": ["string", "null"], "format": "uuid" } })),
         "AttendanceInput": obj(&["entries"], json!({ "entries": { "type": "array", "items": obj(&["client_id", "status"], json!({

@@ -6,12 +6,16 @@
 //! recorded, but what others said while they were away is not theirs). Every other member's name is replaced by
 //! "[group member]": signing already refuses a shared note that names a member, and this is the second safety net
 //! (for a member who joined after the note was signed, say).
+//!
+//! A member who left and rejoined sees the sessions of each of their periods, and none from the time between:
+//! a session is shown only when its date falls in one of this member's own periods of that group.
 
 use super::sessions::member_names;
 use crate::{App, Ctx};
 use chrono::{DateTime, NaiveDate, Utc};
 use rapport_domain::group::Attendance;
 use rapport_domain::group::names::redact;
+use rapport_domain::group::roster::{Period, member_on};
 use rapport_domain::policy::{Action, Resource};
 use rapport_domain::{ClientId, Error, Result};
 use rapport_store::audit::AuditEvent;
@@ -81,7 +85,7 @@ pub(crate) async fn member_sessions(
     client: ClientId,
 ) -> Result<Vec<MemberSessionView>> {
     let parts = repo::for_client(tx, client).await?;
-    let mut groups: HashMap<Uuid, (String, Vec<RosterEntry>)> = HashMap::new();
+    let mut groups: HashMap<Uuid, (String, Vec<RosterEntry>, Vec<Period>)> = HashMap::new();
     let mut out = Vec::with_capacity(parts.len());
     for p in parts {
         let gid = p.session.group_id;
@@ -90,16 +94,20 @@ pub(crate) async fn member_sessions(
                 .await?
                 .map(|g| g.name)
                 .unwrap_or_default();
-            let others: Vec<RosterEntry> = groups_repo::roster(tx.conn(), gid)
-                .await?
-                .into_iter()
-                .filter(|m| m.client_id != client)
-                .collect();
-            slot.insert((name, others));
+            let (own, others): (Vec<RosterEntry>, Vec<RosterEntry>) =
+                groups_repo::roster(tx.conn(), gid)
+                    .await?
+                    .into_iter()
+                    .partition(|m| m.client_id == client);
+            let own = own.into_iter().flat_map(|m| m.periods).collect();
+            slot.insert((name, others, own));
         }
-        let Some((group_name, others)) = groups.get(&gid) else {
+        let Some((group_name, others, own)) = groups.get(&gid) else {
             continue;
         };
+        if !member_on(own, p.session.session_date) {
+            continue;
+        }
         let hide = member_names(others);
         let signed = p.session.status == repo::SIGNED;
         // A member who was absent or excused gets the fact of it, not the content of a session they missed.

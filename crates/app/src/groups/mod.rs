@@ -1,5 +1,6 @@
 //! Therapy groups: the directory every staff member may see (names, kinds, facilitators, head counts), and the
-//! management of one group: its settings, up to two facilitators, and a roster with join and leave dates.
+//! management of one group: its settings, up to two facilitators, and a roster with join and leave dates. A member
+//! may leave and rejoin: each stay is a period of its own (`rapport_domain::group::roster`), kept in the history.
 //!
 //! A roster names clients, so it follows `Resource::GroupRoster`: the front desk and the group's facilitators (and
 //! their supervisors) see it. Adding a client also needs the caller to see that client: a facilitator cannot pull a
@@ -7,6 +8,7 @@
 //! shows of them is in `chart`.
 
 pub(crate) mod chart;
+mod demo;
 mod sessions;
 
 pub use chart::MemberSessionView;
@@ -18,6 +20,7 @@ pub use sessions::{
 use crate::{App, Ctx};
 use chrono::NaiveDate;
 use rapport_domain::error::Problems;
+use rapport_domain::group::roster::{self as periods, Period};
 use rapport_domain::group::{self as rules, GroupKind};
 use rapport_domain::policy::{Action, ClientRelation, GroupRelation, Resource, authorize};
 use rapport_domain::{ClientId, Error, Result, UserId, validate};
@@ -75,10 +78,14 @@ pub struct LeaveInput {
 pub struct RosterMember {
     pub client_id: ClientId,
     pub name: String,
+    /// The latest period's join date.
     pub joined_on: NaiveDate,
+    /// The latest period's leave date (the first day no longer a member).
     pub left_on: Option<NaiveDate>,
     /// On the roster today.
     pub active: bool,
+    /// Every period of membership, oldest first; the latest gives `joined_on` and `left_on`.
+    pub periods: Vec<Period>,
 }
 
 /// What the caller may do with the group they are looking at (for buttons; the use cases check again).
@@ -218,12 +225,16 @@ impl App {
         let can = |a: Action, r: Resource| authorize(&ctx.actor, a, r).is_allowed();
         let members: Vec<RosterMember> = roster
             .iter()
-            .map(|m: &RosterEntry| RosterMember {
-                client_id: m.client_id,
-                name: m.display_name(),
-                joined_on: m.joined_on,
-                left_on: m.left_on,
-                active: m.on(today),
+            .filter_map(|m: &RosterEntry| {
+                let latest = m.latest()?;
+                Some(RosterMember {
+                    client_id: m.client_id,
+                    name: m.display_name(),
+                    joined_on: latest.joined_on,
+                    left_on: latest.left_on,
+                    active: m.on(today),
+                    periods: m.periods.clone(),
+                })
             })
             .collect();
         Ok(GroupDetail {
@@ -333,8 +344,9 @@ impl App {
         Ok(view)
     }
 
-    /// Adds a client to the roster from a join date. Someone on the roster already is a conflict; a full group
-    /// is refused with the count.
+    /// Adds a client to the roster from a join date: a first period, or a new one for someone who left. Someone on
+    /// the roster already is a conflict, a period overlapping an earlier one is refused, and so is a full group,
+    /// with the count.
     pub async fn add_group_member(
         &self,
         ctx: &Ctx,
@@ -371,12 +383,8 @@ impl App {
                 ev(),
             )
             .await?;
-        if let Some((joined, left)) = repo::membership(tx.conn(), group, client).await? {
-            return Err(Error::Conflict(match left {
-                Some(l) => format!("this client was on the roster from {joined} and left on {l}"),
-                None => format!("this client is on the roster already (since {joined})"),
-            }));
-        }
+        let held = repo::membership(tx.conn(), group, client).await?;
+        periods::check_join(&held, joined_on)?;
         let taken = repo::places_taken(tx.conn(), group, joined_on).await?;
         if taken >= u64::try_from(g.capacity).unwrap_or(0) {
             return Err(Error::invalid(
@@ -387,16 +395,21 @@ impl App {
                 ),
             ));
         }
+        let rejoins = !held.is_empty();
         repo::add_member(tx.conn(), group, client, joined_on).await?;
-        tx.audit(ev().request(ctx.rid()).detail(format!("joins {joined_on}")))
-            .await?;
+        tx.audit(ev().request(ctx.rid()).detail(format!(
+            "{} {joined_on}",
+            if rejoins { "rejoins" } else { "joins" }
+        )))
+        .await?;
         let g = repo::get(tx.conn(), group).await?.ok_or(Error::NotFound)?;
         let view = self.group_detail(&tx, ctx, g, rel).await?;
         tx.commit().await?;
         Ok(view)
     }
 
-    /// Records that a member leaves the group; the leave date is the first day they are no longer a member.
+    /// Records that a member leaves the group, closing their open period; the leave date is the first day they are
+    /// no longer a member, and comes after every session with attendance recorded for them.
     pub async fn leave_group(
         &self,
         ctx: &Ctx,
@@ -419,18 +432,10 @@ impl App {
                 ev.clone(),
             )
             .await?;
-        let Some((joined, left)) = repo::membership(tx.conn(), group, client).await? else {
-            return Err(Error::NotFound);
-        };
-        if let Some(l) = left {
-            return Err(Error::Conflict(format!("this member left on {l} already")));
-        }
-        if left_on < joined {
-            return Err(Error::invalid(
-                "left_on",
-                format!("the leave date cannot be before the join date ({joined})"),
-            ));
-        }
+        let held = repo::membership(tx.conn(), group, client).await?;
+        let last =
+            rapport_store::group_sessions::last_attendance_date(tx.conn(), group, client).await?;
+        periods::check_leave(&held, left_on, last)?;
         if !repo::set_left(tx.conn(), group, client, left_on).await? {
             return Err(Error::Conflict("this member left already".into()));
         }

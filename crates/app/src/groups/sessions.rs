@@ -404,6 +404,17 @@ impl App {
     /// One "now speaking" click (or "nobody / pause") at this instant; the tally through this click is saved
     /// with the session.
     pub async fn log_talk(&self, ctx: &Ctx, id: Uuid, input: TalkInput) -> Result<SessionView> {
+        self.log_talk_at(ctx, id, input, now_utc()).await
+    }
+
+    /// A click at `at`: the live screen clicks now; the demo replays a past session's clicks.
+    pub(crate) async fn log_talk_at(
+        &self,
+        ctx: &Ctx,
+        id: Uuid,
+        input: TalkInput,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<SessionView> {
         let tx = self.store.begin().await?;
         let (tx, s, g, rel) = self
             .session_for(tx, ctx, id, Action::Update, "group_session.talk")
@@ -426,7 +437,6 @@ impl App {
                 ),
             ));
         }
-        let at = now_utc();
         repo::add_talk_event(
             tx.conn(),
             id,

@@ -2,6 +2,8 @@
 //! review it (latest values and status per objective, with a note), record the client's acknowledgement and close
 //! it. Every step is a revision in the plan's history; all of it is clinical content for the care team. Objectives
 //! linked to a questionnaire also show the client's scores on it (`measured`), an audited read of measure data.
+//! An edit keeps the ids of the elements it keeps and never reuses an id from any earlier revision
+//! (`PlanIds`), because behaviours and reviews point at objectives by id.
 
 mod measured;
 
@@ -9,8 +11,8 @@ use crate::notes::{Names, Person};
 use crate::{App, Ctx};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use rapport_domain::plans::{
-    MeasuredObjective, ObjectiveStatus, PlanContent, PlanStatus, PlanTemplate, plan_template,
-    plan_templates, progress,
+    MeasuredObjective, ObjectiveStatus, PlanContent, PlanIds, PlanStatus, PlanTemplate,
+    plan_template, plan_templates, progress,
 };
 use rapport_domain::policy::{Action, Resource, authorize};
 use rapport_domain::{ClientId, Error, Result, validate};
@@ -305,7 +307,8 @@ impl App {
         Ok(out)
     }
 
-    /// Replaces the plan's content. A plan in effect must stay complete; a closed plan is not edited.
+    /// Replaces the plan's content. A plan in effect must stay complete; a closed plan is not edited. Elements
+    /// sent with their ids keep them; new ones get ids this plan never used.
     pub async fn update_plan(
         &self,
         ctx: &Ctx,
@@ -322,7 +325,11 @@ impl App {
                 "this plan is closed; start a new one".into(),
             ));
         }
-        plan.content = content.validated(plan.status == PlanStatus::Active)?;
+        let mut ids = PlanIds::of(&plan.content);
+        for past in repo::revision_contents(&tx, id).await? {
+            ids.retire(&past);
+        }
+        plan.content = content.revised(&ids, plan.status == PlanStatus::Active)?;
         self.commit_plan(tx, ctx, plan, version, "updated", None)
             .await
     }
@@ -338,7 +345,10 @@ impl App {
                 "only a draft plan can be put into effect".into(),
             ));
         }
-        plan.content = plan.content.clone().validated(true)?;
+        plan.content = plan
+            .content
+            .clone()
+            .revised(&PlanIds::of(&plan.content), true)?;
         let today = crate::today();
         plan.status = PlanStatus::Active;
         plan.effective_on = Some(today);

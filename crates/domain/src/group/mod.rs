@@ -1,8 +1,10 @@
 //! Relationship units (couples, families) and therapy groups: kinds as fixed vocabularies, the bounds of a group
-//! (capacity, facilitators), roster dates and attendance. `names` finds members named in a text (the shared note
-//! must name no one); `talk` turns "now speaking" clicks into each member's share of talk time.
+//! (capacity, facilitators), roster dates and attendance. `roster` holds the periods of membership (a member may
+//! leave and rejoin); `names` finds members named in a text (the shared note must name no one); `talk` turns "now
+//! speaking" clicks into each member's share of talk time.
 
 pub mod names;
+pub mod roster;
 pub mod talk;
 
 use crate::error::{Error, Result};

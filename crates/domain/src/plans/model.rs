@@ -1,6 +1,7 @@
 //! The plan's shape and its validation. Field paths in errors follow the JSON (`problems[0].goals[1]…`) so an
 //! editor can point at the exact box.
 
+use super::ids::PlanIds;
 use crate::error::Problems;
 use crate::{Error, Result, validate};
 use chrono::NaiveDate;
@@ -162,10 +163,18 @@ fn finite(p: &mut Problems, field: &str, v: Option<f64>) -> Option<f64> {
 }
 
 impl PlanContent {
-    /// Checks the plan and gives every element a stable id (`p1`, `p1.g2`, `p1.g2.o1`) so reviews can refer to
-    /// it. With `in_effect`, every objective also needs its baseline and target date.
-    pub fn validated(mut self, in_effect: bool) -> Result<PlanContent> {
+    /// Checks a new plan and gives every element its id (`p1`, `p1.g2`, `p1.g2.o1`); ids it came with are not
+    /// the plan's yet, so they are replaced. With `in_effect`, every objective also needs its baseline and target
+    /// date.
+    pub fn validated(self, in_effect: bool) -> Result<PlanContent> {
+        self.revised(&PlanIds::default(), in_effect)
+    }
+
+    /// Checks a new revision of a plan whose ids are `ids`: an element that comes with an id the plan has for its
+    /// kind keeps it, a new element gets an id the plan never used (`ids`).
+    pub fn revised(mut self, ids: &PlanIds, in_effect: bool) -> Result<PlanContent> {
         let mut p = Problems::new();
+        super::ids::assign(&mut self, ids, &mut p);
         if self.problems.is_empty() {
             p.add("problems", "a plan needs at least one problem");
         }
@@ -177,7 +186,6 @@ impl PlanContent {
                 &pr.statement,
                 STATEMENT_MAX,
             );
-            pr.id = format!("p{}", i + 1);
             if pr.goals.is_empty() {
                 p.add(
                     &format!("{at}.goals"),
@@ -192,7 +200,6 @@ impl PlanContent {
                     &g.statement,
                     STATEMENT_MAX,
                 );
-                g.id = format!("{}.g{}", pr.id, j + 1);
                 if g.objectives.is_empty() {
                     p.add(
                         &format!("{at}.objectives"),
@@ -201,7 +208,6 @@ impl PlanContent {
                 }
                 for (k, o) in g.objectives.iter_mut().enumerate() {
                     let at = format!("{at}.objectives[{k}]");
-                    o.id = format!("{}.o{}", g.id, k + 1);
                     o.statement = text(
                         &mut p,
                         &format!("{at}.statement"),
@@ -358,6 +364,148 @@ mod tests {
         assert_eq!(p.problems[0].id, "p1");
         assert_eq!(p.problems[0].goals[0].id, "p1.g1");
         assert_eq!(p.problems[0].goals[0].objectives[0].id, "p1.g1.o1");
+    }
+
+    fn named(statement: &str) -> Objective {
+        let mut o = objective(Some(1.0));
+        o.statement = statement.into();
+        o
+    }
+
+    fn statements(c: &PlanContent) -> Vec<(String, String)> {
+        c.objectives()
+            .map(|o| (o.id.clone(), o.statement.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn an_objective_inserted_before_others_leaves_their_ids_alone() {
+        let mut p = plan(named("A"));
+        p.problems[0].goals[0].objectives.push(named("B"));
+        let v1 = p.validated(false).unwrap();
+        assert_eq!(
+            statements(&v1),
+            [
+                ("p1.g1.o1".into(), "A".into()),
+                ("p1.g1.o2".into(), "B".into())
+            ]
+        );
+        let mut edit = v1.clone();
+        edit.problems[0].goals[0].objectives.insert(0, named("NEW"));
+        let v2 = edit.revised(&PlanIds::of(&v1), false).unwrap();
+        assert_eq!(
+            statements(&v2),
+            [
+                ("p1.g1.o3".into(), "NEW".into()),
+                ("p1.g1.o1".into(), "A".into()),
+                ("p1.g1.o2".into(), "B".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn reordering_keeps_ids_and_a_removed_id_is_never_handed_out_again() {
+        let mut p = plan(named("A"));
+        p.problems[0].goals[0].objectives.push(named("B"));
+        let v1 = p.validated(false).unwrap();
+        let mut edit = v1.clone();
+        edit.problems[0].goals[0].objectives.reverse();
+        let v2 = edit.revised(&PlanIds::of(&v1), false).unwrap();
+        assert_eq!(
+            statements(&v2),
+            [
+                ("p1.g1.o2".into(), "B".into()),
+                ("p1.g1.o1".into(), "A".into())
+            ]
+        );
+        // B goes; in the next revision a new objective must not become p1.g1.o2.
+        let mut edit = v2.clone();
+        edit.problems[0].goals[0].objectives.remove(0);
+        let v3 = edit.revised(&PlanIds::of(&v2), false).unwrap();
+        let mut ids = PlanIds::of(&v3);
+        ids.retire(&v1);
+        ids.retire(&v2);
+        let mut edit = v3.clone();
+        edit.problems[0].goals[0].objectives.push(named("C"));
+        let v4 = edit.revised(&ids, false).unwrap();
+        assert_eq!(
+            statements(&v4),
+            [
+                ("p1.g1.o1".into(), "A".into()),
+                ("p1.g1.o3".into(), "C".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn an_id_the_plan_does_not_hold_is_replaced_and_kinds_do_not_mix() {
+        let v1 = plan(named("A")).validated(false).unwrap();
+        // A made-up id on a new objective of a new goal: new ids.
+        let mut edit = v1.clone();
+        edit.problems[0].goals.push(Goal {
+            id: "g7".into(),
+            statement: "Second goal".into(),
+            objectives: vec![Objective {
+                id: "x9".into(),
+                ..named("B")
+            }],
+        });
+        let v2 = edit.clone().revised(&PlanIds::of(&v1), false).unwrap();
+        assert_eq!(v2.problems[0].goals[1].id, "p1.g2");
+        assert_eq!(
+            statements(&v2),
+            [
+                ("p1.g1.o1".into(), "A".into()),
+                ("p1.g2.o1".into(), "B".into())
+            ]
+        );
+        // A brand-new plan ignores the ids it comes with.
+        let fresh = edit.validated(false).unwrap();
+        assert_eq!(fresh.problems[0].goals[1].objectives[0].id, "p1.g2.o1");
+        // An objective's id on a goal does not make the goal that objective's heir.
+        let mut edit = v1.clone();
+        edit.problems[0].goals[0].id = "p1.g1.o1".into();
+        edit.problems[0].goals[0].objectives = vec![named("C")];
+        let v3 = edit.revised(&PlanIds::of(&v1), false).unwrap();
+        assert_eq!(v3.problems[0].goals[0].id, "p1.g2");
+        assert_eq!(statements(&v3), [("p1.g2.o1".into(), "C".into())]);
+    }
+
+    #[test]
+    fn an_objective_moved_to_another_goal_keeps_its_id() {
+        let mut p = plan(named("A"));
+        p.problems[0].goals.push(Goal {
+            id: String::new(),
+            statement: "Other goal".into(),
+            objectives: vec![named("B")],
+        });
+        let v1 = p.validated(false).unwrap();
+        let mut edit = v1.clone();
+        let a = edit.problems[0].goals[0].objectives.remove(0);
+        edit.problems[0].goals[0].objectives.push(named("A2"));
+        edit.problems[0].goals[1].objectives.push(a);
+        let v2 = edit.revised(&PlanIds::of(&v1), false).unwrap();
+        assert_eq!(
+            statements(&v2),
+            [
+                ("p1.g1.o2".into(), "A2".into()),
+                ("p1.g2.o1".into(), "B".into()),
+                ("p1.g1.o1".into(), "A".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_same_id_twice_in_one_submission_is_refused_by_field() {
+        let mut p = plan(named("A"));
+        p.problems[0].goals[0].objectives.push(named("B"));
+        let v1 = p.validated(false).unwrap();
+        let mut edit = v1.clone();
+        edit.problems[0].goals[0].objectives[1].id = "p1.g1.o1".into();
+        assert_eq!(
+            fields(edit.revised(&PlanIds::of(&v1), false)),
+            ["problems[0].goals[0].objectives[1].id"]
+        );
     }
 
     #[test]

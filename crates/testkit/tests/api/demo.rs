@@ -68,7 +68,14 @@ async fn the_demo_practice_has_clinicians_minors_units_and_groups(b: Backend) {
         }
     }
     let v = found.expect("some client is on a group roster");
-    assert_eq!(v.json["groups"].as_array().unwrap().len(), 1);
+    // One group (a member who left and rejoined has a line per period).
+    let ids: std::collections::HashSet<&str> = v.json["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["group_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 1, "{}", v.text);
     let own = v.json["legal_name"].as_str().unwrap();
     for other in page.items.iter().filter(|c| c.legal_name != own) {
         assert!(
@@ -116,5 +123,93 @@ async fn the_demo_practice_has_clinicians_minors_units_and_groups(b: Backend) {
         "{}",
         r.text
     );
+
+    // Each group has signed past sessions with attendance, notes and a talk tally, made by its facilitator; a
+    // member's chart shows the shared note and their own note, and no other member. A member who left and came
+    // back has the sessions of both periods in their chart, and not the one between.
+    let mut rejoined = 0;
+    for g in t
+        .get(&admin, "/api/v1/groups")
+        .await
+        .json
+        .as_array()
+        .unwrap()
+    {
+        let lead = g["facilitators"][0]["user_id"].as_str().unwrap();
+        let lead = rapport_domain::UserId(lead.parse().unwrap());
+        let ctx = rapport_app::Ctx::new(
+            rapport_domain::Actor::staff(lead, vec![Role::Clinician]),
+            None,
+        );
+        let gid: uuid::Uuid = g["id"].as_str().unwrap().parse().unwrap();
+        let sessions = t.app.list_group_sessions(&ctx, gid).await.unwrap();
+        let past: Vec<_> = sessions.iter().filter(|s| s.date < today).collect();
+        assert_eq!(past.len(), 3, "{sessions:?}");
+        assert!(past.iter().all(|s| s.signed));
+        let whole = t.app.get_group_session(&ctx, past[0].id).await.unwrap();
+        assert!(whole.talk.total_seconds > 600, "{:?}", whole.talk);
+        assert!(whole.talk.shares.len() >= 5);
+        assert!(
+            whole
+                .members
+                .iter()
+                .any(|m| m.attendance.is_some_and(|a| !a.attended()))
+        );
+        let roster = t.app.get_group(&ctx, gid).await.unwrap();
+        for m in roster.members.iter().filter(|m| m.periods.len() > 1) {
+            rejoined += 1;
+            let dates: Vec<_> = t
+                .app
+                .client_group_sessions(&ctx, m.client_id)
+                .await
+                .unwrap()
+                .iter()
+                .map(|s| s.date)
+                .collect();
+            let mut expected: Vec<_> = past
+                .iter()
+                .map(|s| s.date)
+                .filter(|d| rapport_domain::group::roster::member_on(&m.periods, *d))
+                .collect();
+            expected.sort_by(|a, b| b.cmp(a));
+            assert_eq!(dates.len(), 2, "{:?} {dates:?}", m.periods);
+            assert_eq!(dates, expected);
+        }
+        assert!(
+            roster.members.iter().any(|m| m.left_on.is_some()) || rejoined > 0,
+            "some roster history in {}",
+            roster.name
+        );
+        let with_note = whole
+            .members
+            .iter()
+            .find(|m| m.note.is_some())
+            .expect("an individual note");
+        let chart = t
+            .app
+            .client_group_sessions(&ctx, with_note.client_id)
+            .await
+            .unwrap();
+        let own = chart
+            .iter()
+            .find(|s| s.session_id == whole.id)
+            .expect("the session in the member's chart");
+        assert_eq!(own.shared_note, whole.shared_note);
+        assert_eq!(own.own_note, with_note.note);
+        let shown = serde_json::to_string(&chart).unwrap();
+        for m in roster
+            .members
+            .iter()
+            .filter(|m| m.client_id != with_note.client_id)
+        {
+            for part in m.name.split_whitespace() {
+                assert!(
+                    !shown.contains(part) || with_note.name.contains(part),
+                    "{part} in {shown}"
+                );
+            }
+        }
+    }
+    assert_eq!(rejoined, 1, "one demo member left and rejoined");
     t.finish().await;
 }

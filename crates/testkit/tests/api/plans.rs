@@ -1,6 +1,7 @@
 //! Treatment plans through the API: templates, measurable objectives, putting a plan into effect, reviews with
 //! history, the client's acknowledgement, closure, versions and encryption at rest; and objectives linked to a
-//! questionnaire showing the client's baseline, latest score, target and verdict (an audited read of measures).
+//! questionnaire showing the client's baseline, latest score, target and verdict (an audited read of measures);
+//! ids that follow their element through edits, in the API and in the editor form.
 
 use rapport_domain::Role;
 use rapport_testkit::{Backend, Reply, TestApp, TestUser, both, client_body};
@@ -12,6 +13,7 @@ both!(
     an_objective_without_a_target_is_refused_and_nothing_is_stored,
     plans_are_clinical_and_encrypted,
     an_objective_linked_to_a_questionnaire_shows_measured_progress,
+    a_behaviour_keeps_its_objective_when_the_plan_changes_around_it,
 );
 
 async fn client_of(t: &TestApp, clin: &TestUser) -> String {
@@ -340,4 +342,185 @@ async fn an_objective_linked_to_a_questionnaire_shows_measured_progress(b: Backe
     t.get(&other, &format!("/api/v1/plans/{id}"))
         .await
         .expect(404);
+}
+
+/// The statement of the objective a behaviour of `client` links to, as its list shows it.
+async fn linked_statement(t: &TestApp, clin: &TestUser, client: &str) -> (String, String) {
+    let r = t
+        .get(clin, &format!("/api/v1/clients/{client}/behaviours"))
+        .await;
+    r.expect(200);
+    (
+        r.json[0]["objective_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        r.json[0]["objective"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+    )
+}
+
+async fn a_behaviour_keeps_its_objective_when_the_plan_changes_around_it(b: Backend) {
+    let t = TestApp::spawn(b).await;
+    let clin = t.user(&[Role::Clinician]).await;
+    let client = client_of(&t, &clin).await;
+    let obj = |statement: &str, target: i32| json!({"statement": statement, "measure": "times per week", "baseline": 6, "target": target});
+    let r = t
+        .post(
+            &clin,
+            &format!("/api/v1/clients/{client}/plans"),
+            json!({"content": {"problems": [{"statement": "Anger at home", "goals": [{"statement": "Calmer evenings",
+                "objectives": [obj("ALPHA shouting", 2), obj("BRAVO slamming doors", 1)]}]}]}}),
+        )
+        .await;
+    r.expect(201);
+    let id = r.json["id"].as_str().unwrap().to_string();
+    let path = format!("/api/v1/plans/{id}");
+    let bravo = &r.json["content"]["problems"][0]["goals"][0]["objectives"][1];
+    assert_eq!(bravo["id"], "p1.g1.o2");
+    t.post(
+        &clin,
+        &format!("/api/v1/clients/{client}/behaviours"),
+        json!({"name": "Doors slammed", "kind": "count", "plan_id": id, "objective_id": "p1.g1.o2"}),
+    )
+    .await
+    .expect(201);
+    assert_eq!(
+        linked_statement(&t, &clin, &client).await,
+        ("p1.g1.o2".into(), "BRAVO slamming doors".into())
+    );
+
+    // A new objective goes first; the two kept ones come back with their ids.
+    let mut content = r.json["content"].clone();
+    let objectives = content["problems"][0]["goals"][0]["objectives"]
+        .as_array_mut()
+        .unwrap();
+    objectives.insert(0, obj("NEW counting to ten", 5));
+    let r = t.put(&clin, &path, 1, content).await;
+    r.expect(200);
+    let ids: Vec<(String, String)> = r.json["content"]["problems"][0]["goals"][0]["objectives"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["id"].as_str().unwrap().to_string(),
+                o["statement"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            ("p1.g1.o3".to_string(), "NEW counting to ten".to_string()),
+            ("p1.g1.o1".to_string(), "ALPHA shouting".to_string()),
+            ("p1.g1.o2".to_string(), "BRAVO slamming doors".to_string()),
+        ]
+    );
+    assert_eq!(
+        linked_statement(&t, &clin, &client).await,
+        ("p1.g1.o2".into(), "BRAVO slamming doors".into()),
+        "the behaviour still points at the objective it was linked to"
+    );
+
+    // The same id twice is refused, naming the field, and nothing changes.
+    let mut twice = r.json["content"].clone();
+    twice["problems"][0]["goals"][0]["objectives"][0]["id"] = json!("p1.g1.o2");
+    let bad = t.put(&clin, &path, 2, twice).await;
+    bad.expect(422);
+    assert_eq!(
+        bad.json["fields"][0]["field"], "problems[0].goals[0].objectives[2].id",
+        "{}",
+        bad.text
+    );
+    assert_eq!(t.get(&clin, &path).await.etag(), 2);
+
+    // In the editor: ALPHA (first of the old two) is cleared, so removed; BRAVO keeps its id through the form.
+    let browser = t.sign_in(&clin).await;
+    let (status, _, html) = browser.get(&format!("/plans/{id}/edit")).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains(r#"name="p0.g0.o2.id" value="p1.g1.o2""#),
+        "the editor carries each objective's id"
+    );
+    for (name, value) in [
+        ("p0.id", "p1"),
+        ("p0.g0.id", "p1.g1"),
+        ("p0.g0.o0.id", "p1.g1.o3"),
+        ("p0.g0.o1.id", "p1.g1.o1"),
+    ] {
+        assert!(
+            html.contains(&format!(r#"name="{name}" value="{value}""#)),
+            "{name}"
+        );
+    }
+    let (status, location, body) = browser
+        .post(
+            &format!("/plans/{id}/edit"),
+            &[
+                ("version", "2"),
+                ("p0.id", "p1"),
+                ("p0.statement", "Anger at home"),
+                ("p0.g0.id", "p1.g1"),
+                ("p0.g0.statement", "Calmer evenings"),
+                ("p0.g0.o0.id", "p1.g1.o3"),
+                ("p0.g0.o0.statement", "NEW counting to ten"),
+                ("p0.g0.o0.measure", "times per week"),
+                ("p0.g0.o0.baseline", "6"),
+                ("p0.g0.o0.target", "5"),
+                ("p0.g0.o1.id", "p1.g1.o1"),
+                ("p0.g0.o1.statement", ""),
+                ("p0.g0.o1.measure", ""),
+                ("p0.g0.o1.baseline", ""),
+                ("p0.g0.o1.target", ""),
+                ("p0.g0.o1.current", ""),
+                ("p0.g0.o1.status", "not_started"),
+                ("p0.g0.o2.id", "p1.g1.o2"),
+                ("p0.g0.o2.statement", "BRAVO slamming doors"),
+                ("p0.g0.o2.measure", "times per week"),
+                ("p0.g0.o2.baseline", "6"),
+                ("p0.g0.o2.target", "1"),
+                ("p0.g0.o3.id", ""),
+                ("p0.g0.o3.statement", "LATER a walk when angry"),
+                ("p0.g0.o3.measure", "walks per week"),
+                ("p0.g0.o3.target", "3"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (303, format!("/plans/{id}").as_str()),
+        "{body}"
+    );
+    let now = t.get(&clin, &path).await;
+    let ids: Vec<(String, String)> = now.json["content"]["problems"][0]["goals"][0]["objectives"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["id"].as_str().unwrap().to_string(),
+                o["statement"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    // ALPHA is gone, and its id p1.g1.o1 is not handed to the newcomer.
+    assert_eq!(
+        ids,
+        [
+            ("p1.g1.o3".to_string(), "NEW counting to ten".to_string()),
+            ("p1.g1.o2".to_string(), "BRAVO slamming doors".to_string()),
+            (
+                "p1.g1.o4".to_string(),
+                "LATER a walk when angry".to_string()
+            ),
+        ]
+    );
+    assert_eq!(
+        linked_statement(&t, &clin, &client).await,
+        ("p1.g1.o2".into(), "BRAVO slamming doors".into())
+    );
+    t.finish().await;
 }

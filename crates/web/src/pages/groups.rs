@@ -179,7 +179,8 @@ struct GroupPage {
     f: GroupForm,
     kinds: Vec<(&'static str, &'static str)>,
     clinicians: Vec<(String, String)>,
-    /// Clients that can be added (visible to the caller, not on the roster), for the search `q`.
+    /// Clients that can be added (visible to the caller, not on the roster now), for the search `q`; former members
+    /// are also offered on their roster line.
     candidates: Vec<(ClientId, String)>,
     q: String,
     today: String,

@@ -1,7 +1,8 @@
 //! Treatment-plan pages: one plan (progress per objective, measured progress where an objective is linked to a
 //! questionnaire, review, acknowledgement, history) and its editor. The
 //! editor is a plain form over the whole tree; each level offers one empty slot to add to, and an element whose
-//! boxes are all cleared is removed, so the page needs no script.
+//! boxes are all cleared is removed, so the page needs no script. Each problem, goal and objective carries its id
+//! in a hidden input, so an edit keeps what behaviours and reviews link to.
 
 use super::expired;
 use super::{Nav, PagePath, error_page, form_message};
@@ -334,8 +335,12 @@ fn parse_tree(pairs: &[(String, String)]) -> Result<PlanContent, Error> {
                 .insert(f, v.trim().to_string());
         }
     }
-    let empty =
-        |m: &BTreeMap<String, String>| m.values().all(|v| v.is_empty() || v == "not_started");
+    // Hidden inputs (the id, the instrument, the last reviewed value) are not boxes the clinician can clear.
+    let empty = |m: &BTreeMap<String, String>| {
+        m.iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "id" | "instrument" | "current"))
+            .all(|(_, v)| v.is_empty() || v == "not_started")
+    };
     let get = |m: &BTreeMap<String, String>, k: &str| m.get(k).cloned().unwrap_or_default();
     let number = |m: &BTreeMap<String, String>, k: &str, at: &str| -> Result<Option<f64>, Error> {
         match m
@@ -381,7 +386,7 @@ fn parse_tree(pairs: &[(String, String)]) -> Result<PlanContent, Error> {
                 }
                 let at = format!("problems[{}].goals[{}].objectives[{}]", pp[0], gp[1], op[2]);
                 objectives.push(Objective {
-                    id: String::new(),
+                    id: get(om, "id"),
                     statement: get(om, "statement"),
                     measure: get(om, "measure"),
                     instrument: Some(get(om, "instrument")).filter(|s| !s.is_empty()),
@@ -404,7 +409,7 @@ fn parse_tree(pairs: &[(String, String)]) -> Result<PlanContent, Error> {
                 continue;
             }
             goals.push(Goal {
-                id: String::new(),
+                id: get(gm, "id"),
                 statement: get(gm, "statement"),
                 objectives,
             });
@@ -413,7 +418,7 @@ fn parse_tree(pairs: &[(String, String)]) -> Result<PlanContent, Error> {
             continue;
         }
         problems.push(Problem {
-            id: String::new(),
+            id: get(pm, "id"),
             statement: get(pm, "statement"),
             goals,
         });
@@ -585,6 +590,37 @@ mod tests {
         assert_eq!(o[0].target, Some(1.5));
         assert_eq!(o[0].status, ObjectiveStatus::InProgress);
         assert_eq!(o[0].interventions.len(), 1);
+    }
+
+    #[test]
+    fn ids_come_back_from_hidden_inputs_and_do_not_keep_a_cleared_element() {
+        let c = parse_tree(&pairs(&[
+            ("p0.id", "p1"),
+            ("p0.statement", "Anger"),
+            ("p0.g0.id", "p1.g1"),
+            ("p0.g0.statement", "Calm"),
+            ("p0.g0.o0.id", "p1.g1.o2"),
+            ("p0.g0.o0.statement", "Fewer outbursts"),
+            ("p0.g0.o0.target", "1"),
+            ("p0.g0.o1.id", "p1.g1.o1"),
+            ("p0.g0.o1.statement", ""),
+            ("p0.g0.o1.measure", ""),
+            ("p0.g0.o1.instrument", "phq9"),
+            ("p0.g0.o1.current", "12"),
+            ("p0.g0.o1.status", "not_started"),
+            ("p0.g0.o2.id", ""),
+            ("p0.g0.o2.statement", "New one"),
+            ("p0.g0.o2.target", "0"),
+        ]))
+        .unwrap();
+        assert_eq!(c.problems[0].id, "p1");
+        assert_eq!(c.problems[0].goals[0].id, "p1.g1");
+        let ids: Vec<&str> = c.problems[0].goals[0]
+            .objectives
+            .iter()
+            .map(|o| o.id.as_str())
+            .collect();
+        assert_eq!(ids, ["p1.g1.o2", ""], "the cleared objective is removed");
     }
 
     #[test]
