@@ -262,3 +262,19 @@ export async function waitForLink(dir, address, pathPrefix, what) {
   }
   throw new Error(`no ${what} e-mail to ${address} within 60 s`);
 }
+
+// ---- PDF ---------------------------------------------------------------------
+
+// The text of a PDF, as PyPI's pypdf reads it (installed by scripts/test): what a reader of the saved file gets.
+// Typographic ligatures (Chromium sets "ﬀ" for "ff") are folded back by NFKC.
+export function pdfText(pdf) {
+  const r = spawnSync('python3', ['-c', [
+    'import io, sys, unicodedata, pypdf',
+    'doc = pypdf.PdfReader(io.BytesIO(sys.stdin.buffer.read()))',
+    'print(len(doc.pages))',
+    'print(unicodedata.normalize("NFKC", "\\n".join(p.extract_text() for p in doc.pages)))',
+  ].join('\n')], { input: pdf, env: CHILD_ENV, maxBuffer: 16 << 20 });
+  if (r.status !== 0) throw new Error(`pypdf could not read the PDF (is pypdf installed?)\n${r.stderr}`);
+  const [pages, ...lines] = r.stdout.toString().split('\n');
+  return { pages: Number(pages), text: lines.join('\n') };
+}

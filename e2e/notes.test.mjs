@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   BIN, FAILING_IMPACTS, RESULTS, axeScan, describeViolation, launchBrowser, pathIs, runRapport,
-  signInEnrollingTotp, startServer, stopServer, waitReady,
+  pdfText, signInEnrollingTotp, startServer, stopServer, waitReady,
 } from './helpers.mjs';
 
 // A demo supervisor (so her own notes need no co-signature) who is primary
@@ -112,6 +112,14 @@ describe('clinical notes', () => {
       await page.getByRole('link', { name: 'Print or save as PDF' }).click();
       await page.waitForURL(pathIs(`${notePath}/print`));
       assert.match(await page.locator('main').textContent(), /SHA-256\s*[0-9a-f]{64}/);
+      // Saved as PDF (Chromium's print-to-PDF, what "Save as PDF" gives): the note, its signature and hash are
+      // in the file; the screen-only links are not.
+      const { pages, text } = pdfText(await page.pdf({ format: 'A4' }));
+      assert.ok(pages >= 1, 'the PDF has a page');
+      assert.match(text, /affect brighter than last week/);
+      assert.match(text, /SHA-256\s*[0-9a-f]{64}/);
+      assert.match(text, /Confidential clinical record/);
+      assert.ok(!text.includes('Back to the note'), `the PDF leaves out the screen-only links:\n${text}`);
       await page.goto(`${clientPath}/chart?kind=note`);
       assert.match(await page.locator('.timeline').textContent(), /sleeping better since starting/);
       await page.goto(notePath);
