@@ -1,9 +1,10 @@
 //! A clinician's caseload at a glance: every client on their care team who has measures, with the latest score
 //! per instrument, the valid totals for a sparkline, and whether the client is on track — "not on track" first.
 //!
-//! One query reads the scores of the whole caseload (plain columns; no answer is decrypted), two more the behaviour
-//! column (diary logging in the last complete week, overdue homework; `rapport_store::behaviour::glance`), and one
-//! batch of audit entries records a read per client listed, so each client's access log shows the caseload view too.
+//! One query reads the scores of the whole caseload (plain columns; no answer is decrypted); two more, alongside
+//! it, the behaviour column (diary logging in the last complete week, overdue homework;
+//! `rapport_store::behaviour::glance`); and one batch of audit entries records a read per client listed, so each
+//! client's access log shows the caseload view too.
 
 use super::results::{reasons, valid_totals};
 use crate::{App, Ctx};
@@ -215,15 +216,21 @@ impl App {
         } else {
             Vec::new()
         };
-        let heads = repo::responses_for_clients(tx.conn(), &mine).await?;
+        let now = now_utc();
+        // The behaviour column is read on a pooled connection while the transaction reads the scores: it is a
+        // glance (plain numbers, no snapshot needed together with the scores), and overlapping the two keeps it
+        // off the dashboard's critical path. It covers the whole care team; only listed clients show it.
+        let (heads, behaviour) = tokio::join!(
+            repo::responses_for_clients(tx.conn(), &mine),
+            glances(self.store.db(), &mine, now),
+        );
+        let (heads, behaviour) = (heads?, behaviour?);
         let mut by_client: BTreeMap<ClientId, Vec<&ResponseHead>> = BTreeMap::new();
         for h in &heads {
             by_client.entry(h.client_id).or_default().push(h);
         }
         let listed: Vec<ClientId> = by_client.keys().copied().collect();
         let names = clients::names(tx.conn(), &listed).await?;
-        let now = now_utc();
-        let behaviour = glances(tx.conn(), &listed, now).await?;
         let mut alerts: HashMap<ClientId, usize> = HashMap::new();
         for a in repo::open_alerts(tx.conn(), &listed).await? {
             *alerts.entry(ClientId(a.client_id)).or_default() += 1;

@@ -129,6 +129,9 @@ fn a_scale_without_bands_gets_no_zones_but_still_a_chart() {
     let svg = trend_svg(&r, "t").unwrap();
     assert!(!svg.contains("class=\"band "));
     assert!(svg.contains("role=\"img\""));
+    assert!(summary(&r).ends_with("Higher scores are better on the PHQ-9."));
+    r.higher_is_better = Some(false);
+    assert!(!summary(&r).contains("Higher scores are better"));
 }
 
 #[test]
