@@ -8,8 +8,7 @@
 
 use super::results::{reasons, valid_totals};
 use crate::{App, Ctx};
-use chrono::{DateTime, Utc};
-use chrono::{Days, NaiveDate};
+use chrono::{DateTime, Days, NaiveDate, Utc};
 use chrono_tz::Tz;
 use rapport_domain::behaviour::{self as bm, GLANCE_DEFINITION, LoggedBehaviour, WeekLogging};
 use rapport_domain::measures::progress::{
@@ -116,8 +115,8 @@ fn series(id: &InstrumentId, heads: &[&ResponseHead]) -> Result<Option<CaseloadS
     }))
 }
 
-/// The behaviour column of every listed client, from two set-based reads (`behaviour::glance`), each client's week
-/// taken on their own calendar.
+/// The behaviour column of each of `clients` that has behaviour work, from two set-based reads
+/// (`behaviour::glance`), each client's week taken on their own calendar.
 async fn glances(
     c: &impl ConnectionTrait,
     clients: &[ClientId],
