@@ -129,7 +129,7 @@ describe('accessibility of the demo practice', () => {
         return href;
       });
       await scan(clientPath);
-      for (const path of ['/clients/new', '/clinicians', '/groups', '/waitlist', '/record-requests', '/admin/users', '/admin/audit', '/account']) {
+      for (const path of ['/clients/new', '/clinicians', '/groups', '/waitlist', '/record-requests', '/admin/users', '/admin/audit', '/admin/settings', '/account']) {
         await scan(path);
       }
       // A clinician's availability editor (weekly hours per place, time off, online booking), as an administrator.

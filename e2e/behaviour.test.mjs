@@ -5,9 +5,12 @@
 // client, in a fresh browser context at phone width and without an account,
 // is told plainly about an impossible value, then logs two days and ticks the
 // homework off; the clinician sees adherence, the weekly summary, the streak
-// and the chart on the client's page. The diary and the client page's
-// behaviours section pass an axe-core scan; the diary does not scroll
-// sideways at 375 px.
+// and the chart on the client's page. In session, the clinician then enters
+// a day on the client's behalf from the keyboard (an impossible value first,
+// named beside its field) and changes the homework's title and due date. The
+// diary, the client page's behaviours section, the in-session form with its
+// error and the homework edit page pass an axe-core scan; the diary does not
+// scroll sideways at 375 px.
 //
 // Run by scripts/test as `node --test e2e/` with RAPPORT_BIN set to the built
 // binary. Needs Debian's chromium, playwright-core (npm ci --prefix e2e) and
@@ -177,6 +180,39 @@ describe('behaviour modification', () => {
       await section.locator('summary', { hasText: 'Angry outbursts by week as a table' }).click();
       assert.match(await section.locator('details.data table').first().textContent(), /\d{4}-W\d{2}/);
       violations.push(...(await axeScan(page, '#behaviours')));
+
+      // In session: the clinician enters the day before yesterday for the client, from the keyboard.
+      await section.locator('summary', { hasText: 'Enter diary values in session' }).click();
+      const twoDaysAgo = new Date(Date.parse(`${today}T12:00:00Z`) - 2 * 86_400_000).toISOString().slice(0, 10);
+      await page.locator('#en-date').fill(twoDaysAgo);
+      const inSession = page.locator('#behaviours input[name^="value."]').first();
+      await inSession.fill('-1');
+      await inSession.press('Enter');
+      await page.locator('.field-error', { hasText: 'a count cannot be negative' }).waitFor();
+      const again = page.locator('input[name^="value."]').first();
+      assert.equal(await again.getAttribute('aria-invalid'), 'true');
+      assert.equal(await page.locator('#en-date').inputValue(), twoDaysAgo, 'the day typed is kept');
+      violations.push(...(await axeScan(page)));
+      await again.fill('2');
+      await again.press('Enter');
+      await page.waitForURL((u) => u.pathname === clientPath && u.search === '?done=entries');
+      await page.getByRole('status').filter({ hasText: "The values were added to the client's diary." }).waitFor();
+      const after = await section.locator('table.adherence tbody tr', { hasText: 'Angry outbursts' }).locator('td').allTextContents();
+      assert.match(after[2], /100% \(3 of 3 days\)/, after.join(' | '));
+
+      // The homework is changed on its own page.
+      await section.getByRole('link', { name: 'Change “Use the anger meter”' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Change homework' }).waitFor();
+      assert.equal(await page.locator('#hw-title').inputValue(), 'Use the anger meter');
+      violations.push(...(await axeScan(page)));
+      await page.locator('#hw-title').fill('Use the anger meter every evening');
+      const later = new Date(Date.now() + 9 * 86_400_000).toISOString().slice(0, 10);
+      await page.locator('#hw-due').fill(later);
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await page.waitForURL((u) => u.pathname === clientPath && u.search === '?done=homework-edited');
+      await page.getByRole('status').filter({ hasText: 'The homework was changed.' }).waitFor();
+      const homework = await page.locator('#behaviours table.homework').textContent();
+      assert.match(homework, new RegExp(`Use the anger meter every evening[\\s\\S]*${later}`));
     } catch (err) {
       anyFailed = true;
       const file = join(RESULTS, 'failed-behaviour.png');

@@ -13,7 +13,8 @@ use rapport_domain::behaviour::{Direction, HomeworkStatus, MeasureKind, Period, 
 use rapport_domain::{ClientId, UserId};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, FromQueryResult,
+    QueryFilter, QueryOrder, Set,
 };
 use uuid::Uuid;
 
@@ -454,4 +455,120 @@ pub async fn use_link(
         .await?
         .rows_affected
         == 1)
+}
+
+/// One active behaviour of a caseload client, with the days in the window that have at least one entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GlanceBehaviour {
+    pub client_id: ClientId,
+    pub behaviour_id: Uuid,
+    pub starts_on: NaiveDate,
+    pub logged: Vec<NaiveDate>,
+}
+
+/// What the caseload's behaviour column needs of many clients: their active behaviours with logged days, their
+/// open homework's due dates, and each such client's time zone (to know their today). Nothing is decrypted.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Glance {
+    pub behaviours: Vec<GlanceBehaviour>,
+    pub open_homework: Vec<(ClientId, NaiveDate)>,
+    pub time_zones: std::collections::HashMap<ClientId, String>,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct GlanceDayRow {
+    id: Uuid,
+    client_id: Uuid,
+    starts_on: NaiveDate,
+    time_zone: String,
+    entry_date: Option<NaiveDate>,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct GlanceHomeworkRow {
+    client_id: Uuid,
+    time_zone: String,
+    due_on: NaiveDate,
+}
+
+/// The behaviour glance of `clients`, entries limited to `from..=to`: two set-based queries per 500 clients
+/// (active behaviours left-joined to their entry days; open homework), whatever the caseload's size.
+pub async fn glance(
+    c: &impl ConnectionTrait,
+    clients: &[ClientId],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Glance, StoreError> {
+    use crate::entity::clients as cl;
+    use sea_orm::sea_query::{JoinType, Order, Query};
+    let (b, e, h) = (
+        behaviours::Entity,
+        behaviour_entries::Entity,
+        homework::Entity,
+    );
+    let mut out = Glance::default();
+    for chunk in clients.chunks(500) {
+        let ids: Vec<Uuid> = chunk.iter().map(|c| c.0).collect();
+        let mut q = Query::select();
+        q.distinct()
+            .columns([
+                (b, behaviours::Column::Id),
+                (b, behaviours::Column::ClientId),
+                (b, behaviours::Column::StartsOn),
+            ])
+            .column((cl::Entity, cl::Column::TimeZone))
+            .column((e, behaviour_entries::Column::EntryDate))
+            .from(b)
+            .join(
+                JoinType::InnerJoin,
+                cl::Entity,
+                Expr::col((cl::Entity, cl::Column::Id)).equals((b, behaviours::Column::ClientId)),
+            )
+            .join(
+                JoinType::LeftJoin,
+                e,
+                Expr::col((e, behaviour_entries::Column::BehaviourId))
+                    .equals((b, behaviours::Column::Id))
+                    .and(Expr::col((e, behaviour_entries::Column::EntryDate)).gte(from))
+                    .and(Expr::col((e, behaviour_entries::Column::EntryDate)).lte(to)),
+            )
+            .and_where(Expr::col((b, behaviours::Column::Active)).eq(true))
+            .and_where(Expr::col((b, behaviours::Column::ClientId)).is_in(ids.clone()))
+            .order_by((b, behaviours::Column::ClientId), Order::Asc)
+            .order_by((b, behaviours::Column::Id), Order::Asc);
+        let stmt = c.get_database_backend().build(&q);
+        for r in GlanceDayRow::find_by_statement(stmt).all(c).await? {
+            out.time_zones.insert(ClientId(r.client_id), r.time_zone);
+            // Rows of one behaviour are adjacent (ordered by client, then behaviour).
+            match out.behaviours.last_mut() {
+                Some(last) if last.behaviour_id == r.id => last.logged.extend(r.entry_date),
+                _ => out.behaviours.push(GlanceBehaviour {
+                    client_id: ClientId(r.client_id),
+                    behaviour_id: r.id,
+                    starts_on: r.starts_on,
+                    logged: r.entry_date.into_iter().collect(),
+                }),
+            }
+        }
+        let mut q = Query::select();
+        q.column((h, homework::Column::ClientId))
+            .column((cl::Entity, cl::Column::TimeZone))
+            .column((h, homework::Column::DueOn))
+            .from(h)
+            .join(
+                JoinType::InnerJoin,
+                cl::Entity,
+                Expr::col((cl::Entity, cl::Column::Id)).equals((h, homework::Column::ClientId)),
+            )
+            .and_where(
+                Expr::col((h, homework::Column::Status)).eq(HomeworkStatus::Assigned.as_str()),
+            )
+            .and_where(Expr::col((h, homework::Column::ClientId)).is_in(ids));
+        let stmt = c.get_database_backend().build(&q);
+        for r in GlanceHomeworkRow::find_by_statement(stmt).all(c).await? {
+            out.time_zones.insert(ClientId(r.client_id), r.time_zone);
+            out.open_homework.push((ClientId(r.client_id), r.due_on));
+        }
+    }
+    Ok(out)
 }

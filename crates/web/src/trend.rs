@@ -221,6 +221,10 @@ pub fn summary(r: &InstrumentResults) -> String {
     if let Some(c) = r.cutoff {
         let _ = write!(s, " Clinical cut-off: {}.", num(c));
     }
+    // Every symptom scale reads "lower is better", which a reader assumes; the other way round must be said.
+    if r.higher_is_better == Some(true) {
+        let _ = write!(s, " Higher scores are better on the {}.", r.short_name);
+    }
     s
 }
 

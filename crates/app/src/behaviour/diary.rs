@@ -7,16 +7,16 @@
 //! whole. The form shows what it needs to be filled in (the behaviours' names and scales, the open homework) and
 //! nothing that was logged before.
 
-use super::entries::{Pending, earliest, record};
+use super::entries::{earliest, form_values, input_bounds, record};
 use super::homework::settle;
 use super::{client_today, form_unit};
 use crate::secrets::{self, sha256_hex};
 use crate::{App, Ctx};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use rapport_domain::behaviour::{HomeworkStatus, MeasureKind, check_date, completion_note};
+use rapport_domain::behaviour::{HomeworkStatus, MeasureKind, completion_note};
 use rapport_domain::error::Problems;
 use rapport_domain::policy::{Action, Resource};
-use rapport_domain::{Actor, ClientId, Error, Result, validate};
+use rapport_domain::{Actor, ClientId, Error, Result};
 use rapport_store::audit::{AuditEvent, Outcome};
 use rapport_store::behaviour::{self as repo, DiaryLink, Via};
 use rapport_store::clients::Client;
@@ -74,16 +74,6 @@ pub struct DiaryReceipt {
 
 fn public_ctx(request_id: Option<&str>) -> Ctx {
     Ctx::new(Actor::Public, request_id.map(str::to_string))
-}
-
-/// A form number: a decimal comma is accepted, as phones in many locales type one.
-fn number(field: &str, raw: &str) -> Result<f64> {
-    raw.trim()
-        .replace(',', ".")
-        .parse::<f64>()
-        .ok()
-        .filter(|v| v.is_finite())
-        .ok_or_else(|| Error::invalid(field, "type a number, such as 2 or 7.5"))
 }
 
 impl App {
@@ -234,15 +224,7 @@ impl App {
             .into_iter()
             .filter(|b| b.active)
             .map(|b| {
-                let (min, max, step) = match b.kind {
-                    MeasureKind::Count => (
-                        0.0,
-                        f64::from(rapport_domain::behaviour::DAILY_COUNT_MAX),
-                        1.0,
-                    ),
-                    MeasureKind::Duration => (0.0, 24.0, 0.25),
-                    MeasureKind::Intensity { min, max } => (f64::from(min), f64::from(max), 1.0),
-                };
+                let (min, max, step) = input_bounds(b.kind);
                 DiaryBehaviour {
                     id: b.id,
                     name: b.name,
@@ -316,42 +298,16 @@ impl App {
         let mut homework = repo::homework_for_client(&tx, c.id).await?;
         let get = |k: &str| fields.iter().find(|(f, _)| f == k).map(|(_, v)| v.trim());
         let mut p = Problems::new();
-        // The one date of the form is checked once, so a future day is one message, not one per behaviour.
-        let date = match get("date") {
-            None | Some("") => Some(today),
-            Some(raw) => p.take(validate::date("date", raw)),
-        }
-        .filter(|d| p.take(check_date("date", *d, today)).is_some());
-        let mut pending = Vec::new();
+        let pending = form_values(
+            fields,
+            &behaviours,
+            today,
+            "this is not one of the behaviours on your diary",
+            &mut p,
+        );
         let mut done = Vec::new();
         for (k, v) in fields {
-            if let Some(id) = k.strip_prefix("value.") {
-                if v.trim().is_empty() {
-                    continue;
-                }
-                let Some(b) = Uuid::parse_str(id)
-                    .ok()
-                    .and_then(|id| behaviours.iter().find(|b| b.id == id))
-                else {
-                    p.add(k, "this is not one of the behaviours on your diary");
-                    continue;
-                };
-                let Some(mut value) = p.take(number(k, v)) else {
-                    continue;
-                };
-                if b.kind == MeasureKind::Duration {
-                    value *= 60.0;
-                }
-                if let Some(date) = date {
-                    pending.push(Pending {
-                        field: k.clone(),
-                        date_field: "date".into(),
-                        behaviour_id: b.id,
-                        date,
-                        value,
-                    });
-                }
-            } else if let Some(id) = k.strip_prefix("done.") {
+            if let Some(id) = k.strip_prefix("done.") {
                 match Uuid::parse_str(id).ok().and_then(|id| {
                     homework
                         .iter()

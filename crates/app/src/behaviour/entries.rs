@@ -5,7 +5,7 @@
 use super::client_today;
 use crate::{App, Ctx};
 use chrono::{DateTime, Days, NaiveDate, Utc};
-use rapport_domain::behaviour::{self as bm, MAX_DAYS_BACK};
+use rapport_domain::behaviour::{self as bm, MAX_DAYS_BACK, MeasureKind};
 use rapport_domain::error::Problems;
 use rapport_domain::policy::Action;
 use rapport_domain::{ClientId, Error, Result, validate};
@@ -226,6 +226,49 @@ impl App {
             .collect())
     }
 
+    /// Logs what a clinician typed into the diary form in session (`date`, `value.<behaviour id>` with durations in
+    /// hours): the same checks as the client's diary link, all or nothing, errors under the form's field names.
+    /// Returns how many entries were stored.
+    pub async fn log_behaviour_form(
+        &self,
+        ctx: &Ctx,
+        client: ClientId,
+        fields: &[(String, String)],
+    ) -> Result<usize> {
+        let me = ctx.actor.user_id().ok_or(Error::NotFound)?;
+        let ev = || {
+            AuditEvent::new(&ctx.actor, "behaviour.entry.create", "client")
+                .resource(client)
+                .client(client.0)
+        };
+        let tx = self.store.begin().await?;
+        let (tx, c, behaviours) = self
+            .behaviour_client(tx, ctx, client, Action::Create, ev())
+            .await?;
+        let now = now_utc();
+        let (_, today) = client_today(&c, now);
+        let mut p = Problems::new();
+        let pending = form_values(
+            fields,
+            &behaviours,
+            today,
+            "this is not one of the client's behaviours",
+            &mut p,
+        );
+        if pending.is_empty() && p.is_empty() {
+            p.add("value", "nothing to save yet: fill in at least one value");
+        }
+        p.finish()?;
+        let stored = record(&tx, &behaviours, pending, today, Via::Staff(me), now).await?;
+        tx.audit(
+            ev().request(ctx.rid())
+                .detail(format!("{} entries, in session", stored.len())),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(stored.len())
+    }
+
     /// A client's entries as Observations, oldest first.
     pub async fn behaviour_entries(
         &self,
@@ -278,4 +321,74 @@ impl App {
 /// The first date an entry may carry, for forms (`max`/`min` attributes).
 pub fn earliest(today: NaiveDate) -> NaiveDate {
     today - Days::new(MAX_DAYS_BACK)
+}
+
+/// Lowest, highest and step of a form's number input for a behaviour of this kind (durations typed in hours).
+pub fn input_bounds(kind: MeasureKind) -> (f64, f64, f64) {
+    match kind {
+        MeasureKind::Count => (0.0, f64::from(bm::DAILY_COUNT_MAX), 1.0),
+        MeasureKind::Duration => (0.0, 24.0, 0.25),
+        MeasureKind::Intensity { min, max } => (f64::from(min), f64::from(max), 1.0),
+    }
+}
+
+/// A form number: a decimal comma is accepted, as phones in many locales type one.
+fn number(field: &str, raw: &str) -> Result<f64> {
+    raw.trim()
+        .replace(',', ".")
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| Error::invalid(field, "type a number, such as 2 or 7.5"))
+}
+
+/// The diary form's values, as the client's diary page and the clinician's in-session form both send them: one
+/// `date` (today when blank) and `value.<behaviour id>` per behaviour (durations in hours, blanks skipped). Problems
+/// go to `p` under the form's own field names; `unknown` is what an id that is not one of `behaviours` is told.
+pub(crate) fn form_values(
+    fields: &[(String, String)],
+    behaviours: &[Behaviour],
+    today: NaiveDate,
+    unknown: &str,
+    p: &mut Problems,
+) -> Vec<Pending> {
+    let get = |k: &str| fields.iter().find(|(f, _)| f == k).map(|(_, v)| v.trim());
+    // The one date of the form is checked once, so a future day is one message, not one per behaviour.
+    let date = match get("date") {
+        None | Some("") => Some(today),
+        Some(raw) => p.take(validate::date("date", raw)),
+    }
+    .filter(|d| p.take(bm::check_date("date", *d, today)).is_some());
+    let mut pending = Vec::new();
+    for (k, v) in fields {
+        let Some(id) = k.strip_prefix("value.") else {
+            continue;
+        };
+        if v.trim().is_empty() {
+            continue;
+        }
+        let Some(b) = Uuid::parse_str(id)
+            .ok()
+            .and_then(|id| behaviours.iter().find(|b| b.id == id))
+        else {
+            p.add(k, unknown);
+            continue;
+        };
+        let Some(mut value) = p.take(number(k, v)) else {
+            continue;
+        };
+        if b.kind == MeasureKind::Duration {
+            value *= 60.0;
+        }
+        if let Some(date) = date {
+            pending.push(Pending {
+                field: k.clone(),
+                date_field: "date".into(),
+                behaviour_id: b.id,
+                date,
+                value,
+            });
+        }
+    }
+    pending
 }

@@ -182,6 +182,24 @@ impl App {
         Ok(list)
     }
 
+    /// One homework item as it is now (the edit form, and what a stale edit is shown against).
+    pub async fn homework(&self, ctx: &Ctx, id: Uuid) -> Result<HomeworkView> {
+        let tx = self.store.begin().await?;
+        let (tx, h, c) = self
+            .homework_for(tx, ctx, id, Action::Read, "homework.read")
+            .await?;
+        let (_, today) = client_today(&c, now_utc());
+        tx.audit(
+            AuditEvent::new(&ctx.actor, "homework.read", "homework")
+                .resource(id)
+                .client(h.client_id.0)
+                .request(ctx.rid()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(homework_view(&h, today))
+    }
+
     /// Changes an item's title, instructions or due date, if it is still at `version`.
     pub async fn update_homework(
         &self,

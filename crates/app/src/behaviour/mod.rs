@@ -15,7 +15,7 @@ mod summary;
 
 pub(crate) use demo::seed_demo_diaries;
 pub use diary::{DiaryBehaviour, DiaryForm, DiaryHomework, DiaryLinkView, DiaryReceipt};
-pub use entries::{EntriesInput, EntryInput, EntryQuery};
+pub use entries::{EntriesInput, EntryInput, EntryQuery, earliest, input_bounds};
 pub use homework::{HomeworkStatusInput, HomeworkView};
 pub use summary::{BehaviourSummary, DiarySummary, SUMMARY_DEFINITIONS};
 

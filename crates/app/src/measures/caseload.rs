@@ -1,12 +1,16 @@
 //! A clinician's caseload at a glance: every client on their care team who has measures, with the latest score
 //! per instrument, the valid totals for a sparkline, and whether the client is on track — "not on track" first.
 //!
-//! One query reads the scores of the whole caseload (plain columns; no answer is decrypted), and one batch of
-//! audit entries records a read per client listed, so each client's access log shows the caseload view too.
+//! One query reads the scores of the whole caseload (plain columns; no answer is decrypted); two more, alongside
+//! it, the behaviour column (diary logging in the last complete week, overdue homework;
+//! `rapport_store::behaviour::glance`); and one batch of audit entries records a read per client listed, so each
+//! client's access log shows the caseload view too.
 
 use super::results::{reasons, valid_totals};
 use crate::{App, Ctx};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono_tz::Tz;
+use rapport_domain::behaviour::{self as bm, GLANCE_DEFINITION, LoggedBehaviour, WeekLogging};
 use rapport_domain::measures::progress::{
     NOT_ON_TRACK_DEFINITION, REVIEW_AFTER_DAYS, ReliableRule, TrackReason,
 };
@@ -15,7 +19,7 @@ use rapport_domain::policy::{Action, ClientRelation, Resource, authorize};
 use rapport_domain::{ClientId, Error, Result};
 use rapport_store::audit::AuditEvent;
 use rapport_store::measures::{self as repo, ResponseHead};
-use rapport_store::{care, clients};
+use rapport_store::{ConnectionTrait, behaviour, care, clients, now_utc};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -52,6 +56,17 @@ pub struct CaseloadRow {
     pub open_alerts: usize,
     pub last_completed_at: DateTime<Utc>,
     pub instruments: Vec<CaseloadSeries>,
+    /// Diary logging and overdue homework; `None` for a client with no active behaviour and no open homework.
+    pub behaviour: Option<BehaviourGlance>,
+}
+
+/// The caseload's behaviour column for one client.
+#[derive(Debug, Clone, Serialize)]
+pub struct BehaviourGlance {
+    /// Logging in the last complete ISO week; `None` without an active behaviour.
+    pub last_week: Option<WeekLogging>,
+    pub overdue_homework: u32,
+    pub open_homework: u32,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -62,6 +77,8 @@ pub struct Caseload {
     pub not_on_track: usize,
     /// Not on track first, then by name.
     pub clients: Vec<CaseloadRow>,
+    /// What the behaviour column means.
+    pub behaviour_definition: &'static str,
 }
 
 fn series(id: &InstrumentId, heads: &[&ResponseHead]) -> Result<Option<CaseloadSeries>> {
@@ -98,6 +115,68 @@ fn series(id: &InstrumentId, heads: &[&ResponseHead]) -> Result<Option<CaseloadS
     }))
 }
 
+/// The behaviour column of each of `clients` that has behaviour work, from two set-based reads
+/// (`behaviour::glance`), each client's week taken on their own calendar.
+async fn glances(
+    c: &impl ConnectionTrait,
+    clients: &[ClientId],
+    now: DateTime<Utc>,
+) -> Result<HashMap<ClientId, BehaviourGlance>> {
+    // Last week's Monday is at most 13 days before a client's today (within a day of UTC's); entries may be dated
+    // up to MAX_DAYS_BACK before the day they were typed, so a diary defined since then can have its earliest
+    // entry (its start, see `last_week_logging`) that much earlier still.
+    let utc_today = now.date_naive();
+    let g = behaviour::glance(
+        c,
+        clients,
+        utc_today - Days::new(bm::MAX_DAYS_BACK + 15),
+        utc_today + Days::new(1),
+    )
+    .await?;
+    let today = |client: &ClientId| {
+        let tz = g
+            .time_zones
+            .get(client)
+            .and_then(|z| z.parse::<Tz>().ok())
+            .unwrap_or(Tz::UTC);
+        bm::local_date(now, tz)
+    };
+    let mut logged: BTreeMap<ClientId, Vec<LoggedBehaviour>> = BTreeMap::new();
+    for b in &g.behaviours {
+        logged
+            .entry(b.client_id)
+            .or_default()
+            .push(LoggedBehaviour {
+                starts_on: b.starts_on,
+                logged: b.logged.iter().copied().collect(),
+            });
+    }
+    let mut due: BTreeMap<ClientId, Vec<NaiveDate>> = BTreeMap::new();
+    for (client, on) in &g.open_homework {
+        due.entry(*client).or_default().push(*on);
+    }
+    let mut out = HashMap::new();
+    for client in logged.keys().chain(due.keys()) {
+        if out.contains_key(client) {
+            continue;
+        }
+        let t = today(client);
+        let open = due.get(client).map(Vec::as_slice).unwrap_or(&[]);
+        out.insert(
+            *client,
+            BehaviourGlance {
+                last_week: bm::last_week_logging(
+                    logged.get(client).map(Vec::as_slice).unwrap_or(&[]),
+                    t,
+                ),
+                overdue_homework: bm::overdue(open, t),
+                open_homework: open.len() as u32,
+            },
+        );
+    }
+    Ok(out)
+}
+
 impl App {
     /// The caller's caseload with measures (clients on their care team). Staff without clinical access get an
     /// empty list: there is nothing of theirs to show.
@@ -108,6 +187,7 @@ impl App {
             review_after_days: REVIEW_AFTER_DAYS,
             not_on_track: 0,
             clients: Vec::new(),
+            behaviour_definition: GLANCE_DEFINITION,
         };
         if !ctx.actor.is_clinical() {
             return Ok(out);
@@ -135,7 +215,15 @@ impl App {
         } else {
             Vec::new()
         };
-        let heads = repo::responses_for_clients(tx.conn(), &mine).await?;
+        let now = now_utc();
+        // The behaviour column is read on a pooled connection while the transaction reads the scores: it is a
+        // glance (plain numbers, no snapshot needed together with the scores), and overlapping the two keeps it
+        // off the dashboard's critical path. It covers the whole care team; only listed clients show it.
+        let (heads, behaviour) = tokio::join!(
+            repo::responses_for_clients(tx.conn(), &mine),
+            glances(self.store.db(), &mine, now),
+        );
+        let (heads, behaviour) = (heads?, behaviour?);
         let mut by_client: BTreeMap<ClientId, Vec<&ResponseHead>> = BTreeMap::new();
         for h in &heads {
             by_client.entry(h.client_id).or_default().push(h);
@@ -177,6 +265,7 @@ impl App {
                 open_alerts: alerts.get(client).copied().unwrap_or(0),
                 last_completed_at,
                 instruments,
+                behaviour: behaviour.get(client).cloned(),
             });
         }
         out.clients.sort_by(|a, b| {

@@ -17,7 +17,7 @@ mod results;
 
 pub use alerts::AlertView;
 pub use assign::{AssignInput, AssignmentView};
-pub use caseload::{Caseload, CaseloadRow, CaseloadSeries};
+pub use caseload::{BehaviourGlance, Caseload, CaseloadRow, CaseloadSeries};
 pub use fhir::{ObservationQuery, fhir_questionnaire, questionnaire_url};
 pub use link::{LinkForm, LinkItem};
 pub use record::{ResponseInput, ResponseView};

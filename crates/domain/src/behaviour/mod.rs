@@ -9,6 +9,7 @@
 
 mod define;
 mod entry;
+mod glance;
 mod homework;
 mod summary;
 mod time;
@@ -17,6 +18,7 @@ pub use define::{BehaviourDef, BehaviourInput, define};
 pub use entry::{
     DAILY_COUNT_MAX, MAX_DAYS_BACK, check_date, check_day_total, check_value, day_value,
 };
+pub use glance::{GLANCE_DEFINITION, LoggedBehaviour, WeekLogging, last_week_logging, overdue};
 pub use homework::{
     HomeworkInput, HomeworkStatus, HomeworkTally, ValidHomework, completion_note, homework_tally,
 };

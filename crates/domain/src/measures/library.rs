@@ -24,6 +24,7 @@ pub(crate) const SOURCES: &[(&str, &str)] = &[
         include_str!("../../instruments/cssrs_screener.json"),
     ),
     ("k10.json", include_str!("../../instruments/k10.json")),
+    ("wai_sr.json", include_str!("../../instruments/wai_sr.json")),
 ];
 
 #[derive(Debug)]
@@ -190,6 +191,11 @@ pub(crate) fn check(inst: &Instrument) -> Vec<String> {
         ScoringMethod::Sum => {
             if n_scored == 0 {
                 p.push("sum scoring with no scored items".to_owned());
+            }
+            // Charts, "not on track", plan targets and change statistics all read a total in the instrument's
+            // direction; a file that does not say which way is better would silently be read as a symptom scale.
+            if inst.change.is_none() {
+                p.push("a summed instrument must say which direction is better (change.higher_is_better)".to_owned());
             }
             if !inst.risk_levels.is_empty() {
                 p.push("risk_levels given for a summed instrument".to_owned());

@@ -3,6 +3,7 @@
 
 mod audit;
 mod behaviour;
+mod behaviour_pages;
 mod clients;
 mod demo;
 mod export;

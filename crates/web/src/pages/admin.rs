@@ -1,4 +1,5 @@
-//! Administration pages: staff accounts and the audit log; and a client's access log for the care team.
+//! Administration pages: staff accounts, practice settings (how long a diary link works) and the audit log; and a
+//! client's access log for the care team.
 
 use super::{Nav, PagePath, error_page, form_message};
 use crate::auth::Staff;
@@ -10,6 +11,8 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use rapport_app::accounts::{Account, NewAccount};
 use rapport_app::audit::{AuditEntry, AuditQuery};
+use rapport_app::behaviour::BehaviourSettings;
+use rapport_domain::policy::{Action, Resource, authorize};
 use rapport_domain::{ClientId, Error, Role, UserId};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -220,6 +223,88 @@ pub async fn client_access_log(
             more: None,
         }
         .into_response(),
+        Err(e) => error_page(e, &s.rid, Nav::of(&s)),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "settings.html")]
+struct SettingsPage {
+    nav: Option<Nav>,
+    csrf: String,
+    link_days: String,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct SettingsForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    link_days: String,
+}
+
+/// Practice settings are the administrator's: the policy decides, as it does for the API.
+fn may_change_settings(s: &Staff) -> Result<(), Error> {
+    authorize(&s.ctx.actor, Action::Update, Resource::PracticeSettings).into_result()
+}
+
+pub async fn settings(State(st): State<AppState>, s: Staff) -> Response {
+    if let Err(e) = may_change_settings(&s) {
+        return error_page(e, &s.rid, Nav::of(&s));
+    }
+    match st.app.behaviour_settings().await {
+        Ok(b) => SettingsPage {
+            nav: Nav::of(&s),
+            csrf: s.session.csrf_token.clone(),
+            link_days: b.link_days.to_string(),
+            notice: None,
+            error: None,
+        }
+        .into_response(),
+        Err(e) => error_page(e, &s.rid, Nav::of(&s)),
+    }
+}
+
+pub async fn save_settings(
+    State(st): State<AppState>,
+    s: Staff,
+    Form(f): Form<SettingsForm>,
+) -> Response {
+    if !s.csrf_ok(&f.csrf) {
+        return super::expired(&s);
+    }
+    let page = |link_days: String, notice: Option<String>, error: Option<String>| SettingsPage {
+        nav: Nav::of(&s),
+        csrf: s.session.csrf_token.clone(),
+        link_days,
+        notice,
+        error,
+    };
+    let result = match f.link_days.trim().parse::<i64>() {
+        Ok(days) => st
+            .app
+            .set_behaviour_settings(&s.ctx, BehaviourSettings { link_days: days })
+            .await
+            .map(|_| days),
+        Err(_) => Err(Error::invalid("link_days", "a whole number of days")),
+    };
+    match result {
+        Ok(days) => page(
+            days.to_string(),
+            Some(format!(
+                "Saved. Diary links sent from now on work for {days} {}; links already sent keep their date.",
+                if days == 1 { "day" } else { "days" }
+            )),
+            None,
+        )
+        .into_response(),
+        Err(e @ Error::Validation(_)) => (
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            page(f.link_days.clone(), None, Some(form_message(&e))),
+        )
+            .into_response(),
         Err(e) => error_page(e, &s.rid, Nav::of(&s)),
     }
 }

@@ -1,5 +1,6 @@
 //! The caseload dashboard (`/measures`): the caller's clients with measures, "not on track" first (the
-//! definition is on the page), each instrument's latest score with a sparkline.
+//! definition is on the page), each instrument's latest score with a sparkline, and their behaviour work at a
+//! glance (diary logging last week, overdue homework; its definition is on the page too).
 
 use super::{Nav, error_page};
 use crate::auth::Staff;
@@ -9,7 +10,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use rapport_app::measures::{CaseloadRow, CaseloadSeries};
+use rapport_app::measures::{BehaviourGlance, CaseloadRow, CaseloadSeries};
 use rapport_domain::measures::ReliableChangeOutcome;
 
 pub struct SeriesCell {
@@ -23,6 +24,10 @@ pub struct Row {
     pub c: CaseloadRow,
     pub last: String,
     pub series: Vec<SeriesCell>,
+    /// The behaviour column: diary logging last week, then homework; empty when the client has no behaviour work.
+    pub diary: String,
+    pub homework: String,
+    pub overdue: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -31,7 +36,31 @@ struct CaseloadPage {
     nav: Option<Nav>,
     definition: &'static str,
     not_on_track: usize,
+    behaviour_definition: &'static str,
     rows: Vec<Row>,
+}
+
+fn diary_words(g: &BehaviourGlance) -> String {
+    match &g.last_week {
+        None => String::new(),
+        Some(w) => match w.ratio {
+            None => "diary: started this week".into(),
+            Some(r) => format!(
+                "diary last week: {} of {} days ({:.0}%)",
+                w.days_logged,
+                w.days_expected,
+                r * 100.0
+            ),
+        },
+    }
+}
+
+fn homework_words(g: &BehaviourGlance) -> String {
+    match (g.open_homework, g.overdue_homework) {
+        (0, _) => String::new(),
+        (_, 0) => format!("{} homework open, none overdue", g.open_homework),
+        (_, n) => format!("{n} homework overdue"),
+    }
 }
 
 fn cell(s: &CaseloadSeries) -> SeriesCell {
@@ -67,12 +96,16 @@ pub async fn show(State(st): State<AppState>, s: Staff) -> Response {
             nav: Nav::of(&s),
             definition: c.definition,
             not_on_track: c.not_on_track,
+            behaviour_definition: c.behaviour_definition,
             rows: c
                 .clients
                 .into_iter()
                 .map(|c| Row {
                     last: day(c.last_completed_at),
                     series: c.instruments.iter().map(cell).collect(),
+                    diary: c.behaviour.as_ref().map(diary_words).unwrap_or_default(),
+                    homework: c.behaviour.as_ref().map(homework_words).unwrap_or_default(),
+                    overdue: c.behaviour.as_ref().is_some_and(|g| g.overdue_homework > 0),
                     c,
                 })
                 .collect(),

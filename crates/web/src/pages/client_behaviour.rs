@@ -1,7 +1,8 @@
 //! The "Behaviours and homework" part of a client's page and the forms around it: adherence at a glance (this week
 //! against the target, the current streak, logging over four weeks, homework due, overdue and done on time), a
 //! weekly table and bar chart per behaviour, and forms to add a behaviour (with the objective chooser from the
-//! client's plans), set homework, tick homework off, and send or switch off the client's diary link.
+//! client's plans), set homework, change it (title, instructions, due date; a stale edit is shown against what is
+//! saved now), tick it off, enter diary values in session, and send or switch off the client's diary link.
 //!
 //! Everything goes through the behaviour use cases (ClientClinical, audited). A form with a problem is shown again
 //! on a page of its own with each message beside its field; nothing was stored.
@@ -17,7 +18,10 @@ use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use rapport_app::behaviour::{BehaviourSummary, DiarySummary, HomeworkStatusInput, HomeworkView};
+use rapport_app::behaviour::{
+    BehaviourSummary, BehaviourView, DiarySummary, HomeworkStatusInput, HomeworkView, earliest,
+    input_bounds,
+};
 use rapport_app::plans::PlanView;
 use rapport_domain::behaviour::{
     BehaviourInput, HomeworkInput, MeasureKind, Period, TargetStatus, WeekSummary,
@@ -49,6 +53,49 @@ pub struct BehaviourBlock {
     pub svg: Option<String>,
     pub rows: Vec<WeekRow>,
     pub value_heading: &'static str,
+    /// The in-session entry field: bounds and step of the number input, and how the value is typed.
+    pub input: EntryField,
+}
+
+/// One behaviour's number field on a diary form, as the client's diary page shows it too.
+pub struct EntryField {
+    pub id: Uuid,
+    pub name: String,
+    pub hint: String,
+    pub min: String,
+    pub max: String,
+    pub step: String,
+    /// What was typed, when the form comes back with a problem.
+    pub value: String,
+    pub error: Option<String>,
+}
+
+fn kind_of(v: &BehaviourView) -> MeasureKind {
+    match (v.kind, v.scale_min, v.scale_max) {
+        ("intensity", Some(min), Some(max)) => MeasureKind::Intensity { min, max },
+        ("duration", ..) => MeasureKind::Duration,
+        _ => MeasureKind::Count,
+    }
+}
+
+fn entry_field(v: &BehaviourView) -> EntryField {
+    let kind = kind_of(v);
+    let (min, max, step) = input_bounds(kind);
+    let hint = match kind {
+        MeasureKind::Count => "times that day".to_string(),
+        MeasureKind::Duration => "hours that day, such as 7.5".to_string(),
+        MeasureKind::Intensity { min, max } => format!("{min} to {max}, the strongest that day"),
+    };
+    EntryField {
+        id: v.id,
+        name: v.name.clone(),
+        hint,
+        min: crate::trend::num(min),
+        max: crate::trend::num(max),
+        step: crate::trend::num(step),
+        value: String::new(),
+        error: None,
+    }
 }
 
 /// What the client page shows under "Behaviours and homework".
@@ -65,6 +112,10 @@ pub struct BehaviourSection {
     pub objectives: Vec<(String, String)>,
     pub can_write: bool,
     pub today: String,
+    /// The first day an entry may be for.
+    pub earliest: String,
+    /// Whether any behaviour is still logged (the in-session form is offered only then).
+    pub any_active: bool,
     pub unavailable: Option<String>,
 }
 
@@ -89,11 +140,7 @@ fn week_value(kind: MeasureKind, b: &BehaviourSummary, w: &WeekSummary) -> Strin
 
 fn block(b: &BehaviourSummary) -> BehaviourBlock {
     let v = &b.behaviour;
-    let kind = match (v.kind, v.scale_min, v.scale_max) {
-        ("intensity", Some(min), Some(max)) => MeasureKind::Intensity { min, max },
-        ("duration", ..) => MeasureKind::Duration,
-        _ => MeasureKind::Count,
-    };
+    let kind = kind_of(v);
     let current = b.weeks.last();
     let this_week = current
         .map(|w| {
@@ -166,6 +213,7 @@ fn block(b: &BehaviourSummary) -> BehaviourBlock {
         } else {
             "Week total"
         },
+        input: entry_field(v),
     }
 }
 
@@ -211,6 +259,8 @@ fn from_summary(d: DiarySummary, plans: &[PlanView], can_write: bool) -> Behavio
         objectives: objectives(plans),
         can_write,
         today: d.today.to_string(),
+        earliest: earliest(d.today).to_string(),
+        any_active: d.behaviours.iter().any(|b| b.behaviour.active),
         unavailable: None,
     }
 }
@@ -243,6 +293,8 @@ pub async fn section(
                 objectives: Vec::new(),
                 can_write: false,
                 today: String::new(),
+                earliest: String::new(),
+                any_active: false,
                 unavailable: Some(form_message(&e)),
             })
         }
@@ -256,6 +308,8 @@ pub fn notice(done: Option<&str>) -> Option<String> {
         "retired" => Some("The behaviour is no longer logged; its entries stay.".into()),
         "homework" => Some("The homework was set.".into()),
         "homework-status" => Some("The homework was updated.".into()),
+        "homework-edited" => Some("The homework was changed.".into()),
+        "entries" => Some("The values were added to the client's diary.".into()),
         "diary-sent" => Some(
             "The diary link is on its way to the client by e-mail; any earlier link no longer works.".into(),
         ),
@@ -621,4 +675,238 @@ pub async fn homework_status(
         .into_response(),
         Err(e) => error_page(e, &s.rid, Nav::of(&s)),
     }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "behaviour_entry.html")]
+struct EntryPage {
+    nav: Option<Nav>,
+    csrf: String,
+    client_id: ClientId,
+    client_name: String,
+    date: String,
+    today: String,
+    earliest: String,
+    date_error: Option<String>,
+    fields: Vec<EntryField>,
+    /// Problems that belong to no one field (an empty form).
+    general: Vec<String>,
+}
+
+/// Enters diary values in session, on the client's behalf: the same checks as the client's diary link, all or
+/// nothing; a problem shows the form again on a page of its own with each message beside its field.
+pub async fn log_entries(
+    State(st): State<AppState>,
+    s: Staff,
+    PagePath(id): PagePath<Uuid>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let csrf = fields
+        .iter()
+        .find(|(k, _)| k == "_csrf")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    if !s.csrf_ok(csrf) {
+        return expired(&s);
+    }
+    let client = ClientId(id);
+    let errors = match st.app.log_behaviour_form(&s.ctx, client, &fields).await {
+        Ok(_) => {
+            return Redirect::to(&format!("/clients/{id}?done=entries#behaviours")).into_response();
+        }
+        Err(Error::Validation(v)) => v,
+        Err(e) => return error_page(e, &s.rid, Nav::of(&s)),
+    };
+    let (c, d) = match (
+        st.app.get_client(&s.ctx, client).await,
+        st.app.behaviour_summary(&s.ctx, client).await,
+    ) {
+        (Ok(c), Ok(d)) => (c, d),
+        (Err(e), _) | (_, Err(e)) => return error_page(e, &s.rid, Nav::of(&s)),
+    };
+    let got = |k: &str| {
+        fields
+            .iter()
+            .find(|(f, _)| f == k)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let error = |k: &str| {
+        errors
+            .iter()
+            .find(|e| e.field == k)
+            .map(|e| e.message.clone())
+    };
+    let list: Vec<EntryField> = d
+        .behaviours
+        .iter()
+        .filter(|b| b.behaviour.active)
+        .map(|b| {
+            let key = format!("value.{}", b.behaviour.id);
+            EntryField {
+                value: got(&key),
+                error: error(&key),
+                ..entry_field(&b.behaviour)
+            }
+        })
+        .collect();
+    let known = |f: &str| f == "date" || list.iter().any(|b| f == format!("value.{}", b.id));
+    let page = EntryPage {
+        nav: Nav::of(&s),
+        csrf: s.session.csrf_token.clone(),
+        client_id: client,
+        client_name: c.preferred_name.unwrap_or(c.legal_name),
+        date: got("date"),
+        today: d.today.to_string(),
+        earliest: earliest(d.today).to_string(),
+        date_error: error("date"),
+        general: errors
+            .iter()
+            .filter(|e| !known(&e.field))
+            .map(|e| e.message.clone())
+            .collect(),
+        fields: list,
+    };
+    (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct HomeworkEditForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    version: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    instructions: String,
+    #[serde(default)]
+    due_on: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "homework_edit.html")]
+struct HomeworkEditPage {
+    nav: Option<Nav>,
+    csrf: String,
+    id: Uuid,
+    client_id: ClientId,
+    /// The version the form was opened at: a save checks it is still the saved one.
+    version: i32,
+    f: HomeworkEditForm,
+    message: Option<String>,
+    errors: Vec<FieldError>,
+    /// Set when someone else saved the item meanwhile: what is saved now, shown beside what was typed.
+    saved_now: Option<HomeworkView>,
+}
+
+impl HomeworkEditPage {
+    pub fn error_for(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+}
+
+fn edit_form_of(h: &HomeworkView) -> HomeworkEditForm {
+    HomeworkEditForm {
+        csrf: String::new(),
+        version: h.version.to_string(),
+        title: h.title.clone(),
+        instructions: h.instructions.clone().unwrap_or_default(),
+        due_on: h.due_on.to_string(),
+    }
+}
+
+pub async fn edit_homework(
+    State(st): State<AppState>,
+    s: Staff,
+    PagePath(id): PagePath<Uuid>,
+) -> Response {
+    match st.app.homework(&s.ctx, id).await {
+        Ok(h) => HomeworkEditPage {
+            nav: Nav::of(&s),
+            csrf: s.session.csrf_token.clone(),
+            id,
+            client_id: h.client_id,
+            version: h.version,
+            f: edit_form_of(&h),
+            message: None,
+            errors: Vec::new(),
+            saved_now: None,
+        }
+        .into_response(),
+        Err(e) => error_page(e, &s.rid, Nav::of(&s)),
+    }
+}
+
+/// Saves a homework edit. When someone changed the item since the form was opened, nothing is saved: the page
+/// shows what is saved now beside what was typed, and a second save (now against the current version) replaces it.
+pub async fn save_homework(
+    State(st): State<AppState>,
+    s: Staff,
+    PagePath(id): PagePath<Uuid>,
+    Form(f): Form<HomeworkEditForm>,
+) -> Response {
+    if !s.csrf_ok(&f.csrf) {
+        return expired(&s);
+    }
+    let Ok(version) = f.version.trim().parse::<i32>() else {
+        return error_page(
+            Error::invalid("version", "the form is incomplete; open it again"),
+            &s.rid,
+            Nav::of(&s),
+        );
+    };
+    let input = HomeworkInput {
+        title: f.title.clone(),
+        instructions: Some(f.instructions.clone()),
+        due_on: f.due_on.clone(),
+    };
+    let e = match st.app.update_homework(&s.ctx, id, version, input).await {
+        Ok(h) => {
+            return Redirect::to(&format!(
+                "/clients/{}?done=homework-edited#behaviours",
+                h.client_id
+            ))
+            .into_response();
+        }
+        Err(e @ (Error::Validation(_) | Error::Conflict(_))) => e,
+        Err(e) => return error_page(e, &s.rid, Nav::of(&s)),
+    };
+    let current = match st.app.homework(&s.ctx, id).await {
+        Ok(h) => h,
+        Err(e) => return error_page(e, &s.rid, Nav::of(&s)),
+    };
+    let (status, message, errors, saved_now, version) = match e {
+        Error::Validation(v) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Please check the form; nothing has been saved.".to_string(),
+            v,
+            None,
+            version,
+        ),
+        _ => (
+            StatusCode::CONFLICT,
+            "Someone else changed this homework after you opened it, so your changes have not been saved. \
+             What is saved now is shown below your changes; save again to replace it with yours, or go back to keep it."
+                .to_string(),
+            Vec::new(),
+            Some(current.clone()),
+            current.version,
+        ),
+    };
+    let page = HomeworkEditPage {
+        nav: Nav::of(&s),
+        csrf: s.session.csrf_token.clone(),
+        id,
+        client_id: current.client_id,
+        version,
+        f,
+        message: Some(message),
+        errors,
+        saved_now,
+    };
+    (status, page).into_response()
 }

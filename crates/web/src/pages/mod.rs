@@ -199,6 +199,18 @@ pub fn router() -> Router<AppState> {
         .route("/alerts/{id}/acknowledge", post(alerts::acknowledge))
         .route("/m/{token}", get(measures::show).post(measures::submit))
         .route("/log/{token}", get(diary::show).post(diary::submit))
+        .route(
+            "/clients/{id}/behaviour-entries",
+            post(client_behaviour::log_entries),
+        )
+        .route(
+            "/homework/{id}/edit",
+            get(client_behaviour::edit_homework).post(client_behaviour::save_homework),
+        )
+        .route(
+            "/admin/settings",
+            get(admin::settings).post(admin::save_settings),
+        )
 }
 
 /// Path parameters for pages: one that does not parse (not a UUID) is a friendly 404 page, not a bare 400.

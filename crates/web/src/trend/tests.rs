@@ -107,6 +107,34 @@ fn band_zones_meet_halfway_between_whole_scores_and_stay_inside_the_range() {
 }
 
 #[test]
+fn where_higher_is_better_the_lowest_band_is_shaded_most_severe() {
+    let mut r = phq9(vec![pt(0, Some(12.0), true)]);
+    r.higher_is_better = Some(true);
+    let z = zones(&r);
+    let shades: Vec<(&str, usize)> = z.iter().map(|z| (z.label.as_str(), z.shade)).collect();
+    assert_eq!(shades[0], ("Minimal", 4));
+    assert_eq!(shades[4], ("Severe", 0));
+}
+
+#[test]
+fn a_scale_without_bands_gets_no_zones_but_still_a_chart() {
+    let mut r = phq9(vec![pt(0, Some(40.0), true), pt(14, Some(52.0), true)]);
+    r.higher_is_better = Some(true);
+    r.bands.clear();
+    r.min_score = 12;
+    r.max_score = 60;
+    r.cutoff = None;
+    r.trend_rule = None;
+    assert!(zones(&r).is_empty());
+    let svg = trend_svg(&r, "t").unwrap();
+    assert!(!svg.contains("class=\"band "));
+    assert!(svg.contains("role=\"img\""));
+    assert!(summary(&r).ends_with("Higher scores are better on the PHQ-9."));
+    r.higher_is_better = Some(false);
+    assert!(!summary(&r).contains("Higher scores are better"));
+}
+
+#[test]
 fn valid_prorated_and_invalid_points_are_drawn_differently() {
     let mut prorated = pt(14, Some(13.5), true);
     prorated.prorated = true;

@@ -25,6 +25,7 @@ fn library_lists_the_instruments_the_practice_can_assign() {
         "dast10",
         "cssrs_screener",
         "k10",
+        "wai_sr",
     ] {
         assert!(ids.contains(&id), "{id} missing");
     }
@@ -122,6 +123,12 @@ fn phq9_variant(edit: impl FnOnce(&mut Instrument)) -> Vec<String> {
     let mut i = inst("phq9").clone();
     edit(&mut i);
     check(&i)
+}
+
+#[test]
+fn a_summed_instrument_that_does_not_say_which_direction_is_better_is_rejected() {
+    let p = phq9_variant(|i| i.change = None);
+    assert!(p.iter().any(|m| m.contains("higher_is_better")), "{p:?}");
 }
 
 #[test]

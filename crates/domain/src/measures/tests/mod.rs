@@ -1,5 +1,6 @@
 //! Tests of the instrument library, scoring and change statistics against the published numbers.
 
+mod alliance;
 mod change;
 mod library;
 mod phq_gad;
