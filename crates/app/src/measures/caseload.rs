@@ -1,5 +1,6 @@
-//! A clinician's caseload at a glance: every client on their care team who has measures, with the latest score
-//! per instrument, the valid totals for a sparkline, and whether the client is on track — "not on track" first.
+//! A clinician's caseload at a glance: every client on their care team who has measures or behaviour work (a diary
+//! or homework), with the latest score per instrument, the valid totals for a sparkline, and whether the client is
+//! on track — "not on track" first.
 //!
 //! One query reads the scores of the whole caseload (plain columns; no answer is decrypted); two more, alongside
 //! it, the behaviour column (diary logging in the last complete week, overdue homework;
@@ -54,7 +55,8 @@ pub struct CaseloadRow {
     /// "PHQ-9: reliable deterioration since the first score", one per reason.
     pub reasons: Vec<String>,
     pub open_alerts: usize,
-    pub last_completed_at: DateTime<Utc>,
+    /// The latest questionnaire completed; `None` for a client with behaviour work only.
+    pub last_completed_at: Option<DateTime<Utc>>,
     pub instruments: Vec<CaseloadSeries>,
     /// Diary logging and overdue homework; `None` for a client with no active behaviour and no open homework.
     pub behaviour: Option<BehaviourGlance>,
@@ -178,8 +180,8 @@ async fn glances(
 }
 
 impl App {
-    /// The caller's caseload with measures (clients on their care team). Staff without clinical access get an
-    /// empty list: there is nothing of theirs to show.
+    /// The caller's caseload with measures or behaviour work (clients on their care team). Staff without clinical
+    /// access get an empty list: there is nothing of theirs to show.
     pub async fn measures_caseload(&self, ctx: &Ctx) -> Result<Caseload> {
         let me = ctx.actor.user_id().ok_or(Error::NotFound)?;
         let mut out = Caseload {
@@ -224,7 +226,9 @@ impl App {
             glances(self.store.db(), &mine, now),
         );
         let (heads, behaviour) = (heads?, behaviour?);
-        let mut by_client: BTreeMap<ClientId, Vec<&ResponseHead>> = BTreeMap::new();
+        // Every client with scores or behaviour work is listed; the glance covers only `mine`, like the scores.
+        let mut by_client: BTreeMap<ClientId, Vec<&ResponseHead>> =
+            behaviour.keys().map(|c| (*c, Vec::new())).collect();
         for h in &heads {
             by_client.entry(h.client_id).or_default().push(h);
         }
@@ -256,7 +260,7 @@ impl App {
                     instruments.push(s);
                 }
             }
-            let last_completed_at = hs.iter().map(|h| h.completed_at).max().unwrap_or_default();
+            let last_completed_at = hs.iter().map(|h| h.completed_at).max();
             out.clients.push(CaseloadRow {
                 client_id: *client,
                 client_name: names.get(client).cloned().unwrap_or_default(),

@@ -5,7 +5,7 @@
 use chrono::{Datelike, Days, NaiveDate, Utc};
 use rapport_app::audit::AuditQuery;
 use rapport_domain::Role;
-use rapport_testkit::{Backend, TestApp, TestUser, both, client_body};
+use rapport_testkit::{Backend, TestApp, TestUser, between, both, client_body};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -388,6 +388,15 @@ async fn the_caseload_shows_diary_logging_and_overdue_homework_at_a_glance(b: Ba
     let clin = t.user(&[Role::Clinician]).await;
     let busy = client_of(&t, &clin, "Bo Busy", "bo@client.test").await;
     let plain = client_of(&t, &clin, "Pia Plain", "pia@client.test").await;
+    // A client with a diary and no questionnaire is on the caseload too, for the behaviour column.
+    let diary_only = client_of(&t, &clin, "Dee Diary", "dee@client.test").await;
+    behaviour(
+        &t,
+        &clin,
+        &diary_only,
+        json!({"name": "Cravings", "kind": "count", "direction": "reduce"}),
+    )
+    .await;
     for c in [&busy, &plain] {
         t.post(
             &clin,
@@ -457,6 +466,13 @@ async fn the_caseload_shows_diary_logging_and_overdue_homework_at_a_glance(b: Ba
     assert_eq!(g["overdue_homework"], 1);
     assert_eq!(g["open_homework"], 2);
     assert_eq!(row(&plain)["behaviour"], Value::Null);
+    let d = row(&diary_only);
+    assert_eq!(d["instruments"], json!([]), "{d}");
+    assert_eq!(d["last_completed_at"], Value::Null);
+    assert_eq!(d["not_on_track"], false);
+    assert!(d["behaviour"].is_object(), "{d}");
+    assert_eq!(r.json["clients"].as_array().unwrap().len(), 3);
+    assert_eq!(audited(&t, "measure.caseload.read", &diary_only).await, 1);
     assert!(
         r.json["behaviour_definition"]
             .as_str()
@@ -475,6 +491,9 @@ async fn the_caseload_shows_diary_logging_and_overdue_homework_at_a_glance(b: Ba
         "{html}"
     );
     assert!(html.contains(r#"<span class="tag risk">1 homework overdue</span>"#));
+    let dee = between(&html, "Dee Diary</a>", "</tr>");
+    assert!(dee.contains("no measures"), "{dee}");
+    assert!(dee.contains("no questionnaire yet"), "{dee}");
     assert_eq!(audited(&t, "measure.caseload.read", &busy).await, 2);
     t.finish().await;
 }

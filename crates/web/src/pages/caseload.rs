@@ -101,7 +101,10 @@ pub async fn show(State(st): State<AppState>, s: Staff) -> Response {
                 .clients
                 .into_iter()
                 .map(|c| Row {
-                    last: day(c.last_completed_at),
+                    last: c
+                        .last_completed_at
+                        .map(day)
+                        .unwrap_or_else(|| "no questionnaire yet".into()),
                     series: c.instruments.iter().map(cell).collect(),
                     diary: c.behaviour.as_ref().map(diary_words).unwrap_or_default(),
                     homework: c.behaviour.as_ref().map(homework_words).unwrap_or_default(),
