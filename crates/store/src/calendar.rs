@@ -54,8 +54,9 @@ pub fn display_name(legal_name: &str, preferred_name: Option<&str>) -> String {
 ///
 /// The range comes back as one row either way. The data-access layer copies, type-checks and decodes a result's
 /// values one by one (on SQLite each copy is an allocation under SQLite's memory mutex); a clinic's week as rows
-/// (1,500 × 18 values) cost three to four times the query itself. On SQLite the database writes the range as one
-/// JSON text; on PostgreSQL, whose JSON functions are slow per value, it returns one binary array per column.
+/// (1,500 × 18 values) cost two to four times what the query itself takes. On SQLite the database writes the
+/// range as one JSON text; on PostgreSQL, whose JSON functions are slow per value, it returns one binary array per
+/// column.
 pub async fn entries(
     c: &impl ConnectionTrait,
     range: Interval,
