@@ -10,8 +10,11 @@ use serde::{Deserialize, Serialize};
 
 /// Days to answer a request unless the practice sets a shorter period.
 pub const DEFAULT_DUE_DAYS: u32 = 30;
-/// HIPAA allows 30 days (one 30-day extension, with notice, is not modelled); a practice may promise less.
+/// HIPAA allows 30 days; a practice may promise less.
 pub const MAX_DUE_DAYS: u32 = 30;
+/// HIPAA allows one extension of at most 30 days, given in writing before the request is due, with the reasons
+/// and the new date (45 CFR 164.524(b)(2)(iii)).
+pub const MAX_EXTENSION_DAYS: u32 = 30;
 
 /// Says what every export and every answer to a record request leaves out, in the same words whether or not the
 /// client has any psychotherapy notes: telling them apart would itself disclose that such notes exist.
@@ -116,6 +119,42 @@ pub fn due_days(raw: i64) -> Result<u32> {
     }
 }
 
+/// The new due date of a request extended by `days` on `today`: once, while it is still open and not yet due,
+/// by 1 to 30 days from the current due date.
+pub fn extended_due(
+    status: RequestStatus,
+    due: NaiveDate,
+    already_extended: bool,
+    days: i64,
+    today: NaiveDate,
+) -> Result<NaiveDate> {
+    if status != RequestStatus::Open {
+        return Err(Error::Conflict(
+            "this request has been answered already".into(),
+        ));
+    }
+    if already_extended {
+        return Err(Error::Conflict(
+            "this request has been extended already; HIPAA allows one extension".into(),
+        ));
+    }
+    if today > due {
+        return Err(Error::invalid(
+            "days",
+            format!(
+                "an extension must be given before the request is due, and it was due on {due}"
+            ),
+        ));
+    }
+    match u32::try_from(days) {
+        Ok(d) if (1..=MAX_EXTENSION_DAYS).contains(&d) => Ok(due_on(due, d)),
+        _ => Err(Error::invalid(
+            "days",
+            format!("extend by 1 to {MAX_EXTENSION_DAYS} days"),
+        )),
+    }
+}
+
 /// A request can be received today or earlier, never in the future.
 pub fn received_on(raw: &str, today: NaiveDate) -> Result<NaiveDate> {
     let d = crate::validate::date("received_on", raw)?;
@@ -158,6 +197,41 @@ mod tests {
         for bad in [0, -1, 31, 365] {
             assert!(due_days(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_request_is_extended_once_by_at_most_thirty_days_before_it_is_due() {
+        let due = d("2026-02-14");
+        let open = RequestStatus::Open;
+        assert_eq!(
+            extended_due(open, due, false, 30, due).ok(),
+            Some(d("2026-03-16"))
+        );
+        assert_eq!(
+            extended_due(open, due, false, 1, d("2026-01-20")).ok(),
+            Some(d("2026-02-15"))
+        );
+        for bad in [0, -3, 31] {
+            assert!(
+                matches!(
+                    extended_due(open, due, false, bad, due),
+                    Err(Error::Validation(_))
+                ),
+                "{bad}"
+            );
+        }
+        assert!(matches!(
+            extended_due(open, due, false, 10, d("2026-02-15")),
+            Err(Error::Validation(_))
+        ));
+        assert!(matches!(
+            extended_due(open, due, true, 10, due),
+            Err(Error::Conflict(_))
+        ));
+        assert!(matches!(
+            extended_due(RequestStatus::Fulfilled, due, false, 10, due),
+            Err(Error::Conflict(_))
+        ));
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! Record requests: logged once, answered once. The answer is an `UPDATE … WHERE status = 'open'`, so two staff
-//! members answering at the same time cannot both succeed. The requester's name, the notes and a denial's reason
-//! are sealed with the row as associated data.
+//! Record requests: logged once, answered once, extended at most once. The answer is an
+//! `UPDATE … WHERE status = 'open'` (and the extension also `AND extended_at IS NULL`), so two staff members acting
+//! at the same time cannot both succeed. The requester's name, the notes and the reasons for a denial or an
+//! extension are sealed with the row as associated data.
 
 use crate::crypto::{Aad, Encrypted};
 use crate::entity::record_requests;
@@ -32,6 +33,10 @@ pub struct RecordRequest {
     pub decided_at: Option<DateTime<Utc>>,
     pub denial_reason: Option<String>,
     pub version: i32,
+    /// HIPAA's one extension: who gave it, when and why (the due date has moved already).
+    pub extended_by: Option<UserId>,
+    pub extended_at: Option<DateTime<Utc>>,
+    pub extension_reason: Option<String>,
 }
 
 fn aad<'a>(column: &'a str, row: &'a str) -> Aad<'a> {
@@ -55,6 +60,9 @@ fn open(tx: &Tx<'_>, m: record_requests::Model) -> Result<RecordRequest, StoreEr
         requester: text("requester", &m.requester)?,
         notes: text("notes", &m.notes)?,
         denial_reason: text("denial_reason", &m.denial_reason)?,
+        extension_reason: text("extension_reason", &m.extension_reason)?,
+        extended_by: m.extended_by.map(UserId),
+        extended_at: m.extended_at,
         id: m.id,
         client_id: ClientId(m.client_id),
         received_on: m.received_on,
@@ -93,6 +101,9 @@ pub async fn insert(tx: &Tx<'_>, r: &RecordRequest) -> Result<(), StoreError> {
         decided_at: Set(r.decided_at),
         denial_reason: Set(seal("denial_reason", &r.denial_reason)?),
         version: Set(r.version),
+        extended_by: Set(r.extended_by.map(|u| u.0)),
+        extended_at: Set(r.extended_at),
+        extension_reason: Set(seal("extension_reason", &r.extension_reason)?),
     }
     .insert(tx.conn())
     .await?;
@@ -166,6 +177,48 @@ pub async fn decide(
     } else {
         Err(StoreError::Conflict(
             "this request has been answered already".into(),
+        ))
+    }
+}
+
+/// Extends an open request that was never extended: the due date moves to `due_on` and the reasons are sealed.
+/// A request answered or extended meanwhile is a conflict.
+pub async fn extend(
+    tx: &Tx<'_>,
+    id: Uuid,
+    due_on: NaiveDate,
+    by: UserId,
+    at: DateTime<Utc>,
+    reason: &str,
+) -> Result<(), StoreError> {
+    let row = id.to_string();
+    let sealed = Encrypted::<String>::seal_opt(
+        tx.cipher(),
+        aad("extension_reason", &row),
+        Some(&reason.to_string()),
+    )?;
+    let r = record_requests::Entity::update_many()
+        .col_expr(record_requests::Column::DueOn, Expr::value(due_on))
+        .col_expr(record_requests::Column::ExtendedBy, Expr::value(Some(by.0)))
+        .col_expr(record_requests::Column::ExtendedAt, Expr::value(Some(at)))
+        .col_expr(
+            record_requests::Column::ExtensionReason,
+            Expr::value(sealed),
+        )
+        .col_expr(
+            record_requests::Column::Version,
+            Expr::col(record_requests::Column::Version).add(1),
+        )
+        .filter(record_requests::Column::Id.eq(id))
+        .filter(record_requests::Column::Status.eq(RequestStatus::Open.as_str()))
+        .filter(record_requests::Column::ExtendedAt.is_null())
+        .exec(tx.conn())
+        .await?;
+    if r.rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict(
+            "this request has been answered or extended already".into(),
         ))
     }
 }

@@ -163,6 +163,7 @@ routes! {
     "GET" "/api/v1/record-requests/{id}" "records" "One record request";
     "POST" "/api/v1/record-requests/{id}/fulfil" "records" "Fulfil a record request: returns the record (psychotherapy notes excluded) and records the disclosure";
     "POST" "/api/v1/record-requests/{id}/deny" "records" "Deny a record request with a reason";
+    "POST" "/api/v1/record-requests/{id}/extend" "records" "Extend an open record request once, before it is due, by 1 to 30 days, with the reasons to tell the requester";
     "PUT" "/api/v1/settings/record-requests" "records" "Set the days within which record requests are due (1 to 30)";
 }
 

@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use rapport_app::records::{RequestInput, RequestQuery};
+use rapport_app::records::{ExtendInput, RequestInput, RequestQuery};
 use rapport_domain::ClientId;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/record-requests/{id}", get(get_request))
         .route("/api/v1/record-requests/{id}/fulfil", post(fulfil))
         .route("/api/v1/record-requests/{id}/deny", post(deny))
+        .route("/api/v1/record-requests/{id}/extend", post(extend))
         .route("/api/v1/settings/record-requests", put(settings))
 }
 
@@ -100,6 +101,21 @@ async fn deny(
     Ok(Json(
         s.app
             .deny_record_request(&c.ctx, id, &input.reason)
+            .await
+            .or_api(&c.rid)?,
+    )
+    .into_response())
+}
+
+async fn extend(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(input): ApiJson<ExtendInput>,
+) -> ApiResult<Response> {
+    Ok(Json(
+        s.app
+            .extend_record_request(&c.ctx, id, &input)
             .await
             .or_api(&c.rid)?,
     )

@@ -81,6 +81,7 @@ fn body_schema(method: &str, path: &str) -> Option<&'static str> {
         ("POST", "/api/v1/group-sessions/{id}/talk") => "TalkInput",
         ("POST", "/api/v1/clients/{id}/record-requests") => "RecordRequestInput",
         ("POST", "/api/v1/record-requests/{id}/deny") => "DenyRequestInput",
+        ("POST", "/api/v1/record-requests/{id}/extend") => "ExtendRequestInput",
         ("PUT", "/api/v1/settings/record-requests") => "RecordRequestSettings",
         _ => return None,
     })
@@ -294,6 +295,7 @@ fn schemas() -> Value {
             "notes": { "type": ["string", "null"], "description": "Encrypted at rest" },
         })),
         "DenyRequestInput": obj(&["reason"], json!({ "reason": { "type": "string", "description": "Encrypted at rest; shown only to those who may read the clinical record" } })),
+        "ExtendRequestInput": obj(&["days", "reason"], json!({ "days": { "type": "integer", "minimum": 1, "maximum": 30 }, "reason": { "type": "string", "description": "The reasons for the delay, which the requester must be told in writing (45 CFR 164.524(b)(2)(iii)); encrypted at rest" } })),
         "RecordRequestSettings": obj(&["due_days"], json!({ "due_days": { "type": "integer", "minimum": 1, "maximum": 30 } })),
         "Error": {
             "type": "object",

@@ -12,7 +12,7 @@ mod requests;
 
 pub(crate) use requests::seed_demo;
 
-pub use requests::{Fulfilled, RecordRequestView, RequestInput, RequestQuery};
+pub use requests::{ExtendInput, Fulfilled, RecordRequestView, RequestInput, RequestQuery};
 
 use crate::groups::MemberSessionView;
 use crate::notes::{AddendumView, Names, Person, UnitRef};

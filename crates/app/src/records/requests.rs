@@ -1,7 +1,8 @@
 //! Record requests (right of access): logged by the front desk or the care team with the date received, who asked
 //! and in what capacity, the format and delivery wanted; due within the practice's period (30 days by default);
 //! answered once by a clinician on the care team, either fulfilled (which produces the record document, audited as
-//! a disclosure in the client's access log) or denied with a sealed reason.
+//! a disclosure in the client's access log) or denied with a sealed reason. Before it is due, the care team may
+//! extend it once by up to 30 days with the reasons to tell the requester (HIPAA 45 CFR 164.524(b)(2)(iii)).
 
 use super::{ClientRecord, Purpose};
 use crate::notes::{Names, Person};
@@ -73,6 +74,22 @@ pub struct RecordRequestView {
     pub denial_reason: Option<String>,
     /// Whether the caller may fulfil or deny it (for buttons; the use cases check again).
     pub can_answer: bool,
+    /// HIPAA's one extension, once given: by whom, when, and the reasons the requester is told (so shown to
+    /// everyone who may read the request; the due date above is already the new one).
+    pub extended_by: Option<Person>,
+    pub extended_at: Option<DateTime<Utc>>,
+    pub extension_reason: Option<String>,
+    /// Whether the caller may extend it now: open, not extended before, not yet overdue.
+    pub can_extend: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtendInput {
+    /// 1 to 30 days added to the due date.
+    pub days: i64,
+    /// The reasons for the delay, which the requester must be told in writing.
+    pub reason: String,
 }
 
 /// A fulfilled request and the record it produced.
@@ -177,6 +194,9 @@ pub(crate) async fn seed_demo(
                 decided_at: None,
                 denial_reason: None,
                 version: 1,
+                extended_by: None,
+                extended_at: None,
+                extension_reason: None,
             },
         )
         .await?;
@@ -224,6 +244,9 @@ impl App {
         let can_answer = r.status == RequestStatus::Open
             && authorize(&ctx.actor, Action::Update, Resource::RecordRequest(rel)).is_allowed();
         let today = crate::today();
+        let can_extend = can_answer
+            && r.extended_at.is_none()
+            && !records::is_overdue(r.status, r.due_on, today);
         let client_name = rapport_store::clients::get(tx.conn(), r.client_id)
             .await?
             .map(|c| c.preferred_name.unwrap_or(c.legal_name))
@@ -255,6 +278,13 @@ impl App {
             decided_at: r.decided_at,
             denial_reason: r.denial_reason.filter(|_| clinical),
             can_answer,
+            extended_by: match r.extended_by {
+                Some(u) => Some(names.person(tx, u).await?),
+                None => None,
+            },
+            extended_at: r.extended_at,
+            extension_reason: r.extension_reason,
+            can_extend,
         })
     }
 
@@ -308,6 +338,9 @@ impl App {
             decided_at: None,
             denial_reason: None,
             version: 1,
+            extended_by: None,
+            extended_at: None,
+            extension_reason: None,
         };
         repo::insert(&tx, &r).await?;
         tx.audit(
@@ -486,6 +519,49 @@ impl App {
         let decided = repo::get(&tx, id).await?.ok_or(Error::NotFound)?;
         let view = self
             .request_view(&tx, ctx, decided, &mut Names::default())
+            .await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// Extends an open request once, before it is due, by 1 to 30 days, with the reasons the requester must be
+    /// told in writing (45 CFR 164.524(b)(2)(iii)). Only those who may answer the request may extend it.
+    pub async fn extend_record_request(
+        &self,
+        ctx: &Ctx,
+        id: Uuid,
+        input: &ExtendInput,
+    ) -> Result<RecordRequestView> {
+        let me = ctx.actor.user_id().ok_or(Error::NotFound)?;
+        let reason = validate::optional_text("reason", &input.reason, 2000)?.ok_or_else(|| {
+            Error::invalid(
+                "reason",
+                "give the reasons for the delay: the requester must be told them in writing",
+            )
+        })?;
+        let tx = self.store.begin().await?;
+        let (tx, r) = self
+            .request_for(tx, ctx, id, Action::Update, "record_request.extend")
+            .await?;
+        let due = records::extended_due(
+            r.status,
+            r.due_on,
+            r.extended_at.is_some(),
+            input.days,
+            crate::today(),
+        )?;
+        repo::extend(&tx, id, due, me, now_utc(), &reason).await?;
+        tx.audit(
+            AuditEvent::new(&ctx.actor, "record_request.extend", "record_request")
+                .resource(id)
+                .client(r.client_id.0)
+                .request(ctx.rid())
+                .detail(format!("due {} instead of {}", due, r.due_on)),
+        )
+        .await?;
+        let extended = repo::get(&tx, id).await?.ok_or(Error::NotFound)?;
+        let view = self
+            .request_view(&tx, ctx, extended, &mut Names::default())
             .await?;
         tx.commit().await?;
         Ok(view)

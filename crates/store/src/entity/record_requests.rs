@@ -1,4 +1,4 @@
-//! Requests for a client's record (right of access). Requester, notes and denial reason are ciphertext.
+//! Requests for a client's record (right of access). Requester, notes, denial and extension reasons are ciphertext.
 
 use sea_orm::entity::prelude::*;
 
@@ -22,6 +22,9 @@ pub struct Model {
     pub decided_at: Option<DateTimeUtc>,
     pub denial_reason: Option<Vec<u8>>,
     pub version: i32,
+    pub extended_by: Option<Uuid>,
+    pub extended_at: Option<DateTimeUtc>,
+    pub extension_reason: Option<Vec<u8>>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -14,6 +14,7 @@ both!(
     record_requests_are_due_in_thirty_days_and_the_overdue_lead,
     record_request_free_text_is_encrypted_at_rest,
     the_menu_offers_record_requests_to_whoever_may_see_them,
+    a_record_request_is_extended_once_before_it_is_due,
 );
 
 async fn client(t: &TestApp, who: &TestUser, name: &str) -> String {
@@ -600,13 +601,20 @@ async fn record_request_free_text_is_encrypted_at_rest(b: Backend) {
     let id = r.json["id"].as_str().unwrap();
     t.post(
         &clin,
+        &format!("/api/v1/record-requests/{id}/extend"),
+        json!({"days": 5, "reason": format!("delay {marker}")}),
+    )
+    .await
+    .expect(200);
+    t.post(
+        &clin,
         &format!("/api/v1/record-requests/{id}/deny"),
         json!({"reason": format!("reason {marker}")}),
     )
     .await
     .expect(200);
     let hex_marker = hex::encode(&marker);
-    for col in ["requester", "notes", "denial_reason"] {
+    for col in ["requester", "notes", "denial_reason", "extension_reason"] {
         let sql = match t.backend {
             Backend::Sqlite => format!("SELECT hex({col}) FROM record_requests"),
             Backend::Postgres => format!("SELECT encode({col}, 'hex') FROM record_requests"),
@@ -647,5 +655,168 @@ async fn the_menu_offers_record_requests_to_whoever_may_see_them(b: Backend) {
             "{role:?}'s menu"
         );
     }
+    t.finish().await;
+}
+
+/// HIPAA's one extension (45 CFR 164.524(b)(2)(iii)): before the due date, by at most 30 days, with the reasons the
+/// requester is told; only by those who may answer the request; never twice.
+async fn a_record_request_is_extended_once_before_it_is_due(b: Backend) {
+    let t = TestApp::spawn(b).await;
+    let clin = t.user(&[Role::Clinician]).await;
+    let admin = t.user(&[Role::Admin]).await;
+    let c = client(&t, &clin, "Extension Example").await;
+    let today = chrono::Utc::now().date_naive();
+    let r = log_request(
+        &t,
+        &admin,
+        &c,
+        json!({"capacity": "client", "format": "electronic", "delivery": "email"}),
+    )
+    .await;
+    r.expect(201);
+    assert_eq!(
+        r.json["can_extend"], false,
+        "the logging admin cannot answer"
+    );
+    let id = r.json["id"].as_str().unwrap().to_string();
+    let extend = |who: &TestUser, body: Value| {
+        let (t, path) = (&t, format!("/api/v1/record-requests/{id}/extend"));
+        let who = who.clone();
+        async move { t.post(&who, &path, body).await }
+    };
+    let field =
+        |r: &rapport_testkit::Reply| r.json["fields"][0]["field"].as_str().map(str::to_string);
+
+    let too_long = extend(
+        &clin,
+        json!({"days": 31, "reason": "Records in off-site archive"}),
+    )
+    .await;
+    too_long.expect(422);
+    assert_eq!(field(&too_long).as_deref(), Some("days"));
+    let no_reason = extend(&clin, json!({"days": 10, "reason": "  "})).await;
+    no_reason.expect(422);
+    assert_eq!(field(&no_reason).as_deref(), Some("reason"));
+    extend(
+        &admin,
+        json!({"days": 10, "reason": "Records in off-site archive"}),
+    )
+    .await
+    .expect(403);
+    let unchanged = t.get(&clin, &format!("/api/v1/record-requests/{id}")).await;
+    assert_eq!(
+        unchanged.json["due_on"],
+        (today + chrono::Duration::days(30)).to_string()
+    );
+    assert_eq!(unchanged.json["can_extend"], true);
+
+    let done = extend(
+        &clin,
+        json!({"days": 20, "reason": "Records in off-site archive"}),
+    )
+    .await;
+    done.expect(200);
+    assert_eq!(
+        done.json["due_on"],
+        (today + chrono::Duration::days(50)).to_string()
+    );
+    assert_eq!(done.json["days_left"], 50);
+    assert_eq!(done.json["can_extend"], false);
+    assert_eq!(done.json["extended_by"]["id"], json!(clin.id));
+    // The reasons go to the requester, so whoever keeps the register sees them.
+    let seen = t
+        .get(&admin, &format!("/api/v1/record-requests/{id}"))
+        .await;
+    assert_eq!(seen.json["extension_reason"], "Records in off-site archive");
+    let again = extend(&clin, json!({"days": 5, "reason": "Still looking"})).await;
+    again.expect(409);
+    assert!(
+        again.json["message"]
+            .as_str()
+            .unwrap()
+            .contains("one extension"),
+        "{}",
+        again.text
+    );
+    let audit = t
+        .query_text("SELECT detail FROM audit_log WHERE action = 'record_request.extend' AND outcome = 'ok'")
+        .await;
+    assert_eq!(audit.len(), 1, "{audit:?}");
+    assert!(audit[0].contains(&format!("due {}", today + chrono::Duration::days(50))));
+
+    // An overdue request can no longer be extended; an answered one neither.
+    let late = log_request(
+        &t,
+        &clin,
+        &c,
+        json!({"received_on": (today - chrono::Duration::days(40)).to_string(), "capacity": "client", "format": "paper", "delivery": "post"}),
+    )
+    .await;
+    let late_id = late.json["id"].as_str().unwrap();
+    assert_eq!(late.json["can_extend"], false);
+    let refused = t
+        .post(
+            &clin,
+            &format!("/api/v1/record-requests/{late_id}/extend"),
+            json!({"days": 5, "reason": "Too late"}),
+        )
+        .await;
+    refused.expect(422);
+    assert!(
+        refused.text.contains("before the request is due"),
+        "{}",
+        refused.text
+    );
+    t.post(
+        &clin,
+        &format!("/api/v1/record-requests/{late_id}/deny"),
+        json!({"reason": "No record held"}),
+    )
+    .await
+    .expect(200);
+    t.post(
+        &clin,
+        &format!("/api/v1/record-requests/{late_id}/extend"),
+        json!({"days": 5, "reason": "x"}),
+    )
+    .await
+    .expect(409);
+
+    // The register page offers the extension to the care team and records it from the form.
+    let fresh = log_request(
+        &t,
+        &clin,
+        &c,
+        json!({"capacity": "client", "format": "paper", "delivery": "collect"}),
+    )
+    .await;
+    let fresh_id = fresh.json["id"].as_str().unwrap();
+    let page = t.sign_in(&clin).await;
+    let (status, _, html) = page.get("/record-requests").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains(&format!("/record-requests/{fresh_id}/extend")),
+        "{html}"
+    );
+    assert!(
+        !html.contains(&format!("/record-requests/{id}/extend")),
+        "extended once already"
+    );
+    assert!(html.contains("extended on"), "{html}");
+    let (status, location, _) = page
+        .post(
+            &format!("/record-requests/{fresh_id}/extend"),
+            &[("days", "7"), ("reason", "Copying paper records")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(location, "/record-requests?done=extended");
+    let after = t
+        .get(&clin, &format!("/api/v1/record-requests/{fresh_id}"))
+        .await;
+    assert_eq!(
+        after.json["due_on"],
+        (today + chrono::Duration::days(37)).to_string()
+    );
     t.finish().await;
 }

@@ -152,6 +152,7 @@ const EXPECTED: &[(&str, &str, [u16; 7])] = &[
     ("GET", "/api/v1/record-requests/{id}",                      [200, 200, 404, 200, 200, 403, 401]),
     ("POST", "/api/v1/record-requests/{id}/fulfil",              [403, 200, 404, 403, 403, 403, 401]),
     ("POST", "/api/v1/record-requests/{id}/deny",                [403, 200, 404, 403, 403, 403, 401]),
+    ("POST", "/api/v1/record-requests/{id}/extend",              [403, 200, 404, 403, 403, 403, 401]),
     ("PUT", "/api/v1/settings/record-requests",                  [204, 403, 403, 403, 403, 403, 401]),
 ];
 
@@ -1114,7 +1115,8 @@ async fn prepare(
         ),
         ("GET", "/api/v1/record-requests/{id}")
         | ("POST", "/api/v1/record-requests/{id}/fulfil")
-        | ("POST", "/api/v1/record-requests/{id}/deny") => {
+        | ("POST", "/api/v1/record-requests/{id}/deny")
+        | ("POST", "/api/v1/record-requests/{id}/extend") => {
             let r = t
                 .post(
                     &f.admin,
@@ -1123,9 +1125,13 @@ async fn prepare(
                 )
                 .await;
             r.expect(201);
-            let body = template
-                .ends_with("/deny")
-                .then(|| json!({"reason": "Matrix reason"}));
+            let body = if template.ends_with("/deny") {
+                Some(json!({"reason": "Matrix reason"}))
+            } else if template.ends_with("/extend") {
+                Some(json!({"days": 10, "reason": "Matrix reason"}))
+            } else {
+                None
+            };
             (
                 template.replace("{id}", r.json["id"].as_str().unwrap()),
                 body,

@@ -77,6 +77,7 @@ pub fn router() -> Router<AppState> {
         .route("/record-requests", get(records::list))
         .route("/record-requests/{id}/fulfil", post(records::fulfil))
         .route("/record-requests/{id}/deny", post(records::deny))
+        .route("/record-requests/{id}/extend", post(records::extend))
         .route("/clients/{id}/plans", post(plans::create))
         .route(
             "/clients/{id}/measures/assign",

@@ -12,7 +12,9 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
-use rapport_app::records::{ClientRecord, RecordRequestView, RequestInput, RequestQuery};
+use rapport_app::records::{
+    ClientRecord, ExtendInput, RecordRequestView, RequestInput, RequestQuery,
+};
 use rapport_domain::{ClientId, Error};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -99,6 +101,10 @@ pub async fn list(State(st): State<AppState>, s: Staff, Query(q): Query<ListQuer
     let notice = match q.done.as_deref() {
         Some("logged") => Some("Request logged.".to_string()),
         Some("denied") => Some("Request denied; the reason is recorded.".to_string()),
+        Some("extended") => Some(
+            "Request extended; tell the requester in writing the reasons and the new due date."
+                .to_string(),
+        ),
         _ => None,
     };
     RequestsPage {
@@ -198,6 +204,40 @@ pub async fn deny(
     }
     match st.app.deny_record_request(&s.ctx, id, &f.reason).await {
         Ok(_) => Redirect::to("/record-requests?status=all&done=denied").into_response(),
+        Err(e) => error_page(e, &s.rid, Nav::of(&s)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ExtendForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    days: String,
+    reason: String,
+}
+
+pub async fn extend(
+    State(st): State<AppState>,
+    s: Staff,
+    PagePath(id): PagePath<Uuid>,
+    Form(f): Form<ExtendForm>,
+) -> Response {
+    if !s.csrf_ok(&f.csrf) {
+        return expired(&s);
+    }
+    let Ok(days) = f.days.trim().parse::<i64>() else {
+        return error_page(
+            Error::invalid("days", "give the number of days, 1 to 30"),
+            &s.rid,
+            Nav::of(&s),
+        );
+    };
+    let input = ExtendInput {
+        days,
+        reason: f.reason,
+    };
+    match st.app.extend_record_request(&s.ctx, id, &input).await {
+        Ok(_) => Redirect::to("/record-requests?done=extended").into_response(),
         Err(e) => error_page(e, &s.rid, Nav::of(&s)),
     }
 }
