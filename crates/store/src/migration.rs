@@ -16,6 +16,7 @@ mod m20261126_000013_joint_notes;
 mod m20261126_000014_behaviour;
 mod m20261126_000017_record_requests;
 mod m20261126_000018_group_membership_periods;
+mod m20261126_000019_on_call;
 
 use sea_orm_migration::prelude::*;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000014_behaviour::Migration),
             Box::new(m20261126_000017_record_requests::Migration),
             Box::new(m20261126_000018_group_membership_periods::Migration),
+            Box::new(m20261126_000019_on_call::Migration),
         ]
     }
 }
