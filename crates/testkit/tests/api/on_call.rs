@@ -29,7 +29,9 @@ fn utc_in(minutes: i64) -> String {
 }
 
 async fn stored(t: &TestApp) -> usize {
-    t.query_text("SELECT time_zone FROM on_call_shifts").await.len()
+    t.query_text("SELECT time_zone FROM on_call_shifts")
+        .await
+        .len()
 }
 
 async fn shifts_are_added_listed_and_removed(b: Backend) {
@@ -42,7 +44,12 @@ async fn shifts_are_added_listed_and_removed(b: Backend) {
         .post(
             &admin,
             "/api/v1/on-call-shifts",
-            shift(&clin, "2026-10-24T18:00", "2026-10-25T08:00", "Europe/Berlin"),
+            shift(
+                &clin,
+                "2026-10-24T18:00",
+                "2026-10-25T08:00",
+                "Europe/Berlin",
+            ),
         )
         .await;
     r.expect(201);
@@ -60,7 +67,12 @@ async fn shifts_are_added_listed_and_removed(b: Backend) {
     t.post(
         &admin,
         "/api/v1/on-call-shifts",
-        shift(&sup, "2026-10-24T20:00", "2026-10-25T10:00", "Europe/Berlin"),
+        shift(
+            &sup,
+            "2026-10-24T20:00",
+            "2026-10-25T10:00",
+            "Europe/Berlin",
+        ),
     )
     .await
     .expect(201);
@@ -68,13 +80,21 @@ async fn shifts_are_added_listed_and_removed(b: Backend) {
     t.post(
         &admin,
         "/api/v1/on-call-shifts",
-        shift(&clin, "2026-10-25T08:00", "2026-10-25T20:00", "Europe/Berlin"),
+        shift(
+            &clin,
+            "2026-10-25T08:00",
+            "2026-10-25T20:00",
+            "Europe/Berlin",
+        ),
     )
     .await
     .expect(201);
 
     let list = t
-        .get(&clin, "/api/v1/on-call-shifts?from=2026-10-24&to=2026-10-24")
+        .get(
+            &clin,
+            "/api/v1/on-call-shifts?from=2026-10-24&to=2026-10-24",
+        )
         .await;
     list.expect(200);
     let ids: Vec<&str> = list
@@ -87,12 +107,18 @@ async fn shifts_are_added_listed_and_removed(b: Backend) {
     assert_eq!(ids.len(), 2, "the third shift starts on the 25th: {ids:?}");
     assert_eq!(ids[0], id, "earliest first");
     let none = t
-        .get(&admin, "/api/v1/on-call-shifts?from=2026-11-01&to=2026-11-30")
+        .get(
+            &admin,
+            "/api/v1/on-call-shifts?from=2026-11-01&to=2026-11-30",
+        )
         .await;
     assert_eq!(none.json, json!([]));
-    t.get(&admin, "/api/v1/on-call-shifts?from=2026-01-01&to=2026-12-31")
-        .await
-        .expect(422);
+    t.get(
+        &admin,
+        "/api/v1/on-call-shifts?from=2026-01-01&to=2026-12-31",
+    )
+    .await
+    .expect(422);
 
     t.call(
         Some(&admin),
@@ -156,15 +182,30 @@ async fn bad_shifts_are_refused_naming_the_field_and_nothing_is_stored(b: Backen
         ),
         // Berlin springs forward from 02:00 to 03:00 on 29 March 2026.
         (
-            shift(&clin, "2026-03-29T02:30", "2026-03-29T08:00", "Europe/Berlin"),
+            shift(
+                &clin,
+                "2026-03-29T02:30",
+                "2026-03-29T08:00",
+                "Europe/Berlin",
+            ),
             "start",
         ),
         (
-            shift(&clin, "2026-03-28T20:00", "2026-03-29T02:30", "Europe/Berlin"),
+            shift(
+                &clin,
+                "2026-03-28T20:00",
+                "2026-03-29T02:30",
+                "Europe/Berlin",
+            ),
             "end",
         ),
         (
-            shift(&clin, "2026-06-01T08:00", "2026-06-01T20:00", "Mars/Olympus"),
+            shift(
+                &clin,
+                "2026-06-01T08:00",
+                "2026-06-01T20:00",
+                "Mars/Olympus",
+            ),
             "time_zone",
         ),
         (
@@ -198,7 +239,12 @@ async fn bad_shifts_are_refused_naming_the_field_and_nothing_is_stored(b: Backen
         .post(
             &admin,
             "/api/v1/on-call-shifts",
-            shift(&clin, "2026-06-02T09:00", "2026-06-02T20:00", "Europe/Berlin"),
+            shift(
+                &clin,
+                "2026-06-02T09:00",
+                "2026-06-02T20:00",
+                "Europe/Berlin",
+            ),
         )
         .await;
     refused(&r, "start");
