@@ -17,6 +17,7 @@ mod guard;
 pub mod mail;
 pub mod measures;
 pub mod notes;
+pub mod on_call;
 pub mod plans;
 pub mod records;
 pub mod scheduling;

@@ -11,6 +11,7 @@ pub mod group;
 pub mod ids;
 pub mod measures;
 pub mod notes;
+pub mod oncall;
 pub mod password;
 pub mod plans;
 pub mod policy;

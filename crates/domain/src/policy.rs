@@ -120,6 +120,9 @@ pub enum Resource {
     ApiToken {
         owner: UserId,
     },
+    /// The clinic's on-call rota: who answers for the clinic when. Not clinical data, so every clinical staff
+    /// member reads it (they need to know whom to call); the front desk and administrators plan it.
+    OnCallRota,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -395,6 +398,22 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Decision 
                 hidden()
             }
         }
+        Resource::OnCallRota => match action {
+            Action::Read | Action::List
+                if actor.has(Role::Admin) || actor.has(Role::Scheduler) || actor.is_clinical() =>
+            {
+                Allow
+            }
+            Action::Create | Action::Update | Action::Delete
+                if actor.has(Role::Admin) || actor.has(Role::Scheduler) =>
+            {
+                Allow
+            }
+            Action::Read | Action::List => forbid(
+                "only clinical staff, the front desk and administrators see the on-call rota",
+            ),
+            _ => forbid("only the front desk or an administrator plans the on-call rota"),
+        },
     }
 }
 

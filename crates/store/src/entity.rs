@@ -36,6 +36,7 @@ pub mod note_releases;
 pub mod note_shares;
 pub mod note_templates;
 pub mod notes;
+pub mod on_call_shifts;
 pub mod outbox;
 pub mod plan_revisions;
 pub mod plans;

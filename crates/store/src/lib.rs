@@ -22,6 +22,7 @@ mod keys;
 pub mod measures;
 pub mod migration;
 pub mod notes;
+pub mod on_call;
 pub mod outbox;
 pub mod plans;
 pub mod record_requests;

@@ -16,6 +16,7 @@ mod m20261126_000013_joint_notes;
 mod m20261126_000014_behaviour;
 mod m20261126_000017_record_requests;
 mod m20261126_000018_group_membership_periods;
+mod m20261126_000019_on_call;
 mod m20261126_000020_record_request_extension;
 
 use sea_orm_migration::prelude::*;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000014_behaviour::Migration),
             Box::new(m20261126_000017_record_requests::Migration),
             Box::new(m20261126_000018_group_membership_periods::Migration),
+            Box::new(m20261126_000019_on_call::Migration),
             Box::new(m20261126_000020_record_request_extension::Migration),
         ]
     }

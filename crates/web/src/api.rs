@@ -165,6 +165,10 @@ routes! {
     "POST" "/api/v1/record-requests/{id}/deny" "records" "Deny a record request with a reason";
     "POST" "/api/v1/record-requests/{id}/extend" "records" "Extend an open record request once, before it is due, by 1 to 30 days, with the reasons to tell the requester";
     "PUT" "/api/v1/settings/record-requests" "records" "Set the days within which record requests are due (1 to 30)";
+    "GET" "/api/v1/on-call-shifts" "on-call" "On-call shifts sharing an instant with a range (from, to: YYYY-MM-DD, UTC days; default the coming 14 days)";
+    "POST" "/api/v1/on-call-shifts" "on-call" "Put an active clinician on call: local start and end (YYYY-MM-DDTHH:MM) in a zone; at most 7 days, never overlapping their own shifts";
+    "DELETE" "/api/v1/on-call-shifts/{id}" "on-call" "Remove an on-call shift";
+    "GET" "/api/v1/on-call/now" "on-call" "Who is on call at this moment";
 }
 
 pub fn router() -> Router<AppState> {
@@ -212,6 +216,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::api_behaviour::router())
         .merge(crate::api_groups::router())
         .merge(crate::api_records::router())
+        .merge(crate::api_on_call::router())
 }
 
 /// The API's answer for a path it does not have (the router's fallback sends `/api/…` here).

@@ -12,6 +12,7 @@ pub mod api_behaviour;
 pub mod api_groups;
 pub mod api_measures;
 pub mod api_notes;
+pub mod api_on_call;
 pub mod api_plans;
 pub mod api_records;
 pub mod api_schedule;

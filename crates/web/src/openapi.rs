@@ -83,6 +83,7 @@ fn body_schema(method: &str, path: &str) -> Option<&'static str> {
         ("POST", "/api/v1/record-requests/{id}/deny") => "DenyRequestInput",
         ("POST", "/api/v1/record-requests/{id}/extend") => "ExtendRequestInput",
         ("PUT", "/api/v1/settings/record-requests") => "RecordRequestSettings",
+        ("POST", "/api/v1/on-call-shifts") => "OnCallShiftInput",
         _ => return None,
     })
 }
@@ -297,6 +298,12 @@ fn schemas() -> Value {
         "DenyRequestInput": obj(&["reason"], json!({ "reason": { "type": "string", "description": "Encrypted at rest; shown only to those who may read the clinical record" } })),
         "ExtendRequestInput": obj(&["days", "reason"], json!({ "days": { "type": "integer", "minimum": 1, "maximum": 30 }, "reason": { "type": "string", "description": "The reasons for the delay, which the requester must be told in writing (45 CFR 164.524(b)(2)(iii)); encrypted at rest" } })),
         "RecordRequestSettings": obj(&["due_days"], json!({ "due_days": { "type": "integer", "minimum": 1, "maximum": 30 } })),
+        "OnCallShiftInput": obj(&["user_id", "start", "end"], json!({
+            "user_id": { "type": "string", "format": "uuid", "description": "An active clinician or supervisor" },
+            "start": { "type": "string", "description": "Local wall-clock start, YYYY-MM-DDTHH:MM; a time skipped by the clocks is refused" },
+            "end": { "type": "string", "description": "Local wall-clock end (exclusive), YYYY-MM-DDTHH:MM; after the start, at most 7 days later" },
+            "time_zone": { "type": ["string", "null"], "description": "IANA zone; the practice's when left out" },
+        })),
         "Error": {
             "type": "object",
             "required": ["error", "message", "request_id"],

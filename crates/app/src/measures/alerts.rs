@@ -1,6 +1,6 @@
 //! Alerts raised by critical answers: announced by e-mail to the care team, listed for it until a care-team
-//! clinician acknowledges them, and escalated to the clinicians' supervisors and the practice's administrators
-//! when nobody has done so within `measures.escalate_after_minutes`.
+//! clinician acknowledges them, and escalated to the clinicians' supervisors, the practice's administrators and
+//! whoever is on call (`on_call`) when nobody has done so within `measures.escalate_after_minutes`.
 //!
 //! E-mails about alerts name neither the client nor the answer: they say that something waits and link to it.
 //! Inside Rapport the reason names the instrument and item numbers, never the question's wording.
@@ -258,7 +258,8 @@ impl App {
     }
 
     /// Escalates alerts nobody acknowledged within the practice's limit (as of `now`): each is marked escalated
-    /// and its care team's supervisors and the administrators are e-mailed, without the client's name. The worker
+    /// and its care team's supervisors, the administrators and whoever is on call at `now` are e-mailed, without the
+    /// client's name. The worker
     /// calls this every tick; tests call it with a `now` in the future. Returns how many were escalated.
     pub async fn escalate_measure_alerts(&self, now: DateTime<Utc>) -> Result<usize> {
         let minutes = self.measure_settings().await?.escalate_after_minutes;
@@ -286,13 +287,22 @@ impl App {
                     recipients.push(UserId(u.id));
                 }
             }
+            // Whoever is on call at the moment of escalation is told too, with the same message: make sure the
+            // care team responds. Being on call grants no access to the client; reaching into a record one is not
+            // on the care team of would be break-the-glass, a separate feature still to come.
+            let on_call = crate::on_call::reachable_on_call(tx.conn(), now).await?;
+            recipients.extend(on_call.iter().copied());
             recipients.sort();
             recipients.dedup();
             let mut told = 0;
+            let mut told_on_call = 0;
             for r in recipients {
                 let Some(u) = users::by_id(tx.conn(), r).await?.filter(|u| !u.disabled) else {
                     continue;
                 };
+                if on_call.contains(&r) {
+                    told_on_call += 1;
+                }
                 let of = if clinicians.is_empty() {
                     "a client with no care team".to_string()
                 } else {
@@ -322,7 +332,9 @@ impl App {
                 system_event("measure.alert.escalate", "measure_alert")
                     .resource(a.id)
                     .client(a.client_id)
-                    .detail(format!("after {minutes} minutes; {told} people e-mailed")),
+                    .detail(format!(
+                        "after {minutes} minutes; {told} people e-mailed, {told_on_call} of them on call"
+                    )),
             )
             .await?;
             tx.commit().await?;

@@ -641,4 +641,28 @@ fn the_operator_and_the_public_never_read_group_sessions() {
     }
 }
 
+#[test]
+fn the_on_call_rota_is_read_by_clinical_staff_and_planned_by_the_front_desk() {
+    use Action::*;
+    use Role::*;
+    // Columns: Read, List, Create, Update, Delete.
+    #[rustfmt::skip]
+    let table: &[(Role, &str)] = &[
+        (Admin,      "AAAAA"),
+        (Scheduler,  "AAAAA"),
+        (Clinician,  "AAFFF"),
+        (Supervisor, "AAFFF"),
+        (Billing,    "FFFFF"),
+    ];
+    for (role, expected) in table {
+        let got: String = [Read, List, Create, Update, Delete]
+            .into_iter()
+            .map(|a| code(authorize(&staff(*role), a, Resource::OnCallRota)))
+            .collect();
+        assert_eq!(&got, expected, "{role:?}");
+    }
+    assert!(!authorize(&Actor::Public, Read, Resource::OnCallRota).is_allowed());
+    assert!(!authorize(&Actor::Operator, Create, Resource::OnCallRota).is_allowed());
+}
+
 mod records;

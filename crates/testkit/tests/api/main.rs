@@ -14,6 +14,7 @@ mod input;
 mod matrix;
 mod measures;
 mod notes;
+mod on_call;
 mod online;
 mod plans;
 mod reminders;

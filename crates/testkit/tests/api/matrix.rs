@@ -154,6 +154,10 @@ const EXPECTED: &[(&str, &str, [u16; 7])] = &[
     ("POST", "/api/v1/record-requests/{id}/deny",                [403, 200, 404, 403, 403, 403, 401]),
     ("POST", "/api/v1/record-requests/{id}/extend",              [403, 200, 404, 403, 403, 403, 401]),
     ("PUT", "/api/v1/settings/record-requests",                  [204, 403, 403, 403, 403, 403, 401]),
+    ("GET", "/api/v1/on-call-shifts",                            [200, 200, 200, 200, 200, 403, 401]),
+    ("POST", "/api/v1/on-call-shifts",                           [201, 403, 403, 403, 201, 403, 401]),
+    ("DELETE", "/api/v1/on-call-shifts/{id}",                    [204, 403, 403, 403, 204, 403, 401]),
+    ("GET", "/api/v1/on-call/now",                               [200, 200, 200, 200, 200, 403, 401]),
 ];
 
 struct Fixture {
@@ -1141,8 +1145,26 @@ async fn prepare(
         ("PUT", "/api/v1/settings/record-requests") => {
             (template.into(), Some(json!({"due_days": 30})), None)
         }
+        ("POST", "/api/v1/on-call-shifts") => (template.into(), Some(shift_body(f)), None),
+        ("DELETE", "/api/v1/on-call-shifts/{id}") => {
+            let r = t
+                .post(&f.admin, "/api/v1/on-call-shifts", shift_body(f))
+                .await;
+            r.expect(201);
+            (
+                template.replace("{id}", r.json["id"].as_str().unwrap()),
+                None,
+                None,
+            )
+        }
         (_, path) => (path.replace("{id}", c), None, None),
     }
+}
+
+/// A day-long on-call shift for the clinician on a day nothing else uses.
+fn shift_body(f: &Fixture) -> Value {
+    let day = f.next_day();
+    json!({"user_id": f.clinician.id, "start": format!("{day}T08:00"), "end": format!("{day}T20:00"), "time_zone": "UTC"})
 }
 
 async fn newest_denial(t: &TestApp, admin: &TestUser) -> i64 {

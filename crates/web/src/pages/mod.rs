@@ -16,6 +16,7 @@ mod home;
 mod measure_entry;
 mod measures;
 mod notes;
+mod on_call;
 mod plans;
 mod records;
 mod schedule;
@@ -212,6 +213,8 @@ pub fn router() -> Router<AppState> {
             "/admin/settings",
             get(admin::settings).post(admin::save_settings),
         )
+        .route("/on-call", get(on_call::show).post(on_call::add))
+        .route("/on-call/{id}/remove", post(on_call::remove))
 }
 
 /// Path parameters for pages: one that does not parse (not a UUID) is a friendly 404 page, not a bare 400.
@@ -244,6 +247,8 @@ pub struct Nav {
     pub is_clinical: bool,
     /// Whether the policy lets this user see the register of record requests (front desk included).
     pub sees_record_requests: bool,
+    /// Whether the policy lets this user read the on-call rota.
+    pub sees_on_call: bool,
     pub csrf: String,
 }
 
@@ -257,6 +262,12 @@ impl Nav {
                 &s.ctx.actor,
                 rapport_domain::policy::Action::List,
                 rapport_domain::policy::Resource::RecordRequests,
+            )
+            .is_allowed(),
+            sees_on_call: rapport_domain::policy::authorize(
+                &s.ctx.actor,
+                rapport_domain::policy::Action::List,
+                rapport_domain::policy::Resource::OnCallRota,
             )
             .is_allowed(),
             csrf: s.session.csrf_token.clone(),

@@ -1,0 +1,59 @@
+//! The on-call rota in the JSON API: shifts in a range, add, remove, and who is on call now.
+
+use crate::api::created;
+use crate::auth::Caller;
+use crate::error::{ApiResult, OrApi};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::state::AppState;
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get};
+use rapport_app::on_call::{ShiftInput, ShiftQuery};
+use uuid::Uuid;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/on-call-shifts", get(list).post(add))
+        .route("/api/v1/on-call-shifts/{id}", delete(remove))
+        .route("/api/v1/on-call/now", get(now))
+}
+
+async fn list(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<ShiftQuery>,
+) -> ApiResult<Response> {
+    Ok(Json(s.app.on_call_shifts(&c.ctx, &q).await.or_api(&c.rid)?).into_response())
+}
+
+async fn add(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiJson(input): ApiJson<ShiftInput>,
+) -> ApiResult<Response> {
+    let v = s
+        .app
+        .add_on_call_shift(&c.ctx, input)
+        .await
+        .or_api(&c.rid)?;
+    Ok(created(format!("/api/v1/on-call-shifts/{}", v.id), v))
+}
+
+async fn remove(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<StatusCode> {
+    s.app
+        .remove_on_call_shift(&c.ctx, id)
+        .await
+        .or_api(&c.rid)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn now(c: Caller, State(s): State<AppState>) -> ApiResult<Response> {
+    Ok(Json(s.app.on_call_now(&c.ctx).await.or_api(&c.rid)?).into_response())
+}
