@@ -309,6 +309,20 @@ impl App {
         Ok(v)
     }
 
+    /// One shift (where a new shift's `Location` points).
+    pub async fn on_call_shift(&self, ctx: &Ctx, id: Uuid) -> Result<ShiftView> {
+        let ev = || AuditEvent::new(&ctx.actor, "on_call.read", "on_call_shift").resource(id);
+        let tx = self.store.begin().await?;
+        let tx = self
+            .guard(tx, ctx, Action::Read, Resource::OnCallRota, ev())
+            .await?;
+        let s = repo::get(tx.conn(), id).await?.ok_or(Error::NotFound)?;
+        tx.audit(ev().request(ctx.rid())).await?;
+        let v = view(&tx, s, &mut Names::default()).await?;
+        tx.commit().await?;
+        Ok(v)
+    }
+
     /// Removes a shift (past, current or coming); an unknown one is "not found".
     pub async fn remove_on_call_shift(&self, ctx: &Ctx, id: Uuid) -> Result<()> {
         let ev = || AuditEvent::new(&ctx.actor, "on_call.delete", "on_call_shift").resource(id);

@@ -167,6 +167,7 @@ routes! {
     "PUT" "/api/v1/settings/record-requests" "records" "Set the days within which record requests are due (1 to 30)";
     "GET" "/api/v1/on-call-shifts" "on-call" "On-call shifts sharing an instant with a range (from, to: YYYY-MM-DD, UTC days; default the coming 14 days)";
     "POST" "/api/v1/on-call-shifts" "on-call" "Put an active clinician on call: local start and end (YYYY-MM-DDTHH:MM) in a zone; at most 7 days, never overlapping their own shifts";
+    "GET" "/api/v1/on-call-shifts/{id}" "on-call" "One on-call shift";
     "DELETE" "/api/v1/on-call-shifts/{id}" "on-call" "Remove an on-call shift";
     "GET" "/api/v1/on-call/now" "on-call" "Who is on call at this moment";
 }

@@ -10,14 +10,14 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get};
+use axum::routing::get;
 use rapport_app::on_call::{ShiftInput, ShiftQuery};
 use uuid::Uuid;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/on-call-shifts", get(list).post(add))
-        .route("/api/v1/on-call-shifts/{id}", delete(remove))
+        .route("/api/v1/on-call-shifts/{id}", get(one).delete(remove))
         .route("/api/v1/on-call/now", get(now))
 }
 
@@ -40,6 +40,14 @@ async fn add(
         .await
         .or_api(&c.rid)?;
     Ok(created(format!("/api/v1/on-call-shifts/{}", v.id), v))
+}
+
+async fn one(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Response> {
+    Ok(Json(s.app.on_call_shift(&c.ctx, id).await.or_api(&c.rid)?).into_response())
 }
 
 async fn remove(

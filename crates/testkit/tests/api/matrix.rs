@@ -156,6 +156,7 @@ const EXPECTED: &[(&str, &str, [u16; 7])] = &[
     ("PUT", "/api/v1/settings/record-requests",                  [204, 403, 403, 403, 403, 403, 401]),
     ("GET", "/api/v1/on-call-shifts",                            [200, 200, 200, 200, 200, 403, 401]),
     ("POST", "/api/v1/on-call-shifts",                           [201, 403, 403, 403, 201, 403, 401]),
+    ("GET", "/api/v1/on-call-shifts/{id}",                       [200, 200, 200, 200, 200, 403, 401]),
     ("DELETE", "/api/v1/on-call-shifts/{id}",                    [204, 403, 403, 403, 204, 403, 401]),
     ("GET", "/api/v1/on-call/now",                               [200, 200, 200, 200, 200, 403, 401]),
 ];
@@ -1146,7 +1147,7 @@ async fn prepare(
             (template.into(), Some(json!({"due_days": 30})), None)
         }
         ("POST", "/api/v1/on-call-shifts") => (template.into(), Some(shift_body(f)), None),
-        ("DELETE", "/api/v1/on-call-shifts/{id}") => {
+        ("GET", "/api/v1/on-call-shifts/{id}") | ("DELETE", "/api/v1/on-call-shifts/{id}") => {
             let r = t
                 .post(&f.admin, "/api/v1/on-call-shifts", shift_body(f))
                 .await;

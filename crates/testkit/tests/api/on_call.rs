@@ -63,6 +63,10 @@ async fn shifts_are_added_listed_and_removed(b: Backend) {
         r.headers["location"].to_str().unwrap(),
         format!("/api/v1/on-call-shifts/{id}")
     );
+    // The new shift's address answers with the same shift.
+    let one = t.get(&clin, &format!("/api/v1/on-call-shifts/{id}")).await;
+    one.expect(200);
+    assert_eq!(one.json, r.json);
     // Two people may be on call at once.
     t.post(
         &admin,
@@ -146,6 +150,7 @@ async fn shifts_are_added_listed_and_removed(b: Backend) {
         audit,
         [
             "on_call.create",
+            "on_call.read",
             "on_call.create",
             "on_call.create",
             "on_call.list",
