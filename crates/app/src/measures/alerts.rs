@@ -1,6 +1,7 @@
-//! Alerts raised by critical answers: announced by e-mail to the care team, listed for it until a care-team
-//! clinician acknowledges them, and escalated to the clinicians' supervisors, the practice's administrators and
-//! whoever is on call (`on_call`) when nobody has done so within `measures.escalate_after_minutes`.
+//! Alerts raised by critical answers: announced by e-mail to the care team and to whoever is on call (`on_call`),
+//! listed for the care team until a care-team clinician acknowledges them, and escalated to the clinicians'
+//! supervisors, the practice's administrators and whoever is on call then, when nobody has done so within
+//! `measures.escalate_after_minutes`.
 //!
 //! E-mails about alerts name neither the client nor the answer: they say that something waits and link to it.
 //! Inside Rapport the reason names the instrument and item numbers, never the question's wording.
@@ -58,14 +59,53 @@ impl App {
         )
     }
 
-    /// E-mails the clinicians on the client's care team (except whoever entered the answers, who has seen them).
+    /// E-mails the clinicians on the client's care team (except whoever entered the answers, who has seen them),
+    /// and whoever is on call: they get no access to the client (break-the-glass is a separate feature) and no
+    /// name, only the care team's names and the duty to see that someone on it responds.
     pub(crate) async fn announce_alert(
         &self,
         tx: &Tx<'_>,
         a: &Alert,
         entered_by: Option<UserId>,
     ) -> Result<()> {
-        for m in care::members(tx.conn(), ClientId(a.client_id)).await? {
+        let team = care::members(tx.conn(), ClientId(a.client_id)).await?;
+        let mut names = Names::default();
+        let mut clinicians = Vec::new();
+        for m in &team {
+            clinicians.push(names.person(tx, m.user_id).await?.name);
+        }
+        let of = if clinicians.is_empty() {
+            "a client with no care team".to_string()
+        } else {
+            format!("a client of {}", clinicians.join(", "))
+        };
+        for u in crate::on_call::reachable_on_call(tx.conn(), a.raised_at).await? {
+            if Some(u) == entered_by || team.iter().any(|m| m.user_id == u) {
+                continue;
+            }
+            let Some(u) = users::by_id(tx.conn(), u).await? else {
+                continue;
+            };
+            outbox::enqueue(
+                tx.conn(),
+                NewMessage {
+                    dedupe_key: format!("measure-alert-on-call:{}:{}", a.id, u.id),
+                    kind: "measure_alert_on_call",
+                    appointment_id: None,
+                    recipient: u.email.clone(),
+                    subject: "An alert was raised while you are on call".into(),
+                    body: format!(
+                        "Hello {},\n\nAn answer to a questionnaire by {of} raised an alert at {} UTC. You are on call: please make sure someone on the care team responds:\n{}\n\nRapport\n",
+                        u.display_name,
+                        a.raised_at.format("%Y-%m-%d %H:%M"),
+                        self.alert_url(a.id)
+                    ),
+                    due_at: now_utc(),
+                },
+            )
+            .await?;
+        }
+        for m in team {
             if Some(m.user_id) == entered_by {
                 continue;
             }

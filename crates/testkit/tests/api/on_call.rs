@@ -436,6 +436,21 @@ async fn an_escalated_alert_reaches_whoever_is_on_call(b: Backend) {
         .await;
     r.expect(201);
     let alert = r.json["alert_id"].as_str().unwrap().to_string();
+    // Raised: whoever is on call hears at once (by the care team's names, not the client's); the clinician who
+    // entered the answers does not, nor anyone off shift or disabled.
+    let raised = |email: &str| {
+        format!(
+            "SELECT body FROM outbox WHERE kind = 'measure_alert_on_call' AND recipient = '{email}'"
+        )
+    };
+    let first = t.query_text(&raised(&on_call.email)).await;
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert!(first[0].contains("You are on call"), "{}", first[0]);
+    assert!(!first[0].contains("Olive") && !first[0].contains("PHQ"));
+    assert_eq!(t.query_text(&raised(&admin.email)).await.len(), 1);
+    for quiet in [&clin, &off_shift, &gone] {
+        assert!(t.query_text(&raised(&quiet.email)).await.is_empty());
+    }
     let later = Utc::now() + Duration::minutes(10);
     assert_eq!(t.app.escalate_measure_alerts(later).await.unwrap(), 1);
 
