@@ -6,7 +6,7 @@
 
 use crate::auth::hash_password;
 use crate::{App, Ctx};
-use chrono::{Datelike, Duration, NaiveTime, Weekday};
+use chrono::{Datelike, Duration, NaiveDate, NaiveTime, Weekday};
 use rapport_domain::client::{ClientStatus, Contact};
 use rapport_domain::clinician::WorkingBlock;
 use rapport_domain::{ClientId, Error, Result, Role, UserId};
@@ -463,6 +463,12 @@ impl App {
         let series = self
             .seed_calendar(pending[0].0, &adults, &demo_groups)
             .await?;
+        let on_call: Vec<UserId> = pending
+            .iter()
+            .filter(|p| p.3.contains(&Role::Clinician))
+            .map(|p| p.0)
+            .collect();
+        self.seed_on_call(pending[0].0, &on_call, today).await?;
         Ok(DemoSummary {
             staff,
             clients: client_count,
@@ -473,6 +479,31 @@ impl App {
 }
 
 impl App {
+    /// A fortnight of night duty (18:00 to 08:00 on the practice's clock), a different clinician each night, planned
+    /// through the rota's own use case.
+    async fn seed_on_call(
+        &self,
+        admin: UserId,
+        clinicians: &[UserId],
+        today: NaiveDate,
+    ) -> Result<()> {
+        let ctx = Ctx::new(rapport_domain::Actor::staff(admin, vec![Role::Admin]), None);
+        for (day, who) in (0..14).zip(clinicians.iter().cycle()) {
+            let night = today + Duration::days(day);
+            self.add_on_call_shift(
+                &ctx,
+                crate::on_call::ShiftInput {
+                    user_id: who.0.to_string(),
+                    start: format!("{night}T18:00"),
+                    end: format!("{}T08:00", night + Duration::days(1)),
+                    time_zone: None,
+                },
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
     /// A couple and a family (each unit's clinician joins every member's care team), and two groups with
     /// facilitators and rosters: a bereavement support group and an anger-management course.
     async fn seed_units_and_groups(

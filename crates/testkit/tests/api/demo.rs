@@ -84,6 +84,27 @@ async fn the_demo_practice_has_clinicians_minors_units_and_groups(b: Backend) {
             other.legal_name
         );
     }
+    // A fortnight of night duty on the rota, a different clinician each night.
+    let rota = t
+        .get(
+            &admin,
+            &format!(
+                "/api/v1/on-call-shifts?from={}&to={}",
+                chrono::Utc::now().date_naive(),
+                chrono::Utc::now().date_naive() + chrono::Duration::days(15)
+            ),
+        )
+        .await;
+    rota.expect(200);
+    let nights = rota.json.as_array().unwrap();
+    assert_eq!(nights.len(), 14, "{}", rota.text);
+    assert_ne!(nights[0]["user"]["id"], nights[1]["user"]["id"]);
+    assert!(
+        nights[0]["start_local"]
+            .as_str()
+            .unwrap()
+            .ends_with("T18:00")
+    );
     // The calendar is filled: individual series and the two groups' evening sessions.
     assert!(summary.series >= 50, "{} series", summary.series);
     let today = chrono::Utc::now().date_naive();
