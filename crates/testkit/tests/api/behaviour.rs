@@ -18,7 +18,7 @@ both!(
     homework_is_changed_with_its_version_and_settled_once,
 );
 
-async fn client_of(t: &TestApp, clin: &TestUser, name: &str, email: &str) -> String {
+pub(crate) async fn client_of(t: &TestApp, clin: &TestUser, name: &str, email: &str) -> String {
     let mut body = client_body(name);
     body["email"] = json!(email);
     // UTC, so the test knows the client's calendar date without a time-zone crate.
@@ -28,7 +28,7 @@ async fn client_of(t: &TestApp, clin: &TestUser, name: &str, email: &str) -> Str
     r.json["id"].as_str().unwrap().to_string()
 }
 
-async fn behaviour(t: &TestApp, clin: &TestUser, client: &str, body: Value) -> String {
+pub(crate) async fn behaviour(t: &TestApp, clin: &TestUser, client: &str, body: Value) -> String {
     let r = t
         .post(clin, &format!("/api/v1/clients/{client}/behaviours"), body)
         .await;
@@ -41,7 +41,7 @@ fn outbursts() -> Value {
 }
 
 /// Today's date in the test clients' zone.
-fn today() -> chrono::NaiveDate {
+pub(crate) fn today() -> chrono::NaiveDate {
     chrono::Utc::now().date_naive()
 }
 

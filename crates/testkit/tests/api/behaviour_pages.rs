@@ -2,10 +2,11 @@
 //! checks, errors beside their fields, nothing stored half), homework edited with a clear answer to a stale edit,
 //! the administrator's diary-link setting, and the caseload's behaviour column (read set-based, audited).
 
-use chrono::{Datelike, Days, NaiveDate, Utc};
+use crate::behaviour::{behaviour, client_of, today};
+use chrono::{Datelike, Days, Utc};
 use rapport_app::audit::AuditQuery;
 use rapport_domain::Role;
-use rapport_testkit::{Backend, TestApp, TestUser, between, both, client_body};
+use rapport_testkit::{Backend, TestApp, TestUser, between, both};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -15,28 +16,6 @@ both!(
     the_administrator_sets_how_long_diary_links_work,
     the_caseload_shows_diary_logging_and_overdue_homework_at_a_glance,
 );
-
-async fn client_of(t: &TestApp, clin: &TestUser, name: &str, email: &str) -> String {
-    let mut body = client_body(name);
-    body["email"] = json!(email);
-    // UTC, so the test knows the client's calendar date.
-    body["time_zone"] = json!("UTC");
-    let r = t.post(clin, "/api/v1/clients", body).await;
-    r.expect(201);
-    r.json["id"].as_str().unwrap().to_string()
-}
-
-async fn behaviour(t: &TestApp, clin: &TestUser, client: &str, body: Value) -> String {
-    let r = t
-        .post(clin, &format!("/api/v1/clients/{client}/behaviours"), body)
-        .await;
-    r.expect(201);
-    r.json["id"].as_str().unwrap().to_string()
-}
-
-fn today() -> NaiveDate {
-    Utc::now().date_naive()
-}
 
 async fn entries(t: &TestApp, clin: &TestUser, client: &str) -> Vec<Value> {
     let r = t

@@ -41,6 +41,30 @@ async fn clinician_with_client(t: &TestApp, tz: &str) -> (TestUser, String) {
     (clin, client)
 }
 
+/// "Room 1" of a new "Main office" location in Berlin; its id.
+async fn office_room(t: &TestApp, admin: &TestUser) -> String {
+    let loc = t
+        .post(
+            admin,
+            "/api/v1/locations",
+            json!({"name": "Main office", "time_zone": "Europe/Berlin"}),
+        )
+        .await;
+    loc.expect(201);
+    let room = t
+        .post(
+            admin,
+            &format!(
+                "/api/v1/locations/{}/rooms",
+                loc.json["id"].as_str().unwrap()
+            ),
+            json!({"name": "Room 1"}),
+        )
+        .await;
+    room.expect(201);
+    room.json["id"].as_str().unwrap().to_string()
+}
+
 fn booking(clin: &TestUser, client: &str, start: &str) -> Value {
     json!({ "type_key": "individual", "clinician_id": clin.id, "client_ids": [client], "start": start })
 }
@@ -192,25 +216,7 @@ async fn clients_rooms_and_buffers_are_not_double_booked(b: Backend) {
         r.text
     );
     // Rooms: two clinicians, one room.
-    let loc = t
-        .post(
-            &admin,
-            "/api/v1/locations",
-            json!({"name": "Main office", "time_zone": "Europe/Berlin"}),
-        )
-        .await;
-    loc.expect(201);
-    let room = t
-        .post(
-            &admin,
-            &format!(
-                "/api/v1/locations/{}/rooms",
-                loc.json["id"].as_str().unwrap()
-            ),
-            json!({"name": "Room 1"}),
-        )
-        .await;
-    let room_id = room.json["id"].as_str().unwrap().to_string();
+    let room_id = office_room(&t, &admin).await;
     let mut a = booking(&clin, &client, "2026-12-03T14:00");
     a["room_id"] = json!(room_id);
     t.post(&clin, "/api/v1/appointments", a).await.expect(201);
@@ -670,24 +676,7 @@ async fn the_week_view_filters_by_clinician_room_and_client(b: Backend) {
         .as_str()
         .unwrap()
         .to_string();
-    let loc = t
-        .post(
-            &admin,
-            "/api/v1/locations",
-            json!({"name": "Main office", "time_zone": "Europe/Berlin"}),
-        )
-        .await;
-    let room = t
-        .post(
-            &admin,
-            &format!(
-                "/api/v1/locations/{}/rooms",
-                loc.json["id"].as_str().unwrap()
-            ),
-            json!({"name": "Room 1"}),
-        )
-        .await;
-    let room_id = room.json["id"].as_str().unwrap().to_string();
+    let room_id = office_room(&t, &admin).await;
     let mut couple = json!({ "type_key": "couple", "clinician_id": clin.id,
         "client_ids": [client, partner], "start": "2026-12-02T10:00", "room_id": room_id });
     couple["rrule"] = json!("FREQ=WEEKLY;COUNT=2");
