@@ -51,6 +51,19 @@ pub(crate) fn alert_reason(i: &Instrument, items: &[&str]) -> String {
     }
 }
 
+/// How alert e-mails to people off the care team name the client: by the care team's names, never the client's.
+async fn client_of_team(tx: &Tx<'_>, team: &[UserId]) -> Result<String> {
+    if team.is_empty() {
+        return Ok("a client with no care team".into());
+    }
+    let mut names = Names::default();
+    let mut clinicians = Vec::with_capacity(team.len());
+    for u in team {
+        clinicians.push(names.person(tx, *u).await?.name);
+    }
+    Ok(format!("a client of {}", clinicians.join(", ")))
+}
+
 impl App {
     fn alert_url(&self, id: Uuid) -> String {
         format!(
@@ -69,20 +82,18 @@ impl App {
         entered_by: Option<UserId>,
     ) -> Result<()> {
         let team = care::members(tx.conn(), ClientId(a.client_id)).await?;
-        let mut names = Names::default();
-        let mut clinicians = Vec::new();
-        for m in &team {
-            clinicians.push(names.person(tx, m.user_id).await?.name);
-        }
-        let of = if clinicians.is_empty() {
-            "a client with no care team".to_string()
+        let team_ids: Vec<UserId> = team.iter().map(|m| m.user_id).collect();
+        let on_call: Vec<UserId> = crate::on_call::reachable_on_call(tx.conn(), a.raised_at)
+            .await?
+            .into_iter()
+            .filter(|u| Some(*u) != entered_by && !team_ids.contains(u))
+            .collect();
+        let of = if on_call.is_empty() {
+            String::new()
         } else {
-            format!("a client of {}", clinicians.join(", "))
+            client_of_team(tx, &team_ids).await?
         };
-        for u in crate::on_call::reachable_on_call(tx.conn(), a.raised_at).await? {
-            if Some(u) == entered_by || team.iter().any(|m| m.user_id == u) {
-                continue;
-            }
+        for u in on_call {
             let Some(u) = users::by_id(tx.conn(), u).await? else {
                 continue;
             };
@@ -316,11 +327,7 @@ impl App {
                 .into_iter()
                 .map(|m| m.user_id)
                 .collect();
-            let mut names = Names::default();
-            let mut clinicians = Vec::new();
-            for u in &team {
-                clinicians.push(names.person(&tx, *u).await?.name);
-            }
+            let of = client_of_team(&tx, &team).await?;
             let mut recipients = care::supervisors_of(tx.conn(), &team).await?;
             for u in users::list(tx.conn()).await? {
                 if users::roles(&u).contains(&Role::Admin) {
@@ -343,11 +350,6 @@ impl App {
                 if on_call.contains(&r) {
                     told_on_call += 1;
                 }
-                let of = if clinicians.is_empty() {
-                    "a client with no care team".to_string()
-                } else {
-                    format!("a client of {}", clinicians.join(", "))
-                };
                 outbox::enqueue(
                     tx.conn(),
                     NewMessage {
