@@ -31,7 +31,7 @@ pub async fn hash_password(password: &str) -> Result<String> {
     .map_err(Error::internal)?
 }
 
-async fn verify_password(password: &str, hash: &str) -> bool {
+pub(crate) async fn verify_password(password: &str, hash: &str) -> bool {
     let pw = password.to_string();
     let hash = hash.to_string();
     tokio::task::spawn_blocking(move || {
@@ -97,7 +97,7 @@ fn totp_for(secret: Vec<u8>, account: &str, issuer: &str) -> Result<totp_rs::Tot
         .map_err(|e| Error::internal(format!("totp: {e:?}")))
 }
 
-fn backoff(failures: i32, threshold: i32) -> ChronoDuration {
+pub(crate) fn backoff(failures: i32, threshold: i32) -> ChronoDuration {
     // 1, 2, 4 … minutes for each failure past the threshold, at most an hour.
     let over = (failures - threshold).clamp(0, 6) as u32;
     ChronoDuration::minutes((1i64 << over).min(60))

@@ -19,6 +19,7 @@ pub mod measures;
 pub mod notes;
 pub mod on_call;
 pub mod plans;
+pub mod portal;
 pub mod records;
 pub mod scheduling;
 pub mod secrets;

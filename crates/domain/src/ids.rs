@@ -56,3 +56,7 @@ id_type!(
     /// A clinical note (of any kind, psychotherapy notes included).
     NoteId
 );
+id_type!(
+    /// A client portal account: a client, or a parent or guardian who acts for a minor.
+    PortalAccountId
+);

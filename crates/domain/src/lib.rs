@@ -15,11 +15,12 @@ pub mod oncall;
 pub mod password;
 pub mod plans;
 pub mod policy;
+pub mod portal;
 pub mod records;
 pub mod role;
 pub mod scheduling;
 pub mod validate;
 
 pub use error::{Error, FieldError, Result};
-pub use ids::{ClientId, EpisodeId, NoteId, UserId};
+pub use ids::{ClientId, EpisodeId, NoteId, PortalAccountId, UserId};
 pub use role::{Actor, Role};

@@ -6,6 +6,7 @@
 //! not their notes gets `Forbidden` (403).
 
 use crate::ids::UserId;
+use crate::portal::PortalRelation;
 use crate::role::{Actor, Role};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,6 +121,13 @@ pub enum Resource {
     ApiToken {
         owner: UserId,
     },
+    /// A client's own view through the portal: their appointments and their record (the same document a record
+    /// request yields, so psychotherapy notes are never part of it). Only a portal account whose grant for this
+    /// client is in force reads it; staff use the chart.
+    OwnRecord(PortalRelation),
+    /// Who may use the portal for this client: inviting the client or a guardian, and revoking access. Front-desk
+    /// and care-team work, like the client's contacts.
+    PortalAccess(ClientRelation),
     /// The clinic's on-call rota: who answers for the clinic when. Not clinical data, so every clinical staff
     /// member reads it (they need to know whom to call); the front desk and administrators plan it.
     OnCallRota,
@@ -209,6 +217,7 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Decision 
     match actor {
         Actor::Operator => return authorize_operator(action, resource),
         Actor::Public => return authorize_public(action, resource),
+        Actor::Portal { .. } => return authorize_portal(action, resource),
         Actor::Staff { .. } => {}
     }
     match resource {
@@ -398,6 +407,27 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Decision 
                 hidden()
             }
         }
+        // The portal's view is for the client's side only; staff read the same things through the chart.
+        Resource::OwnRecord(_) => hidden(),
+        Resource::PortalAccess(rel) => match action {
+            Action::Read | Action::List
+                if actor.has(Role::Admin) || actor.has(Role::Scheduler) || linked(actor, rel) =>
+            {
+                Allow
+            }
+            Action::Create | Action::Update | Action::Delete
+                if actor.has(Role::Admin)
+                    || actor.has(Role::Scheduler)
+                    || (actor.is_clinical() && rel.on_care_team) =>
+            {
+                Allow
+            }
+            _ => deny(
+                actor,
+                rel,
+                "only the front desk, an administrator or the care team manage portal access",
+            ),
+        },
         Resource::OnCallRota => match action {
             Action::Read | Action::List
                 if actor.has(Role::Admin) || actor.has(Role::Scheduler) || actor.is_clinical() =>
@@ -502,6 +532,15 @@ fn authorize_public(action: Action, resource: Resource) -> Decision {
         (Action::Read | Action::Create, Resource::MeasureLink { live: true }) => Allow,
         (Action::Read | Action::Update, Resource::BookingLink { live: true }) => Allow,
         (Action::Read | Action::Create, Resource::DiaryLink { live: true }) => Allow,
+        _ => hidden(),
+    }
+}
+
+/// A portal account reads the record of a client its grant is in force for, and nothing else at all; a client
+/// it has no grant for does not exist for it.
+fn authorize_portal(action: Action, resource: Resource) -> Decision {
+    match (action, resource) {
+        (Action::Read | Action::List, Resource::OwnRecord(rel)) if rel.in_force() => Allow,
         _ => hidden(),
     }
 }

@@ -1,6 +1,6 @@
 //! Staff roles and the authenticated actor on whose behalf every use case runs.
 
-use crate::ids::UserId;
+use crate::ids::{PortalAccountId, UserId};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -89,6 +89,11 @@ pub enum Actor {
     Operator,
     /// Someone on the public booking pages: not signed in, known at most by a one-time booking link.
     Public,
+    /// A client, or a parent or guardian of a minor, signed in to the client portal. Holds no staff role; what the
+    /// account may see is decided per client from its grants (`portal::PortalRelation`).
+    Portal {
+        account: PortalAccountId,
+    },
 }
 
 impl Actor {
@@ -99,21 +104,21 @@ impl Actor {
     pub fn user_id(&self) -> Option<UserId> {
         match self {
             Actor::Staff { id, .. } => Some(*id),
-            Actor::Operator | Actor::Public => None,
+            Actor::Operator | Actor::Public | Actor::Portal { .. } => None,
         }
     }
 
     pub fn has(&self, role: Role) -> bool {
         match self {
             Actor::Staff { roles, .. } => roles.contains(&role),
-            Actor::Operator | Actor::Public => false,
+            Actor::Operator | Actor::Public | Actor::Portal { .. } => false,
         }
     }
 
     pub fn is_clinical(&self) -> bool {
         match self {
             Actor::Staff { roles, .. } => roles.iter().any(|r| r.is_clinical()),
-            Actor::Operator | Actor::Public => false,
+            Actor::Operator | Actor::Public | Actor::Portal { .. } => false,
         }
     }
 }

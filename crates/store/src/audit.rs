@@ -55,6 +55,7 @@ impl AuditEvent {
             Actor::Staff { id, .. } => ("user", Some(id.0)),
             Actor::Operator => ("operator", None),
             Actor::Public => ("public", None),
+            Actor::Portal { account } => ("portal", Some(account.0)),
         };
         AuditEvent {
             actor_kind,

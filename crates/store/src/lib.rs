@@ -25,6 +25,7 @@ pub mod notes;
 pub mod on_call;
 pub mod outbox;
 pub mod plans;
+pub mod portal;
 pub mod record_requests;
 pub mod resources;
 pub mod schedule;

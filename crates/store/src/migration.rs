@@ -18,6 +18,7 @@ mod m20261126_000017_record_requests;
 mod m20261126_000018_group_membership_periods;
 mod m20261126_000019_on_call;
 mod m20261126_000020_record_request_extension;
+mod m20261126_000021_portal;
 
 use sea_orm_migration::prelude::*;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000018_group_membership_periods::Migration),
             Box::new(m20261126_000019_on_call::Migration),
             Box::new(m20261126_000020_record_request_extension::Migration),
+            Box::new(m20261126_000021_portal::Migration),
         ]
     }
 }

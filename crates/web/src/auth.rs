@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use rapport_app::Ctx;
 use rapport_app::auth::SessionInfo;
+use rapport_app::portal::PortalSession;
 use rapport_app::secrets::constant_time_eq;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
@@ -46,11 +47,22 @@ fn cookie_name(secure: bool) -> &'static str {
     if secure { "__Host-rapport" } else { "rapport" }
 }
 
+/// The client portal's session cookie: a name of its own, so a staff session and a portal session in one browser
+/// never stand in for each other.
+fn portal_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-rapport-portal"
+    } else {
+        "rapport-portal"
+    }
+}
+
 fn set_cookie(secure: bool, value: &str, expire: bool) -> HeaderValue {
-    let mut v = format!(
-        "{}={value}; Path=/; HttpOnly; SameSite=Lax",
-        cookie_name(secure)
-    );
+    set_named_cookie(cookie_name(secure), secure, value, expire)
+}
+
+fn set_named_cookie(name: &str, secure: bool, value: &str, expire: bool) -> HeaderValue {
+    let mut v = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
     if expire {
         v.push_str("; Max-Age=0");
     }
@@ -71,6 +83,26 @@ impl AppState {
 
     pub fn clear_cookie(&self) -> HeaderValue {
         set_cookie(self.cfg.secure_cookies, "", true)
+    }
+
+    pub fn portal_cookie(&self, token: &str) -> HeaderValue {
+        let secure = self.cfg.secure_cookies;
+        set_named_cookie(portal_cookie_name(secure), secure, token, false)
+    }
+
+    pub fn clear_portal_cookie(&self) -> HeaderValue {
+        let secure = self.cfg.secure_cookies;
+        set_named_cookie(portal_cookie_name(secure), secure, "", true)
+    }
+
+    pub async fn portal_session_of(
+        &self,
+        headers: &HeaderMap,
+    ) -> Result<Option<PortalSession>, rapport_domain::Error> {
+        match read_cookie(headers, portal_cookie_name(self.cfg.secure_cookies)) {
+            Some(token) if !token.is_empty() => self.app.portal_session(&token).await,
+            _ => Ok(None),
+        }
     }
 
     pub async fn session_of(
@@ -229,6 +261,62 @@ impl FromRequestParts<AppState> for Staff {
             rid,
             ip: client_ip(parts),
         })
+    }
+}
+
+/// A client (or a minor's guardian) signed in to the portal. Anyone else is sent to the portal's sign-in page.
+pub struct PortalUser {
+    pub session: PortalSession,
+    pub ctx: Ctx,
+    pub rid: RequestId,
+}
+
+impl PortalUser {
+    pub fn csrf_ok(&self, sent: &str) -> bool {
+        constant_time_eq(sent.as_bytes(), self.session.csrf_token.as_bytes())
+    }
+}
+
+impl FromRequestParts<AppState> for PortalUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let rid = request_id(parts);
+        match state.portal_session_of(&parts.headers).await {
+            Ok(Some(session)) => Ok(PortalUser {
+                ctx: session.ctx(Some(rid.0.clone())),
+                session,
+                rid,
+            }),
+            Ok(None) => Err(Redirect::to("/portal/login").into_response()),
+            Err(e) => Err(crate::pages::error_page(e, &rid, None)),
+        }
+    }
+}
+
+/// The portal session of this browser, if any (for the portal's sign-in pages).
+pub struct MaybePortal {
+    pub session: Option<PortalSession>,
+    pub rid: RequestId,
+    pub ip: IpAddr,
+}
+
+impl FromRequestParts<AppState> for MaybePortal {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let rid = request_id(parts);
+        let ip = client_ip(parts);
+        match state.portal_session_of(&parts.headers).await {
+            Ok(session) => Ok(MaybePortal { session, rid, ip }),
+            Err(e) => Err(crate::pages::error_page(e, &rid, None)),
+        }
     }
 }
 

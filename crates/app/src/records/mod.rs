@@ -41,7 +41,21 @@ pub const FORMAT: &str = "rapport.client-record/1";
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Purpose {
     Export,
-    RecordRequest { request_id: Uuid },
+    RecordRequest {
+        request_id: Uuid,
+    },
+    /// Read in the client portal by the client or a minor's parent or guardian (`capacity`).
+    Portal {
+        capacity: rapport_domain::portal::Capacity,
+    },
+}
+
+/// Who made the document: the staff member who exported it or answered the request, or (purpose `portal`) the
+/// portal account reading it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Maker {
+    pub id: Uuid,
+    pub name: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -139,7 +153,7 @@ pub struct DisclosureRecord {
 pub struct ClientRecord {
     pub format: &'static str,
     pub generated_at: DateTime<Utc>,
-    pub generated_by: Person,
+    pub generated_by: Maker,
     pub purpose: Purpose,
     /// Demographics, guardians and emergency contacts, clinical fields, care team, couples, families and groups.
     pub client: crate::clients::ClientView,
@@ -165,7 +179,7 @@ impl ClientRecord {
     }
 
     /// The sections and their sizes, for the audit entry.
-    fn sections(&self) -> String {
+    pub(crate) fn sections(&self) -> String {
         format!(
             "demographics, clinical, {} episodes, {} appointments, {} notes, {} plans, {} measures, {} group sessions, {} disclosures",
             self.episodes.len(),
@@ -207,11 +221,24 @@ impl App {
         let tx = self
             .guard(tx, ctx, Action::Read, Resource::ClientRecord(rel), ev())
             .await?;
-        let record = self.client_record(&tx, ctx, c, Purpose::Export).await?;
+        let maker = self.maker(&tx, ctx).await?;
+        let record = self
+            .client_record(&tx, ctx, c, Purpose::Export, maker)
+            .await?;
         tx.audit(ev().request(ctx.rid()).detail(record.sections()))
             .await?;
         tx.commit().await?;
         Ok(record)
+    }
+
+    /// The staff member making a document, as it names them.
+    pub(crate) async fn maker(&self, tx: &Tx<'_>, ctx: &Ctx) -> Result<Maker> {
+        let me = ctx.actor.user_id().ok_or(Error::NotFound)?;
+        let p = Names::default().person(tx, me).await?;
+        Ok(Maker {
+            id: p.id.0,
+            name: p.name,
+        })
     }
 
     /// Builds the document; the caller has asked the policy and writes the audit entry.
@@ -221,8 +248,8 @@ impl App {
         ctx: &Ctx,
         c: Client,
         purpose: Purpose,
+        generated_by: Maker,
     ) -> Result<ClientRecord> {
-        let me = ctx.actor.user_id().ok_or(Error::NotFound)?;
         let id = c.id;
         let mut names = Names::default();
         let clinical = rapport_store::clients::clinical(tx, id).await?;
@@ -245,7 +272,7 @@ impl App {
         Ok(ClientRecord {
             format: FORMAT,
             generated_at: now_utc(),
-            generated_by: names.person(tx, me).await?,
+            generated_by,
             purpose,
             client,
             episodes,

@@ -469,8 +469,15 @@ impl App {
             .ok_or(Error::NotFound)?;
         let now = now_utc();
         repo::decide(&tx, id, RequestStatus::Fulfilled, me, now, None).await?;
+        let maker = self.maker(&tx, ctx).await?;
         let record = self
-            .client_record(&tx, ctx, client, Purpose::RecordRequest { request_id: id })
+            .client_record(
+                &tx,
+                ctx,
+                client,
+                Purpose::RecordRequest { request_id: id },
+                maker,
+            )
             .await?;
         tx.audit(
             AuditEvent::new(&ctx.actor, "record_request.fulfil", "record_request")

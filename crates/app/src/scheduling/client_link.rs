@@ -111,9 +111,25 @@ impl App {
         let client = clients::get(tx.conn(), client_id)
             .await?
             .ok_or(Error::NotFound)?;
+        let own = self.own_appointments(&tx, &client).await?;
+        tx.audit(
+            event("online.appointments", client_id, request_id).detail("listed by the client"),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(own)
+    }
+
+    /// The client's coming sessions on the client's own clock, with their clinicians' names (nobody else's);
+    /// the caller has asked the policy and writes the audit entry.
+    pub(crate) async fn own_appointments(
+        &self,
+        tx: &Tx<'_>,
+        client: &clients::Client,
+    ) -> Result<OwnAppointments> {
         let tz: Tz = client.time_zone.parse().unwrap_or(chrono_tz::UTC);
-        let window = self.cancellation_window(&tx).await?;
-        let list = self.own_upcoming(&tx, client_id).await?;
+        let window = self.cancellation_window(tx).await?;
+        let list = self.own_upcoming(tx, client.id).await?;
         let staff: HashMap<UserId, String> = users::list(tx.conn())
             .await?
             .into_iter()
@@ -134,11 +150,6 @@ impl App {
                     == Status::Cancelled,
             })
             .collect();
-        tx.audit(
-            event("online.appointments", client_id, request_id).detail("listed by the client"),
-        )
-        .await?;
-        tx.commit().await?;
         Ok(OwnAppointments {
             time_zone: tz.name().into(),
             cancellation_window_hours: window.num_hours(),

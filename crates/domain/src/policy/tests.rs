@@ -665,4 +665,5 @@ fn the_on_call_rota_is_read_by_clinical_staff_and_planned_by_the_front_desk() {
     assert!(!authorize(&Actor::Operator, Create, Resource::OnCallRota).is_allowed());
 }
 
+mod portal;
 mod records;

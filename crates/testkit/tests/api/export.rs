@@ -17,7 +17,7 @@ both!(
     a_record_request_is_extended_once_before_it_is_due,
 );
 
-async fn client(t: &TestApp, who: &TestUser, name: &str) -> String {
+pub(crate) async fn client(t: &TestApp, who: &TestUser, name: &str) -> String {
     let r = t.post(who, "/api/v1/clients", client_body(name)).await;
     r.expect(201);
     r.json["id"].as_str().unwrap().to_string()
@@ -46,15 +46,15 @@ fn dap(text: &str) -> Value {
 }
 
 /// A client whose record touches everything the export must keep or leave out.
-struct Scene {
-    clin: TestUser,
-    client: String,
-    progress: String,
-    psychotherapy: String,
-    joint: String,
-    partner: String,
-    partner_note: String,
-    other_member: String,
+pub(crate) struct Scene {
+    pub(crate) clin: TestUser,
+    pub(crate) client: String,
+    pub(crate) progress: String,
+    pub(crate) psychotherapy: String,
+    pub(crate) joint: String,
+    pub(crate) partner: String,
+    pub(crate) partner_note: String,
+    pub(crate) other_member: String,
 }
 
 /// Words that belong to someone else's record, or to the psychotherapy note: none may appear in an export.
@@ -69,7 +69,7 @@ const FOREIGN: [&str; 8] = [
     "DRAFT-ONLY",
 ];
 
-async fn scene(t: &TestApp) -> Scene {
+pub(crate) async fn scene(t: &TestApp) -> Scene {
     let clin = t.user(&[Role::Clinician]).await;
     let admin = t.user(&[Role::Admin]).await;
     let c = client(t, &clin, "Ingrid Holm").await;
@@ -204,7 +204,7 @@ async fn scene(t: &TestApp) -> Scene {
 }
 
 /// The checks every copy of the record must pass, JSON or HTML.
-fn holds_the_record_and_nothing_else(s: &Scene, text: &str) {
+pub(crate) fn holds_the_record_and_nothing_else(s: &Scene, text: &str) {
     for kept in [
         "PROGRESS-MARK",
         "JOINT-MARK",

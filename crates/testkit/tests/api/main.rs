@@ -17,6 +17,7 @@ mod notes;
 mod on_call;
 mod online;
 mod plans;
+mod portal;
 mod reminders;
 mod scheduling;
 mod self_service;

@@ -428,6 +428,8 @@ struct ClientPageT {
     can_export: bool,
     /// The front desk and the care team log requests for the record.
     can_log_request: bool,
+    /// The front desk and the care team invite the client (or a guardian) to the portal.
+    can_manage_portal: bool,
 }
 
 fn relation_of(s: &Staff, c: &ClientView) -> ClientRelation {
@@ -526,6 +528,8 @@ pub async fn show(
         behaviours,
         can_export: authorize(&s.ctx.actor, Action::Read, Resource::ClientRecord(rel)).is_allowed(),
         can_log_request: authorize(&s.ctx.actor, Action::Create, Resource::RecordRequest(rel))
+            .is_allowed(),
+        can_manage_portal: authorize(&s.ctx.actor, Action::List, Resource::PortalAccess(rel))
             .is_allowed(),
         group_sessions,
         measures,

@@ -18,6 +18,8 @@ mod measures;
 mod notes;
 mod on_call;
 mod plans;
+mod portal;
+mod portal_access;
 mod records;
 mod schedule;
 mod signin;
@@ -215,6 +217,23 @@ pub fn router() -> Router<AppState> {
         )
         .route("/on-call", get(on_call::show).post(on_call::add))
         .route("/on-call/{id}/remove", post(on_call::remove))
+        .route(
+            "/clients/{id}/portal",
+            get(portal_access::show).post(portal_access::invite),
+        )
+        .route(
+            "/clients/{id}/portal/{grant}/revoke",
+            post(portal_access::revoke),
+        )
+        .route("/portal/login", get(portal::login_page).post(portal::login))
+        .route("/portal/logout", post(portal::logout))
+        .route(
+            "/portal/welcome/{token}",
+            get(portal::welcome_page).post(portal::welcome),
+        )
+        .route("/portal", get(portal::home))
+        .route("/portal/clients/{id}", get(portal::client))
+        .route("/portal/clients/{id}/record", get(portal::record))
 }
 
 /// Path parameters for pages: one that does not parse (not a UUID) is a friendly 404 page, not a bare 400.

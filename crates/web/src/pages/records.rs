@@ -21,8 +21,11 @@ use uuid::Uuid;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "record_print.html")]
-struct RecordPage {
-    r: ClientRecord,
+pub(super) struct RecordPage {
+    pub r: ClientRecord,
+    /// Where "back" leads: the client's page for staff, the person's portal page for a portal reader.
+    pub back: String,
+    pub back_label: &'static str,
 }
 
 /// The record as a JSON file to hand over or archive.
@@ -55,7 +58,12 @@ pub async fn export(
     PagePath(id): PagePath<Uuid>,
 ) -> Response {
     match st.app.export_client_record(&s.ctx, ClientId(id)).await {
-        Ok(r) => RecordPage { r }.into_response(),
+        Ok(r) => RecordPage {
+            back: format!("/clients/{id}"),
+            back_label: "Back to the client",
+            r,
+        }
+        .into_response(),
         Err(e) => error_page(e, &s.rid, Nav::of(&s)),
     }
 }
@@ -181,7 +189,12 @@ pub async fn fulfil(
     }
     match st.app.fulfil_record_request(&s.ctx, id).await {
         Ok(done) if f.output.as_deref() == Some("json") => json_file(&done.record),
-        Ok(done) => RecordPage { r: done.record }.into_response(),
+        Ok(done) => RecordPage {
+            back: format!("/clients/{}", done.record.client.id),
+            back_label: "Back to the client",
+            r: done.record,
+        }
+        .into_response(),
         Err(e) => error_page(e, &s.rid, Nav::of(&s)),
     }
 }
