@@ -73,13 +73,22 @@ pub fn fhir_questionnaire(base: &str, i: &Instrument) -> Value {
         "version": i.version,
         "status": "active",
         "subjectType": ["Patient"],
-        "copyright": i.licence.terms,
+        "copyright": copyright(i),
         "item": items,
     });
     if let Some(panel) = &i.loinc.panel {
         q["code"] = json!([{ "system": LOINC, "code": panel, "display": i.name }]);
     }
     q
+}
+
+/// The licence's required notice first (a receiving system that shows only a line still shows the right one),
+/// then its terms.
+fn copyright(i: &Instrument) -> String {
+    match &i.licence.notice {
+        Some(n) => format!("{n}\n\n{}", i.licence.terms),
+        None => i.licence.terms.clone(),
+    }
 }
 
 /// FHIR ids allow letters, digits, `-` and `.`, so `cssrs_screener` becomes `cssrs-screener`.

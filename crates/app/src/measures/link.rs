@@ -34,6 +34,8 @@ pub struct LinkForm {
     pub title: String,
     pub instructions: Option<String>,
     pub items: Vec<LinkItem>,
+    /// The words the instrument's licence requires beside its questions (a copyright line), shown verbatim.
+    pub notice: Option<String>,
     pub expires_at: DateTime<Utc>,
 }
 
@@ -58,6 +60,7 @@ fn form(i: &Instrument, expires_at: DateTime<Utc>) -> LinkForm {
                 required: item.scored && item.asked_if.is_none(),
             })
             .collect(),
+        notice: i.licence.notice.clone(),
         expires_at,
     }
 }

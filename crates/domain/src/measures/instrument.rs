@@ -375,5 +375,9 @@ pub enum LicenceStatus {
 pub struct Licence {
     pub status: LicenceStatus,
     pub terms: String,
+    /// Words the licence requires to be shown, verbatim, wherever the questions are put to someone (the CORE
+    /// System Trust's copyright line). Every form that shows the items prints it; without it the use is unlicensed.
+    #[serde(default)]
+    pub notice: Option<String>,
     pub source: String,
 }

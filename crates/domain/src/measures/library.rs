@@ -25,6 +25,7 @@ pub(crate) const SOURCES: &[(&str, &str)] = &[
     ),
     ("k10.json", include_str!("../../instruments/k10.json")),
     ("wai_sr.json", include_str!("../../instruments/wai_sr.json")),
+    ("core10.json", include_str!("../../instruments/core10.json")),
 ];
 
 #[derive(Debug)]
@@ -249,6 +250,15 @@ pub(crate) fn check(inst: &Instrument) -> Vec<String> {
         check_change(ch, range, &mut p);
     }
     check_loinc(inst, &mut p);
+    if inst
+        .licence
+        .notice
+        .as_deref()
+        .is_some_and(|n| n.trim().is_empty())
+    {
+        // A blank notice would print nothing while looking as if the licence's condition were met.
+        p.push("licence notice is given but blank".to_owned());
+    }
     p
 }
 

@@ -45,6 +45,8 @@ struct EntryPage {
     title: String,
     instructions: Option<String>,
     items: Vec<EntryItem>,
+    /// The licence's required copyright line, printed with the questions.
+    notice: Option<String>,
     partial: bool,
     /// (anchor, message) of every problem, shown above the form.
     problems: Vec<(String, String)>,
@@ -175,6 +177,7 @@ async fn page(
         title: i.name.clone(),
         instructions: i.instructions.clone(),
         items,
+        notice: i.licence.notice.clone(),
         partial: field(submitted, "partial") == "on",
         problems,
     };

@@ -39,6 +39,8 @@ struct FormPage {
     title: String,
     instructions: Option<String>,
     items: Vec<PageItem>,
+    /// The licence's required copyright line, printed with the questions.
+    notice: Option<String>,
     expires: String,
     /// (anchor, message) of every problem, shown above the form.
     problems: Vec<(String, String)>,
@@ -144,6 +146,7 @@ fn page(
         title: f.title,
         instructions: f.instructions,
         items,
+        notice: f.notice,
         expires: f.expires_at.format("%-d %B %Y, %H:%M UTC").to_string(),
         problems,
     }

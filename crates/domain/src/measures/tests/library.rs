@@ -26,6 +26,7 @@ fn library_lists_the_instruments_the_practice_can_assign() {
         "cssrs_screener",
         "k10",
         "wai_sr",
+        "core10",
     ] {
         assert!(ids.contains(&id), "{id} missing");
     }

@@ -7,6 +7,7 @@ mod phq_gad;
 mod progress;
 mod properties;
 mod risk_distress;
+mod session_outcome;
 mod substance_trauma;
 
 use super::instrument::Instrument;

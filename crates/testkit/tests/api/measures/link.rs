@@ -1,5 +1,6 @@
 //! The questionnaire link: e-mailed without the instrument's name, answered on the public page, scored and
-//! alerted; used, expired and unknown links; links bound to one client; all-or-nothing; answers sealed at rest.
+//! alerted; used, expired and unknown links; links bound to one client; all-or-nothing; answers sealed at rest;
+//! the CORE-10, whose licence requires its copyright line on every form that shows its questions.
 
 use super::*;
 use rapport_domain::Role;
@@ -12,7 +13,10 @@ both!(
     a_link_answers_only_for_the_client_it_was_sent_to,
     incomplete_or_out_of_range_answers_are_refused_and_nothing_is_stored,
     answers_are_encrypted_at_rest,
+    the_core10_forms_show_its_copyright_line_and_its_risk_item_alerts,
 );
+
+const CORE_NOTICE: &str = "© CORE System Trust: https://www.coresystemtrust.org.uk/copyright.pdf";
 
 async fn a_client_answers_by_link_and_the_clinician_acknowledges_the_alert(b: Backend) {
     let t = TestApp::spawn(b).await;
@@ -295,5 +299,78 @@ async fn answers_are_encrypted_at_rest(b: Backend) {
     read.expect(200);
     assert_eq!(read.json["answers"]["1"], 3);
     assert_eq!(read.json["score"]["total"], 12.0);
+    t.finish().await;
+}
+
+async fn the_core10_forms_show_its_copyright_line_and_its_risk_item_alerts(b: Backend) {
+    let t = TestApp::spawn(b).await;
+    let clin = t.user(&[Role::Clinician]).await;
+    let client = client_of(&t, &clin, "Cory Tenner", "cory@client.test").await;
+    let listed = t.get(&clin, "/api/v1/instruments").await;
+    let core = listed
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == "core10")
+        .cloned()
+        .unwrap();
+    assert_eq!(core["offered"], true);
+    assert_eq!(core["licence"], "free_non_commercial");
+    let one = t.get(&clin, "/api/v1/instruments/core10").await;
+    one.expect(200);
+    assert_eq!(one.json["licence"]["notice"], CORE_NOTICE);
+    let copyright = one.json["questionnaire"]["copyright"].as_str().unwrap();
+    assert!(copyright.starts_with(CORE_NOTICE), "{copyright}");
+
+    assign(&t, &clin, &client, json!({"instrument": "core10"}))
+        .await
+        .expect(201);
+    let token = tokens(&t).await.remove(0);
+    let (status, html) = page(&t, &token).await;
+    assert_eq!(status, 200);
+    assert!(html.contains(CORE_NOTICE), "the client's form: {html}");
+    assert!(html.contains("how you have been OVER THE LAST WEEK"));
+    assert_eq!(html.matches(r#"type="radio" name="items.6""#).count(), 5);
+
+    // Item 2 "often" counts 1 and item 3 "sometimes" 2 (reversed); item 6 "only occasionally": 11, and critical.
+    let ticked = [1, 3, 2, 1, 0, 1, 2, 1, 2, 0];
+    let form: Vec<(String, String)> = ticked
+        .iter()
+        .enumerate()
+        .map(|(n, v)| (format!("items.{}", n + 1), v.to_string()))
+        .collect();
+    let (status, html) = submit(&t, &token, &form).await;
+    assert_eq!(status, 200, "{html}");
+    let r = t
+        .get(&clin, &format!("/api/v1/clients/{client}/measures"))
+        .await;
+    r.expect(200);
+    let resp = &r.json["instruments"][0]["responses"][0];
+    assert_eq!(r.json["instruments"][0]["instrument"], "core10");
+    assert_eq!(resp["total"], 11.0);
+    assert_eq!(resp["band"], "Mild");
+    assert_eq!(resp["critical"], true);
+    let alerts = t.get(&clin, "/api/v1/alerts").await;
+    assert_eq!(
+        alerts.json[0]["reason"], "CORE-10: critical answer to item 6",
+        "{}",
+        alerts.text
+    );
+
+    // Staff entering answers in session see the same line.
+    let session = t.sign_in(&clin).await;
+    let (status, _, html) = session
+        .get(&format!(
+            "/clients/{client}/measures/enter?instrument=core10"
+        ))
+        .await;
+    assert_eq!(status, 200);
+    assert!(html.contains(CORE_NOTICE), "the staff form: {html}");
+    // An instrument without a notice prints none.
+    let (_, _, html) = session
+        .get(&format!("/clients/{client}/measures/enter?instrument=phq9"))
+        .await;
+    assert!(!html.contains("licence-notice"));
     t.finish().await;
 }
