@@ -24,6 +24,8 @@ pub struct DemoSummary {
     pub minors: usize,
     /// Recurring series booked on the demo calendar.
     pub series: usize,
+    /// Client portal accounts (e-mail, who), signed in at `/portal/login` with the same password.
+    pub portal: Vec<(String, String)>,
 }
 
 /// A small deterministic generator (64-bit LCG, Knuth's constants): enough for picking names, no dependency.
@@ -440,6 +442,14 @@ impl App {
         crate::behaviour::seed_demo_diaries(&tx, &adults).await?;
         let asking: Vec<ClientId> = adults.iter().map(|(c, _)| *c).collect();
         crate::records::seed_demo(&tx, &asking, pending[1].0, today).await?;
+        let portal = crate::portal::seed_demo(
+            &tx,
+            &hash,
+            pending[1].0,
+            adults.first().map(|a| a.0),
+            children.first().copied(),
+        )
+        .await?;
         tx.audit(
             AuditEvent::new(&ctx.actor, "demo.seed", "practice").detail(format!(
                 "{} staff, {} clients",
@@ -474,6 +484,7 @@ impl App {
             clients: client_count,
             minors,
             series,
+            portal,
         })
     }
 }

@@ -599,3 +599,44 @@ impl App {
         Ok(record)
     }
 }
+
+/// Demo portal accounts, already active with the demo password: the first adult client's own, and a parent's for
+/// the first minor. Returns (e-mail, who) lines for the start-up listing.
+pub(crate) async fn seed_demo(
+    tx: &Tx<'_>,
+    password_hash: &str,
+    by: rapport_domain::UserId,
+    adult: Option<ClientId>,
+    child: Option<ClientId>,
+) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for (client, capacity, email) in [
+        (adult, Capacity::Client, "client.portal@demo.rapport.test"),
+        (child, Capacity::Guardian, "parent.portal@demo.rapport.test"),
+    ] {
+        let Some(client) = client else { continue };
+        let Some(c) = clients::get(tx.conn(), client).await? else {
+            continue;
+        };
+        let name = match capacity {
+            Capacity::Client => client_name(&c),
+            Capacity::Guardian => c
+                .guardians
+                .first()
+                .map(|g| g.name.clone())
+                .unwrap_or_else(|| "Parent".into()),
+        };
+        let account = repo::create_account(tx.conn(), email, &name).await?;
+        repo::set_password(tx.conn(), &account, password_hash).await?;
+        repo::grant_access(tx.conn(), PortalAccountId(account.id), client, capacity, by).await?;
+        out.push((
+            email.to_string(),
+            format!(
+                "client portal: {} of {}",
+                capacity.label().to_lowercase(),
+                client_name(&c)
+            ),
+        ));
+    }
+    Ok(out)
+}

@@ -253,6 +253,10 @@ async fn seed_demo(app: &App, clients: usize) -> Result<()> {
     for (email, who) in s.staff {
         println!("  {email:<44} {who}");
     }
+    println!("Client portal (/portal/login, same password, no second step):");
+    for (email, who) in s.portal {
+        println!("  {email:<44} {who}");
+    }
     Ok(())
 }
 

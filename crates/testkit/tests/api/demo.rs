@@ -232,5 +232,25 @@ async fn the_demo_practice_has_clinicians_minors_units_and_groups(b: Backend) {
         }
     }
     assert_eq!(rejoined, 1, "one demo member left and rejoined");
+    // The demo's portal accounts sign in with the demo password and each reaches one person's record.
+    assert_eq!(summary.portal.len(), 2, "{:?}", summary.portal);
+    for (email, who) in &summary.portal {
+        let token = t
+            .app
+            .portal_login(email, rapport_app::demo::DEMO_PASSWORD, None)
+            .await
+            .unwrap();
+        let session = t.app.portal_session(&token).await.unwrap().unwrap();
+        let ctx = session.ctx(None);
+        let people = t.app.portal_people(&ctx).await.unwrap();
+        assert_eq!(people.len(), 1, "{who}");
+        assert!(who.ends_with(&people[0].name), "{who}");
+        let record = t
+            .app
+            .portal_record(&ctx, people[0].client_id)
+            .await
+            .unwrap();
+        assert_eq!(record.client.id, people[0].client_id);
+    }
     t.finish().await;
 }
