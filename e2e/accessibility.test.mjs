@@ -129,9 +129,16 @@ describe('accessibility of the demo practice', () => {
         return href;
       });
       await scan(clientPath);
-      for (const path of ['/clients/new', '/clinicians', '/groups', '/waitlist', '/record-requests', '/admin/users', '/admin/audit', '/admin/settings', '/account']) {
+      for (const path of ['/clients/new', '/clinicians', '/groups', '/waitlist', '/record-requests', '/admin/users', '/admin/audit', '/admin/settings', '/account', '/on-call', `${clientPath}/portal`]) {
         await scan(path);
       }
+      // On a phone, a table whose last column holds the actions scrolls sideways instead of hiding them.
+      const wide = page.viewportSize();
+      await page.setViewportSize({ width: 375, height: 740 });
+      await page.goto('/admin/users');
+      const action = page.locator('.table-scroll table tbody tr').first().locator('button').first();
+      assert.ok(await action.isVisible(), "a user's action button is shown at 375 px");
+      await page.setViewportSize(wide);
       // A clinician's availability editor (weekly hours per place, time off, online booking), as an administrator.
       await scan('/clinicians');
       const clinicianPath = await withScreenshot(page, 'first-clinician-link', async () => {

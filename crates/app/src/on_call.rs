@@ -58,6 +58,9 @@ pub struct ShiftView {
     pub end_local: String,
     pub created_by: Person,
     pub created_at: DateTime<Utc>,
+    /// Whether the person can be told of an alert: an enabled account that still holds a clinical role. A shift
+    /// whose person has since been disabled stays on the rota, marked, so that a planner sees the gap and fills it.
+    pub reachable: bool,
 }
 
 /// Everything the rota page shows, read in one audited transaction.
@@ -79,7 +82,11 @@ fn local(t: DateTime<Utc>, zone: &str) -> String {
 }
 
 async fn view(tx: &Tx<'_>, s: Shift, names: &mut Names) -> Result<ShiftView> {
+    let reachable = users::by_id(tx.conn(), s.user_id)
+        .await?
+        .is_some_and(|u| oncall::check_on_call_person(&users::roles(&u), u.disabled).is_ok());
     Ok(ShiftView {
+        reachable,
         id: s.id,
         user: names.person(tx, s.user_id).await?,
         start_local: local(s.start_at, &s.time_zone),

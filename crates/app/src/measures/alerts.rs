@@ -319,7 +319,7 @@ impl App {
         let mut escalated = 0;
         for a in overdue {
             let tx = self.store.begin().await?;
-            if !repo::mark_escalated(tx.conn(), a.id, now_utc()).await? {
+            if !repo::mark_escalated(tx.conn(), a.id, now).await? {
                 continue;
             }
             let team: Vec<UserId> = care::members(tx.conn(), ClientId(a.client_id))

@@ -365,6 +365,43 @@ async fn now_lists_everyone_whose_shift_covers_this_moment(b: Backend) {
     let mut expected = vec![on.id.0.to_string(), also.id.0.to_string()];
     expected.sort();
     assert_eq!(who, expected);
+    assert!(
+        r.json
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["reachable"] == true)
+    );
+    // Someone disabled mid-shift stays listed, marked as unreachable, so the gap is seen and filled.
+    t.call(
+        Some(&admin),
+        Method::POST,
+        &format!("/api/v1/users/{}/disable", also.id),
+        None,
+        None,
+    )
+    .await
+    .expect(204);
+    let r = t.get(&on, "/api/v1/on-call/now").await;
+    r.expect(200);
+    let of = |id: &str| {
+        r.json
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["user"]["id"] == id)
+            .map(|s| s["reachable"].clone())
+    };
+    assert_eq!(of(&also.id.0.to_string()), Some(json!(false)));
+    assert_eq!(of(&on.id.0.to_string()), Some(json!(true)));
+    let page = t.sign_in(&admin).await;
+    let (status, _, html) = page.get("/on-call").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("account disabled: cannot be reached"),
+        "{html}"
+    );
+    assert!(html.contains("account disabled: replace this shift"));
     t.finish().await;
 }
 
