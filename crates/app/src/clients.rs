@@ -393,6 +393,7 @@ impl App {
         let rel = ClientRelation {
             on_care_team: joins_team,
             supervises_care_team_member: false,
+            emergency_access: false,
         };
         if clinical.is_some()
             && !authorize(&ctx.actor, Action::Create, Resource::ClientClinical(rel)).is_allowed()

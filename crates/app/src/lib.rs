@@ -12,6 +12,7 @@ pub mod clients;
 pub mod clinicians;
 pub mod config;
 pub mod demo;
+pub mod emergency;
 pub mod groups;
 mod guard;
 pub mod mail;

@@ -227,9 +227,7 @@ impl App {
             ));
         }
         let g = repo::grant_access(tx.conn(), id, client, capacity, me).await?;
-        let practice = resources::setting(tx.conn(), "practice_name")
-            .await?
-            .unwrap_or_else(|| "Your practice".into());
+        let practice = resources::practice_name(tx.conn()).await?;
         let (subject, body, key) = if account.activated_at.is_some() {
             (
                 format!("{practice}: more in your client portal"),

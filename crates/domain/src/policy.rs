@@ -28,6 +28,9 @@ pub struct ClientRelation {
     pub on_care_team: bool,
     /// The actor supervises a clinician on this client's care team.
     pub supervises_care_team_member: bool,
+    /// The actor broke the glass for this client and the emergency access has not expired: read-only, never
+    /// psychotherapy notes, never a copy of the record, and every use of it is reviewed (`emergency`).
+    pub emergency_access: bool,
 }
 
 /// What the use case found out about the actor's relationship to one note.
@@ -128,6 +131,12 @@ pub enum Resource {
     /// Who may use the portal for this client: inviting the client or a guardian, and revoking access. Front-desk
     /// and care-team work, like the client's contacts.
     PortalAccess(ClientRelation),
+    /// Breaking the glass: a clinician outside the care team opens one client's record in an emergency, for a
+    /// few hours, giving a reason. Only clinical staff who have no other way in.
+    EmergencyAccess(ClientRelation),
+    /// The register of emergency accesses and their review (who, which client, why, what they read): the
+    /// practice's privacy work, done by administrators.
+    EmergencyReviews,
     /// The clinic's on-call rota: who answers for the clinic when. Not clinical data, so every clinical staff
     /// member reads it (they need to know whom to call); the front desk and administrators plan it.
     OnCallRota,
@@ -196,12 +205,18 @@ fn front_office(actor: &Actor) -> bool {
     actor.has(Role::Admin) || actor.has(Role::Scheduler) || actor.has(Role::Billing)
 }
 
+/// Reading in an emergency: a clinician holding a live break-the-glass access to this client.
+fn emergency_reader(actor: &Actor, rel: ClientRelation) -> bool {
+    actor.is_clinical() && rel.emergency_access
+}
+
 /// Whether the actor may see that a client exists at all (and read their demographics).
 fn sees_client(actor: &Actor, rel: ClientRelation) -> bool {
     actor.has(Role::Admin)
         || actor.has(Role::Scheduler)
         || actor.has(Role::Billing)
         || linked(actor, rel)
+        || emergency_reader(actor, rel)
 }
 
 /// Deny in the way that reveals no more than the actor already may know.
@@ -245,7 +260,9 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Decision 
             _ => deny(actor, rel, "you may not change this client's details"),
         },
         Resource::ClientClinical(rel) => match action {
-            Action::Read | Action::List if linked(actor, rel) => Allow,
+            Action::Read | Action::List if linked(actor, rel) || emergency_reader(actor, rel) => {
+                Allow
+            }
             Action::Create | Action::Update if actor.is_clinical() && rel.on_care_team => Allow,
             Action::Delete => deny(actor, rel, NEVER_DELETED),
             _ => deny(actor, rel, NOT_CLINICAL),
@@ -428,6 +445,17 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Decision 
                 "only the front desk, an administrator or the care team manage portal access",
             ),
         },
+        Resource::EmergencyAccess(rel) => match action {
+            Action::Create if actor.is_clinical() && !linked(actor, rel) => Allow,
+            Action::Create if actor.is_clinical() => {
+                forbid("you can already read this record; emergency access is for those who cannot")
+            }
+            _ => forbid("only clinicians and supervisors can use emergency access"),
+        },
+        Resource::EmergencyReviews => match action {
+            Action::Read | Action::List | Action::Update if actor.has(Role::Admin) => Allow,
+            _ => forbid("only an administrator reviews emergency access"),
+        },
         Resource::OnCallRota => match action {
             Action::Read | Action::List
                 if actor.has(Role::Admin) || actor.has(Role::Scheduler) || actor.is_clinical() =>
@@ -450,7 +478,13 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Decision 
 fn clinical_note(actor: &Actor, action: Action, n: NoteRelation) -> Decision {
     let supervisor_of_author = actor.has(Role::Supervisor) && n.supervises_author;
     match action {
-        Action::Read | Action::List if linked(actor, n.client) || supervisor_of_author => Allow,
+        Action::Read | Action::List
+            if linked(actor, n.client)
+                || supervisor_of_author
+                || emergency_reader(actor, n.client) =>
+        {
+            Allow
+        }
         Action::Create if actor.is_clinical() && n.client.on_care_team => Allow,
         Action::Update | Action::Sign if n.is_author && actor.is_clinical() => Allow,
         Action::CoSign if supervisor_of_author && !n.is_author => Allow,

@@ -38,9 +38,14 @@ pub async fn relation(
             .count(c)
             .await?
             > 0;
+    // Only someone with no other way in needs the extra look-up (the usual caller is on the team).
+    let emergency_access = !on_care_team
+        && !supervises_care_team_member
+        && crate::emergency::is_live(c, actor, client).await?;
     Ok(ClientRelation {
         on_care_team,
         supervises_care_team_member,
+        emergency_access,
     })
 }
 

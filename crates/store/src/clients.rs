@@ -356,3 +356,14 @@ pub async fn by_email(c: &impl ConnectionTrait, email: &str) -> Result<Vec<Clien
         .map(from_model)
         .collect()
 }
+
+/// Clients born on this day, whatever their status (the emergency look-up then compares legal names exactly).
+pub async fn born_on(c: &impl ConnectionTrait, dob: NaiveDate) -> Result<Vec<Client>, StoreError> {
+    clients::Entity::find()
+        .filter(clients::Column::DateOfBirth.eq(dob))
+        .all(c)
+        .await?
+        .into_iter()
+        .map(from_model)
+        .collect()
+}

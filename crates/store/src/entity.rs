@@ -17,6 +17,7 @@ pub mod clients;
 pub mod clinicians;
 pub mod data_keys;
 pub mod diary_links;
+pub mod emergency_access;
 pub mod episodes;
 pub mod group_attendance;
 pub mod group_facilitators;

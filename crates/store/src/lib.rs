@@ -12,6 +12,7 @@ pub mod care;
 pub mod clients;
 pub mod clinicians;
 pub mod crypto;
+pub mod emergency;
 pub mod entity;
 pub mod episodes;
 pub mod feeds;

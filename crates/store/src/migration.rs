@@ -19,6 +19,7 @@ mod m20261126_000018_group_membership_periods;
 mod m20261126_000019_on_call;
 mod m20261126_000020_record_request_extension;
 mod m20261126_000021_portal;
+mod m20261126_000022_emergency_access;
 
 use sea_orm_migration::prelude::*;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000019_on_call::Migration),
             Box::new(m20261126_000020_record_request_extension::Migration),
             Box::new(m20261126_000021_portal::Migration),
+            Box::new(m20261126_000022_emergency_access::Migration),
         ]
     }
 }

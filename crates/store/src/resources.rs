@@ -141,6 +141,13 @@ pub async fn setting(c: &impl ConnectionTrait, key: &str) -> Result<Option<Strin
         .map(|s| s.value))
 }
 
+/// The practice's name as messages sign with it ("Your practice" until one is set).
+pub async fn practice_name(c: &impl ConnectionTrait) -> Result<String, StoreError> {
+    Ok(setting(c, "practice_name")
+        .await?
+        .unwrap_or_else(|| "Your practice".into()))
+}
+
 pub async fn set_setting(
     c: &impl ConnectionTrait,
     key: &str,

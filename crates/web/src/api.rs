@@ -170,6 +170,9 @@ routes! {
     "GET" "/api/v1/on-call-shifts/{id}" "on-call" "One on-call shift";
     "DELETE" "/api/v1/on-call-shifts/{id}" "on-call" "Remove an on-call shift";
     "GET" "/api/v1/on-call/now" "on-call" "Who is on call at this moment";
+    "GET" "/api/v1/emergency-access" "emergency" "The register of emergency (break-the-glass) accesses, unreviewed first, each with what was read under it (administrators)";
+    "POST" "/api/v1/emergency-access/{id}/review" "emergency" "Record an administrator's finding on one emergency access (once)";
+    "POST" "/api/v1/emergency-access" "emergency" "Break the glass: read-only access for a few hours to the one client with exactly this legal name and date of birth, with a reason; the care team and administrators are told";
 }
 
 pub fn router() -> Router<AppState> {
@@ -218,6 +221,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::api_groups::router())
         .merge(crate::api_records::router())
         .merge(crate::api_on_call::router())
+        .merge(crate::api_emergency::router())
 }
 
 /// The API's answer for a path it does not have (the router's fallback sends `/api/…` here).

@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod api_behaviour;
+pub mod api_emergency;
 pub mod api_groups;
 pub mod api_measures;
 pub mod api_notes;

@@ -84,6 +84,8 @@ fn body_schema(method: &str, path: &str) -> Option<&'static str> {
         ("POST", "/api/v1/record-requests/{id}/extend") => "ExtendRequestInput",
         ("PUT", "/api/v1/settings/record-requests") => "RecordRequestSettings",
         ("POST", "/api/v1/on-call-shifts") => "OnCallShiftInput",
+        ("POST", "/api/v1/emergency-access") => "BreakGlassInput",
+        ("POST", "/api/v1/emergency-access/{id}/review") => "EmergencyReviewInput",
         _ => return None,
     })
 }
@@ -303,6 +305,15 @@ fn schemas() -> Value {
             "start": { "type": "string", "description": "Local wall-clock start, YYYY-MM-DDTHH:MM; a time skipped by the clocks is refused" },
             "end": { "type": "string", "description": "Local wall-clock end (exclusive), YYYY-MM-DDTHH:MM; after the start, at most 7 days later" },
             "time_zone": { "type": ["string", "null"], "description": "IANA zone; the practice's when left out" },
+        })),
+        "BreakGlassInput": obj(&["legal_name", "date_of_birth", "reason"], json!({
+            "legal_name": { "type": "string", "description": "The client's legal name exactly (case and spacing aside)" },
+            "date_of_birth": date,
+            "reason": { "type": "string", "description": "Why the record is needed now, at least 20 characters; reviewed by an administrator" },
+        })),
+        "EmergencyReviewInput": obj(&["finding"], json!({
+            "finding": { "type": "string", "enum": ["appropriate", "inappropriate"] },
+            "note": opt_text,
         })),
         "Error": {
             "type": "object",

@@ -73,7 +73,7 @@ impl App {
     }
 
     /// E-mails the clinicians on the client's care team (except whoever entered the answers, who has seen them),
-    /// and whoever is on call: they get no access to the client (break-the-glass is a separate feature) and no
+    /// and whoever is on call: they get no access to the client by this (they may break the glass, `emergency`) and no
     /// name, only the care team's names and the duty to see that someone on it responds.
     pub(crate) async fn announce_alert(
         &self,
@@ -336,7 +336,7 @@ impl App {
             }
             // Whoever is on call at the moment of escalation is told too, with the same message: make sure the
             // care team responds. Being on call grants no access to the client; reaching into a record one is not
-            // on the care team of would be break-the-glass, a separate feature still to come.
+            // on the care team of is breaking the glass (`emergency`), reviewed afterwards.
             let on_call = crate::on_call::reachable_on_call(tx.conn(), now).await?;
             recipients.extend(on_call.iter().copied());
             recipients.sort();

@@ -200,6 +200,7 @@ impl App {
         let on_team = ClientRelation {
             on_care_team: true,
             supervises_care_team_member: false,
+            emergency_access: false,
         };
         let mine: Vec<ClientId> = if authorize(
             &ctx.actor,

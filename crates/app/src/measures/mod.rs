@@ -237,9 +237,7 @@ impl App {
             },
         )
         .await?;
-        let practice = resources::setting(tx.conn(), "practice_name")
-            .await?
-            .unwrap_or_else(|| "Your practice".into());
+        let practice = resources::practice_name(tx.conn()).await?;
         let url = format!("{}/m/{token}", self.config.public_url.trim_end_matches('/'));
         let days = if link_days == 1 {
             "1 day".to_string()

@@ -178,9 +178,7 @@ impl App {
             .await?
             .map(|u| u.display_name)
             .unwrap_or_default();
-        let practice = resources::setting(tx.conn(), "practice_name")
-            .await?
-            .unwrap_or_else(|| "Your practice".into());
+        let practice = resources::practice_name(tx.conn()).await?;
         let text = feed::client_ics(&practice, &clinician, &a)?;
         tx.audit(event("online.appointment_ics", client_id, request_id).resource(a.id))
             .await?;

@@ -341,9 +341,7 @@ impl App {
             .with_timezone(&tz)
             .format("%A %-d %B %Y at %H:%M")
             .to_string();
-        let practice = resources::setting(tx.conn(), "practice_name")
-            .await?
-            .unwrap_or_else(|| "Your practice".into());
+        let practice = resources::practice_name(tx.conn()).await?;
         let body = if outcome_status == Status::Requested {
             format!(
                 "Hello,\n\nThank you for your request for a first appointment on {when} ({}). We will confirm it shortly.\n\n{practice}\n",
@@ -401,9 +399,7 @@ impl App {
                 AuditEvent::new(&ctx.actor, "online.link", "booking_link"),
             )
             .await?;
-        let practice = resources::setting(tx.conn(), "practice_name")
-            .await?
-            .unwrap_or_else(|| "Your practice".into());
+        let practice = resources::practice_name(tx.conn()).await?;
         for c in clients::by_email(tx.conn(), email.as_str()).await? {
             if is_minor(c.date_of_birth, now_utc().date_naive()) {
                 continue;

@@ -39,9 +39,7 @@ impl App {
         if lead <= 0 {
             return Ok(ReminderPlan::default());
         }
-        let practice = resources::setting(c, "practice_name")
-            .await?
-            .unwrap_or_else(|| "Your practice".into());
+        let practice = resources::practice_name(c).await?;
         let today = now_utc().date_naive();
         let mut recipients = Vec::with_capacity(client_ids.len());
         for id in client_ids {

@@ -408,9 +408,7 @@ impl App {
             .await?
             .as_deref()
             == Some("true");
-        let practice = resources::setting(tx.conn(), "practice_name")
-            .await?
-            .unwrap_or_else(|| "Your practice".into());
+        let practice = resources::practice_name(tx.conn()).await?;
         for i in rank(&prefs, &slot).into_iter().take(OFFERS_PER_SLOT) {
             let e = &entries[i];
             let mut emailed = false;

@@ -8,14 +8,17 @@ use proptest::prelude::*;
 const NONE: ClientRelation = ClientRelation {
     on_care_team: false,
     supervises_care_team_member: false,
+    emergency_access: false,
 };
 const TEAM: ClientRelation = ClientRelation {
     on_care_team: true,
     supervises_care_team_member: false,
+    emergency_access: false,
 };
 const SUPERVISES: ClientRelation = ClientRelation {
     on_care_team: false,
     supervises_care_team_member: true,
+    emergency_access: false,
 };
 
 fn staff(role: Role) -> Actor {
@@ -353,9 +356,10 @@ fn any_roles() -> impl Strategy<Value = Vec<Role>> {
 }
 
 fn any_relation() -> impl Strategy<Value = ClientRelation> {
-    (any::<bool>(), any::<bool>()).prop_map(|(a, b)| ClientRelation {
+    (any::<bool>(), any::<bool>(), any::<bool>()).prop_map(|(a, b, e)| ClientRelation {
         on_care_team: a,
         supervises_care_team_member: b,
+        emergency_access: e,
     })
 }
 
@@ -665,5 +669,6 @@ fn the_on_call_rota_is_read_by_clinical_staff_and_planned_by_the_front_desk() {
     assert!(!authorize(&Actor::Operator, Create, Resource::OnCallRota).is_allowed());
 }
 
+mod emergency;
 mod portal;
 mod records;

@@ -23,7 +23,13 @@ pub(crate) async fn client(t: &TestApp, who: &TestUser, name: &str) -> String {
     r.json["id"].as_str().unwrap().to_string()
 }
 
-async fn signed(t: &TestApp, who: &TestUser, path: &str, template: &str, fields: Value) -> String {
+pub(crate) async fn signed(
+    t: &TestApp,
+    who: &TestUser,
+    path: &str,
+    template: &str,
+    fields: Value,
+) -> String {
     let r = t
         .post(who, path, json!({ "template": template, "fields": fields }))
         .await;
@@ -41,7 +47,7 @@ async fn signed(t: &TestApp, who: &TestUser, path: &str, template: &str, fields:
     id
 }
 
-fn dap(text: &str) -> Value {
+pub(crate) fn dap(text: &str) -> Value {
     json!({ "data": text, "assessment": "a", "plan": "p", "risk_level": "none" })
 }
 

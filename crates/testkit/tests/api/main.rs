@@ -6,6 +6,7 @@ mod behaviour;
 mod behaviour_pages;
 mod clients;
 mod demo;
+mod emergency;
 mod export;
 mod feeds;
 mod group_sessions;

@@ -159,6 +159,10 @@ const EXPECTED: &[(&str, &str, [u16; 7])] = &[
     ("GET", "/api/v1/on-call-shifts/{id}",                       [200, 200, 200, 200, 200, 403, 401]),
     ("DELETE", "/api/v1/on-call-shifts/{id}",                    [204, 403, 403, 403, 204, 403, 401]),
     ("GET", "/api/v1/on-call/now",                               [200, 200, 200, 200, 200, 403, 401]),
+    ("GET", "/api/v1/emergency-access",                          [200, 403, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/emergency-access/{id}/review",             [204, 403, 403, 403, 403, 403, 401]),
+    // Last in the registry: the clinician outside the care team gets in, which no later route may see.
+    ("POST", "/api/v1/emergency-access",                         [403, 403, 201, 403, 403, 403, 401]),
 ];
 
 struct Fixture {
@@ -1155,6 +1159,35 @@ async fn prepare(
             (
                 template.replace("{id}", r.json["id"].as_str().unwrap()),
                 None,
+                None,
+            )
+        }
+        ("POST", "/api/v1/emergency-access") => (
+            template.into(),
+            Some(json!({
+                "legal_name": "Matrix Example",
+                "date_of_birth": "1988-03-14",
+                "reason": "Crisis call at night; the care team cannot be reached.",
+            })),
+            None,
+        ),
+        ("POST", "/api/v1/emergency-access/{id}/review") => {
+            // A fresh client and a fresh access each time, opened by a clinician who is no column of the matrix.
+            let name = format!("Glass {uniq}");
+            t.post(&f.admin, "/api/v1/clients", client_body(&name))
+                .await
+                .expect(201);
+            let g = t
+                .post(
+                    &f.spare_clinician,
+                    "/api/v1/emergency-access",
+                    json!({"legal_name": name, "date_of_birth": "1988-03-14", "reason": "Crisis call at night; the care team cannot be reached."}),
+                )
+                .await;
+            g.expect(201);
+            (
+                template.replace("{id}", g.json["id"].as_str().unwrap()),
+                Some(json!({"finding": "appropriate"})),
                 None,
             )
         }

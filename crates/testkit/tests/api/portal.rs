@@ -286,7 +286,7 @@ async fn a_guardian_acts_for_a_minor_until_the_eighteenth_birthday(b: Backend) {
     assert_eq!(status, 422);
     assert!(page.contains("this client is an adult"), "{page}");
     assert!(
-        t.query_text("SELECT id FROM portal_accounts")
+        t.query_text("SELECT email FROM portal_accounts")
             .await
             .is_empty()
     );
@@ -361,7 +361,7 @@ async fn portal_access_is_managed_by_the_front_desk_and_the_care_team(b: Backend
     let (status, _, _) = invite(&billing, &c, "client", "Rosa Lind", "rosa@example.org").await;
     assert_eq!(status, 403);
     assert!(
-        t.query_text("SELECT id FROM portal_grants")
+        t.query_text("SELECT capacity FROM portal_grants")
             .await
             .is_empty()
     );

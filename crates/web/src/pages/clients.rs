@@ -430,6 +430,8 @@ struct ClientPageT {
     can_log_request: bool,
     /// The front desk and the care team invite the client (or a guardian) to the portal.
     can_manage_portal: bool,
+    /// When the caller's break-the-glass access to this client ends, if that is how they are here.
+    emergency_until: Option<String>,
 }
 
 fn relation_of(s: &Staff, c: &ClientView) -> ClientRelation {
@@ -437,6 +439,7 @@ fn relation_of(s: &Staff, c: &ClientView) -> ClientRelation {
         on_care_team: c.care_team.iter().any(|m| m.user_id == s.session.user_id),
         // Supervision is not visible from here; it only widens reading, which the page already did.
         supervises_care_team_member: false,
+        emergency_access: false,
     }
 }
 
@@ -524,7 +527,18 @@ pub async fn show(
     } else {
         None
     };
+    let emergency_until = if rel.on_care_team {
+        None
+    } else {
+        st.app
+            .my_emergency_access(&s.ctx, c.id)
+            .await
+            .ok()
+            .flatten()
+            .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+    };
     ClientPageT {
+        emergency_until,
         behaviours,
         can_export: authorize(&s.ctx.actor, Action::Read, Resource::ClientRecord(rel)).is_allowed(),
         can_log_request: authorize(&s.ctx.actor, Action::Create, Resource::RecordRequest(rel))

@@ -10,6 +10,7 @@ mod client_behaviour;
 mod client_measures;
 mod clients;
 mod diary;
+mod emergency;
 mod group_sessions;
 mod groups;
 mod home;
@@ -230,6 +231,12 @@ pub fn router() -> Router<AppState> {
         .route(
             "/portal/welcome/{token}",
             get(portal::welcome_page).post(portal::welcome),
+        )
+        .route("/emergency", get(emergency::form).post(emergency::open))
+        .route("/admin/emergency-access", get(emergency::reviews))
+        .route(
+            "/admin/emergency-access/{id}/review",
+            post(emergency::review),
         )
         .route("/portal", get(portal::home))
         .route("/portal/clients/{id}", get(portal::client))

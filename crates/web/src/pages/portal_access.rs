@@ -73,6 +73,7 @@ async fn page(
     let rel = ClientRelation {
         on_care_team: c.care_team.iter().any(|m| m.user_id == s.session.user_id),
         supervises_care_team_member: false,
+        emergency_access: false,
     };
     let mut suggestions = Vec::new();
     if let Some(e) = &c.email {

@@ -1,0 +1,48 @@
+//! Break-the-glass emergency access in the JSON API: open one client's record in an emergency, and the
+//! administrators' register and review.
+
+use crate::api::created;
+use crate::auth::Caller;
+use crate::error::{ApiResult, OrApi};
+use crate::extract::{ApiJson, ApiPath};
+use crate::state::AppState;
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use rapport_app::emergency::{BreakGlassInput, ReviewInput};
+use uuid::Uuid;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/emergency-access", get(list).post(open))
+        .route("/api/v1/emergency-access/{id}/review", post(review))
+}
+
+async fn open(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiJson(input): ApiJson<BreakGlassInput>,
+) -> ApiResult<Response> {
+    let g = s.app.break_glass(&c.ctx, input).await.or_api(&c.rid)?;
+    Ok(created(format!("/api/v1/clients/{}", g.client_id), g))
+}
+
+async fn list(c: Caller, State(s): State<AppState>) -> ApiResult<Response> {
+    Ok(Json(s.app.emergency_accesses(&c.ctx).await.or_api(&c.rid)?).into_response())
+}
+
+async fn review(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(input): ApiJson<ReviewInput>,
+) -> ApiResult<StatusCode> {
+    s.app
+        .review_emergency_access(&c.ctx, id, input)
+        .await
+        .or_api(&c.rid)?;
+    Ok(StatusCode::NO_CONTENT)
+}
