@@ -30,6 +30,18 @@ use uuid::Uuid;
 /// How long an invitation link works.
 pub const INVITATION_DAYS: i64 = 7;
 
+const SHOW_RECORD_SETTING: &str = "portal.show_record";
+
+/// The practice's portal settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PortalSettings {
+    /// Whether clients (and guardians of minors) read their record in the portal. On by default, as the right of
+    /// access and the US information-blocking rule expect; a practice that prefers to release records on request,
+    /// after a clinician has considered each one, turns it off.
+    pub show_record: bool,
+}
+
 /// What the front desk or care team types to invite someone.
 #[derive(Debug, Clone, Default)]
 pub struct InviteInput {
@@ -66,6 +78,8 @@ pub struct PortalPerson {
 pub struct PortalClient {
     pub person: PortalPerson,
     pub appointments: OwnAppointments,
+    /// Whether the practice shows the record in the portal (else the page says how to ask for a copy).
+    pub record_shown: bool,
 }
 
 /// A live portal session, as the web edge needs it.
@@ -528,6 +542,7 @@ impl App {
         ctx: &Ctx,
         client: ClientId,
         event: AuditEvent,
+        document: Option<bool>,
     ) -> Result<(Tx<'s>, clients::Client, Capacity)> {
         let account = account_of(ctx)?;
         let c = clients::get(tx.conn(), client).await?;
@@ -538,9 +553,14 @@ impl App {
             }
             None => PortalRelation::default(),
         };
-        let tx = self
-            .guard(tx, ctx, Action::Read, Resource::OwnRecord(rel), event)
-            .await?;
+        let resource = match document {
+            Some(practice_shares) => Resource::OwnRecordDocument {
+                rel,
+                practice_shares,
+            },
+            None => Resource::OwnRecord(rel),
+        };
+        let tx = self.guard(tx, ctx, Action::Read, resource, event).await?;
         match (c, grant) {
             (Some(c), Some(g)) => Ok((tx, c, g.capacity)),
             _ => Err(Error::NotFound),
@@ -551,8 +571,9 @@ impl App {
     pub async fn portal_client(&self, ctx: &Ctx, client: ClientId) -> Result<PortalClient> {
         let tx = self.store.begin().await?;
         let ev = || AuditEvent::new(&ctx.actor, "portal.appointments", "client").client(client.0);
-        let (tx, c, capacity) = self.guard_own(tx, ctx, client, ev()).await?;
+        let (tx, c, capacity) = self.guard_own(tx, ctx, client, ev(), None).await?;
         let appointments = self.own_appointments(&tx, &c).await?;
+        let record_shown = portal_settings(&tx).await?.show_record;
         tx.audit(ev().resource(client).request(ctx.rid())).await?;
         tx.commit().await?;
         Ok(PortalClient {
@@ -562,6 +583,7 @@ impl App {
                 capacity,
             },
             appointments,
+            record_shown,
         })
     }
 
@@ -571,7 +593,8 @@ impl App {
         let account = account_of(ctx)?;
         let tx = self.store.begin().await?;
         let ev = || AuditEvent::new(&ctx.actor, "portal.record", "client").client(client.0);
-        let (tx, c, capacity) = self.guard_own(tx, ctx, client, ev()).await?;
+        let shares = portal_settings(&tx).await?.show_record;
+        let (tx, c, capacity) = self.guard_own(tx, ctx, client, ev(), Some(shares)).await?;
         let reader = repo::account(tx.conn(), account)
             .await?
             .ok_or(Error::NotFound)?;
@@ -595,6 +618,42 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(record)
+    }
+}
+
+async fn portal_settings(tx: &Tx<'_>) -> Result<PortalSettings> {
+    Ok(PortalSettings {
+        show_record: resources::setting(tx.conn(), SHOW_RECORD_SETTING)
+            .await?
+            .is_none_or(|v| v != "false"),
+    })
+}
+
+impl App {
+    /// The practice's portal settings.
+    pub async fn portal_settings(&self) -> Result<PortalSettings> {
+        let tx = self.store.begin().await?;
+        let s = portal_settings(&tx).await?;
+        tx.rollback().await?;
+        Ok(s)
+    }
+
+    /// Sets whether the portal shows clients their record (administrators).
+    pub async fn set_portal_settings(&self, ctx: &Ctx, s: PortalSettings) -> Result<()> {
+        let ev = || AuditEvent::new(&ctx.actor, "settings.portal", "settings");
+        let tx = self.store.begin().await?;
+        let tx = self
+            .guard(tx, ctx, Action::Update, Resource::PracticeSettings, ev())
+            .await?;
+        resources::set_setting(tx.conn(), SHOW_RECORD_SETTING, &s.show_record.to_string()).await?;
+        tx.audit(ev().request(ctx.rid()).detail(if s.show_record {
+            "the portal shows clients their record"
+        } else {
+            "the portal does not show the record"
+        }))
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 }
 

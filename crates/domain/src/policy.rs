@@ -128,6 +128,13 @@ pub enum Resource {
     /// request yields, so psychotherapy notes are never part of it). Only a portal account whose grant for this
     /// client is in force reads it; staff use the chart.
     OwnRecord(PortalRelation),
+    /// The client's whole record as a document in the portal (the record-request document): `OwnRecord`, and only
+    /// while the practice shares records in the portal (`practice_shares`; otherwise the client asks for a copy
+    /// the usual way, and the clinician can first consider whether anything must be withheld).
+    OwnRecordDocument {
+        rel: PortalRelation,
+        practice_shares: bool,
+    },
     /// Who may use the portal for this client: inviting the client or a guardian, and revoking access. Front-desk
     /// and care-team work, like the client's contacts.
     PortalAccess(ClientRelation),
@@ -425,7 +432,7 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Decision 
             }
         }
         // The portal's view is for the client's side only; staff read the same things through the chart.
-        Resource::OwnRecord(_) => hidden(),
+        Resource::OwnRecord(_) | Resource::OwnRecordDocument { .. } => hidden(),
         Resource::PortalAccess(rel) => match action {
             Action::Read | Action::List
                 if actor.has(Role::Admin) || actor.has(Role::Scheduler) || linked(actor, rel) =>
@@ -575,6 +582,21 @@ fn authorize_public(action: Action, resource: Resource) -> Decision {
 fn authorize_portal(action: Action, resource: Resource) -> Decision {
     match (action, resource) {
         (Action::Read | Action::List, Resource::OwnRecord(rel)) if rel.in_force() => Allow,
+        (
+            Action::Read,
+            Resource::OwnRecordDocument {
+                rel,
+                practice_shares,
+            },
+        ) if rel.in_force() => {
+            if practice_shares {
+                Allow
+            } else {
+                forbid(
+                    "your practice does not show records in the portal; ask your clinician or the front desk for a copy",
+                )
+            }
+        }
         _ => hidden(),
     }
 }

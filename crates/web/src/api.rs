@@ -170,6 +170,7 @@ routes! {
     "GET" "/api/v1/on-call-shifts/{id}" "on-call" "One on-call shift";
     "DELETE" "/api/v1/on-call-shifts/{id}" "on-call" "Remove an on-call shift";
     "GET" "/api/v1/on-call/now" "on-call" "Who is on call at this moment";
+    "PUT" "/api/v1/settings/portal" "portal" "Whether the client portal shows clients (and guardians of minors) their record";
     "GET" "/api/v1/emergency-access" "emergency" "The register of emergency (break-the-glass) accesses, unreviewed first, each with what was read under it (administrators)";
     "POST" "/api/v1/emergency-access/{id}/review" "emergency" "Record an administrator's finding on one emergency access (once)";
     "POST" "/api/v1/emergency-access" "emergency" "Break the glass: read-only access for a few hours to the one client with exactly this legal name and date of birth, with a reason; the care team and administrators are told";
@@ -212,6 +213,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/audit", get(audit))
         .route("/api/v1/tokens", get(list_tokens).post(create_token))
         .route("/api/v1/tokens/{id}", delete(revoke_token))
+        .route("/api/v1/settings/portal", put(portal_settings))
         .route("/api/v1/openapi.json", get(crate::openapi::document))
         .merge(crate::api_schedule::router())
         .merge(crate::api_notes::router())
@@ -222,6 +224,18 @@ pub fn router() -> Router<AppState> {
         .merge(crate::api_records::router())
         .merge(crate::api_on_call::router())
         .merge(crate::api_emergency::router())
+}
+
+async fn portal_settings(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiJson(input): ApiJson<rapport_app::portal::PortalSettings>,
+) -> ApiResult<StatusCode> {
+    s.app
+        .set_portal_settings(&c.ctx, input)
+        .await
+        .or_api(&c.rid)?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The API's answer for a path it does not have (the router's fallback sends `/api/…` here).

@@ -72,6 +72,7 @@ fn body_schema(method: &str, path: &str) -> Option<&'static str> {
         }
         ("POST", "/api/v1/homework/{id}/status") => "HomeworkStatusInput",
         ("PUT", "/api/v1/settings/behaviour") => "BehaviourSettings",
+        ("PUT", "/api/v1/settings/portal") => "PortalSettings",
         ("POST", "/api/v1/groups") | ("PUT", "/api/v1/groups/{id}") => "GroupInput",
         ("POST", "/api/v1/groups/{id}/members") => "GroupMemberInput",
         ("POST", "/api/v1/groups/{id}/members/{client_id}/leave") => "GroupLeaveInput",
@@ -272,6 +273,7 @@ fn schemas() -> Value {
             "note": { "type": ["string", "null"], "description": "What the client said about it; encrypted at rest" },
         })),
         "BehaviourSettings": obj(&["link_days"], json!({ "link_days": { "type": "integer", "minimum": 1, "maximum": 90 } })),
+        "PortalSettings": obj(&["show_record"], json!({ "show_record": { "type": "boolean", "description": "Clients read their record in the portal (default true)" } })),
         "GroupInput": obj(&["name", "kind", "capacity", "facilitator_ids"], json!({
             "name": text,
             "kind": { "type": "string", "enum": ["process", "psychoeducation", "skills", "support"] },

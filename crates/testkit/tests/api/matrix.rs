@@ -159,6 +159,7 @@ const EXPECTED: &[(&str, &str, [u16; 7])] = &[
     ("GET", "/api/v1/on-call-shifts/{id}",                       [200, 200, 200, 200, 200, 403, 401]),
     ("DELETE", "/api/v1/on-call-shifts/{id}",                    [204, 403, 403, 403, 204, 403, 401]),
     ("GET", "/api/v1/on-call/now",                               [200, 200, 200, 200, 200, 403, 401]),
+    ("PUT", "/api/v1/settings/portal",                           [204, 403, 403, 403, 403, 403, 401]),
     ("GET", "/api/v1/emergency-access",                          [200, 403, 403, 403, 403, 403, 401]),
     ("POST", "/api/v1/emergency-access/{id}/review",             [204, 403, 403, 403, 403, 403, 401]),
     // Last in the registry: the clinician outside the care team gets in, which no later route may see.
@@ -1032,6 +1033,9 @@ async fn prepare(
         }
         ("PUT", "/api/v1/settings/behaviour") => {
             (template.into(), Some(json!({"link_days": 30})), None)
+        }
+        ("PUT", "/api/v1/settings/portal") => {
+            (template.into(), Some(json!({"show_record": true})), None)
         }
         ("POST", "/api/v1/groups") => (
             template.into(),

@@ -5,6 +5,7 @@
 use crate::export::{Scene, client, holds_the_record_and_nothing_else, scene};
 use rapport_domain::Role;
 use rapport_testkit::{Backend, Browser, TestApp, TestUser, both, client_body};
+use reqwest::Method;
 use serde_json::json;
 
 both!(
@@ -12,6 +13,7 @@ both!(
     a_guardian_acts_for_a_minor_until_the_eighteenth_birthday,
     portal_access_is_managed_by_the_front_desk_and_the_care_team,
     portal_sign_in_refuses_wrong_passwords_alike_and_locks,
+    the_practice_can_keep_the_record_out_of_the_portal,
 );
 
 const PORTAL_PASSWORD: &str = "lantern meadow quietly 42";
@@ -460,5 +462,55 @@ async fn portal_sign_in_refuses_wrong_passwords_alike_and_locks(b: Backend) {
         )
         .await;
     assert_eq!(status, 401);
+    t.finish().await;
+}
+
+async fn the_practice_can_keep_the_record_out_of_the_portal(b: Backend) {
+    let t = TestApp::spawn(b).await;
+    let admin = t.user(&[Role::Admin]).await;
+    let clin = t.user(&[Role::Clinician]).await;
+    let c = client(&t, &clin, "Lena Voss").await;
+    let staff = t.sign_in(&clin).await;
+    let p = invited_and_signed_in(&t, &staff, &c, "client", "lena@example.org").await;
+    let record = format!("/portal/clients/{c}/record");
+    assert_eq!(p.get(&record).await.0, 200, "shown by default");
+
+    // Only an administrator changes it; the page's checkbox and the API agree.
+    t.call(
+        Some(&clin),
+        Method::PUT,
+        "/api/v1/settings/portal",
+        Some(json!({"show_record": false})),
+        None,
+    )
+    .await
+    .expect(403);
+    let settings = t.sign_in(&admin).await;
+    let (status, _, page) = settings.post("/admin/settings/portal", &[]).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("no longer shows the record"), "{page}");
+    assert!(!page.contains("name=\"show_record\" value=\"on\" checked"));
+
+    let (status, _, page) = p.get(&record).await;
+    assert_eq!(status, 403, "the client is told why");
+    assert!(
+        page.contains("ask your clinician or the front desk for a copy"),
+        "{page}"
+    );
+    assert!(!page.contains("Lena Voss"));
+    let (_, _, page) = p.get(&format!("/portal/clients/{c}")).await;
+    assert!(page.contains("copies of the record on request") && !page.contains("Read the record"));
+    assert_eq!(audit_rows(&t, "portal.record", "denied").await, 1);
+
+    t.call(
+        Some(&admin),
+        Method::PUT,
+        "/api/v1/settings/portal",
+        Some(json!({"show_record": true})),
+        None,
+    )
+    .await
+    .expect(204);
+    assert_eq!(p.get(&record).await.0, 200);
     t.finish().await;
 }

@@ -233,6 +233,7 @@ struct SettingsPage {
     nav: Option<Nav>,
     csrf: String,
     link_days: String,
+    show_record: bool,
     notice: Option<String>,
     error: Option<String>,
 }
@@ -254,15 +255,59 @@ pub async fn settings(State(st): State<AppState>, s: Staff) -> Response {
     if let Err(e) = may_change_settings(&s) {
         return error_page(e, &s.rid, Nav::of(&s));
     }
-    match st.app.behaviour_settings().await {
-        Ok(b) => SettingsPage {
-            nav: Nav::of(&s),
-            csrf: s.session.csrf_token.clone(),
-            link_days: b.link_days.to_string(),
-            notice: None,
-            error: None,
+    settings_page(&st, &s, None).await
+}
+
+async fn settings_page(st: &AppState, s: &Staff, notice: Option<String>) -> Response {
+    let settings = match (
+        st.app.behaviour_settings().await,
+        st.app.portal_settings().await,
+    ) {
+        (Ok(b), Ok(p)) => (b, p),
+        (Err(e), _) | (_, Err(e)) => return error_page(e, &s.rid, Nav::of(s)),
+    };
+    SettingsPage {
+        nav: Nav::of(s),
+        csrf: s.session.csrf_token.clone(),
+        link_days: settings.0.link_days.to_string(),
+        show_record: settings.1.show_record,
+        notice,
+        error: None,
+    }
+    .into_response()
+}
+
+#[derive(Deserialize)]
+pub struct PortalForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    /// Present (as "on") when the box is ticked; browsers leave an unticked box out.
+    #[serde(default)]
+    show_record: Option<String>,
+}
+
+pub async fn save_portal_settings(
+    State(st): State<AppState>,
+    s: Staff,
+    Form(f): Form<PortalForm>,
+) -> Response {
+    if !s.csrf_ok(&f.csrf) {
+        return super::expired(&s);
+    }
+    let show_record = f.show_record.is_some();
+    match st
+        .app
+        .set_portal_settings(&s.ctx, rapport_app::portal::PortalSettings { show_record })
+        .await
+    {
+        Ok(()) => {
+            let notice = if show_record {
+                "Saved. Clients read their record in the portal."
+            } else {
+                "Saved. The portal no longer shows the record; clients ask for a copy."
+            };
+            settings_page(&st, &s, Some(notice.to_string())).await
         }
-        .into_response(),
         Err(e) => error_page(e, &s.rid, Nav::of(&s)),
     }
 }
@@ -275,10 +320,15 @@ pub async fn save_settings(
     if !s.csrf_ok(&f.csrf) {
         return super::expired(&s);
     }
+    let show_record = match st.app.portal_settings().await {
+        Ok(p) => p.show_record,
+        Err(e) => return error_page(e, &s.rid, Nav::of(&s)),
+    };
     let page = |link_days: String, notice: Option<String>, error: Option<String>| SettingsPage {
         nav: Nav::of(&s),
         csrf: s.session.csrf_token.clone(),
         link_days,
+        show_record,
         notice,
         error,
     };

@@ -216,6 +216,7 @@ pub fn router() -> Router<AppState> {
             "/admin/settings",
             get(admin::settings).post(admin::save_settings),
         )
+        .route("/admin/settings/portal", post(admin::save_portal_settings))
         .route("/on-call", get(on_call::show).post(on_call::add))
         .route("/on-call/{id}/remove", post(on_call::remove))
         .route(

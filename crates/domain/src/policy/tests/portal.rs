@@ -132,6 +132,46 @@ fn a_portal_account_reads_only_a_record_its_grant_is_in_force_for() {
 }
 
 #[test]
+fn the_record_document_follows_the_grant_and_the_practice_setting() {
+    let a = portal();
+    let doc = |grant, minor, shares| Resource::OwnRecordDocument {
+        rel: rel(grant, minor),
+        practice_shares: shares,
+    };
+    assert!(authorize(&a, Action::Read, doc(Some(Capacity::Client), false, true)).is_allowed());
+    // Not shared by the practice: the account is told why (it knows the client, it is theirs).
+    assert!(matches!(
+        authorize(&a, Action::Read, doc(Some(Capacity::Client), false, false)),
+        Decision::Deny(Denial::Forbidden(_))
+    ));
+    // No grant in force: nothing exists, whatever the setting.
+    for shares in [true, false] {
+        assert_eq!(
+            authorize(
+                &a,
+                Action::Read,
+                doc(Some(Capacity::Guardian), false, shares)
+            ),
+            Decision::Deny(Denial::Hidden)
+        );
+        assert_eq!(
+            authorize(&a, Action::Read, doc(None, true, shares)),
+            Decision::Deny(Denial::Hidden)
+        );
+    }
+    for role in Role::ALL {
+        assert_eq!(
+            authorize(
+                &staff(role),
+                Action::Read,
+                doc(Some(Capacity::Client), false, true)
+            ),
+            Decision::Deny(Denial::Hidden)
+        );
+    }
+}
+
+#[test]
 fn a_portal_account_reaches_nothing_else_and_learns_nothing_exists() {
     let a = portal();
     for res in everything_else() {
