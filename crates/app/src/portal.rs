@@ -587,6 +587,52 @@ impl App {
         })
     }
 
+    /// Cancels one of the person's coming appointments, outside the late-cancellation window (inside it, the
+    /// answer asks them to call), as the booking link does: reminders withdrawn, the time offered to the waitlist.
+    pub async fn portal_cancel(
+        &self,
+        ctx: &Ctx,
+        client: ClientId,
+        appointment: Uuid,
+    ) -> Result<()> {
+        let account = account_of(ctx)?;
+        let tx = self.store.begin().await?;
+        let ev = || {
+            AuditEvent::new(&ctx.actor, "portal.cancel", "appointment")
+                .resource(appointment)
+                .client(client.0)
+        };
+        let rel = match clients::get(tx.conn(), client).await? {
+            Some(c) => PortalRelation::of(
+                repo::grant_for(tx.conn(), account, client)
+                    .await?
+                    .map(|g| g.capacity),
+                c.date_of_birth,
+                today(),
+            ),
+            None => PortalRelation::default(),
+        };
+        let tx = self
+            .guard(tx, ctx, Action::Update, Resource::OwnAppointment(rel), ev())
+            .await?;
+        let (before, changed) = self
+            .cancel_own(
+                &tx,
+                client,
+                appointment,
+                "cancelled by the client in the portal",
+            )
+            .await?;
+        tx.audit(ev().request(ctx.rid()).detail(format!(
+            "{} -> {}",
+            before.as_str(),
+            changed.status.as_str()
+        )))
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The client's record as the portal shows it: the same document a record request yields (psychotherapy
     /// notes and drafts never included, other group members redacted). Audited as a disclosure to the account.
     pub async fn portal_record(&self, ctx: &Ctx, client: ClientId) -> Result<ClientRecord> {

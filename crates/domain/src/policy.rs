@@ -135,6 +135,9 @@ pub enum Resource {
         rel: PortalRelation,
         practice_shares: bool,
     },
+    /// One of the client's own coming appointments in the portal: the account may cancel it (`Update`), as the
+    /// booking link allows; the use case keeps the late-cancellation window.
+    OwnAppointment(PortalRelation),
     /// Who may use the portal for this client: inviting the client or a guardian, and revoking access. Front-desk
     /// and care-team work, like the client's contacts.
     PortalAccess(ClientRelation),
@@ -432,7 +435,9 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Decision 
             }
         }
         // The portal's view is for the client's side only; staff read the same things through the chart.
-        Resource::OwnRecord(_) | Resource::OwnRecordDocument { .. } => hidden(),
+        Resource::OwnRecord(_)
+        | Resource::OwnRecordDocument { .. }
+        | Resource::OwnAppointment(_) => hidden(),
         Resource::PortalAccess(rel) => match action {
             Action::Read | Action::List
                 if actor.has(Role::Admin) || actor.has(Role::Scheduler) || linked(actor, rel) =>
@@ -582,6 +587,7 @@ fn authorize_public(action: Action, resource: Resource) -> Decision {
 fn authorize_portal(action: Action, resource: Resource) -> Decision {
     match (action, resource) {
         (Action::Read | Action::List, Resource::OwnRecord(rel)) if rel.in_force() => Allow,
+        (Action::Update, Resource::OwnAppointment(rel)) if rel.in_force() => Allow,
         (
             Action::Read,
             Resource::OwnRecordDocument {

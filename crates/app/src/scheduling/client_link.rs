@@ -197,13 +197,41 @@ impl App {
         let (tx, client_id) = self
             .link_tx(token, Action::Update, "online.cancel", request_id)
             .await?;
+        let (before, changed) = self
+            .cancel_own(&tx, client_id, id, "cancelled by the client online")
+            .await?;
+        tx.audit(
+            event("online.cancel", client_id, request_id)
+                .resource(changed.id)
+                .detail(format!(
+                    "{} -> {}",
+                    before.as_str(),
+                    changed.status.as_str()
+                )),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Cancels one of the client's own coming sessions outside the late-cancellation window (inside it the client
+    /// is asked to call): the status changes, the history records it, reminders are withdrawn and the freed time
+    /// goes to the waitlist. The caller asked the policy and writes the audit entry. Returns the status before and
+    /// the appointment after.
+    pub(crate) async fn cancel_own(
+        &self,
+        tx: &Tx<'_>,
+        client_id: ClientId,
+        id: Uuid,
+        why: &str,
+    ) -> Result<(Status, Appointment)> {
         let a = self
-            .own_upcoming(&tx, client_id)
+            .own_upcoming(tx, client_id)
             .await?
             .into_iter()
             .find(|a| a.id == id)
             .ok_or(Error::NotFound)?;
-        let window = self.cancellation_window(&tx).await?;
+        let window = self.cancellation_window(tx).await?;
         if appointment::cancellation_status(now_utc(), a.session.start, window) != Status::Cancelled
         {
             return Err(Error::Conflict(format!(
@@ -213,8 +241,7 @@ impl App {
         }
         let before = a.status;
         let next = before.transition(Status::Cancelled)?;
-        let version =
-            schedule::update_status(&tx, &a, next, Some("cancelled by the client online")).await?;
+        let version = schedule::update_status(tx, &a, next, Some(why)).await?;
         schedule::history(
             tx.conn(),
             a.id,
@@ -231,15 +258,8 @@ impl App {
             version,
             ..a
         };
-        self.cancel_reminders(&tx, &changed).await?;
-        self.offer_freed_time(&tx, &changed).await?;
-        tx.audit(
-            event("online.cancel", client_id, request_id)
-                .resource(changed.id)
-                .detail(format!("{} -> {}", before.as_str(), next.as_str())),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        self.cancel_reminders(tx, &changed).await?;
+        self.offer_freed_time(tx, &changed).await?;
+        Ok((before, changed))
     }
 }

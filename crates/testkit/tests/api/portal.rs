@@ -3,6 +3,7 @@
 //! psychotherapy notes, drafts, a partner's notes and other group members never appear.
 
 use crate::export::{Scene, client, holds_the_record_and_nothing_else, scene};
+use chrono::Timelike;
 use rapport_domain::Role;
 use rapport_testkit::{Backend, Browser, TestApp, TestUser, both, client_body};
 use reqwest::Method;
@@ -14,6 +15,7 @@ both!(
     portal_access_is_managed_by_the_front_desk_and_the_care_team,
     portal_sign_in_refuses_wrong_passwords_alike_and_locks,
     the_practice_can_keep_the_record_out_of_the_portal,
+    a_client_cancels_in_the_portal_only_outside_the_late_window,
 );
 
 const PORTAL_PASSWORD: &str = "lantern meadow quietly 42";
@@ -512,5 +514,65 @@ async fn the_practice_can_keep_the_record_out_of_the_portal(b: Backend) {
     .await
     .expect(204);
     assert_eq!(p.get(&record).await.0, 200);
+    t.finish().await;
+}
+
+async fn a_client_cancels_in_the_portal_only_outside_the_late_window(b: Backend) {
+    let t = TestApp::spawn(b).await;
+    let (_admin, clin) = crate::online::practice(&t, true).await;
+    let c = client(&t, &clin, "Otto Kern").await;
+    let other = client(&t, &clin, "Greta Kern").await;
+    let hour = chrono::Utc::now()
+        .with_second(0)
+        .and_then(|x| x.with_nanosecond(0))
+        .unwrap();
+    let book = crate::self_service::book_at;
+    let far = book(&t, &clin, &c, hour + chrono::Duration::days(5)).await;
+    let near = book(&t, &clin, &c, hour + chrono::Duration::hours(3)).await;
+    let theirs = book(&t, &clin, &other, hour + chrono::Duration::days(6)).await;
+    let (far, near, theirs) = (
+        far["id"].as_str().unwrap().to_string(),
+        near["id"].as_str().unwrap().to_string(),
+        theirs["id"].as_str().unwrap().to_string(),
+    );
+    let staff = t.sign_in(&clin).await;
+    let p = invited_and_signed_in(&t, &staff, &c, "client", "otto@example.org").await;
+    let page_path = format!("/portal/clients/{c}");
+    let (_, _, page) = p.get(&page_path).await;
+    let cancel = |id: &str| format!("/portal/clients/{c}/appointments/{id}/cancel");
+    assert!(
+        page.contains(&cancel(&far)),
+        "a cancel button outside the window"
+    );
+    assert!(!page.contains(&cancel(&near)) && page.contains("please call the practice"));
+    assert!(
+        !page.contains(&theirs),
+        "another client's session is not listed"
+    );
+    let csrf = rapport_testkit::between(&page, "name=\"_csrf\" value=\"", "\"");
+
+    // Inside the window: refused with the reason, nothing changes.
+    let (status, _, page) = p.post(&cancel(&near), &[("_csrf", csrf.as_str())]).await;
+    assert_eq!(status, 409);
+    assert!(page.contains("cannot be cancelled online"), "{page}");
+    // Another client's appointment, a missing form token: nothing changes either.
+    let (status, _, _) = p.post(&cancel(&theirs), &[("_csrf", csrf.as_str())]).await;
+    assert_eq!(status, 404);
+    let (status, _, _) = p.post(&cancel(&far), &[("_csrf", "forged")]).await;
+    assert_eq!(status, 403);
+    // Outside it: cancelled, gone from the list, in the appointment's history and the audit log.
+    let (status, location, _) = p.post(&cancel(&far), &[("_csrf", csrf.as_str())]).await;
+    assert_eq!(
+        (status, location),
+        (303, format!("{page_path}?done=cancelled"))
+    );
+    let (_, _, page) = p.get(&format!("{page_path}?done=cancelled")).await;
+    assert!(page.contains("The appointment is cancelled.") && !page.contains(&cancel(&far)));
+    let a = t.get(&clin, &format!("/api/v1/appointments/{far}")).await;
+    a.expect(200);
+    assert_eq!(a.json["status"], json!("cancelled"), "{}", a.text);
+    assert_eq!(audit_rows(&t, "portal.cancel", "ok").await, 1);
+    let still = t.get(&clin, &format!("/api/v1/appointments/{near}")).await;
+    assert_ne!(still.json["status"], json!("cancelled"));
     t.finish().await;
 }

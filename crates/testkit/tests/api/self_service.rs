@@ -48,7 +48,12 @@ async fn link_token(t: &TestApp, email: &str) -> String {
 }
 
 /// Books `client` with `clin` at a UTC instant (outside working hours allowed), returning the appointment.
-async fn book_at(t: &TestApp, clin: &TestUser, client: &str, at: chrono::DateTime<Utc>) -> Value {
+pub(crate) async fn book_at(
+    t: &TestApp,
+    clin: &TestUser,
+    client: &str,
+    at: chrono::DateTime<Utc>,
+) -> Value {
     let r = t
         .post(
             clin,

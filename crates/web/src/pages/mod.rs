@@ -242,6 +242,10 @@ pub fn router() -> Router<AppState> {
         .route("/portal", get(portal::home))
         .route("/portal/clients/{id}", get(portal::client))
         .route("/portal/clients/{id}/record", get(portal::record))
+        .route(
+            "/portal/clients/{id}/appointments/{appointment}/cancel",
+            post(portal::cancel),
+        )
 }
 
 /// Path parameters for pages: one that does not parse (not a UUID) is a friendly 404 page, not a bare 400.

@@ -12,7 +12,7 @@ use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use rapport_app::portal::{PortalClient, PortalPerson};
@@ -270,19 +270,71 @@ pub async fn home(State(st): State<AppState>, u: PortalUser) -> Response {
 struct ClientPage {
     portal: Option<PortalNav>,
     v: PortalClient,
+    csrf: String,
+    notice: Option<String>,
+    problem: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct Done {
+    #[serde(default)]
+    done: Option<String>,
+}
+
+async fn client_page(
+    st: &AppState,
+    u: &PortalUser,
+    id: Uuid,
+    notice: Option<String>,
+    problem: Option<&Error>,
+) -> Response {
+    match st.app.portal_client(&u.ctx, ClientId(id)).await {
+        Ok(v) => (
+            problem.map_or(StatusCode::OK, |e| crate::error::classify(e).0),
+            ClientPage {
+                portal: PortalNav::of(u),
+                v,
+                csrf: u.session.csrf_token.clone(),
+                notice,
+                problem: problem.map(form_message),
+            },
+        )
+            .into_response(),
+        Err(e) => error_page(e, &u.rid, None),
+    }
 }
 
 pub async fn client(
     State(st): State<AppState>,
     u: PortalUser,
     PagePath(id): PagePath<Uuid>,
+    Query(d): Query<Done>,
 ) -> Response {
-    match st.app.portal_client(&u.ctx, ClientId(id)).await {
-        Ok(v) => ClientPage {
-            portal: PortalNav::of(&u),
-            v,
-        }
-        .into_response(),
+    let notice = (d.done.as_deref() == Some("cancelled"))
+        .then(|| "The appointment is cancelled. The practice has been told.".to_string());
+    client_page(&st, &u, id, notice, None).await
+}
+
+pub async fn cancel(
+    State(st): State<AppState>,
+    u: PortalUser,
+    PagePath((id, appointment)): PagePath<(Uuid, Uuid)>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if !u.csrf_ok(&f.csrf) {
+        return error_page(
+            Error::Forbidden("the form expired; reload the page and try again".into()),
+            &u.rid,
+            None,
+        );
+    }
+    match st
+        .app
+        .portal_cancel(&u.ctx, ClientId(id), appointment)
+        .await
+    {
+        Ok(()) => Redirect::to(&format!("/portal/clients/{id}?done=cancelled")).into_response(),
+        Err(e @ Error::Conflict(_)) => client_page(&st, &u, id, None, Some(&e)).await,
         Err(e) => error_page(e, &u.rid, None),
     }
 }

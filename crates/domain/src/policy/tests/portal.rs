@@ -132,6 +132,36 @@ fn a_portal_account_reads_only_a_record_its_grant_is_in_force_for() {
 }
 
 #[test]
+fn an_account_cancels_its_peoples_appointments_and_nothing_else_about_them() {
+    let a = portal();
+    let own = |grant, minor| Resource::OwnAppointment(rel(grant, minor));
+    assert!(authorize(&a, Action::Update, own(Some(Capacity::Client), false)).is_allowed());
+    assert!(authorize(&a, Action::Update, own(Some(Capacity::Guardian), true)).is_allowed());
+    for out in [own(Some(Capacity::Guardian), false), own(None, false)] {
+        assert_eq!(
+            authorize(&a, Action::Update, out),
+            Decision::Deny(Denial::Hidden)
+        );
+    }
+    for action in [Action::Create, Action::Delete, Action::Sign] {
+        assert_eq!(
+            authorize(&a, action, own(Some(Capacity::Client), false)),
+            Decision::Deny(Denial::Hidden)
+        );
+    }
+    for role in Role::ALL {
+        assert_eq!(
+            authorize(
+                &staff(role),
+                Action::Update,
+                own(Some(Capacity::Client), false)
+            ),
+            Decision::Deny(Denial::Hidden)
+        );
+    }
+}
+
+#[test]
 fn the_record_document_follows_the_grant_and_the_practice_setting() {
     let a = portal();
     let doc = |grant, minor, shares| Resource::OwnRecordDocument {
