@@ -6,7 +6,7 @@
 
 use crate::auth::hash_password;
 use crate::{App, Ctx};
-use chrono::{Datelike, Duration, NaiveDate, NaiveTime, Weekday};
+use chrono::{Duration, NaiveDate, NaiveTime, Weekday};
 use rapport_domain::client::{ClientStatus, Contact};
 use rapport_domain::clinician::WorkingBlock;
 use rapport_domain::{ClientId, Error, Result, Role, UserId};
@@ -436,8 +436,10 @@ impl App {
                 adults.push((c.id, primary));
             }
         }
+        let staff_names: Vec<(UserId, &str)> =
+            pending.iter().map(|p| (p.0, p.2.as_str())).collect();
         let demo_groups = self
-            .seed_units_and_groups(&tx, &adults, &children, &pending, today)
+            .seed_units_and_groups(&tx, &adults, &children, &staff_names, today)
             .await?;
         crate::behaviour::seed_demo_diaries(&tx, &adults).await?;
         let asking: Vec<ClientId> = adults.iter().map(|(c, _)| *c).collect();
@@ -514,184 +516,6 @@ impl App {
         }
         Ok(())
     }
-
-    /// A couple and a family (each unit's clinician joins every member's care team), and two groups with
-    /// facilitators and rosters: a bereavement support group and an anger-management course.
-    async fn seed_units_and_groups(
-        &self,
-        tx: &rapport_store::Tx<'_>,
-        adults: &[(ClientId, UserId)],
-        children: &[ClientId],
-        staff: &[PendingStaff],
-        today: chrono::NaiveDate,
-    ) -> Result<Vec<DemoGroup>> {
-        use rapport_domain::group::{GroupKind, UnitKind};
-        use rapport_store::groups;
-        if adults.len() < 30 || children.is_empty() {
-            return Ok(vec![]);
-        }
-        let by_name = |n: &str| staff.iter().find(|s| s.2 == n).map(|s| s.0);
-        let (Some(couples), Some(family), Some(grief), Some(anger)) = (
-            by_name("Sofia Reyes"),
-            by_name("Mei Chen"),
-            by_name("Annika Larsen"),
-            by_name("Marcus Oyelaran"),
-        ) else {
-            return Ok(vec![]);
-        };
-        let couple = [(adults[0].0, "partner"), (adults[1].0, "partner")];
-        groups::create_unit(tx.conn(), UnitKind::Couple, "Couple 1", &couple).await?;
-        let family_members = [
-            (adults[2].0, "parent"),
-            (adults[3].0, "parent"),
-            (children[0], "child"),
-        ];
-        groups::create_unit(tx.conn(), UnitKind::Family, "Family 1", &family_members).await?;
-        // Joins the care team without demoting a primary clinician who is already on it.
-        let join = |client: ClientId, user: UserId| async move {
-            if care::relation(tx.conn(), user, client).await?.on_care_team {
-                Ok::<_, rapport_store::StoreError>(())
-            } else {
-                care::add(tx.conn(), client, user, "member").await
-            }
-        };
-        for (client, _) in couple {
-            join(client, couples).await?;
-        }
-        for (client, _) in family_members {
-            join(client, family).await?;
-        }
-        let since = today - Duration::days(60);
-        let roster = |range: std::ops::Range<usize>| {
-            adults[range]
-                .iter()
-                .map(|(c, _)| (*c, since))
-                .collect::<Vec<_>>()
-        };
-        let grief_roster = roster(4..16);
-        let anger_roster = roster(16..28);
-        let grief_id = groups::create_group(
-            tx.conn(),
-            "Bereavement support (Tuesday evenings)",
-            GroupKind::Support,
-            14,
-            &[grief],
-            &grief_roster,
-        )
-        .await?;
-        let anger_id = groups::create_group(
-            tx.conn(),
-            "Anger management (8-week course)",
-            GroupKind::Psychoeducation,
-            14,
-            &[anger, couples],
-            &anger_roster,
-        )
-        .await?;
-        for (client, _) in &grief_roster {
-            join(*client, grief).await?;
-        }
-        for (client, _) in &anger_roster {
-            join(*client, anger).await?;
-        }
-        // Roster history: one bereavement-group member left after the first past session and came back before
-        // the last; one member of the anger course left after the last. Sessions are three, two and one week ago.
-        let (returning, former) = (grief_roster[11].0, anger_roster[11].0);
-        groups::set_left(tx.conn(), grief_id, returning, today - Duration::days(18)).await?;
-        groups::add_member(tx.conn(), grief_id, returning, today - Duration::days(10)).await?;
-        groups::set_left(tx.conn(), anger_id, former, today - Duration::days(4)).await?;
-        Ok(vec![
-            DemoGroup {
-                id: grief_id,
-                facilitator: grief,
-                members: grief_roster.iter().map(|(c, _)| *c).collect(),
-                weekday: 1,
-            },
-            DemoGroup {
-                id: anger_id,
-                facilitator: anger,
-                members: anger_roster
-                    .iter()
-                    .map(|(c, _)| *c)
-                    .filter(|c| *c != former)
-                    .collect(),
-                weekday: 3,
-            },
-        ])
-    }
-
-    /// Weekly sessions for the first clients of each clinician, and the two groups' evening sessions, over the
-    /// next eight weeks, booked through the ordinary use case (so conflicts, reminders and audit apply).
-    async fn seed_calendar(
-        &self,
-        admin: UserId,
-        assignments: &[(ClientId, UserId)],
-        groups: &[DemoGroup],
-    ) -> Result<usize> {
-        use crate::scheduling::BookingInput;
-        let ctx = Ctx::new(rapport_domain::Actor::staff(admin, vec![Role::Admin]), None);
-        let today = now_utc().date_naive();
-        let monday = today + Duration::days(7 - today.weekday().num_days_from_monday() as i64);
-        let mut booked = 0;
-        let mut per_clinician: std::collections::HashMap<UserId, usize> =
-            std::collections::HashMap::new();
-        for (client, clinician) in assignments {
-            let n = per_clinician.entry(*clinician).or_default();
-            if *n >= 6 {
-                continue;
-            }
-            let day = monday + Duration::days((*n % 5) as i64);
-            let hour = if *n < 5 { 10 } else { 14 };
-            *n += 1;
-            let input = BookingInput {
-                type_key: "individual".into(),
-                clinician_id: *clinician,
-                client_ids: vec![*client],
-                start: format!("{day}T{hour:02}:00"),
-                time_zone: None,
-                mode: None,
-                room_id: None,
-                group_id: None,
-                rrule: Some("FREQ=WEEKLY;COUNT=8".into()),
-                outside_working_hours: true,
-            };
-            if self.book(&ctx, input).await.is_ok() {
-                booked += 1;
-            }
-        }
-        for g in groups {
-            let day = monday + Duration::days(g.weekday);
-            // Evenings first; a member's individual session with a clinician in another zone may hold one of
-            // them, and the demo wants each group's series on the calendar.
-            for at in ["18:00", "19:30", "17:00", "20:30", "12:30"] {
-                let input = BookingInput {
-                    type_key: "group".into(),
-                    clinician_id: g.facilitator,
-                    client_ids: g.members.clone(),
-                    start: format!("{day}T{at}"),
-                    time_zone: None,
-                    mode: None,
-                    room_id: None,
-                    group_id: Some(g.id),
-                    rrule: Some("FREQ=WEEKLY;COUNT=8".into()),
-                    outside_working_hours: true,
-                };
-                if self.book(&ctx, input).await.is_ok() {
-                    booked += 1;
-                    break;
-                }
-            }
-        }
-        Ok(booked)
-    }
-}
-
-/// A demo group, its current members and when it meets (days after Monday).
-struct DemoGroup {
-    id: uuid::Uuid,
-    facilitator: UserId,
-    members: Vec<ClientId>,
-    weekday: i64,
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
-//! Demo group history: three past sessions of a demo group, run through the same use cases a facilitator uses
-//! (start, attendance, "now speaking" clicks, shared and individual notes, signing), so a member's chart in the
-//! demo shows the shared note and their own note with nobody else in it, and the session screen a talk tally.
+//! Demo couples, families and groups: a couple and a family with their clinicians on every member's care team,
+//! two groups with rosters (one member left and came back), and each group's history: three past sessions run
+//! through the same use cases a facilitator uses (start, attendance, "now speaking" clicks, shared and individual
+//! notes, signing), so a member's chart in the demo shows the shared note and their own note with nobody else in
+//! it, and the session screen a talk tally.
 //!
 //! The notes are written without any demo name in them, not even inside a word (signing would refuse a name, and
 //! the browser test looks for name parts anywhere in a chart); the clicks are replayed at the session's evening
@@ -11,7 +13,8 @@ use crate::{App, Ctx};
 use chrono::{Duration, NaiveDate};
 use rapport_domain::group::GroupKind;
 use rapport_domain::group::roster::member_on;
-use rapport_domain::{ClientId, Result};
+use rapport_domain::{ClientId, Result, UserId};
+use rapport_store::care;
 use uuid::Uuid;
 
 /// A support group's evenings (the demo's bereavement group).
@@ -146,6 +149,121 @@ impl App {
         }
         Ok(made)
     }
+}
+
+impl App {
+    /// A couple and a family (each unit's clinician joins every member's care team), and two groups with
+    /// facilitators and rosters: a bereavement support group and an anger-management course.
+    pub(crate) async fn seed_units_and_groups(
+        &self,
+        tx: &rapport_store::Tx<'_>,
+        adults: &[(ClientId, UserId)],
+        children: &[ClientId],
+        staff: &[(UserId, &str)],
+        today: chrono::NaiveDate,
+    ) -> Result<Vec<DemoGroup>> {
+        use rapport_domain::group::{GroupKind, UnitKind};
+        use rapport_store::groups;
+        if adults.len() < 30 || children.is_empty() {
+            return Ok(vec![]);
+        }
+        let by_name = |n: &str| staff.iter().find(|s| s.1 == n).map(|s| s.0);
+        let (Some(couples), Some(family), Some(grief), Some(anger)) = (
+            by_name("Sofia Reyes"),
+            by_name("Mei Chen"),
+            by_name("Annika Larsen"),
+            by_name("Marcus Oyelaran"),
+        ) else {
+            return Ok(vec![]);
+        };
+        let couple = [(adults[0].0, "partner"), (adults[1].0, "partner")];
+        groups::create_unit(tx.conn(), UnitKind::Couple, "Couple 1", &couple).await?;
+        let family_members = [
+            (adults[2].0, "parent"),
+            (adults[3].0, "parent"),
+            (children[0], "child"),
+        ];
+        groups::create_unit(tx.conn(), UnitKind::Family, "Family 1", &family_members).await?;
+        // Joins the care team without demoting a primary clinician who is already on it.
+        let join = |client: ClientId, user: UserId| async move {
+            if care::relation(tx.conn(), user, client).await?.on_care_team {
+                Ok::<_, rapport_store::StoreError>(())
+            } else {
+                care::add(tx.conn(), client, user, "member").await
+            }
+        };
+        for (client, _) in couple {
+            join(client, couples).await?;
+        }
+        for (client, _) in family_members {
+            join(client, family).await?;
+        }
+        let since = today - Duration::days(60);
+        let roster = |range: std::ops::Range<usize>| {
+            adults[range]
+                .iter()
+                .map(|(c, _)| (*c, since))
+                .collect::<Vec<_>>()
+        };
+        let grief_roster = roster(4..16);
+        let anger_roster = roster(16..28);
+        let grief_id = groups::create_group(
+            tx.conn(),
+            "Bereavement support (Tuesday evenings)",
+            GroupKind::Support,
+            14,
+            &[grief],
+            &grief_roster,
+        )
+        .await?;
+        let anger_id = groups::create_group(
+            tx.conn(),
+            "Anger management (8-week course)",
+            GroupKind::Psychoeducation,
+            14,
+            &[anger, couples],
+            &anger_roster,
+        )
+        .await?;
+        for (client, _) in &grief_roster {
+            join(*client, grief).await?;
+        }
+        for (client, _) in &anger_roster {
+            join(*client, anger).await?;
+        }
+        // Roster history: one bereavement-group member left after the first past session and came back before
+        // the last; one member of the anger course left after the last. Sessions are three, two and one week ago.
+        let (returning, former) = (grief_roster[11].0, anger_roster[11].0);
+        groups::set_left(tx.conn(), grief_id, returning, today - Duration::days(18)).await?;
+        groups::add_member(tx.conn(), grief_id, returning, today - Duration::days(10)).await?;
+        groups::set_left(tx.conn(), anger_id, former, today - Duration::days(4)).await?;
+        Ok(vec![
+            DemoGroup {
+                id: grief_id,
+                facilitator: grief,
+                members: grief_roster.iter().map(|(c, _)| *c).collect(),
+                weekday: 1,
+            },
+            DemoGroup {
+                id: anger_id,
+                facilitator: anger,
+                members: anger_roster
+                    .iter()
+                    .map(|(c, _)| *c)
+                    .filter(|c| *c != former)
+                    .collect(),
+                weekday: 3,
+            },
+        ])
+    }
+}
+
+/// A demo group, its current members and when it meets (days after Monday).
+pub(crate) struct DemoGroup {
+    pub(crate) id: uuid::Uuid,
+    pub(crate) facilitator: UserId,
+    pub(crate) members: Vec<ClientId>,
+    pub(crate) weekday: i64,
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 //! shows of them is in `chart`.
 
 pub(crate) mod chart;
-mod demo;
+pub(crate) mod demo;
 mod sessions;
 
 pub use chart::MemberSessionView;

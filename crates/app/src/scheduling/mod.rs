@@ -5,6 +5,7 @@
 mod booking;
 mod calendar;
 mod client_link;
+mod demo;
 mod feed;
 mod online;
 mod online_rules;
