@@ -209,6 +209,13 @@ describe('accessibility of the demo practice', () => {
       }
       // The export holds the note just signed: the scan looked at a record with content in it.
       assert.match(await page.locator('main').textContent(), /sleeping better since starting/);
+      // The safety plan editor of the same client.
+      await withScreenshot(page, 'safety-plan', async () => {
+        await open(page, `${clientOfHers}/safety-plan`);
+        await page.getByLabel('People I can ask for help').waitFor();
+        violations.push(...(await axeScan(page)));
+        scanned.push(`${clientOfHers}/safety-plan`);
+      });
     } finally {
       await context.close();
     }

@@ -444,6 +444,25 @@ impl App {
         crate::behaviour::seed_demo_diaries(&tx, &adults).await?;
         let asking: Vec<ClientId> = adults.iter().map(|(c, _)| *c).collect();
         crate::records::seed_demo(&tx, &asking, pending[1].0, today).await?;
+        // The first adult (who has the demo portal account) has a safety plan written with their clinician.
+        if let Some((client, clinician)) = adults.first() {
+            let lines = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+            let plan = rapport_domain::safety::SafetyPlan {
+                warning_signs: lines(&["Lying awake past 3 a.m.", "Cancelling plans with friends"]),
+                coping: lines(&["Walk around the block", "Shower, then make tea"]),
+                distractions: lines(&["The library café", "Calling my cousin about football"]),
+                supports: lines(&["My sister: +1 555 0100 2233", "Neighbour downstairs"]),
+                professionals: lines(&[
+                    "The practice: +1 555 0100 0000 (weekdays 8-18)",
+                    "988 Suicide & Crisis Lifeline: call or text 988",
+                ]),
+                environment: lines(&["Medication kept by my sister"]),
+                reasons: lines(&["My dog", "Seeing my niece grow up"]),
+            }
+            .validated()?;
+            rapport_store::safety_plans::save(&tx, *client, 0, &plan, *clinician, now_utc())
+                .await?;
+        }
         let portal = crate::portal::seed_demo(
             &tx,
             &hash,

@@ -22,6 +22,7 @@ pub mod on_call;
 pub mod plans;
 pub mod portal;
 pub mod records;
+pub mod safety;
 pub mod scheduling;
 pub mod secrets;
 pub mod units;

@@ -80,6 +80,8 @@ pub struct PortalClient {
     pub appointments: OwnAppointments,
     /// Whether the practice shows the record in the portal (else the page says how to ask for a copy).
     pub record_shown: bool,
+    /// The safety plan written with the care team, always at hand (whatever the record setting).
+    pub safety_plan: Option<rapport_domain::safety::SafetyPlan>,
 }
 
 /// A live portal session, as the web edge needs it.
@@ -574,6 +576,9 @@ impl App {
         let (tx, c, capacity) = self.guard_own(tx, ctx, client, ev(), None).await?;
         let appointments = self.own_appointments(&tx, &c).await?;
         let record_shown = portal_settings(&tx).await?.show_record;
+        let safety_plan = Some(crate::safety::read(&tx, c.id).await?)
+            .filter(|s| s.exists())
+            .map(|s| s.plan);
         tx.audit(ev().resource(client).request(ctx.rid())).await?;
         tx.commit().await?;
         Ok(PortalClient {
@@ -584,6 +589,7 @@ impl App {
             },
             appointments,
             record_shown,
+            safety_plan,
         })
     }
 

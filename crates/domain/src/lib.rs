@@ -19,6 +19,7 @@ pub mod policy;
 pub mod portal;
 pub mod records;
 pub mod role;
+pub mod safety;
 pub mod scheduling;
 pub mod validate;
 

@@ -20,6 +20,7 @@ mod m20261126_000019_on_call;
 mod m20261126_000020_record_request_extension;
 mod m20261126_000021_portal;
 mod m20261126_000022_emergency_access;
+mod m20261126_000023_safety_plans;
 
 use sea_orm_migration::prelude::*;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000020_record_request_extension::Migration),
             Box::new(m20261126_000021_portal::Migration),
             Box::new(m20261126_000022_emergency_access::Migration),
+            Box::new(m20261126_000023_safety_plans::Migration),
         ]
     }
 }

@@ -171,6 +171,8 @@ routes! {
     "DELETE" "/api/v1/on-call-shifts/{id}" "on-call" "Remove an on-call shift";
     "GET" "/api/v1/on-call/now" "on-call" "Who is on call at this moment";
     "PUT" "/api/v1/settings/portal" "portal" "Whether the client portal shows clients (and guardians of minors) their record";
+    "GET" "/api/v1/clients/{id}/safety-plan" "notes" "The client's safety plan (ETag: version, 0 while there is none)";
+    "PUT" "/api/v1/clients/{id}/safety-plan" "notes" "Save the client's safety plan (If-Match: the version read, 0 for the first); at least one person or service to contact";
     "GET" "/api/v1/emergency-access" "emergency" "The register of emergency (break-the-glass) accesses, unreviewed first, each with what was read under it (administrators)";
     "POST" "/api/v1/emergency-access/{id}/review" "emergency" "Record an administrator's finding on one emergency access (once)";
     "POST" "/api/v1/emergency-access" "emergency" "Break the glass: read-only access for a few hours to the one client with exactly this legal name and date of birth, with a reason; the care team and administrators are told";
@@ -224,6 +226,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::api_records::router())
         .merge(crate::api_on_call::router())
         .merge(crate::api_emergency::router())
+        .merge(crate::api_safety::router())
 }
 
 async fn portal_settings(

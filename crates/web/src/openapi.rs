@@ -73,6 +73,7 @@ fn body_schema(method: &str, path: &str) -> Option<&'static str> {
         ("POST", "/api/v1/homework/{id}/status") => "HomeworkStatusInput",
         ("PUT", "/api/v1/settings/behaviour") => "BehaviourSettings",
         ("PUT", "/api/v1/settings/portal") => "PortalSettings",
+        ("PUT", "/api/v1/clients/{id}/safety-plan") => "SafetyPlan",
         ("POST", "/api/v1/groups") | ("PUT", "/api/v1/groups/{id}") => "GroupInput",
         ("POST", "/api/v1/groups/{id}/members") => "GroupMemberInput",
         ("POST", "/api/v1/groups/{id}/members/{client_id}/leave") => "GroupLeaveInput",
@@ -273,6 +274,10 @@ fn schemas() -> Value {
             "note": { "type": ["string", "null"], "description": "What the client said about it; encrypted at rest" },
         })),
         "BehaviourSettings": obj(&["link_days"], json!({ "link_days": { "type": "integer", "minimum": 1, "maximum": 90 } })),
+        "SafetyPlan": obj(&[], json!({
+            "warning_signs": strings, "coping": strings, "distractions": strings, "supports": strings,
+            "professionals": strings, "environment": strings, "reasons": strings,
+        })),
         "PortalSettings": obj(&["show_record"], json!({ "show_record": { "type": "boolean", "description": "Clients read their record in the portal (default true)" } })),
         "GroupInput": obj(&["name", "kind", "capacity", "facilitator_ids"], json!({
             "name": text,

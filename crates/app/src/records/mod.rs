@@ -162,6 +162,8 @@ pub struct ClientRecord {
     /// Signed notes, the client's own and joint ones, newest first.
     pub notes: Vec<NoteRecord>,
     pub plans: Vec<PlanView>,
+    /// The client's safety plan, when there is one.
+    pub safety_plan: Option<crate::safety::SafetyPlanView>,
     pub measures: Vec<MeasureRecord>,
     pub group_sessions: Vec<MemberSessionView>,
     pub disclosures: Vec<DisclosureRecord>,
@@ -267,6 +269,7 @@ impl App {
         for p in rapport_store::plans::for_client(tx, id).await? {
             plans.push(self.treatment_plan_view(tx, ctx, p).await?);
         }
+        let safety_plan = Some(crate::safety::read(tx, id).await?).filter(|s| s.exists());
         let measures = measure_records(tx, id).await?;
         let group_sessions = crate::groups::chart::member_sessions(tx, id).await?;
         Ok(ClientRecord {
@@ -279,6 +282,7 @@ impl App {
             appointments,
             notes,
             plans,
+            safety_plan,
             measures,
             group_sessions,
             disclosures,

@@ -20,6 +20,7 @@ mod online;
 mod plans;
 mod portal;
 mod reminders;
+mod safety;
 mod scheduling;
 mod self_service;
 mod signin;

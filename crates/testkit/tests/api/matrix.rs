@@ -160,6 +160,8 @@ const EXPECTED: &[(&str, &str, [u16; 7])] = &[
     ("DELETE", "/api/v1/on-call-shifts/{id}",                    [204, 403, 403, 403, 204, 403, 401]),
     ("GET", "/api/v1/on-call/now",                               [200, 200, 200, 200, 200, 403, 401]),
     ("PUT", "/api/v1/settings/portal",                           [204, 403, 403, 403, 403, 403, 401]),
+    ("GET", "/api/v1/clients/{id}/safety-plan",                  [403, 200, 404, 200, 403, 403, 401]),
+    ("PUT", "/api/v1/clients/{id}/safety-plan",                  [403, 200, 404, 403, 403, 403, 401]),
     ("GET", "/api/v1/emergency-access",                          [200, 403, 403, 403, 403, 403, 401]),
     ("POST", "/api/v1/emergency-access/{id}/review",             [204, 403, 403, 403, 403, 403, 401]),
     // Last in the registry: the clinician outside the care team gets in, which no later route may see.
@@ -1033,6 +1035,17 @@ async fn prepare(
         }
         ("PUT", "/api/v1/settings/behaviour") => {
             (template.into(), Some(json!({"link_days": 30})), None)
+        }
+        ("PUT", "/api/v1/clients/{id}/safety-plan") => {
+            let path = template.replace("{id}", c);
+            let version = t.get(&f.clinician, &path).await.etag();
+            (
+                path,
+                Some(
+                    json!({"supports": ["Sam, sister: 0170 1234567"], "professionals": ["Crisis line: 988"]}),
+                ),
+                Some(version),
+            )
         }
         ("PUT", "/api/v1/settings/portal") => {
             (template.into(), Some(json!({"show_record": true})), None)

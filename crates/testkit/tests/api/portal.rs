@@ -21,7 +21,7 @@ both!(
 const PORTAL_PASSWORD: &str = "lantern meadow quietly 42";
 
 /// A browser of the portal: its own cookie jar, redirects not followed.
-struct Portal {
+pub(crate) struct Portal {
     http: reqwest::Client,
     base: String,
 }
@@ -38,7 +38,7 @@ impl Portal {
         }
     }
 
-    async fn get(&self, path: &str) -> (u16, String, String) {
+    pub(crate) async fn get(&self, path: &str) -> (u16, String, String) {
         let r = self
             .http
             .get(format!("{}{path}", self.base))
@@ -110,7 +110,7 @@ async fn invitation_token(t: &TestApp, email: &str) -> String {
 }
 
 /// Invites `email` for `client`, accepts the invitation and returns the signed-in portal browser.
-async fn invited_and_signed_in(
+pub(crate) async fn invited_and_signed_in(
     t: &TestApp,
     staff: &Browser,
     client: &str,

@@ -22,6 +22,7 @@ mod plans;
 mod portal;
 mod portal_access;
 mod records;
+mod safety;
 mod schedule;
 mod signin;
 
@@ -83,6 +84,10 @@ pub fn router() -> Router<AppState> {
         .route("/record-requests/{id}/deny", post(records::deny))
         .route("/record-requests/{id}/extend", post(records::extend))
         .route("/clients/{id}/plans", post(plans::create))
+        .route(
+            "/clients/{id}/safety-plan",
+            get(safety::show).post(safety::save),
+        )
         .route(
             "/clients/{id}/measures/assign",
             get(client_measures::assign_form).post(client_measures::assign),
