@@ -216,6 +216,12 @@ describe('accessibility of the demo practice', () => {
         violations.push(...(await axeScan(page)));
         scanned.push(`${clientOfHers}/safety-plan`);
       });
+      await withScreenshot(page, 'medications', async () => {
+        await open(page, `${clientOfHers}/medications`);
+        await page.getByLabel('Dose and schedule').waitFor();
+        violations.push(...(await axeScan(page)));
+        scanned.push(`${clientOfHers}/medications`);
+      });
     } finally {
       await context.close();
     }

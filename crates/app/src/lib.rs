@@ -17,6 +17,7 @@ pub mod groups;
 mod guard;
 pub mod mail;
 pub mod measures;
+pub mod medications;
 pub mod notes;
 pub mod on_call;
 pub mod plans;

@@ -11,6 +11,7 @@ pub mod error;
 pub mod group;
 pub mod ids;
 pub mod measures;
+pub mod medication;
 pub mod notes;
 pub mod oncall;
 pub mod password;

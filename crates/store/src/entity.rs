@@ -31,6 +31,7 @@ pub mod measure_alerts;
 pub mod measure_assignments;
 pub mod measure_links;
 pub mod measure_responses;
+pub mod medications;
 pub mod note_addenda;
 pub mod note_release_consents;
 pub mod note_releases;

@@ -21,6 +21,7 @@ pub mod groups;
 pub mod keyring;
 mod keys;
 pub mod measures;
+pub mod medications;
 pub mod migration;
 pub mod notes;
 pub mod on_call;

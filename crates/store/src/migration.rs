@@ -21,6 +21,7 @@ mod m20261126_000020_record_request_extension;
 mod m20261126_000021_portal;
 mod m20261126_000022_emergency_access;
 mod m20261126_000023_safety_plans;
+mod m20261126_000024_medications;
 
 use sea_orm_migration::prelude::*;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000021_portal::Migration),
             Box::new(m20261126_000022_emergency_access::Migration),
             Box::new(m20261126_000023_safety_plans::Migration),
+            Box::new(m20261126_000024_medications::Migration),
         ]
     }
 }

@@ -173,6 +173,9 @@ routes! {
     "PUT" "/api/v1/settings/portal" "portal" "Whether the client portal shows clients (and guardians of minors) their record";
     "GET" "/api/v1/clients/{id}/safety-plan" "notes" "The client's safety plan (ETag: version, 0 while there is none)";
     "PUT" "/api/v1/clients/{id}/safety-plan" "notes" "Save the client's safety plan (If-Match: the version read, 0 for the first); at least one person or service to contact";
+    "GET" "/api/v1/clients/{id}/medications" "notes" "The client's medications, current first";
+    "POST" "/api/v1/clients/{id}/medications" "notes" "Record a medication the client takes: name, dose, prescriber, start date";
+    "POST" "/api/v1/medications/{id}/stop" "notes" "Record that a current medication was stopped: date and reason (version read)";
     "GET" "/api/v1/emergency-access" "emergency" "The register of emergency (break-the-glass) accesses, unreviewed first, each with what was read under it (administrators)";
     "POST" "/api/v1/emergency-access/{id}/review" "emergency" "Record an administrator's finding on one emergency access (once)";
     "POST" "/api/v1/emergency-access" "emergency" "Break the glass: read-only access for a few hours to the one client with exactly this legal name and date of birth, with a reason; the care team and administrators are told";
@@ -227,6 +230,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::api_on_call::router())
         .merge(crate::api_emergency::router())
         .merge(crate::api_safety::router())
+        .merge(crate::api_medications::router())
 }
 
 async fn portal_settings(

@@ -12,6 +12,7 @@ pub mod api_behaviour;
 pub mod api_emergency;
 pub mod api_groups;
 pub mod api_measures;
+pub mod api_medications;
 pub mod api_notes;
 pub mod api_on_call;
 pub mod api_plans;

@@ -74,6 +74,8 @@ fn body_schema(method: &str, path: &str) -> Option<&'static str> {
         ("PUT", "/api/v1/settings/behaviour") => "BehaviourSettings",
         ("PUT", "/api/v1/settings/portal") => "PortalSettings",
         ("PUT", "/api/v1/clients/{id}/safety-plan") => "SafetyPlan",
+        ("POST", "/api/v1/clients/{id}/medications") => "MedicationInput",
+        ("POST", "/api/v1/medications/{id}/stop") => "MedicationStop",
         ("POST", "/api/v1/groups") | ("PUT", "/api/v1/groups/{id}") => "GroupInput",
         ("POST", "/api/v1/groups/{id}/members") => "GroupMemberInput",
         ("POST", "/api/v1/groups/{id}/members/{client_id}/leave") => "GroupLeaveInput",
@@ -277,6 +279,12 @@ fn schemas() -> Value {
         "SafetyPlan": obj(&[], json!({
             "warning_signs": strings, "coping": strings, "distractions": strings, "supports": strings,
             "professionals": strings, "environment": strings, "reasons": strings,
+        })),
+        "MedicationInput": obj(&["name", "started_on"], json!({
+            "name": text, "dose": text, "prescriber": text, "started_on": date, "notes": text,
+        })),
+        "MedicationStop": obj(&["stopped_on", "reason", "version"], json!({
+            "stopped_on": date, "reason": text, "version": { "type": "integer" },
         })),
         "PortalSettings": obj(&["show_record"], json!({ "show_record": { "type": "boolean", "description": "Clients read their record in the portal (default true)" } })),
         "GroupInput": obj(&["name", "kind", "capacity", "facilitator_ids"], json!({

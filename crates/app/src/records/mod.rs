@@ -164,6 +164,8 @@ pub struct ClientRecord {
     pub plans: Vec<PlanView>,
     /// The client's safety plan, when there is one.
     pub safety_plan: Option<crate::safety::SafetyPlanView>,
+    /// Medications, current first.
+    pub medications: Vec<crate::medications::MedicationView>,
     pub measures: Vec<MeasureRecord>,
     pub group_sessions: Vec<MemberSessionView>,
     pub disclosures: Vec<DisclosureRecord>,
@@ -270,6 +272,7 @@ impl App {
             plans.push(self.treatment_plan_view(tx, ctx, p).await?);
         }
         let safety_plan = Some(crate::safety::read(tx, id).await?).filter(|s| s.exists());
+        let medications = crate::medications::list(tx, id).await?;
         let measures = measure_records(tx, id).await?;
         let group_sessions = crate::groups::chart::member_sessions(tx, id).await?;
         Ok(ClientRecord {
@@ -283,6 +286,7 @@ impl App {
             notes,
             plans,
             safety_plan,
+            medications,
             measures,
             group_sessions,
             disclosures,

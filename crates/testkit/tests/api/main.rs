@@ -14,6 +14,7 @@ mod groups;
 mod input;
 mod matrix;
 mod measures;
+mod medications;
 mod notes;
 mod on_call;
 mod online;

@@ -162,6 +162,9 @@ const EXPECTED: &[(&str, &str, [u16; 7])] = &[
     ("PUT", "/api/v1/settings/portal",                           [204, 403, 403, 403, 403, 403, 401]),
     ("GET", "/api/v1/clients/{id}/safety-plan",                  [403, 200, 404, 200, 403, 403, 401]),
     ("PUT", "/api/v1/clients/{id}/safety-plan",                  [403, 200, 404, 403, 403, 403, 401]),
+    ("GET", "/api/v1/clients/{id}/medications",                  [403, 200, 404, 200, 403, 403, 401]),
+    ("POST", "/api/v1/clients/{id}/medications",                 [403, 201, 404, 403, 403, 403, 401]),
+    ("POST", "/api/v1/medications/{id}/stop",                    [403, 200, 404, 403, 403, 403, 401]),
     ("GET", "/api/v1/emergency-access",                          [200, 403, 403, 403, 403, 403, 401]),
     ("POST", "/api/v1/emergency-access/{id}/review",             [204, 403, 403, 403, 403, 403, 401]),
     // Last in the registry: the clinician outside the care team gets in, which no later route may see.
@@ -1045,6 +1048,26 @@ async fn prepare(
                     json!({"supports": ["Sam, sister: 0170 1234567"], "professionals": ["Crisis line: 988"]}),
                 ),
                 Some(version),
+            )
+        }
+        ("POST", "/api/v1/clients/{id}/medications") => (
+            template.replace("{id}", c),
+            Some(json!({"name": "Sertraline", "dose": "50 mg", "started_on": "2026-01-05"})),
+            None,
+        ),
+        ("POST", "/api/v1/medications/{id}/stop") => {
+            let r = t
+                .post(
+                    &f.clinician,
+                    &format!("/api/v1/clients/{c}/medications"),
+                    json!({"name": "Sertraline", "started_on": "2026-01-05"}),
+                )
+                .await;
+            r.expect(201);
+            (
+                template.replace("{id}", r.json["id"].as_str().unwrap()),
+                Some(json!({"stopped_on": "2026-02-01", "reason": "Nausea", "version": 1})),
+                None,
             )
         }
         ("PUT", "/api/v1/settings/portal") => {

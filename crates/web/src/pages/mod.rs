@@ -16,6 +16,7 @@ mod groups;
 mod home;
 mod measure_entry;
 mod measures;
+mod medications;
 mod notes;
 mod on_call;
 mod plans;
@@ -84,6 +85,11 @@ pub fn router() -> Router<AppState> {
         .route("/record-requests/{id}/deny", post(records::deny))
         .route("/record-requests/{id}/extend", post(records::extend))
         .route("/clients/{id}/plans", post(plans::create))
+        .route(
+            "/clients/{id}/medications",
+            get(medications::show).post(medications::add),
+        )
+        .route("/medications/{id}/stop", post(medications::stop))
         .route(
             "/clients/{id}/safety-plan",
             get(safety::show).post(safety::save),

@@ -1,0 +1,65 @@
+//! A client's medications in the JSON API: list (current first), add, and stop one.
+
+use crate::api::created;
+use crate::auth::Caller;
+use crate::error::{ApiResult, OrApi};
+use crate::extract::{ApiJson, ApiPath};
+use crate::state::AppState;
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use rapport_app::medications::StopInput;
+use rapport_domain::ClientId;
+use rapport_domain::medication::MedicationInput;
+use uuid::Uuid;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/clients/{id}/medications", get(list).post(add))
+        .route("/api/v1/medications/{id}/stop", post(stop))
+}
+
+async fn list(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Response> {
+    Ok(Json(
+        s.app
+            .medications(&c.ctx, ClientId(id))
+            .await
+            .or_api(&c.rid)?,
+    )
+    .into_response())
+}
+
+async fn add(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(input): ApiJson<MedicationInput>,
+) -> ApiResult<Response> {
+    let m = s
+        .app
+        .add_medication(&c.ctx, ClientId(id), input)
+        .await
+        .or_api(&c.rid)?;
+    Ok(created(format!("/api/v1/clients/{id}/medications"), m))
+}
+
+async fn stop(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(input): ApiJson<StopInput>,
+) -> ApiResult<Response> {
+    Ok(Json(
+        s.app
+            .stop_medication(&c.ctx, id, input)
+            .await
+            .or_api(&c.rid)?,
+    )
+    .into_response())
+}
