@@ -222,6 +222,12 @@ describe('accessibility of the demo practice', () => {
         violations.push(...(await axeScan(page)));
         scanned.push(`${clientOfHers}/medications`);
       });
+      await withScreenshot(page, 'referrals', async () => {
+        await open(page, `${clientOfHers}/referrals`);
+        await page.getByLabel('To (person or service)').waitFor();
+        violations.push(...(await axeScan(page)));
+        scanned.push(`${clientOfHers}/referrals`);
+      });
     } finally {
       await context.close();
     }

@@ -23,6 +23,7 @@ pub mod on_call;
 pub mod plans;
 pub mod portal;
 pub mod records;
+pub mod referrals;
 pub mod safety;
 pub mod scheduling;
 pub mod secrets;

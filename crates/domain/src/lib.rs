@@ -19,6 +19,7 @@ pub mod plans;
 pub mod policy;
 pub mod portal;
 pub mod records;
+pub mod referral;
 pub mod role;
 pub mod safety;
 pub mod scheduling;

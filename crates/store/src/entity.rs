@@ -47,6 +47,7 @@ pub mod portal_grants;
 pub mod portal_invitations;
 pub mod portal_sessions;
 pub mod record_requests;
+pub mod referrals;
 pub mod rooms;
 pub mod safety_plans;
 pub mod series;

@@ -29,6 +29,7 @@ pub mod outbox;
 pub mod plans;
 pub mod portal;
 pub mod record_requests;
+pub mod referrals;
 pub mod resources;
 pub mod safety_plans;
 pub mod schedule;

@@ -22,6 +22,7 @@ mod m20261126_000021_portal;
 mod m20261126_000022_emergency_access;
 mod m20261126_000023_safety_plans;
 mod m20261126_000024_medications;
+mod m20261126_000025_referrals;
 
 use sea_orm_migration::prelude::*;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000022_emergency_access::Migration),
             Box::new(m20261126_000023_safety_plans::Migration),
             Box::new(m20261126_000024_medications::Migration),
+            Box::new(m20261126_000025_referrals::Migration),
         ]
     }
 }

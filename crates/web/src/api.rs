@@ -176,6 +176,9 @@ routes! {
     "GET" "/api/v1/clients/{id}/medications" "notes" "The client's medications, current first";
     "POST" "/api/v1/clients/{id}/medications" "notes" "Record a medication the client takes: name, dose, prescriber, start date";
     "POST" "/api/v1/medications/{id}/stop" "notes" "Record that a current medication was stopped: date and reason (version read)";
+    "GET" "/api/v1/clients/{id}/referrals" "notes" "The client's referrals out of the practice, open first";
+    "POST" "/api/v1/clients/{id}/referrals" "notes" "Refer the client (psychiatry, family doctor, specialist, crisis service): to whom, why, how urgent, when sent";
+    "POST" "/api/v1/referrals/{id}/status" "notes" "Move a referral along (accepted, declined, seen, closed) with a date and note (version read)";
     "GET" "/api/v1/emergency-access" "emergency" "The register of emergency (break-the-glass) accesses, unreviewed first, each with what was read under it (administrators)";
     "POST" "/api/v1/emergency-access/{id}/review" "emergency" "Record an administrator's finding on one emergency access (once)";
     "POST" "/api/v1/emergency-access" "emergency" "Break the glass: read-only access for a few hours to the one client with exactly this legal name and date of birth, with a reason; the care team and administrators are told";
@@ -231,6 +234,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::api_emergency::router())
         .merge(crate::api_safety::router())
         .merge(crate::api_medications::router())
+        .merge(crate::api_referrals::router())
 }
 
 async fn portal_settings(

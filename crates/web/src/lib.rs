@@ -17,6 +17,7 @@ pub mod api_notes;
 pub mod api_on_call;
 pub mod api_plans;
 pub mod api_records;
+pub mod api_referrals;
 pub mod api_safety;
 pub mod api_schedule;
 pub mod auth;

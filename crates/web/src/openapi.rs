@@ -76,6 +76,8 @@ fn body_schema(method: &str, path: &str) -> Option<&'static str> {
         ("PUT", "/api/v1/clients/{id}/safety-plan") => "SafetyPlan",
         ("POST", "/api/v1/clients/{id}/medications") => "MedicationInput",
         ("POST", "/api/v1/medications/{id}/stop") => "MedicationStop",
+        ("POST", "/api/v1/clients/{id}/referrals") => "ReferralInput",
+        ("POST", "/api/v1/referrals/{id}/status") => "ReferralMove",
         ("POST", "/api/v1/groups") | ("PUT", "/api/v1/groups/{id}") => "GroupInput",
         ("POST", "/api/v1/groups/{id}/members") => "GroupMemberInput",
         ("POST", "/api/v1/groups/{id}/members/{client_id}/leave") => "GroupLeaveInput",
@@ -286,6 +288,16 @@ fn schemas() -> Value {
         "MedicationStop": obj(&["stopped_on", "reason", "version"], json!({
             "stopped_on": date, "reason": text, "version": { "type": "integer" },
         })),
+        "ReferralInput": obj(&["kind", "to", "reason", "sent_on"], json!({
+            "kind": { "type": "string", "enum": ["psychiatry", "primary_care", "specialist", "crisis", "other"] },
+            "to": text, "reason": text,
+            "urgency": { "type": "string", "enum": ["routine", "urgent", "emergency", ""] },
+            "sent_on": date,
+        })),
+        "ReferralMove": obj(&["status", "on", "version"], json!({
+            "status": { "type": "string", "enum": ["accepted", "declined", "seen", "closed"] },
+            "on": date, "note": opt_text, "version": { "type": "integer" },
+        })),
         "PortalSettings": obj(&["show_record"], json!({ "show_record": { "type": "boolean", "description": "Clients read their record in the portal (default true)" } })),
         "GroupInput": obj(&["name", "kind", "capacity", "facilitator_ids"], json!({
             "name": text,
@@ -413,7 +425,8 @@ mod tests {
                 || r.path.ends_with("/enable")
                 || r.path.ends_with("/sign")
                 || r.path.ends_with("/cosign")
-                || r.path.ends_with("/stop")
+                || r.path
+                    .ends_with("/measure-assignments/{assignment_id}/stop")
                 || r.path.ends_with("/retire")
                 || r.path.ends_with("/diary-link")
                 || r.path.ends_with("/diary-link/revoke")

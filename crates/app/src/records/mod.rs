@@ -166,6 +166,8 @@ pub struct ClientRecord {
     pub safety_plan: Option<crate::safety::SafetyPlanView>,
     /// Medications, current first.
     pub medications: Vec<crate::medications::MedicationView>,
+    /// Referrals out of the practice, open first.
+    pub referrals: Vec<crate::referrals::ReferralView>,
     pub measures: Vec<MeasureRecord>,
     pub group_sessions: Vec<MemberSessionView>,
     pub disclosures: Vec<DisclosureRecord>,
@@ -273,6 +275,7 @@ impl App {
         }
         let safety_plan = Some(crate::safety::read(tx, id).await?).filter(|s| s.exists());
         let medications = crate::medications::list(tx, id).await?;
+        let referrals = crate::referrals::list(tx, id).await?;
         let measures = measure_records(tx, id).await?;
         let group_sessions = crate::groups::chart::member_sessions(tx, id).await?;
         Ok(ClientRecord {
@@ -287,6 +290,7 @@ impl App {
             plans,
             safety_plan,
             medications,
+            referrals,
             measures,
             group_sessions,
             disclosures,

@@ -20,6 +20,7 @@ mod on_call;
 mod online;
 mod plans;
 mod portal;
+mod referrals;
 mod reminders;
 mod safety;
 mod scheduling;

@@ -165,6 +165,9 @@ const EXPECTED: &[(&str, &str, [u16; 7])] = &[
     ("GET", "/api/v1/clients/{id}/medications",                  [403, 200, 404, 200, 403, 403, 401]),
     ("POST", "/api/v1/clients/{id}/medications",                 [403, 201, 404, 403, 403, 403, 401]),
     ("POST", "/api/v1/medications/{id}/stop",                    [403, 200, 404, 403, 403, 403, 401]),
+    ("GET", "/api/v1/clients/{id}/referrals",                    [403, 200, 404, 200, 403, 403, 401]),
+    ("POST", "/api/v1/clients/{id}/referrals",                   [403, 201, 404, 403, 403, 403, 401]),
+    ("POST", "/api/v1/referrals/{id}/status",                    [403, 200, 404, 403, 403, 403, 401]),
     ("GET", "/api/v1/emergency-access",                          [200, 403, 403, 403, 403, 403, 401]),
     ("POST", "/api/v1/emergency-access/{id}/review",             [204, 403, 403, 403, 403, 403, 401]),
     // Last in the registry: the clinician outside the care team gets in, which no later route may see.
@@ -1070,6 +1073,24 @@ async fn prepare(
                 None,
             )
         }
+        ("POST", "/api/v1/clients/{id}/referrals") => {
+            (template.replace("{id}", c), Some(referral_body()), None)
+        }
+        ("POST", "/api/v1/referrals/{id}/status") => {
+            let r = t
+                .post(
+                    &f.clinician,
+                    &format!("/api/v1/clients/{c}/referrals"),
+                    referral_body(),
+                )
+                .await;
+            r.expect(201);
+            (
+                template.replace("{id}", r.json["id"].as_str().unwrap()),
+                Some(json!({"status": "accepted", "on": "2026-02-03", "version": 1})),
+                None,
+            )
+        }
         ("PUT", "/api/v1/settings/portal") => {
             (template.into(), Some(json!({"show_record": true})), None)
         }
@@ -1233,6 +1254,10 @@ async fn prepare(
         }
         (_, path) => (path.replace("{id}", c), None, None),
     }
+}
+
+fn referral_body() -> Value {
+    json!({"kind": "psychiatry", "to": "Dr. Ode", "reason": "Medication review", "sent_on": "2026-02-01"})
 }
 
 /// A day-long on-call shift for the clinician on a day nothing else uses.

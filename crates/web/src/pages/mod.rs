@@ -23,6 +23,7 @@ mod plans;
 mod portal;
 mod portal_access;
 mod records;
+mod referrals;
 mod safety;
 mod schedule;
 mod signin;
@@ -90,6 +91,11 @@ pub fn router() -> Router<AppState> {
             get(medications::show).post(medications::add),
         )
         .route("/medications/{id}/stop", post(medications::stop))
+        .route(
+            "/clients/{id}/referrals",
+            get(referrals::show).post(referrals::refer),
+        )
+        .route("/referrals/{id}/status", post(referrals::move_to))
         .route(
             "/clients/{id}/safety-plan",
             get(safety::show).post(safety::save),
