@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use rapport_app::medications::{MedicationView, StopInput};
 use rapport_domain::medication::MedicationInput;
-use rapport_domain::policy::{Action, ClientRelation, Resource, authorize};
+use rapport_domain::policy::{Action, Resource, authorize};
 use rapport_domain::{ClientId, Error};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -59,17 +59,7 @@ async fn page(
         Ok(v) => v,
         Err(e) => return error_page(e, &s.rid, Nav::of(s)),
     };
-    let on_team = st
-        .app
-        .get_client(&s.ctx, id)
-        .await
-        .map(|c| c.care_team.iter().any(|m| m.user_id == s.session.user_id))
-        .unwrap_or(false);
-    let rel = ClientRelation {
-        on_care_team: on_team,
-        supervises_care_team_member: false,
-        emergency_access: false,
-    };
+    let rel = super::team_relation(st, s, id).await;
     let problems = match error {
         Some(Error::Validation(f)) => f
             .iter()
