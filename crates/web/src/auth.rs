@@ -284,15 +284,15 @@ impl FromRequestParts<AppState> for PortalUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let rid = request_id(parts);
-        match state.portal_session_of(&parts.headers).await {
-            Ok(Some(session)) => Ok(PortalUser {
+        let MaybePortal { session, rid, .. } =
+            MaybePortal::from_request_parts(parts, state).await?;
+        match session {
+            Some(session) => Ok(PortalUser {
                 ctx: session.ctx(Some(rid.0.clone())),
                 session,
                 rid,
             }),
-            Ok(None) => Err(Redirect::to("/portal/login").into_response()),
-            Err(e) => Err(crate::pages::error_page(e, &rid, None)),
+            None => Err(Redirect::to("/portal/login").into_response()),
         }
     }
 }
