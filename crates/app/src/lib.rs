@@ -32,6 +32,7 @@ pub mod units;
 pub use config::AppConfig;
 pub use rapport_domain as domain;
 pub use rapport_domain::{Error, Result};
+pub use rapport_store::clock;
 pub use rapport_store::keyring::{Keyring, KeyringError};
 pub use rapport_store::{Backend, StoreError};
 

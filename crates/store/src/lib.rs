@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod care;
 pub mod clients;
 pub mod clinicians;
+pub mod clock;
 pub mod crypto;
 pub mod emergency;
 pub mod entity;
@@ -43,7 +44,6 @@ pub mod writer;
 use crate::audit::AuditEvent;
 use crate::crypto::Cipher;
 use crate::keyring::{Keyring, KeyringError};
-use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{
     ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
     TransactionTrait,
@@ -97,11 +97,7 @@ impl From<StoreError> for rapport_domain::Error {
     }
 }
 
-/// Now, truncated to microseconds: PostgreSQL keeps microseconds and SQLite would keep nanoseconds, and both must
-/// return the value that was written (the audit hash depends on it).
-pub fn now_utc() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(6)
-}
+pub use clock::now_utc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

@@ -60,6 +60,13 @@ impl TestApp {
         Self::spawn_with(backend, AppConfig::default()).await
     }
 
+    /// Boots the server with its clock set to `at` (RFC 3339), from which it runs on: for a scene written around
+    /// literal dates, so that it plays out the same on whatever day the suite runs. See `SCENE`.
+    pub async fn spawn_at(backend: Backend, at: &str) -> TestApp {
+        set_clock(at);
+        Self::spawn(backend).await
+    }
+
     pub async fn spawn_with(backend: Backend, config: AppConfig) -> TestApp {
         let tag = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
         let dir = std::env::temp_dir().join(format!("rapport-test-{tag}"));
@@ -285,6 +292,30 @@ impl TestApp {
         }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// The moment the scenes with literal dates were written for (the day their dates were chosen around): tests that
+/// book, refer or record on fixed dates boot with `TestApp::spawn_at(b, SCENE)`, so "late", "past" and "future"
+/// mean what they meant then. `scripts/check-test-dates` refuses literal dates near the run date elsewhere.
+pub const SCENE: &str = "2026-11-26T12:00:00Z";
+
+/// Sets the clock of this test process (the server's and the test's own `now()`) to `at`, RFC 3339.
+pub fn set_clock(at: &str) {
+    let at: chrono::DateTime<chrono::Utc> = at
+        .parse()
+        .unwrap_or_else(|e| panic!("test clock {at:?}: {e}"));
+    rapport_app::clock::set(at);
+}
+
+/// Now, as the server sees it: the test clock when a test set it, else the system clock. Tests compute relative
+/// dates from this, never from `chrono::Utc::now()`.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    rapport_app::clock::now_utc()
+}
+
+/// Today in UTC, as the server sees it.
+pub fn today() -> chrono::NaiveDate {
+    now().date_naive()
 }
 
 /// The password of every user `TestApp::user` creates.

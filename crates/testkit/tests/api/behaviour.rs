@@ -42,7 +42,7 @@ fn outbursts() -> Value {
 
 /// Today's date in the test clients' zone.
 pub(crate) fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
+    rapport_testkit::now().date_naive()
 }
 
 fn days_ago(n: u64) -> String {

@@ -350,7 +350,7 @@ async fn the_administrator_sets_how_long_diary_links_work(b: Backend) {
         .await;
     r.expect(201);
     let until: chrono::DateTime<Utc> = r.json["expires_at"].as_str().unwrap().parse().unwrap();
-    let days = (until - Utc::now()).num_hours();
+    let days = (until - rapport_testkit::now()).num_hours();
     assert!((14 * 24 - 1..=14 * 24).contains(&days), "{days} hours");
 
     // Not the clinician's page; the setting is unchanged.

@@ -1,7 +1,7 @@
 //! Clients: registration, reading by role, scoping of lists, optimistic versioning, encryption at rest.
 
 use rapport_domain::Role;
-use rapport_testkit::{Backend, TestApp, both, client_body};
+use rapport_testkit::{Backend, SCENE, TestApp, both, client_body};
 use serde_json::json;
 
 both!(
@@ -16,7 +16,7 @@ both!(
 );
 
 async fn clinician_registers_a_client_and_joins_the_care_team(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let clin = t.user(&[Role::Clinician]).await;
     let mut body = client_body("Nora Example");
     body["presenting_problem"] = json!("Low mood after bereavement.");
@@ -37,7 +37,7 @@ async fn clinician_registers_a_client_and_joins_the_care_team(b: Backend) {
 }
 
 async fn clinical_fields_are_shown_only_to_the_care_team(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let clin = t.user(&[Role::Clinician]).await;
     let sched = t.user(&[Role::Scheduler]).await;
     let admin = t.user(&[Role::Admin]).await;
@@ -70,7 +70,7 @@ async fn clinical_fields_are_shown_only_to_the_care_team(b: Backend) {
 }
 
 async fn lists_are_scoped_to_the_care_team(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let a = t.user(&[Role::Clinician]).await;
     let bb = t.user(&[Role::Clinician]).await;
     let sched = t.user(&[Role::Scheduler]).await;
@@ -109,7 +109,7 @@ async fn lists_are_scoped_to_the_care_team(b: Backend) {
 }
 
 async fn search_finds_clients_by_part_of_the_name(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let sched = t.user(&[Role::Scheduler]).await;
     for n in ["Marta Kowalska", "Martin Lee", "Zoë Ångström"] {
         t.post(&sched, "/api/v1/clients", client_body(n))
@@ -133,7 +133,7 @@ async fn search_finds_clients_by_part_of_the_name(b: Backend) {
 }
 
 async fn a_stale_update_is_refused_with_409(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let clin = t.user(&[Role::Clinician]).await;
     let id = t
         .post(&clin, "/api/v1/clients", client_body("Ola Example"))
@@ -171,7 +171,7 @@ async fn a_stale_update_is_refused_with_409(b: Backend) {
 }
 
 async fn clinical_text_is_encrypted_at_rest(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let clin = t.user(&[Role::Clinician]).await;
     let marker = format!("marker-{}", uuid::Uuid::new_v4().simple());
     let mut body = client_body("Cipher Example");
@@ -225,7 +225,7 @@ async fn clinical_text_is_encrypted_at_rest(b: Backend) {
 }
 
 async fn minors_need_a_guardian(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let sched = t.user(&[Role::Scheduler]).await;
     let mut body = client_body("Kid Example");
     body["date_of_birth"] = json!("2015-06-01");
@@ -242,7 +242,7 @@ async fn minors_need_a_guardian(b: Backend) {
 }
 
 async fn episodes_of_care_open_and_close(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let clin = t.user(&[Role::Clinician]).await;
     let id = t
         .post(&clin, "/api/v1/clients", client_body("Ep Example"))

@@ -90,8 +90,8 @@ async fn the_demo_practice_has_clinicians_minors_units_and_groups(b: Backend) {
             &admin,
             &format!(
                 "/api/v1/on-call-shifts?from={}&to={}",
-                chrono::Utc::now().date_naive(),
-                chrono::Utc::now().date_naive() + chrono::Duration::days(15)
+                rapport_testkit::now().date_naive(),
+                rapport_testkit::now().date_naive() + chrono::Duration::days(15)
             ),
         )
         .await;
@@ -107,7 +107,7 @@ async fn the_demo_practice_has_clinicians_minors_units_and_groups(b: Backend) {
     );
     // The calendar is filled: individual series and the two groups' evening sessions.
     assert!(summary.series >= 50, "{} series", summary.series);
-    let today = chrono::Utc::now().date_naive();
+    let today = rapport_testkit::now().date_naive();
     let from = today + chrono::Duration::days(7);
     let week = t
         .get(

@@ -4,7 +4,7 @@
 
 use crate::export::{client, dap, signed};
 use rapport_domain::Role;
-use rapport_testkit::{Backend, TestApp, both, client_body};
+use rapport_testkit::{Backend, SCENE, TestApp, both, client_body};
 use reqwest::Method;
 use serde_json::json;
 
@@ -21,7 +21,7 @@ fn glass(name: &str, dob: &str, reason: &str) -> serde_json::Value {
 }
 
 async fn a_clinician_outside_the_team_breaks_the_glass_reads_only_and_is_reviewed(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let admin = t.user(&[Role::Admin]).await;
     let clin = t.user(&[Role::Clinician]).await;
     let on_call = t.user(&[Role::Clinician]).await;
@@ -62,7 +62,7 @@ async fn a_clinician_outside_the_team_breaks_the_glass_reads_only_and_is_reviewe
     let access = r.json["id"].as_str().unwrap().to_string();
     let until: chrono::DateTime<chrono::Utc> =
         r.json["expires_at"].as_str().unwrap().parse().unwrap();
-    let hours = (until - chrono::Utc::now()).num_minutes();
+    let hours = (until - rapport_testkit::now()).num_minutes();
     assert!((235..=240).contains(&hours), "four hours: {hours} minutes");
 
     // Read: the client, the signed note; never the psychotherapy note, not even its existence.
@@ -188,7 +188,7 @@ async fn a_clinician_outside_the_team_breaks_the_glass_reads_only_and_is_reviewe
 }
 
 async fn emergency_access_needs_an_exact_client_a_reason_and_a_clinician(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let clin = t.user(&[Role::Clinician]).await;
     let other = t.user(&[Role::Clinician]).await;
     let desk = t.user(&[Role::Scheduler]).await;

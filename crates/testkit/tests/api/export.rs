@@ -3,7 +3,7 @@
 //! makes a copy; requests are due within the practice's period and answered once.
 
 use rapport_domain::Role;
-use rapport_testkit::{Backend, TestApp, TestUser, both, client_body};
+use rapport_testkit::{Backend, SCENE, TestApp, TestUser, both, client_body};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -235,7 +235,7 @@ pub(crate) fn holds_the_record_and_nothing_else(s: &Scene, text: &str) {
 }
 
 async fn an_export_holds_the_record_and_nothing_that_is_not_the_clients(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let s = scene(&t).await;
     let r = t
         .get(&s.clin, &format!("/api/v1/clients/{}/export", s.client))
@@ -324,7 +324,7 @@ async fn log_request(
 }
 
 async fn a_fulfilled_record_request_discloses_the_same_record_once(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let s = scene(&t).await;
     let desk = t.user(&[Role::Scheduler]).await;
     let r = log_request(
@@ -426,7 +426,7 @@ async fn a_fulfilled_record_request_discloses_the_same_record_once(b: Backend) {
 }
 
 async fn only_the_care_team_exports_and_every_refusal_is_audited(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let s = scene(&t).await;
     let path = format!("/api/v1/clients/{}/export", s.client);
     for (roles, status) in [
@@ -468,11 +468,11 @@ async fn only_the_care_team_exports_and_every_refusal_is_audited(b: Backend) {
 }
 
 async fn record_requests_are_due_in_thirty_days_and_the_overdue_lead(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let clin = t.user(&[Role::Clinician]).await;
     let admin = t.user(&[Role::Admin]).await;
     let c = client(&t, &clin, "Due Example").await;
-    let today = chrono::Utc::now().date_naive();
+    let today = rapport_testkit::now().date_naive();
     let recent = log_request(
         &t,
         &admin,
@@ -592,7 +592,7 @@ async fn record_requests_are_due_in_thirty_days_and_the_overdue_lead(b: Backend)
 }
 
 async fn record_request_free_text_is_encrypted_at_rest(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let clin = t.user(&[Role::Clinician]).await;
     let c = client(&t, &clin, "Cipher Request").await;
     let marker = format!("marker{}", uuid::Uuid::new_v4().simple());
@@ -644,7 +644,7 @@ async fn record_request_free_text_is_encrypted_at_rest(b: Backend) {
 }
 
 async fn the_menu_offers_record_requests_to_whoever_may_see_them(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     // The front desk logs requests and so sees the register; billing does not.
     for (role, shown) in [
         (Role::Scheduler, true),
@@ -667,11 +667,11 @@ async fn the_menu_offers_record_requests_to_whoever_may_see_them(b: Backend) {
 /// HIPAA's one extension (45 CFR 164.524(b)(2)(iii)): before the due date, by at most 30 days, with the reasons the
 /// requester is told; only by those who may answer the request; never twice.
 async fn a_record_request_is_extended_once_before_it_is_due(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let clin = t.user(&[Role::Clinician]).await;
     let admin = t.user(&[Role::Admin]).await;
     let c = client(&t, &clin, "Extension Example").await;
-    let today = chrono::Utc::now().date_naive();
+    let today = rapport_testkit::now().date_naive();
     let r = log_request(
         &t,
         &admin,

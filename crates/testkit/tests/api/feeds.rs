@@ -3,7 +3,7 @@
 //! occurrence. The feed must name no client.
 
 use rapport_domain::Role;
-use rapport_testkit::{Backend, TestApp, both, client_body};
+use rapport_testkit::{Backend, SCENE, TestApp, both, client_body};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -36,7 +36,7 @@ fn expand(ics: &str, from: &str, to: &str) -> Value {
 }
 
 async fn the_feed_expands_to_exactly_the_calendar_and_names_no_one(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let clin = t.user(&[Role::Clinician]).await;
     let path = format!("/api/v1/clinicians/{}", clin.id);
     let v = t.get(&clin, &path).await.etag();
@@ -175,7 +175,7 @@ async fn the_feed_expands_to_exactly_the_calendar_and_names_no_one(b: Backend) {
 }
 
 async fn a_single_appointment_downloads_as_ics(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let clin = t.user(&[Role::Clinician]).await;
     let client = t
         .post(&clin, "/api/v1/clients", client_body("Robin Download"))

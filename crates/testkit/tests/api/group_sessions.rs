@@ -4,7 +4,7 @@
 
 use super::groups::{attendance, client, group, join, messages, notes, session, sign};
 use rapport_domain::Role;
-use rapport_testkit::{Backend, TestApp, both};
+use rapport_testkit::{Backend, SCENE, TestApp, both};
 use serde_json::{Value, json};
 
 both!(
@@ -15,7 +15,7 @@ both!(
 );
 
 async fn attendance_for_a_non_member_is_refused_and_nothing_is_stored(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let lead = t.user(&[Role::Clinician]).await;
     let g = group(&t, &lead, 12, &[&lead]).await;
     let member = client(&t, &lead, "Vera Lindqvist").await;
@@ -106,7 +106,7 @@ async fn attendance_for_a_non_member_is_refused_and_nothing_is_stored(b: Backend
 }
 
 async fn a_shared_note_naming_a_member_cannot_be_signed(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let lead = t.user(&[Role::Clinician]).await;
     let g = group(&t, &lead, 12, &[&lead]).await;
     let amara = client(&t, &lead, "Amara Quintero").await;
@@ -251,7 +251,7 @@ async fn signed_in(t: &TestApp, email: &str) -> reqwest::Client {
 }
 
 async fn a_members_chart_shows_their_own_part_and_no_one_else(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let lead = t.user(&[Role::Clinician]).await;
     let g = group(&t, &lead, 12, &[&lead]).await;
     let a = client(&t, &lead, "Ximena Castillo").await;
@@ -382,7 +382,7 @@ async fn a_members_chart_shows_their_own_part_and_no_one_else(b: Backend) {
 }
 
 async fn the_talk_tally_is_saved_with_the_session(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let lead = t.user(&[Role::Clinician]).await;
     let g = group(&t, &lead, 12, &[&lead]).await;
     let a = client(&t, &lead, "Talker One").await;

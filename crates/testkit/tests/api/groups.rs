@@ -3,7 +3,7 @@
 //! appointment. The helpers here serve `group_sessions` too.
 
 use rapport_domain::Role;
-use rapport_testkit::{Backend, Reply, TestApp, TestUser, both, client_body};
+use rapport_testkit::{Backend, Reply, SCENE, TestApp, TestUser, both, client_body};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -105,7 +105,7 @@ pub(crate) fn messages(r: &Reply) -> String {
 }
 
 async fn a_group_takes_thirty_members_and_refuses_one_beyond_its_capacity(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let desk = t.user(&[Role::Scheduler]).await;
     let lead = t.user(&[Role::Clinician]).await;
     let g = group(&t, &desk, 30, &[&lead]).await;
@@ -152,7 +152,7 @@ async fn a_group_takes_thirty_members_and_refuses_one_beyond_its_capacity(b: Bac
     t.post(
         &desk,
         &format!("/api/v1/groups/{g}/members"),
-        json!({"client_id": members[30], "joined_on": chrono::Utc::now().date_naive().to_string()}),
+        json!({"client_id": members[30], "joined_on": rapport_testkit::now().date_naive().to_string()}),
     )
     .await
     .expect(201);
@@ -179,7 +179,7 @@ async fn a_group_takes_thirty_members_and_refuses_one_beyond_its_capacity(b: Bac
 }
 
 async fn a_third_facilitator_is_refused(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let admin = t.user(&[Role::Admin]).await;
     let c1 = t.user(&[Role::Clinician]).await;
     let c2 = t.user(&[Role::Clinician]).await;
@@ -224,7 +224,7 @@ async fn a_third_facilitator_is_refused(b: Backend) {
 }
 
 async fn a_session_documents_one_appointment_of_its_own_group(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let lead = t.user(&[Role::Clinician]).await;
     let g = group(&t, &lead, 12, &[&lead]).await;
     let other_group = group(&t, &lead, 12, &[&lead]).await;
@@ -283,7 +283,7 @@ async fn roster_line(t: &TestApp, who: &TestUser, g: &str, client: &str) -> Valu
 }
 
 async fn a_member_who_left_can_rejoin_and_their_chart_covers_only_their_periods(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let lead = t.user(&[Role::Clinician]).await;
     let g = group(&t, &lead, 2, &[&lead]).await;
     let a = client(&t, &lead, "Amara Quintero").await;

@@ -3,7 +3,7 @@
 
 use rapport_app::audit::AuditQuery;
 use rapport_domain::Role;
-use rapport_testkit::{Backend, TestApp, TestUser, both, client_body};
+use rapport_testkit::{Backend, SCENE, TestApp, TestUser, both, client_body};
 use rapport_web::api::ROUTES;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -507,7 +507,7 @@ async fn fresh_behaviour(t: &TestApp, f: &Fixture) -> String {
 
 /// A homework item of the matrix client (version 1); returns its id.
 async fn fresh_homework(t: &TestApp, f: &Fixture) -> String {
-    let due = (chrono::Utc::now().date_naive() + chrono::Days::new(7)).to_string();
+    let due = (rapport_testkit::now().date_naive() + chrono::Days::new(7)).to_string();
     let r = t
         .post(
             &f.clinician,
@@ -1012,7 +1012,7 @@ async fn prepare(
         ("POST", "/api/v1/clients/{id}/homework") => (
             format!("/api/v1/clients/{c}/homework"),
             Some(
-                json!({"title": "Time-out practice", "due_on": (chrono::Utc::now().date_naive() + chrono::Days::new(3)).to_string()}),
+                json!({"title": "Time-out practice", "due_on": (rapport_testkit::now().date_naive() + chrono::Days::new(3)).to_string()}),
             ),
             None,
         ),
@@ -1021,7 +1021,7 @@ async fn prepare(
             (
                 format!("/api/v1/homework/{h}"),
                 Some(
-                    json!({"title": "Matrix homework, revised", "due_on": (chrono::Utc::now().date_naive() + chrono::Days::new(8)).to_string()}),
+                    json!({"title": "Matrix homework, revised", "due_on": (rapport_testkit::now().date_naive() + chrono::Days::new(8)).to_string()}),
                 ),
                 Some(1),
             )
@@ -1282,7 +1282,7 @@ async fn newest_denial(t: &TestApp, admin: &TestUser) -> i64 {
 }
 
 async fn every_route_answers_every_role_as_the_policy_says(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let f = fixture(&t).await;
     let mut wrong = Vec::new();
     for route in ROUTES {

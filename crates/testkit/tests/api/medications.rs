@@ -3,13 +3,13 @@
 
 use crate::export::client;
 use rapport_domain::Role;
-use rapport_testkit::{Backend, TestApp, both};
+use rapport_testkit::{Backend, SCENE, TestApp, both};
 use serde_json::json;
 
 both!(medications_are_recorded_stopped_once_and_read_where_needed);
 
 async fn medications_are_recorded_stopped_once_and_read_where_needed(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let clin = t.user(&[Role::Clinician]).await;
     let on_call = t.user(&[Role::Clinician]).await;
     let c = client(&t, &clin, "Rudi Maas").await;

@@ -2,7 +2,7 @@
 //! supervisor, psychotherapy notes kept from everyone but their author, encryption at rest.
 
 use rapport_domain::Role;
-use rapport_testkit::{Backend, TestApp, TestUser, both, client_body};
+use rapport_testkit::{Backend, SCENE, TestApp, TestUser, both, client_body};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -59,7 +59,7 @@ async fn sign(t: &TestApp, who: &TestUser, id: &str, version: i64) -> rapport_te
 }
 
 async fn a_clinician_drafts_saves_and_signs_a_progress_note(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let clin = t.user(&[Role::Clinician]).await;
     let client = client_of(&t, &clin, "Sign Example").await;
     let n = draft(
@@ -167,7 +167,7 @@ async fn a_clinician_drafts_saves_and_signs_a_progress_note(b: Backend) {
 }
 
 async fn a_stale_draft_save_is_refused_and_changes_nothing(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let clin = t.user(&[Role::Clinician]).await;
     let client = client_of(&t, &clin, "Tabs Example").await;
     let n = draft(&t, &clin, &client, "progress_dap", json!({})).await;
@@ -200,7 +200,7 @@ async fn a_stale_draft_save_is_refused_and_changes_nothing(b: Backend) {
 }
 
 async fn a_trainees_signed_note_waits_for_the_supervisors_co_signature(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let trainee = t.user(&[Role::Clinician]).await;
     let supervisor = t.user(&[Role::Supervisor]).await;
     let colleague = t.user(&[Role::Clinician]).await;
@@ -261,7 +261,7 @@ async fn a_trainees_signed_note_waits_for_the_supervisors_co_signature(b: Backen
 }
 
 async fn psychotherapy_notes_are_seen_by_their_author_alone(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let author = t.user(&[Role::Clinician]).await;
     let teammate = t.user(&[Role::Clinician]).await;
     let supervisor = t.user(&[Role::Supervisor]).await;
@@ -396,7 +396,7 @@ async fn psychotherapy_notes_are_seen_by_their_author_alone(b: Backend) {
 }
 
 async fn notes_and_addenda_are_encrypted_at_rest(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let clin = t.user(&[Role::Clinician]).await;
     let client = client_of(&t, &clin, "Cipher Note").await;
     let marker = format!("marker{}", uuid::Uuid::new_v4().simple());
@@ -436,7 +436,7 @@ async fn notes_and_addenda_are_encrypted_at_rest(b: Backend) {
 }
 
 async fn a_note_for_an_appointment_takes_its_date_and_needs_the_client_on_it(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let clin = t.user(&[Role::Clinician]).await;
     let client = client_of(&t, &clin, "Appt Example").await;
     let other = client_of(&t, &clin, "Other Example").await;
@@ -486,7 +486,7 @@ async fn a_note_for_an_appointment_takes_its_date_and_needs_the_client_on_it(b: 
 }
 
 async fn bad_note_input_is_refused_with_the_field_named(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let clin = t.user(&[Role::Clinician]).await;
     let client = client_of(&t, &clin, "Bad Example").await;
     let path = format!("/api/v1/clients/{client}/notes");
@@ -541,7 +541,7 @@ async fn bad_note_input_is_refused_with_the_field_named(b: Backend) {
 }
 
 async fn practice_templates_are_managed_by_administrators(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let admin = t.user(&[Role::Admin]).await;
     let clin = t.user(&[Role::Clinician]).await;
     let body = json!({
@@ -626,10 +626,10 @@ async fn draft_err(t: &TestApp, who: &TestUser, client: &str, body: Value) -> Va
 }
 
 async fn late_drafts_lead_the_dashboard(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let clin = t.user(&[Role::Clinician]).await;
     let client = client_of(&t, &clin, "Late Example").await;
-    let today = chrono::Utc::now().date_naive();
+    let today = rapport_testkit::now().date_naive();
     let old = (today - chrono::Duration::days(10)).to_string();
     for date in [today.to_string(), old.clone()] {
         t.post(
@@ -650,7 +650,7 @@ async fn late_drafts_lead_the_dashboard(b: Backend) {
 }
 
 async fn the_chart_puts_sessions_notes_and_plans_on_one_filtered_timeline(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let clin = t.user(&[Role::Clinician]).await;
     let colleague = t.user(&[Role::Clinician]).await;
     let sched = t.user(&[Role::Scheduler]).await;

@@ -2,9 +2,9 @@
 //! escalated alerts reaching whoever is on call, and the rota page.
 
 use crate::measures::{client_of, phq9_json};
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use rapport_domain::Role;
-use rapport_testkit::{Backend, TestApp, TestUser, both};
+use rapport_testkit::{Backend, SCENE, TestApp, TestUser, both};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -23,7 +23,7 @@ fn shift(user: &TestUser, start: &str, end: &str, zone: &str) -> Value {
 
 /// Local `YYYY-MM-DDTHH:MM` in UTC, `minutes` from now.
 fn utc_in(minutes: i64) -> String {
-    (Utc::now() + Duration::minutes(minutes))
+    (rapport_testkit::now() + Duration::minutes(minutes))
         .format("%Y-%m-%dT%H:%M")
         .to_string()
 }
@@ -35,7 +35,7 @@ async fn stored(t: &TestApp) -> usize {
 }
 
 async fn shifts_are_added_listed_and_removed(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let admin = t.user(&[Role::Admin]).await;
     let clin = t.user(&[Role::Clinician]).await;
     let sup = t.user(&[Role::Supervisor]).await;
@@ -162,7 +162,7 @@ async fn shifts_are_added_listed_and_removed(b: Backend) {
 }
 
 async fn bad_shifts_are_refused_naming_the_field_and_nothing_is_stored(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let admin = t.user(&[Role::Admin]).await;
     let clin = t.user(&[Role::Clinician]).await;
     let desk = t.user(&[Role::Scheduler]).await;
@@ -278,7 +278,7 @@ async fn bad_shifts_are_refused_naming_the_field_and_nothing_is_stored(b: Backen
 }
 
 async fn only_the_front_desk_and_administrators_plan_the_rota(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let admin = t.user(&[Role::Admin]).await;
     let clin = t.user(&[Role::Clinician]).await;
     let desk = t.user(&[Role::Scheduler]).await;
@@ -332,7 +332,7 @@ async fn only_the_front_desk_and_administrators_plan_the_rota(b: Backend) {
 }
 
 async fn now_lists_everyone_whose_shift_covers_this_moment(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let admin = t.user(&[Role::Admin]).await;
     let on = t.user(&[Role::Clinician]).await;
     let also = t.user(&[Role::Supervisor]).await;
@@ -406,7 +406,7 @@ async fn now_lists_everyone_whose_shift_covers_this_moment(b: Backend) {
 }
 
 async fn an_escalated_alert_reaches_whoever_is_on_call(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let admin = t.user(&[Role::Admin]).await;
     let clin = t.user(&[Role::Clinician]).await;
     let on_call = t.user(&[Role::Clinician]).await;
@@ -488,7 +488,7 @@ async fn an_escalated_alert_reaches_whoever_is_on_call(b: Backend) {
     for quiet in [&clin, &off_shift, &gone] {
         assert!(t.query_text(&raised(&quiet.email)).await.is_empty());
     }
-    let later = Utc::now() + Duration::minutes(10);
+    let later = rapport_testkit::now() + Duration::minutes(10);
     assert_eq!(t.app.escalate_measure_alerts(later).await.unwrap(), 1);
 
     let to = |email: &str| {
@@ -519,7 +519,7 @@ async fn an_escalated_alert_reaches_whoever_is_on_call(b: Backend) {
 }
 
 async fn the_rota_page_shows_the_shifts_and_is_in_the_menu(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let admin = t.user(&[Role::Admin]).await;
     let clin = t.user(&[Role::Clinician]).await;
     let billing = t.user(&[Role::Billing]).await;

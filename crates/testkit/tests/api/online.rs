@@ -87,7 +87,7 @@ async fn new_clients_request_a_first_consultation(b: Backend) {
         .unwrap()
         .with_timezone(&chrono::Utc);
     assert!(
-        at >= chrono::Utc::now() + chrono::Duration::hours(24),
+        at >= rapport_testkit::now() + chrono::Duration::hours(24),
         "minimum notice respected: {at}"
     );
     let form = |name: &str, email: &str, dob: &str, website: &str| {
@@ -240,8 +240,8 @@ async fn existing_clients_book_with_a_one_time_link(b: Backend) {
             &clin,
             &format!(
                 "/api/v1/appointments?from={}&to={}",
-                chrono::Utc::now().date_naive(),
-                chrono::Utc::now().date_naive() + chrono::Duration::days(20)
+                rapport_testkit::now().date_naive(),
+                rapport_testkit::now().date_naive() + chrono::Duration::days(20)
             ),
         )
         .await;

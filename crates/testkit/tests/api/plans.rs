@@ -4,7 +4,7 @@
 //! ids that follow their element through edits, in the API and in the editor form.
 
 use rapport_domain::Role;
-use rapport_testkit::{Backend, Reply, TestApp, TestUser, both, client_body};
+use rapport_testkit::{Backend, Reply, SCENE, TestApp, TestUser, both, client_body};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -30,7 +30,7 @@ async fn post_v(t: &TestApp, who: &TestUser, path: &str, v: i64, body: Option<Va
 }
 
 async fn a_plan_from_a_template_is_completed_put_into_effect_reviewed_and_acknowledged(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let clin = t.user(&[Role::Clinician]).await;
     let client = client_of(&t, &clin).await;
     let templates = t.get(&clin, "/api/v1/plan-templates").await;
@@ -153,7 +153,7 @@ async fn a_plan_from_a_template_is_completed_put_into_effect_reviewed_and_acknow
 }
 
 async fn an_objective_without_a_target_is_refused_and_nothing_is_stored(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let clin = t.user(&[Role::Clinician]).await;
     let client = client_of(&t, &clin).await;
     let plans = format!("/api/v1/clients/{client}/plans");
@@ -185,7 +185,7 @@ async fn an_objective_without_a_target_is_refused_and_nothing_is_stored(b: Backe
 }
 
 async fn plans_are_clinical_and_encrypted(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let clin = t.user(&[Role::Clinician]).await;
     let sched = t.user(&[Role::Scheduler]).await;
     let other = t.user(&[Role::Clinician]).await;
@@ -233,7 +233,7 @@ fn phq9(total_of_items_1_to_8: i32, when: &str) -> Value {
 }
 
 async fn an_objective_linked_to_a_questionnaire_shows_measured_progress(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let clin = t.user(&[Role::Clinician]).await;
     let other = t.user(&[Role::Clinician]).await;
     let client = client_of(&t, &clin).await;
@@ -363,7 +363,7 @@ async fn linked_statement(t: &TestApp, clin: &TestUser, client: &str) -> (String
 }
 
 async fn a_behaviour_keeps_its_objective_when_the_plan_changes_around_it(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let clin = t.user(&[Role::Clinician]).await;
     let client = client_of(&t, &clin).await;
     let obj = |statement: &str, target: i32| json!({"statement": statement, "measure": "times per week", "baseline": 6, "target": target});

@@ -5,7 +5,7 @@
 use crate::export::{Scene, client, holds_the_record_and_nothing_else, scene};
 use chrono::Timelike;
 use rapport_domain::Role;
-use rapport_testkit::{Backend, Browser, TestApp, TestUser, both, client_body};
+use rapport_testkit::{Backend, Browser, SCENE, TestApp, TestUser, both, client_body};
 use reqwest::Method;
 use serde_json::json;
 
@@ -141,7 +141,7 @@ async fn audit_rows(t: &TestApp, action: &str, outcome: &str) -> usize {
 }
 
 async fn a_client_reads_their_own_record_in_the_portal_and_nothing_that_is_not_theirs(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let s: Scene = scene(&t).await;
     let staff = t.sign_in(&s.clin).await;
     let email = "ingrid.holm@example.org";
@@ -266,7 +266,7 @@ async fn a_client_reads_their_own_record_in_the_portal_and_nothing_that_is_not_t
 }
 
 async fn a_guardian_acts_for_a_minor_until_the_eighteenth_birthday(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let clin = t.user(&[Role::Clinician]).await;
     let staff = t.sign_in(&clin).await;
     let mut body = client_body("Milo Brandt");
@@ -350,7 +350,7 @@ async fn a_guardian_acts_for_a_minor_until_the_eighteenth_birthday(b: Backend) {
 }
 
 async fn portal_access_is_managed_by_the_front_desk_and_the_care_team(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let clin = t.user(&[Role::Clinician]).await;
     let c = client(&t, &clin, "Rosa Lind").await;
     let outsider = t.sign_in(&t.user(&[Role::Clinician]).await).await;
@@ -400,7 +400,7 @@ async fn portal_access_is_managed_by_the_front_desk_and_the_care_team(b: Backend
 }
 
 async fn portal_sign_in_refuses_wrong_passwords_alike_and_locks(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let clin: TestUser = t.user(&[Role::Clinician]).await;
     let c = client(&t, &clin, "Jonas Berg").await;
     let staff = t.sign_in(&clin).await;
@@ -468,7 +468,7 @@ async fn portal_sign_in_refuses_wrong_passwords_alike_and_locks(b: Backend) {
 }
 
 async fn the_practice_can_keep_the_record_out_of_the_portal(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let admin = t.user(&[Role::Admin]).await;
     let clin = t.user(&[Role::Clinician]).await;
     let c = client(&t, &clin, "Lena Voss").await;
@@ -518,11 +518,11 @@ async fn the_practice_can_keep_the_record_out_of_the_portal(b: Backend) {
 }
 
 async fn a_client_cancels_in_the_portal_only_outside_the_late_window(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let (_admin, clin) = crate::online::practice(&t, true).await;
     let c = client(&t, &clin, "Otto Kern").await;
     let other = client(&t, &clin, "Greta Kern").await;
-    let hour = chrono::Utc::now()
+    let hour = rapport_testkit::now()
         .with_second(0)
         .and_then(|x| x.with_nanosecond(0))
         .unwrap();

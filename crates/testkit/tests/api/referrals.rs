@@ -4,13 +4,13 @@
 
 use crate::export::client;
 use rapport_domain::Role;
-use rapport_testkit::{Backend, TestApp, both};
+use rapport_testkit::{Backend, SCENE, TestApp, both};
 use serde_json::json;
 
 both!(referrals_are_made_followed_and_read_where_needed);
 
 async fn referrals_are_made_followed_and_read_where_needed(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let clin = t.user(&[Role::Clinician]).await;
     let on_call = t.user(&[Role::Clinician]).await;
     let c = client(&t, &clin, "Ines Kolb").await;

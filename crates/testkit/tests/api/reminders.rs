@@ -48,7 +48,7 @@ fn mail_text(raw: &str) -> String {
 }
 
 fn soon(hours: i64) -> String {
-    (chrono::Utc::now() + chrono::Duration::hours(hours))
+    (rapport_testkit::now() + chrono::Duration::hours(hours))
         .format("%Y-%m-%dT%H:00")
         .to_string()
 }

@@ -2,7 +2,7 @@
 //! occurrence edits that never lose another occurrence, late cancellation, slot search and privacy of calendars.
 
 use rapport_domain::Role;
-use rapport_testkit::{Backend, TestApp, TestUser, both, client_body};
+use rapport_testkit::{Backend, SCENE, TestApp, TestUser, both, client_body};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -70,7 +70,7 @@ fn booking(clin: &TestUser, client: &str, start: &str) -> Value {
 }
 
 async fn a_weekly_series_keeps_its_local_time_across_dst(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let (clin, client) = clinician_with_client(&t, "America/New_York").await;
     // Tuesdays 16:00 from 20 October 2026; clocks fall back on 1 November.
     let mut body = booking(&clin, &client, "2026-10-20T16:00");
@@ -107,7 +107,7 @@ async fn a_weekly_series_keeps_its_local_time_across_dst(b: Backend) {
 }
 
 async fn parallel_bookings_of_one_slot_let_exactly_one_through(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let (clin, _) = clinician_with_client(&t, "Europe/Berlin").await;
     let sched = t.user(&[Role::Scheduler]).await;
     let mut clients = Vec::new();
@@ -170,7 +170,7 @@ async fn parallel_bookings_of_one_slot_let_exactly_one_through(b: Backend) {
 }
 
 async fn clients_rooms_and_buffers_are_not_double_booked(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let (clin, client) = clinician_with_client(&t, "Europe/Berlin").await;
     let (other, other_client) = clinician_with_client(&t, "Europe/Berlin").await;
     let admin = t.user(&[Role::Admin]).await;
@@ -233,7 +233,7 @@ async fn clients_rooms_and_buffers_are_not_double_booked(b: Backend) {
 }
 
 async fn bad_times_rules_and_rosters_are_refused_and_store_nothing(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let (clin, client) = clinician_with_client(&t, "America/New_York").await;
     let field = |r: &rapport_testkit::Reply| {
         r.json["fields"][0]["field"]
@@ -361,7 +361,7 @@ async fn bad_times_rules_and_rosters_are_refused_and_store_nothing(b: Backend) {
 }
 
 async fn moving_or_cancelling_one_occurrence_keeps_the_others(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let (clin, client) = clinician_with_client(&t, "Europe/London").await;
     let mut body = booking(&clin, &client, "2026-11-02T09:00");
     body["rrule"] = json!("FREQ=WEEKLY;COUNT=5");
@@ -453,7 +453,7 @@ async fn moving_or_cancelling_one_occurrence_keeps_the_others(b: Backend) {
 }
 
 async fn this_and_following_changes_the_rest_of_the_series(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let (clin, client) = clinician_with_client(&t, "Europe/Berlin").await;
     let mut body = booking(&clin, &client, "2026-11-02T09:00");
     body["rrule"] = json!("FREQ=WEEKLY;COUNT=6");
@@ -520,12 +520,12 @@ async fn this_and_following_changes_the_rest_of_the_series(b: Backend) {
 }
 
 async fn cancelling_late_is_a_late_cancellation(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let (clin, client) = clinician_with_client(&t, "UTC").await;
-    let soon = (chrono::Utc::now() + chrono::Duration::hours(3))
+    let soon = (rapport_testkit::now() + chrono::Duration::hours(3))
         .format("%Y-%m-%dT%H:00")
         .to_string();
-    let later = (chrono::Utc::now() + chrono::Duration::days(10))
+    let later = (rapport_testkit::now() + chrono::Duration::days(10))
         .format("%Y-%m-%dT%H:00")
         .to_string();
     let mut a = booking(&clin, &client, &soon);
@@ -575,10 +575,10 @@ async fn cancelling_late_is_a_late_cancellation(b: Backend) {
 }
 
 async fn slot_search_finds_free_time_in_the_clients_zone(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let (clin, client) = clinician_with_client(&t, "Europe/Berlin").await;
     // Next Monday 09:00 Berlin is taken.
-    let today = chrono::Utc::now().date_naive();
+    let today = rapport_testkit::now().date_naive();
     let days_to_monday = (7 - chrono::Datelike::weekday(&today).num_days_from_monday()) % 7;
     let monday = today
         + chrono::Duration::days(if days_to_monday == 0 {
@@ -625,7 +625,7 @@ async fn slot_search_finds_free_time_in_the_clients_zone(b: Backend) {
 }
 
 async fn calendars_name_only_clients_the_viewer_may_know(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let (clin, client) = clinician_with_client(&t, "Europe/Berlin").await;
     let (other, _) = clinician_with_client(&t, "Europe/Berlin").await;
     let sched = t.user(&[Role::Scheduler]).await;
@@ -665,7 +665,7 @@ async fn calendars_name_only_clients_the_viewer_may_know(b: Backend) {
 /// filter: a couple's session stays one entry with both clients, in the order of their ids; series keep their
 /// ids and indexes; cancelled sessions appear only when asked for.
 async fn the_week_view_filters_by_clinician_room_and_client(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let (clin, client) = clinician_with_client(&t, "Europe/Berlin").await;
     let (other, other_client) = clinician_with_client(&t, "Europe/Berlin").await;
     let admin = t.user(&[Role::Admin]).await;

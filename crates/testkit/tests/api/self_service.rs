@@ -84,7 +84,7 @@ async fn a_client_lists_downloads_and_cancels_their_own_appointments_with_the_li
         .as_str()
         .unwrap()
         .to_string();
-    let hour = Utc::now()
+    let hour = rapport_testkit::now()
         .with_minute(0)
         .and_then(|t| t.with_second(0))
         .and_then(|t| t.with_nanosecond(0))
@@ -281,7 +281,7 @@ async fn a_clinician_sets_their_own_online_booking_rules(b: Backend) {
     let first = &page[i..i + page[i..].find('"').unwrap()];
     let first = chrono::DateTime::parse_from_rfc3339(first).unwrap();
     assert!(
-        first >= Utc::now() + Duration::hours(96) - Duration::minutes(1),
+        first >= rapport_testkit::now() + Duration::hours(96) - Duration::minutes(1),
         "the clinician's notice applies: {first}"
     );
     // The clinician's approval applies although the practice books at once.
@@ -393,7 +393,7 @@ async fn the_availability_page_edits_weekly_hours_and_time_off(b: Backend) {
         .await;
     assert_eq!(status, 422, "{page}");
     // Time off, on the clinician's wall clock, listed and removed.
-    let day = (Utc::now() + Duration::days(10)).date_naive();
+    let day = (rapport_testkit::now() + Duration::days(10)).date_naive();
     let (status, location, _) = web
         .post(
             &format!("{path}/exceptions"),
@@ -499,7 +499,7 @@ async fn hours_kept_for_a_place_take_only_sessions_there(b: Backend) {
         r.expect(422);
         assert!(r.text.contains("weekly_hours"), "{}", r.text);
     }
-    let mut monday = Utc::now().date_naive() + Duration::days(1);
+    let mut monday = rapport_testkit::now().date_naive() + Duration::days(1);
     while chrono::Datelike::weekday(&monday) != chrono::Weekday::Mon {
         monday += Duration::days(1);
     }

@@ -91,7 +91,7 @@ async fn a_cancellation_offers_the_time_to_the_best_fitting_waiting_clients(b: B
     let r = t.post(&sched, "/api/v1/waitlist", json!({"client_id": a, "type_key": "individual", "days": ["Someday"], "earliest": "12:00", "latest": "09:00"})).await;
     r.expect(422);
     // A Tuesday 10:00 Berlin session, more than a day ahead, is booked and then cancelled.
-    let today = chrono::Utc::now().date_naive();
+    let today = rapport_testkit::now().date_naive();
     let mut day = today + chrono::Duration::days(2);
     while chrono::Datelike::weekday(&day) != chrono::Weekday::Tue {
         day += chrono::Duration::days(1);

@@ -67,7 +67,7 @@ pub struct Done {
 pub async fn list(State(st): State<AppState>, s: Staff, Query(q): Query<Done>) -> Response {
     match st.app.measure_alerts(&s.ctx).await {
         Ok(list) => {
-            let now = Utc::now();
+            let now = rapport_app::clock::now_utc();
             AlertsPage {
                 nav: Nav::of(&s),
                 csrf: s.session.csrf_token.clone(),
@@ -144,7 +144,7 @@ pub async fn show(State(st): State<AppState>, s: Staff, PagePath(id): PagePath<U
     AlertPage {
         nav: Nav::of(&s),
         csrf: s.session.csrf_token.clone(),
-        r: row(a, Utc::now()),
+        r: row(a, rapport_app::clock::now_utc()),
         acknowledged,
         score,
         critical,
@@ -185,7 +185,7 @@ mod tests {
 
     #[test]
     fn waiting_time_reads_in_the_largest_whole_unit() {
-        let now = Utc::now();
+        let now = rapport_app::clock::now_utc();
         assert_eq!(waited(now - Duration::minutes(1), now), "1 minute");
         assert_eq!(waited(now - Duration::minutes(59), now), "59 minutes");
         assert_eq!(waited(now - Duration::minutes(150), now), "2 hours");

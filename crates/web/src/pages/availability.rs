@@ -188,7 +188,7 @@ async fn page(
         Ok(c) => c,
         Err(e) => return error_page(e, &s.rid, Nav::of(s)),
     };
-    let now = Utc::now();
+    let now = rapport_app::clock::now_utc();
     let exceptions = match st
         .app
         .availability_exceptions(

@@ -78,7 +78,7 @@ async fn page(
             can_write: authorize(&s.ctx.actor, Action::Create, Resource::ClientClinical(rel))
                 .is_allowed(),
             f,
-            today: chrono::Utc::now().date_naive().to_string(),
+            today: rapport_app::clock::now_utc().date_naive().to_string(),
             problems,
             notice,
         },

@@ -637,7 +637,7 @@ pub async fn unit(State(st): State<AppState>, s: Staff, PagePath(id): PagePath<U
         csrf: s.session.csrf_token.clone(),
         u,
         templates,
-        today: chrono::Utc::now().date_naive().to_string(),
+        today: rapport_app::clock::now_utc().date_naive().to_string(),
     }
     .into_response()
 }

@@ -89,7 +89,7 @@ async fn page(
             f,
             kinds: ReferralKind::ALL,
             urgencies: Urgency::ALL,
-            today: chrono::Utc::now().date_naive().to_string(),
+            today: rapport_app::clock::now_utc().date_naive().to_string(),
             problems,
             notice,
         },

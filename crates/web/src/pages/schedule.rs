@@ -165,7 +165,9 @@ pub async fn calendar(
             );
         }
     };
-    let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+    let today = rapport_app::clock::now_utc()
+        .with_timezone(&tz)
+        .date_naive();
     let date = NaiveDate::parse_from_str(p.date.trim(), "%Y-%m-%d").unwrap_or(today);
     let week = p.view != "day";
     let first = if week {

@@ -3,7 +3,7 @@
 
 use super::*;
 use rapport_domain::Role;
-use rapport_testkit::{Backend, both};
+use rapport_testkit::{Backend, SCENE, both};
 use reqwest::Method;
 
 both!(
@@ -14,7 +14,7 @@ both!(
 );
 
 async fn an_unacknowledged_alert_escalates_to_supervisors_and_administrators(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let admin = t.user(&[Role::Admin]).await;
     let clin = t.user(&[Role::Clinician]).await;
     let sup = t.user(&[Role::Supervisor]).await;
@@ -45,7 +45,7 @@ async fn an_unacknowledged_alert_escalates_to_supervisors_and_administrators(b: 
         "supervisors see an alert once it escalates"
     );
 
-    let now = chrono::Utc::now();
+    let now = rapport_testkit::now();
     assert_eq!(t.app.escalate_measure_alerts(now).await.unwrap(), 0);
     let later = now + chrono::Duration::minutes(6);
     assert_eq!(t.app.escalate_measure_alerts(later).await.unwrap(), 1);
@@ -111,7 +111,7 @@ async fn an_unacknowledged_alert_escalates_to_supervisors_and_administrators(b: 
 }
 
 async fn results_show_reliable_improvement_and_recovery_with_definitions(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let clin = t.user(&[Role::Clinician]).await;
     let sup = t.user(&[Role::Supervisor]).await;
     t.app
@@ -201,7 +201,7 @@ async fn results_show_reliable_improvement_and_recovery_with_definitions(b: Back
 }
 
 async fn scheduled_assignments_send_the_next_link_when_due(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let clin = t.user(&[Role::Clinician]).await;
     let client = client_of(&t, &clin, "Sol Schedule", "sol@client.test").await;
     let a = assign(
@@ -212,12 +212,12 @@ async fn scheduled_assignments_send_the_next_link_when_due(b: Backend) {
     )
     .await;
     a.expect(201);
-    let today = chrono::Utc::now().date_naive();
+    let today = rapport_testkit::now().date_naive();
     assert_eq!(
         a.json["next_due_on"],
         json!((today + chrono::Duration::days(14)).to_string())
     );
-    let now = chrono::Utc::now();
+    let now = rapport_testkit::now();
     assert_eq!(t.app.send_due_measure_links(now).await.unwrap(), 0);
     let later = now + chrono::Duration::days(15);
     assert_eq!(t.app.send_due_measure_links(later).await.unwrap(), 1);
@@ -247,7 +247,7 @@ async fn scheduled_assignments_send_the_next_link_when_due(b: Backend) {
 }
 
 async fn the_instrument_catalogue_is_fhir_friendly(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let clin = t.user(&[Role::Clinician]).await;
     let list = t.get(&clin, "/api/v1/instruments").await;
     list.expect(200);

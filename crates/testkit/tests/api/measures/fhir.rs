@@ -5,7 +5,7 @@
 
 use super::{client_of, phq9_json};
 use rapport_domain::Role;
-use rapport_testkit::{Backend, TestApp, TestUser, both};
+use rapport_testkit::{Backend, SCENE, TestApp, TestUser, both};
 use serde_json::{Value, json};
 
 both!(
@@ -82,7 +82,7 @@ fn unscorable_phq9() -> Value {
 }
 
 async fn a_response_reads_as_a_questionnaire_response_answering_its_questionnaire(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let clin = t.user(&[Role::Clinician]).await;
     let other = t.user(&[Role::Clinician]).await;
     let client = client_of(&t, &clin, "Quinn Response", "quinn@client.test").await;
@@ -178,7 +178,7 @@ async fn a_response_reads_as_a_questionnaire_response_answering_its_questionnair
 }
 
 async fn scores_read_as_a_bundle_of_survey_observations_with_loinc_codes(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let clin = t.user(&[Role::Clinician]).await;
     let client = client_of(&t, &clin, "Rowan Observed", "rowan@client.test").await;
     let first = enter(
@@ -296,7 +296,7 @@ async fn scores_read_as_a_bundle_of_survey_observations_with_loinc_codes(b: Back
 }
 
 async fn fhir_output_validates_as_r4_with_fhir_resources(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let clin = t.user(&[Role::Clinician]).await;
     let client = client_of(&t, &clin, "Sasha Valid", "sasha@client.test").await;
     let scored = enter(&t, &clin, &client, phq9_json([1, 2, 3, 0, 1, 2, 3, 0, 1])).await;

@@ -16,7 +16,7 @@ both!(
 /// Enters PHQ-9 answers (items 1–9) as completed `days_ago` days ago.
 async fn phq9_at(t: &TestApp, clin: &TestUser, client: &str, items: [i32; 9], days_ago: i64) {
     let mut body = phq9_json(items);
-    let at = chrono::Utc::now() - chrono::Duration::days(days_ago);
+    let at = rapport_testkit::now() - chrono::Duration::days(days_ago);
     body["completed_at"] = json!(at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
     t.post(
         clin,
@@ -266,7 +266,7 @@ async fn alerts_are_announced_on_the_dashboard_and_acknowledged_on_their_page(b:
         .add_supervision(&rapport_app::Ctx::operator(), sup.id, clin.id)
         .await
         .unwrap();
-    let later = chrono::Utc::now() + chrono::Duration::hours(2);
+    let later = rapport_testkit::now() + chrono::Duration::hours(2);
     assert_eq!(t.app.escalate_measure_alerts(later).await.unwrap(), 1);
     let supervisor = t.sign_in(&sup).await;
     let (_, _, home) = supervisor.get("/").await;
