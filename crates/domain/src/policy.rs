@@ -181,6 +181,8 @@ impl Decision {
     }
 }
 
+const OFF_THE_TEAM: &str = "you are no longer on this client's care team, so you cannot change or sign this note; \
+    ask to be added back, or talk to your supervisor";
 const NOT_CLINICAL: &str = "clinical content is restricted to the client's care team";
 const ADMIN_ONLY: &str = "only an administrator may do this";
 const NEVER_DELETED: &str = "client records are never deleted; discharge the client instead";
@@ -498,7 +500,14 @@ fn clinical_note(actor: &Actor, action: Action, n: NoteRelation) -> Decision {
             Allow
         }
         Action::Create if actor.is_clinical() && n.client.on_care_team => Allow,
-        Action::Update | Action::Sign if n.is_author && actor.is_clinical() => Allow,
+        // Writing into a chart rests on the care team, today: an author taken off the team no longer changes or
+        // signs their draft (it stays, unsigned and visible, for the team and the author's supervisor).
+        Action::Update | Action::Sign
+            if n.is_author && actor.is_clinical() && n.client.on_care_team =>
+        {
+            Allow
+        }
+        Action::Update | Action::Sign if n.is_author && actor.is_clinical() => forbid(OFF_THE_TEAM),
         Action::CoSign if supervisor_of_author && !n.is_author => Allow,
         Action::CoSign if n.is_author && actor.is_clinical() => {
             forbid("you cannot co-sign your own note; your supervisor co-signs it")
@@ -521,19 +530,21 @@ fn clinical_note(actor: &Actor, action: Action, n: NoteRelation) -> Decision {
 
 fn psychotherapy_note(actor: &Actor, action: Action, n: NoteRelation) -> Decision {
     match action {
+        // Creating rests on the care team alone: whoever creates a note is its author by definition, so authorship
+        // can never be what permits it (it once let any clinician write into any chart by id).
         Action::Create if actor.is_clinical() && n.client.on_care_team => Allow,
-        _ if n.is_author
-            && actor.is_clinical()
-            && action != Action::Delete
-            && action != Action::CoSign =>
+        Action::Create => deny(actor, n.client, NOT_CLINICAL),
+        Action::Read | Action::List if n.is_author && actor.is_clinical() => Allow,
+        Action::Update | Action::Sign
+            if n.is_author && actor.is_clinical() && n.client.on_care_team =>
         {
             Allow
         }
+        Action::Update | Action::Sign if n.is_author && actor.is_clinical() => forbid(OFF_THE_TEAM),
         Action::Read if n.shared_with_me && actor.is_clinical() => Allow,
         Action::Delete | Action::CoSign if n.is_author => {
             forbid("psychotherapy notes are neither deleted nor co-signed")
         }
-        Action::Create => deny(actor, n.client, NOT_CLINICAL),
         _ => hidden(),
     }
 }

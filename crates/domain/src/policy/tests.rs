@@ -457,6 +457,33 @@ proptest! {
         prop_assert!(!authorize(&a, Action::Delete, Resource::ClinicalNote(n)).is_allowed());
     }
 
+    /// Creating a note rests on the care team and never on authorship: a new note's caller is its author by
+    /// definition, so a rule that let authors create would let anyone write into any chart.
+    #[test]
+    fn authorship_never_grants_creating_a_note(roles in any_roles(), n in any_note_relation()) {
+        let a = Actor::staff(UserId::new(), roles);
+        let flipped = NoteRelation { is_author: !n.is_author, ..n };
+        for res in [Resource::ClinicalNote, Resource::PsychotherapyNote] {
+            prop_assert_eq!(authorize(&a, Action::Create, res(n)), authorize(&a, Action::Create, res(flipped)));
+            if !n.client.on_care_team {
+                prop_assert!(!authorize(&a, Action::Create, res(n)).is_allowed());
+            }
+        }
+    }
+
+    /// An author taken off the care team no longer changes or signs any note of that client.
+    #[test]
+    fn only_the_care_team_writes_notes(roles in any_roles(), n in any_note_relation()) {
+        let a = Actor::staff(UserId::new(), roles);
+        for res in [Resource::ClinicalNote, Resource::PsychotherapyNote] {
+            for action in [Action::Create, Action::Update, Action::Sign] {
+                if authorize(&a, action, res(n)).is_allowed() {
+                    prop_assert!(n.client.on_care_team);
+                }
+            }
+        }
+    }
+
     /// Reading a note needs a clinical link to the client or to the author, never a role alone.
     #[test]
     fn notes_need_a_clinical_link(roles in any_roles(), action in any_action()) {

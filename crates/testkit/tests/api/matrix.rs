@@ -807,9 +807,10 @@ async fn prepare(
             ),
             None,
         ),
+        // A psychotherapy note: its creator is its author, and authorship must not be what lets anyone create.
         ("POST", "/api/v1/clients/{id}/notes") => (
             format!("/api/v1/clients/{c}/notes"),
-            Some(json!({"template": "progress_dap"})),
+            Some(json!({"template": "psychotherapy"})),
             None,
         ),
         ("GET", "/api/v1/notes/{id}") => {

@@ -11,6 +11,7 @@ both!(
     a_stale_draft_save_is_refused_and_changes_nothing,
     a_trainees_signed_note_waits_for_the_supervisors_co_signature,
     psychotherapy_notes_are_seen_by_their_author_alone,
+    only_the_care_team_writes_notes_whoever_would_be_the_author,
     notes_and_addenda_are_encrypted_at_rest,
     a_note_for_an_appointment_takes_its_date_and_needs_the_client_on_it,
     bad_note_input_is_refused_with_the_field_named,
@@ -392,6 +393,95 @@ async fn psychotherapy_notes_are_seen_by_their_author_alone(b: Backend) {
         )
         .await;
     assert!(denied.len() >= 5, "denied reads audited: {denied:?}");
+    t.finish().await;
+}
+
+/// Creating a note makes its caller the author, so authorship can never be what permits it: a clinician or
+/// supervisor off the care team is told the client does not exist, whatever the body, and writes nothing. An author
+/// taken off the team no longer changes or signs their draft.
+async fn only_the_care_team_writes_notes_whoever_would_be_the_author(b: Backend) {
+    let t = TestApp::spawn(b).await;
+    let clin = t.user(&[Role::Clinician]).await;
+    let outsiders = [
+        t.user(&[Role::Clinician]).await,
+        t.user(&[Role::Supervisor]).await,
+        t.user(&[Role::Clinician, Role::Supervisor]).await,
+    ];
+    let client = client_of(&t, &clin, "Careteam Only").await;
+    let notes = format!("/api/v1/clients/{client}/notes");
+    let bodies = [
+        json!({ "template": "psychotherapy", "fields": { "notes": "OUTSIDER-MARK" } }),
+        json!({ "template": "progress_dap", "fields": { "data": "OUTSIDER-MARK" } }),
+        // Invalid fields must not turn the 404 into a 422 that tells the client exists.
+        json!({ "template": "psychotherapy", "fields": { "no_such_field": "x" } }),
+        json!({ "template": "progress_dap", "service_date": "not a date", "fields": {} }),
+    ];
+    for who in &outsiders {
+        for body in &bodies {
+            let r = t.post(who, &notes, body.clone()).await;
+            r.expect(404);
+            assert!(
+                !r.text.contains("Careteam"),
+                "the refusal names no one: {}",
+                r.text
+            );
+        }
+    }
+    let written = t.query_text("SELECT status FROM notes").await;
+    assert!(written.is_empty(), "nothing was written: {written:?}");
+
+    // The author's drafts, then the author leaves the care team.
+    let mine = draft(
+        &t,
+        &clin,
+        &client,
+        "progress_dap",
+        json!({ "data": "draft" }),
+    )
+    .await;
+    let private = draft(
+        &t,
+        &clin,
+        &client,
+        "psychotherapy",
+        json!({ "notes": "draft" }),
+    )
+    .await;
+    let admin = t.user(&[Role::Admin]).await;
+    t.call(
+        Some(&admin),
+        Method::DELETE,
+        &format!("/api/v1/clients/{client}/care-team/{}", clin.id),
+        None,
+        None,
+    )
+    .await
+    .expect(204);
+    for note in [&mine, &private] {
+        let id = note["id"].as_str().unwrap();
+        let path = format!("/api/v1/notes/{id}");
+        let put = t
+            .put(
+                &clin,
+                &path,
+                1,
+                json!({ "fields": { "data": "changed", "notes": "changed" } }),
+            )
+            .await;
+        assert!(
+            [403, 404].contains(&put.status.as_u16()),
+            "an author off the team cannot change the draft: {}",
+            put.text
+        );
+        let s = sign(&t, &clin, id, 1).await;
+        assert!(
+            [403, 404].contains(&s.status.as_u16()),
+            "nor sign it: {}",
+            s.text
+        );
+    }
+    let statuses = t.query_text("SELECT status FROM notes").await;
+    assert_eq!(statuses, ["draft", "draft"], "both drafts stay drafts");
     t.finish().await;
 }
 
