@@ -67,17 +67,20 @@ pub struct TokenInfo {
     pub prefix: String,
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
+    pub expires_at: DateTime<Utc>,
     pub revoked: bool,
 }
 
 impl From<tokens::ApiToken> for TokenInfo {
     fn from(t: tokens::ApiToken) -> Self {
+        let expires_at = tokens::expires_at(&t);
         TokenInfo {
             id: t.id,
             name: t.name,
             prefix: t.prefix,
             created_at: t.created_at,
             last_used_at: t.last_used_at,
+            expires_at,
             revoked: t.revoked_at.is_some(),
         }
     }
@@ -244,6 +247,7 @@ impl App {
         .await?;
         if disabled {
             sessions::delete_for_user(tx.conn(), id, None).await?;
+            tokens::revoke_all_for_user(tx.conn(), id).await?;
         }
         tx.audit(
             AuditEvent::new(&ctx.actor, action, "user")
@@ -271,19 +275,20 @@ impl App {
         users::by_id(tx.conn(), id).await?.ok_or(Error::NotFound)?;
         let otp = secrets::one_time_password();
         let hash = hash_password(&otp).await?;
-        let mut patch = UserPatch {
+        let patch = UserPatch {
             password_hash: Some(hash),
             must_change_password: Some(true),
             failed_logins: Some(0),
             locked_until: Some(None),
             ..Default::default()
         };
-        if reset_mfa {
-            patch.totp_enabled = Some(false);
-            patch.totp_last_step = Some(None);
-        }
         users::patch(tx.conn(), id, patch).await?;
+        if reset_mfa {
+            users::clear_totp(tx.conn(), id).await?;
+        }
+        // Account recovery ends every way in that the account had: sessions and API tokens alike.
         sessions::delete_for_user(tx.conn(), id, None).await?;
+        tokens::revoke_all_for_user(tx.conn(), id).await?;
         tx.audit(
             AuditEvent::new(&ctx.actor, "user.reset_password", "user")
                 .resource(id)
@@ -317,9 +322,11 @@ impl App {
             )
             .await?;
         users::by_id(tx.conn(), id).await?.ok_or(Error::NotFound)?;
-        if ctx.actor.user_id() == Some(id) && !roles.contains(&Role::Admin) {
-            return Err(Error::Conflict(
-                "you cannot remove your own administrator role".into(),
+        // Nobody changes their own roles: an administrator who could would grant themselves the clinical role and
+        // a place on any care team. Another administrator does it, or the operator with `rapport admin`.
+        if ctx.actor.user_id() == Some(id) {
+            return Err(Error::Forbidden(
+                "you cannot change your own roles; another administrator (or `rapport admin roles`) does".into(),
             ));
         }
         users::patch(
@@ -388,8 +395,22 @@ impl App {
     }
 
     /// Creates a personal API token for the caller; the token is shown once and stored only as a hash.
-    pub async fn create_api_token(&self, ctx: &Ctx, name: &str) -> Result<(String, TokenInfo)> {
+    /// Makes a personal API token that lives `days` days (90 when not given, at most 365). The token itself is
+    /// returned once; only its hash is kept.
+    pub async fn create_api_token(
+        &self,
+        ctx: &Ctx,
+        name: &str,
+        days: Option<i64>,
+    ) -> Result<(String, TokenInfo)> {
         let name = validate::required_line("name", name, 100)?;
+        let days = days.unwrap_or(tokens::DEFAULT_LIFETIME_DAYS);
+        if !(1..=tokens::MAX_LIFETIME_DAYS).contains(&days) {
+            return Err(Error::invalid(
+                "expires_in_days",
+                format!("a token lives from 1 to {} days", tokens::MAX_LIFETIME_DAYS),
+            ));
+        }
         let me = ctx.actor.user_id().ok_or(Error::Forbidden(
             "only staff accounts have API tokens".into(),
         ))?;
@@ -404,7 +425,9 @@ impl App {
             )
             .await?;
         let raw = format!("rpt_{}", secrets::token());
-        let t = tokens::insert(tx.conn(), me, &name, &sha256_hex(&raw), &raw[..12]).await?;
+        let expires = rapport_store::now_utc() + chrono::Duration::days(days);
+        let t =
+            tokens::insert(tx.conn(), me, &name, &sha256_hex(&raw), &raw[..12], expires).await?;
         tx.audit(
             AuditEvent::new(&ctx.actor, "token.create", "api_token")
                 .resource(t.id)

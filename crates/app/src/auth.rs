@@ -277,24 +277,27 @@ impl App {
         let step =
             totp_for(secret, &user.email, &self.config.totp_issuer)?.check_current(code.trim());
         let step = step.filter(|st| user.totp_last_step.is_none_or(|last| (*st as i64) > last));
-        let Some(step) = step else {
+        let tx = match step {
+            Some(step) => {
+                let tx = self.store.begin().await?;
+                // The check above read a snapshot; only the conditional update decides, so one code signs in
+                // once even when it is sent on several connections at the same moment.
+                if users::accept_totp_step(tx.conn(), s.user_id, step as i64).await? {
+                    Some(tx)
+                } else {
+                    tx.rollback().await?;
+                    None
+                }
+            }
+            None => None,
+        };
+        let Some(tx) = tx else {
             self.record_failure(&user, "auth.mfa", request_id).await?;
             return Err(Error::invalid(
                 "code",
                 "that code is not right, or was already used; wait for the next one",
             ));
         };
-        let tx = self.store.begin().await?;
-        users::patch(
-            tx.conn(),
-            s.user_id,
-            UserPatch {
-                totp_last_step: Some(Some(step as i64)),
-                failed_logins: Some(0),
-                ..Default::default()
-            },
-        )
-        .await?;
         sessions::mark_mfa_passed(tx.conn(), &s.id_hash).await?;
         tx.audit(
             AuditEvent::new(&Actor::staff(s.user_id, vec![]), "auth.mfa", "session")
@@ -320,7 +323,7 @@ impl App {
         rand::fill(&mut secret[..]);
         let totp = totp_for(secret.clone(), &s.email, &self.config.totp_issuer)?;
         let tx = self.store.begin().await?;
-        users::set_totp_secret(&tx, s.user_id, &secret).await?;
+        users::set_totp_pending(&tx, s.user_id, &secret).await?;
         tx.audit(
             AuditEvent::new(
                 &Actor::staff(s.user_id, vec![]),
@@ -340,13 +343,14 @@ impl App {
         })
     }
 
-    /// The secret of an enrolment in progress, to show it again (e.g. after a mistyped code).
+    /// The secret of an enrolment in progress, to show it again (e.g. after a mistyped code). Replacing an
+    /// authenticator that is on needs a fully signed-in session: a password alone never sees or confirms one.
     pub async fn pending_totp(&self, s: &SessionInfo) -> Result<Option<TotpEnrolment>> {
         let user = self.user_of(s).await?;
-        if user.totp_enabled {
+        if user.totp_enabled && !s.mfa_passed {
             return Ok(None);
         }
-        let Some(secret) = users::totp_secret(self.store.cipher(), &user)? else {
+        let Some(secret) = users::totp_pending(self.store.cipher(), &user)? else {
             return Ok(None);
         };
         let totp = totp_for(secret.clone(), &user.email, &self.config.totp_issuer)?;
@@ -358,6 +362,7 @@ impl App {
         }))
     }
 
+    /// Confirms the authenticator being set up with its first code; until then the current one (if any) stays.
     pub async fn confirm_totp_enrolment(
         &self,
         s: &SessionInfo,
@@ -366,14 +371,17 @@ impl App {
     ) -> Result<()> {
         let user = self.user_of(s).await?;
         self.check_lock(&user)?;
-        let Some(secret) = users::totp_secret(self.store.cipher(), &user)? else {
+        if user.totp_enabled && !s.mfa_passed {
+            return Err(Error::Unauthenticated);
+        }
+        let Some(secret) = users::totp_pending(self.store.cipher(), &user)? else {
             return Err(Error::invalid(
                 "code",
                 "start the set-up again: no authenticator is being set up",
             ));
         };
-        let Some(step) =
-            totp_for(secret, &user.email, &self.config.totp_issuer)?.check_current(code.trim())
+        let Some(step) = totp_for(secret.clone(), &user.email, &self.config.totp_issuer)?
+            .check_current(code.trim())
         else {
             self.record_failure(&user, "auth.mfa.enrol", request_id)
                 .await?;
@@ -383,17 +391,13 @@ impl App {
             ));
         };
         let tx = self.store.begin().await?;
-        users::patch(
-            tx.conn(),
-            s.user_id,
-            UserPatch {
-                totp_enabled: Some(true),
-                totp_last_step: Some(Some(step as i64)),
-                failed_logins: Some(0),
-                ..Default::default()
-            },
-        )
-        .await?;
+        if !users::confirm_totp_pending(&tx, &user, &secret, step as i64).await? {
+            tx.rollback().await?;
+            return Err(Error::invalid(
+                "code",
+                "start the set-up again: this authenticator was already confirmed or replaced",
+            ));
+        }
         sessions::mark_mfa_passed(tx.conn(), &s.id_hash).await?;
         tx.audit(
             AuditEvent::new(&Actor::staff(s.user_id, vec![]), "auth.mfa.enrol", "user")
@@ -486,6 +490,8 @@ impl App {
         )
         .await?;
         sessions::delete_for_user(tx.conn(), s.user_id, Some(&s.id_hash)).await?;
+        // Whoever knew the old password may have made tokens with it; the new password starts clean.
+        tokens::revoke_all_for_user(tx.conn(), s.user_id).await?;
         tx.audit(
             AuditEvent::new(
                 &Actor::staff(s.user_id, vec![]),
@@ -506,9 +512,14 @@ impl App {
         let Some(t) = tokens::by_hash(db, &sha256_hex(raw)).await? else {
             return Ok(None);
         };
+        if tokens::expires_at(&t) <= now_utc() {
+            return Ok(None);
+        }
+        // A token stands for its account as it is now: a disabled account, or one whose password an
+        // administrator reset (it must be changed at the next sign-in), has no working token.
         let Some(user) = users::by_id(db, UserId(t.user_id))
             .await?
-            .filter(|u| !u.disabled)
+            .filter(|u| !u.disabled && !u.must_change_password)
         else {
             return Ok(None);
         };

@@ -124,10 +124,18 @@ enum AdminCommand {
         #[arg(long)]
         reset_mfa: bool,
     },
-    /// Disable an account and end its sessions.
+    /// Disable an account and end its sessions and API tokens.
     Disable {
         #[arg(long)]
         email: String,
+    },
+    /// Set an account's roles (nobody changes their own in the application; an operator can). Audited.
+    Roles {
+        #[arg(long)]
+        email: String,
+        /// admin, clinician, supervisor, scheduler or billing; repeat for several.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
     },
 }
 
@@ -408,7 +416,26 @@ async fn admin(db: &DbArgs, cmd: AdminCommand) -> Result<ExitCode> {
             .map_err(|e| anyhow::anyhow!("{}", setup::describe(&e)));
             app.close().await;
             r?;
-            println!("Disabled {email}; its sessions have ended.");
+            println!("Disabled {email}; its sessions and API tokens have ended.");
+            Ok(ExitCode::SUCCESS)
+        }
+        AdminCommand::Roles { email, roles } => {
+            let roles = roles
+                .iter()
+                .map(|r| r.parse::<Role>())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| anyhow::anyhow!("{}", setup::describe(&e)))?;
+            let app = setup::open(db, setup::Init::Refused, Default::default()).await?;
+            let r = async {
+                let acct = app.account_by_email(&ctx, &email).await?;
+                app.set_roles(&ctx, acct.id, roles.clone()).await
+            }
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", setup::describe(&e)));
+            app.close().await;
+            r?;
+            let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+            println!("{email} now has the roles: {}.", names.join(", "));
             Ok(ExitCode::SUCCESS)
         }
     }

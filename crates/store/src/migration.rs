@@ -23,6 +23,7 @@ mod m20261126_000022_emergency_access;
 mod m20261126_000023_safety_plans;
 mod m20261126_000024_medications;
 mod m20261126_000025_referrals;
+mod m20261207_000026_account_hardening;
 
 use sea_orm_migration::prelude::*;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000023_safety_plans::Migration),
             Box::new(m20261126_000024_medications::Migration),
             Box::new(m20261126_000025_referrals::Migration),
+            Box::new(m20261207_000026_account_hardening::Migration),
         ]
     }
 }

@@ -2,7 +2,9 @@
 
 use crate::entity::api_tokens;
 use crate::{StoreError, now_utc};
+use chrono::{DateTime, Utc};
 use rapport_domain::UserId;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
@@ -10,12 +12,23 @@ use uuid::Uuid;
 
 pub use api_tokens::Model as ApiToken;
 
+/// How long a token lives when its maker does not say, and at most.
+pub const DEFAULT_LIFETIME_DAYS: i64 = 90;
+pub const MAX_LIFETIME_DAYS: i64 = 365;
+
+/// When a token stops working (tokens made before expiry existed: 90 days after creation).
+pub fn expires_at(t: &ApiToken) -> DateTime<Utc> {
+    t.expires_at
+        .unwrap_or(t.created_at + chrono::Duration::days(DEFAULT_LIFETIME_DAYS))
+}
+
 pub async fn insert(
     c: &impl ConnectionTrait,
     user: UserId,
     name: &str,
     token_hash: &str,
     prefix: &str,
+    expires_at: DateTime<Utc>,
 ) -> Result<ApiToken, StoreError> {
     Ok(api_tokens::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -26,6 +39,7 @@ pub async fn insert(
         created_at: Set(now_utc()),
         last_used_at: Set(None),
         revoked_at: Set(None),
+        expires_at: Set(Some(expires_at)),
     }
     .insert(c)
     .await?)
@@ -67,6 +81,20 @@ pub async fn revoke(c: &impl ConnectionTrait, id: Uuid) -> Result<(), StoreError
     .update(c)
     .await?;
     Ok(())
+}
+
+/// Revokes every live token of an account (its password was changed or reset, or it was disabled).
+pub async fn revoke_all_for_user(
+    c: &impl ConnectionTrait,
+    user: UserId,
+) -> Result<u64, StoreError> {
+    Ok(api_tokens::Entity::update_many()
+        .col_expr(api_tokens::Column::RevokedAt, Expr::value(Some(now_utc())))
+        .filter(api_tokens::Column::UserId.eq(user.0))
+        .filter(api_tokens::Column::RevokedAt.is_null())
+        .exec(c)
+        .await?
+        .rows_affected)
 }
 
 pub async fn touch(c: &impl ConnectionTrait, id: Uuid) -> Result<(), StoreError> {

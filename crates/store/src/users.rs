@@ -5,9 +5,10 @@ use crate::entity::users;
 use crate::{StoreError, Tx, now_utc};
 use chrono::{DateTime, Utc};
 use rapport_domain::{Role, UserId};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 pub use users::Model as User;
@@ -43,6 +44,7 @@ pub async fn insert(c: &impl ConnectionTrait, u: NewUser<'_>) -> Result<(), Stor
         must_change_password: Set(u.must_change_password),
         totp_secret: Set(None),
         totp_enabled: Set(false),
+        totp_pending_secret: Set(None),
         totp_last_step: Set(None),
         disabled: Set(false),
         failed_logins: Set(0),
@@ -145,28 +147,121 @@ pub async fn patch(c: &impl ConnectionTrait, id: UserId, p: UserPatch) -> Result
     Ok(())
 }
 
-fn totp_aad(id: &str) -> Aad<'_> {
+fn totp_aad<'a>(column: &'static str, id: &'a str) -> Aad<'a> {
     Aad {
         table: "users",
-        column: "totp_secret",
+        column,
         row: id,
     }
 }
 
-/// Stores a new (not yet confirmed) TOTP secret, encrypted, and turns TOTP off until it is confirmed.
-pub async fn set_totp_secret(tx: &Tx<'_>, id: UserId, secret: &[u8]) -> Result<(), StoreError> {
+/// Keeps a new authenticator's secret, sealed, beside the current one: the second factor stays on, with the
+/// current authenticator, until a code from the new one confirms it (`confirm_totp_pending`).
+pub async fn set_totp_pending(tx: &Tx<'_>, id: UserId, secret: &[u8]) -> Result<(), StoreError> {
     let row = id.to_string();
-    let sealed = Encrypted::<Vec<u8>>::seal(tx.cipher(), totp_aad(&row), &secret.to_vec())?;
+    let sealed = Encrypted::<Vec<u8>>::seal(
+        tx.cipher(),
+        totp_aad("totp_pending_secret", &row),
+        &secret.to_vec(),
+    )?;
     users::ActiveModel {
         id: Set(id.0),
-        totp_secret: Set(Some(sealed)),
-        totp_enabled: Set(false),
-        totp_last_step: Set(None),
+        totp_pending_secret: Set(Some(sealed)),
         updated_at: Set(now_utc()),
         ..Default::default()
     }
     .update(tx.conn())
     .await?;
+    Ok(())
+}
+
+/// The secret of an authenticator being set up, if any.
+pub fn totp_pending(
+    cipher: &crate::crypto::Cipher,
+    u: &User,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    let row = u.id.to_string();
+    Ok(Encrypted::<Vec<u8>>::open_opt(
+        cipher,
+        totp_aad("totp_pending_secret", &row),
+        u.totp_pending_secret.as_deref(),
+    )?)
+}
+
+/// Makes the pending authenticator the account's one, with `step` as its last used code, provided the pending
+/// secret is still the one `u` was read with: of two confirmations racing, one wins and the other changes nothing.
+pub async fn confirm_totp_pending(
+    tx: &Tx<'_>,
+    u: &User,
+    secret: &[u8],
+    step: i64,
+) -> Result<bool, StoreError> {
+    let Some(pending) = u.totp_pending_secret.clone() else {
+        return Ok(false);
+    };
+    let row = u.id.to_string();
+    let sealed =
+        Encrypted::<Vec<u8>>::seal(tx.cipher(), totp_aad("totp_secret", &row), &secret.to_vec())?;
+    let done = users::Entity::update_many()
+        .col_expr(users::Column::TotpSecret, Expr::value(Some(sealed)))
+        .col_expr(
+            users::Column::TotpPendingSecret,
+            Expr::value(Option::<Vec<u8>>::None),
+        )
+        .col_expr(users::Column::TotpEnabled, Expr::value(true))
+        .col_expr(users::Column::TotpLastStep, Expr::value(Some(step)))
+        .col_expr(users::Column::FailedLogins, Expr::value(0))
+        .col_expr(users::Column::UpdatedAt, Expr::value(now_utc()))
+        .filter(users::Column::Id.eq(u.id))
+        .filter(users::Column::TotpPendingSecret.eq(pending))
+        .exec(tx.conn())
+        .await?;
+    Ok(done.rows_affected == 1)
+}
+
+/// Accepts TOTP time step `step` for the account only if it is later than the last accepted one, in one
+/// conditional update: a code is good once, even when the same code arrives on several connections at once.
+pub async fn accept_totp_step(
+    c: &impl ConnectionTrait,
+    id: UserId,
+    step: i64,
+) -> Result<bool, StoreError> {
+    let done = users::Entity::update_many()
+        .col_expr(users::Column::TotpLastStep, Expr::value(Some(step)))
+        .col_expr(users::Column::FailedLogins, Expr::value(0))
+        .col_expr(users::Column::UpdatedAt, Expr::value(now_utc()))
+        .filter(users::Column::Id.eq(id.0))
+        .filter(users::Column::TotpEnabled.eq(true))
+        .filter(
+            Condition::any()
+                .add(users::Column::TotpLastStep.is_null())
+                .add(users::Column::TotpLastStep.lt(step)),
+        )
+        .exec(c)
+        .await?;
+    Ok(done.rows_affected == 1)
+}
+
+/// Removes every authenticator of the account (a lost phone): the next sign-in sets one up.
+pub async fn clear_totp(c: &impl ConnectionTrait, id: UserId) -> Result<(), StoreError> {
+    users::Entity::update_many()
+        .col_expr(
+            users::Column::TotpSecret,
+            Expr::value(Option::<Vec<u8>>::None),
+        )
+        .col_expr(
+            users::Column::TotpPendingSecret,
+            Expr::value(Option::<Vec<u8>>::None),
+        )
+        .col_expr(users::Column::TotpEnabled, Expr::value(false))
+        .col_expr(
+            users::Column::TotpLastStep,
+            Expr::value(Option::<i64>::None),
+        )
+        .col_expr(users::Column::UpdatedAt, Expr::value(now_utc()))
+        .filter(users::Column::Id.eq(id.0))
+        .exec(c)
+        .await?;
     Ok(())
 }
 
@@ -177,7 +272,7 @@ pub fn totp_secret(
     let row = u.id.to_string();
     Ok(Encrypted::<Vec<u8>>::open_opt(
         cipher,
-        totp_aad(&row),
+        totp_aad("totp_secret", &row),
         u.totp_secret.as_deref(),
     )?)
 }

@@ -152,7 +152,7 @@ impl TestApp {
         };
         let (token, _) = self
             .app
-            .create_api_token(&user.ctx(), "tests")
+            .create_api_token(&user.ctx(), "tests", None)
             .await
             .unwrap();
         TestUser { token, ..user }

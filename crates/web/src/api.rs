@@ -647,6 +647,8 @@ async fn list_tokens(c: Caller, State(s): State<AppState>) -> ApiResult<Response
 #[serde(deny_unknown_fields)]
 struct TokenInput {
     name: String,
+    /// 1–365; 90 when left out.
+    expires_in_days: Option<i64>,
 }
 
 async fn create_token(
@@ -656,7 +658,7 @@ async fn create_token(
 ) -> ApiResult<Response> {
     let (raw, info) = s
         .app
-        .create_api_token(&c.ctx, &i.name)
+        .create_api_token(&c.ctx, &i.name, i.expires_in_days)
         .await
         .or_api(&c.rid)?;
     Ok(created(

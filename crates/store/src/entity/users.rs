@@ -16,6 +16,8 @@ pub struct Model {
     pub must_change_password: bool,
     pub totp_secret: Option<Vec<u8>>,
     pub totp_enabled: bool,
+    /// A new authenticator's secret (ciphertext) until its first code confirms it; the current one stays meanwhile.
+    pub totp_pending_secret: Option<Vec<u8>>,
     /// The last accepted TOTP time step, so a code cannot be replayed within its window.
     pub totp_last_step: Option<i64>,
     pub disabled: bool,

@@ -1,6 +1,7 @@
 //! End-to-end tests through the real HTTP server, each run against SQLite and PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod account_security;
 mod audit;
 mod behaviour;
 mod behaviour_pages;

@@ -17,9 +17,9 @@ both!(
     one_address_cannot_try_passwords_without_limit,
 );
 
-const PASSWORD: &str = "correct horse battery staple";
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
 
-fn browser() -> reqwest::Client {
+pub(crate) fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -27,7 +27,7 @@ fn browser() -> reqwest::Client {
         .unwrap()
 }
 
-fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
+pub(crate) fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
     let i = html
         .find(start)
         .unwrap_or_else(|| panic!("{start} not in page: {html}"))
@@ -36,11 +36,11 @@ fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
     &html[i..j]
 }
 
-fn csrf(html: &str) -> String {
+pub(crate) fn csrf(html: &str) -> String {
     between(html, "name=\"_csrf\" value=\"", "\"").to_string()
 }
 
-fn code(secret_b32: &str, step_offset: i64) -> String {
+pub(crate) fn code(secret_b32: &str, step_offset: i64) -> String {
     let secret = totp_rs::Secret::try_from_base32(secret_b32).unwrap();
     let totp = totp_rs::Builder::new()
         .with_secret(secret)
@@ -54,7 +54,7 @@ fn code(secret_b32: &str, step_offset: i64) -> String {
     totp.generate((now + step_offset * 30) as u64).to_string()
 }
 
-async fn admin(t: &TestApp, password: Option<&str>) -> String {
+pub(crate) async fn admin(t: &TestApp, password: Option<&str>) -> String {
     let email = format!("admin-{}@test.example", uuid::Uuid::new_v4().simple());
     t.app
         .create_account(
@@ -72,7 +72,12 @@ async fn admin(t: &TestApp, password: Option<&str>) -> String {
     email
 }
 
-async fn login(t: &TestApp, c: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
+pub(crate) async fn login(
+    t: &TestApp,
+    c: &reqwest::Client,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
     c.post(t.url("/login"))
         .form(&[("email", email), ("password", password)])
         .send()
@@ -80,7 +85,7 @@ async fn login(t: &TestApp, c: &reqwest::Client, email: &str, password: &str) ->
         .unwrap()
 }
 
-fn location(r: &reqwest::Response) -> String {
+pub(crate) fn location(r: &reqwest::Response) -> String {
     r.headers()
         .get("location")
         .map(|v| v.to_str().unwrap().to_string())
@@ -390,7 +395,7 @@ async fn revoked_api_tokens_stop_working(b: Backend) {
 }
 
 /// Signs `email` in through the forms (enrolling TOTP) and returns the browser and the authenticator secret.
-async fn signed_in(t: &TestApp, email: &str) -> (reqwest::Client, String) {
+pub(crate) async fn signed_in(t: &TestApp, email: &str) -> (reqwest::Client, String) {
     let c = browser();
     login(t, &c, email, PASSWORD).await;
     let page = c

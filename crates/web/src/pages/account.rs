@@ -23,6 +23,8 @@ struct AccountPage {
     roles: String,
     csrf: String,
     tokens: Vec<TokenInfo>,
+    /// To tell expired tokens from live ones.
+    now: chrono::DateTime<chrono::Utc>,
     new_token: Option<String>,
     notice: Option<String>,
     error: Option<String>,
@@ -40,6 +42,7 @@ async fn page(
             nav: Nav::of(s),
             name: s.session.display_name.clone(),
             email: s.session.email.clone(),
+            now: rapport_app::clock::now_utc(),
             roles: s
                 .session
                 .roles
@@ -67,6 +70,7 @@ pub struct TokenForm {
     #[serde(rename = "_csrf")]
     csrf: String,
     name: String,
+    expires_in_days: Option<i64>,
 }
 
 pub async fn create_token(
@@ -77,7 +81,11 @@ pub async fn create_token(
     if !s.csrf_ok(&f.csrf) {
         return expired(&s);
     }
-    match st.app.create_api_token(&s.ctx, &f.name).await {
+    match st
+        .app
+        .create_api_token(&s.ctx, &f.name, f.expires_in_days)
+        .await
+    {
         Ok((raw, _)) => page(&st, &s, Some(raw), None, None).await,
         Err(e @ Error::Validation(_)) => page(&st, &s, None, None, Some(form_message(&e))).await,
         Err(e) => error_page(e, &s.rid, Nav::of(&s)),

@@ -174,11 +174,14 @@ pub async fn setup_page(State(st): State<AppState>, s: AnySession) -> Response {
     let Some(sess) = &s.session else {
         return Redirect::to("/login").into_response();
     };
-    if sess.totp_enabled {
+    // With an authenticator on, this page only confirms a replacement started from the account page, in a fully
+    // signed-in session; the current authenticator works until then.
+    if sess.totp_enabled && !sess.mfa_passed {
         return Redirect::to(next_step(sess).unwrap_or("/")).into_response();
     }
     let enrolment = match st.app.pending_totp(sess).await {
         Ok(Some(e)) => Ok(e),
+        Ok(None) if sess.totp_enabled => return Redirect::to("/account").into_response(),
         Ok(None) => st.app.begin_totp_enrolment(sess, Some(&s.rid.0)).await,
         Err(e) => Err(e),
     };
