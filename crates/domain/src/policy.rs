@@ -62,6 +62,10 @@ pub enum Resource {
     /// Presenting problem, clinical notes, episodes of care, diagnoses.
     ClientClinical(ClientRelation),
     CareTeam(ClientRelation),
+    /// Putting a client on something that happens: an appointment, the waitlist, a group's roster. It takes a
+    /// client one may see by role or by a care relation; emergency access is read-only and never enrols (a booking
+    /// would e-mail the client on the strength of a break-the-glass reason).
+    ClientEnrolment(ClientRelation),
     /// A note in the client's record (intake, progress, crisis, discharge).
     ClinicalNote(NoteRelation),
     /// A psychotherapy note (HIPAA 45 CFR 164.501): its author's alone. Shared for supervision it may be read by
@@ -281,6 +285,19 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Decision 
         },
         Resource::ClinicalNote(n) => clinical_note(actor, action, n),
         Resource::PsychotherapyNote(n) => psychotherapy_note(actor, action, n),
+        Resource::ClientEnrolment(rel) => {
+            let without_emergency = ClientRelation {
+                emergency_access: false,
+                ..rel
+            };
+            match action {
+                Action::Create if sees_client(actor, without_emergency) => Allow,
+                _ if sees_client(actor, rel) => forbid(
+                    "emergency access is read-only: ask the front desk or the care team to book or enrol this client",
+                ),
+                _ => hidden(),
+            }
+        }
         Resource::CareTeam(rel) => match action {
             Action::Read | Action::List if sees_client(actor, rel) => Allow,
             Action::Create | Action::Update | Action::Delete

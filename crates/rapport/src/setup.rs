@@ -178,6 +178,9 @@ async fn try_open(
             db.data_dir.display()
         ));
     }
+    if db.database_url.is_none() {
+        private_files(db)?;
+    }
     let app = App::open(&url, &keyring, config).await.map_err(|e| {
         if matches!(e, StoreError::Integrity(_)) && !created.0.is_empty() {
             anyhow!(
@@ -189,6 +192,49 @@ async fn try_open(
         }
     })?;
     Ok((app, keyring))
+}
+
+/// Clinical records are for this account alone: the database is created 0600 before SQLite opens it (SQLite
+/// gives its WAL and shared-memory files the database's mode), and a data directory or database that others can
+/// read is named at start-up. Existing permissions are the operator's to change; they are not changed behind
+/// their back.
+fn private_files(db: &DbArgs) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let base = db.data_dir.join("rapport.db");
+        if !base.exists() {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&base)
+                .map_err(|e| anyhow!("cannot create the database {}: {e}", base.display()))?;
+        }
+        let mut shared = Vec::new();
+        for p in std::iter::once(db.data_dir.clone()).chain(sqlite_files(db)) {
+            if let Ok(meta) = std::fs::metadata(&p)
+                && meta.permissions().mode() & 0o077 != 0
+            {
+                shared.push(format!(
+                    "{} ({:o})",
+                    p.display(),
+                    meta.permissions().mode() & 0o777
+                ));
+            }
+        }
+        if !shared.is_empty() {
+            tracing::warn!(
+                paths = %shared.join(", "),
+                "other accounts on this machine can read the clinical data: chmod 700 the data directory and 600 its database files"
+            );
+            eprintln!(
+                "warning: other accounts on this machine can read the clinical data: {} (chmod 700 the data directory, 600 its database files)",
+                shared.join(", ")
+            );
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

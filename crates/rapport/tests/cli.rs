@@ -85,6 +85,37 @@ fn first_start_creates_a_private_keyring_and_an_intact_audit_chain() {
             .permissions()
             .mode();
         assert_eq!(mode & 0o777, 0o600);
+        // The records are as private as the keys: the directory 0700, the database and its WAL 0600.
+        let mode_of = |name: &str| {
+            std::fs::metadata(d.0.join(name))
+                .map(|m| m.permissions().mode() & 0o777)
+                .ok()
+        };
+        assert_eq!(mode_of(""), Some(0o700), "the data directory");
+        assert_eq!(mode_of("rapport.db"), Some(0o600), "the database");
+        for f in ["rapport.db-wal", "rapport.db-shm"] {
+            assert!(
+                matches!(mode_of(f), None | Some(0o600)),
+                "{f}: {:?}",
+                mode_of(f)
+            );
+        }
+        assert!(
+            !err.contains("other accounts"),
+            "no warning for a private directory: {err}"
+        );
+        // A directory others can read is named at the next start.
+        std::fs::set_permissions(&d.0, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let o = rapport(&d.0, &["audit", "verify"], "");
+        assert!(o.status.success());
+        assert!(
+            text(&o)
+                .1
+                .contains("other accounts on this machine can read"),
+            "{:?}",
+            text(&o)
+        );
+        std::fs::set_permissions(&d.0, std::fs::Permissions::from_mode(0o700)).unwrap();
     }
     let o = rapport(&d.0, &["audit", "verify"], "");
     assert!(o.status.success());

@@ -378,8 +378,8 @@ impl App {
             .guard(
                 tx,
                 ctx,
-                Action::Read,
-                Resource::ClientDemographics(client_rel),
+                Action::Create,
+                Resource::ClientEnrolment(client_rel),
                 ev(),
             )
             .await?;

@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use rapport_domain::clinician::blocks_for;
 use rapport_domain::error::Problems;
-use rapport_domain::policy::{Action, Resource, authorize};
+use rapport_domain::policy::{Action, Decision, Denial, Resource, authorize};
 use rapport_domain::scheduling::Interval;
 use rapport_domain::scheduling::appointment::{
     self, AppointmentKind, AppointmentType, Mode, Status,
@@ -147,7 +147,7 @@ impl App {
             )
             .is_allowed();
         for (i, id) in ids.iter().enumerate() {
-            let visible = names.contains_key(id) && self.sees_client(c, ctx, *id).await?;
+            let visible = names.contains_key(id) && self.may_enrol(c, ctx, *id).await?;
             if !visible {
                 return Err(no_such_client(i));
             }
@@ -161,12 +161,18 @@ impl App {
         Ok(KnownClients { names, by_relation })
     }
 
-    async fn sees_client(&self, c: &impl ConnectionTrait, ctx: &Ctx, id: ClientId) -> Result<bool> {
+    /// Whether the caller may put this client on an appointment or the waitlist: false for a client they may not
+    /// know of; a refusal for one they see only through emergency access (read-only).
+    async fn may_enrol(&self, c: &impl ConnectionTrait, ctx: &Ctx, id: ClientId) -> Result<bool> {
         let rel = match ctx.actor.user_id() {
             Some(me) => care::relation(c, me, id).await?,
             None => Default::default(),
         };
-        Ok(authorize(&ctx.actor, Action::Read, Resource::ClientDemographics(rel)).is_allowed())
+        match authorize(&ctx.actor, Action::Create, Resource::ClientEnrolment(rel)) {
+            Decision::Allow => Ok(true),
+            Decision::Deny(Denial::Forbidden(why)) => Err(Error::Forbidden(why.into())),
+            Decision::Deny(Denial::Hidden) => Ok(false),
+        }
     }
 
     /// Asks again, inside the locked transaction, the one question of `check_clients` whose answer another
@@ -177,7 +183,7 @@ impl App {
             return Ok(());
         }
         for (i, id) in plan.clients.iter().enumerate() {
-            if !self.sees_client(tx.conn(), ctx, *id).await? {
+            if !self.may_enrol(tx.conn(), ctx, *id).await? {
                 return Err(no_such_client(i));
             }
         }

@@ -211,7 +211,11 @@ impl App {
             .await?;
         self.check_clients(tx.conn(), ctx, std::slice::from_ref(&input.client_id))
             .await
-            .map_err(|_| Error::invalid("client_id", "there is no client with this id"))?;
+            .map_err(|e| match e {
+                // Emergency access sees the client but enrols nobody: say so rather than "no such client".
+                Error::Forbidden(_) | Error::Internal(_) => e,
+                _ => Error::invalid("client_id", "there is no client with this id"),
+            })?;
         if resources::appointment_type(tx.conn(), input.type_key.trim())
             .await?
             .is_none()

@@ -11,6 +11,7 @@ use serde_json::json;
 both!(
     a_clinician_outside_the_team_breaks_the_glass_reads_only_and_is_reviewed,
     emergency_access_needs_an_exact_client_a_reason_and_a_clinician,
+    emergency_access_books_enrols_and_changes_nothing,
 );
 
 const REASON: &str =
@@ -258,6 +259,81 @@ async fn emergency_access_needs_an_exact_client_a_reason_and_a_clinician(b: Back
         t.query_text("SELECT 'row' FROM emergency_access")
             .await
             .is_empty()
+    );
+    t.finish().await;
+}
+
+/// Emergency access is for reading: a clinician who broke the glass cannot book the client into their own
+/// calendar (which would e-mail the client), put them on the waitlist or a group, or change their record.
+async fn emergency_access_books_enrols_and_changes_nothing(b: Backend) {
+    let t = TestApp::spawn_at(b, SCENE).await;
+    let clin = t.user(&[Role::Clinician]).await;
+    let on_call = t.user(&[Role::Clinician]).await;
+    let c = client(&t, &clin, "Ines Holloway").await;
+    t.post(
+        &on_call,
+        "/api/v1/emergency-access",
+        glass("Ines Holloway", "1988-03-14", REASON),
+    )
+    .await
+    .expect(201);
+    t.get(&on_call, &format!("/api/v1/clients/{c}"))
+        .await
+        .expect(200);
+    let start = (rapport_testkit::today() + chrono::Duration::days(3)).to_string() + "T22:00";
+    let booking = t
+        .post(
+            &on_call,
+            "/api/v1/appointments",
+            json!({"type_key": "individual", "clinician_id": on_call.id, "client_ids": [c],
+                   "start": start, "time_zone": "Europe/Berlin", "outside_working_hours": true}),
+        )
+        .await;
+    booking.expect(403);
+    assert!(booking.text.contains("read-only"), "{}", booking.text);
+    t.post(
+        &on_call,
+        "/api/v1/waitlist",
+        json!({"client_id": c, "type_key": "individual"}),
+    )
+    .await
+    .expect(403);
+    let group = t
+        .post(
+            &on_call,
+            "/api/v1/groups",
+            json!({"name": "Night group", "kind": "support", "capacity": 8, "facilitator_ids": [on_call.id]}),
+        )
+        .await;
+    group.expect(201);
+    let g = group.json["id"].as_str().unwrap();
+    let joined = t
+        .post(
+            &on_call,
+            &format!("/api/v1/groups/{g}/members"),
+            json!({"client_id": c}),
+        )
+        .await;
+    assert_eq!(joined.status.as_u16(), 403, "{}", joined.text);
+    let mut changed = client_body("Ines Holloway");
+    changed["phone"] = json!("+49 30 0000000");
+    t.call(
+        Some(&on_call),
+        Method::PUT,
+        &format!("/api/v1/clients/{c}"),
+        Some(changed),
+        Some(1),
+    )
+    .await
+    .expect(403);
+    let appts = t.query_text("SELECT status FROM appointments").await;
+    assert!(appts.is_empty(), "nothing was booked: {appts:?}");
+    let mails = t.query_text("SELECT kind FROM outbox").await;
+    assert!(
+        !mails
+            .iter()
+            .any(|k| k.contains("booking") || k.contains("reminder")),
+        "no booking e-mail: {mails:?}"
     );
     t.finish().await;
 }

@@ -1319,6 +1319,35 @@ async fn every_route_answers_every_role_as_the_policy_says(b: Backend) {
             }
         }
     }
+    // Emergency access is read-only: a clinician who broke the glass for the client gains no write that a
+    // clinician with no link to the client lacks, on any route.
+    let reader = t.user(&[Role::Clinician]).await;
+    t.post(
+        &reader,
+        "/api/v1/emergency-access",
+        json!({"legal_name": "Matrix Example", "date_of_birth": "1988-03-14",
+               "reason": "Matrix: a crisis call at night, the care team unreachable."}),
+    )
+    .await
+    .expect(201);
+    for route in ROUTES.iter().filter(|r| r.method != "GET") {
+        let Some((_, _, expected)) = EXPECTED
+            .iter()
+            .find(|(m, p, _)| *m == route.method && *p == route.path)
+        else {
+            continue;
+        };
+        let outsider_may = (200..300).contains(&expected[2]);
+        let (path, body, if_match) = prepare(&t, &f, route.method, route.path).await;
+        let method = Method::from_bytes(route.method.as_bytes()).unwrap();
+        let r = t.call(Some(&reader), method, &path, body, if_match).await;
+        if r.status.is_success() && !outsider_may {
+            wrong.push(format!(
+                "{} {} under emergency access: {} ({}), but emergency access writes nothing",
+                route.method, route.path, r.status, r.text
+            ));
+        }
+    }
     assert!(
         EXPECTED.len() == ROUTES.len(),
         "the matrix lists routes that the registry does not have"

@@ -400,7 +400,7 @@ async fn psychotherapy_notes_are_seen_by_their_author_alone(b: Backend) {
 /// supervisor off the care team is told the client does not exist, whatever the body, and writes nothing. An author
 /// taken off the team no longer changes or signs their draft.
 async fn only_the_care_team_writes_notes_whoever_would_be_the_author(b: Backend) {
-    let t = TestApp::spawn(b).await;
+    let t = TestApp::spawn_at(b, SCENE).await;
     let clin = t.user(&[Role::Clinician]).await;
     let outsiders = [
         t.user(&[Role::Clinician]).await,
