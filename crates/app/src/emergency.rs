@@ -164,7 +164,7 @@ impl App {
                 ("a client of the practice", review_url.clone())
             };
             outbox::enqueue(
-                tx.conn(),
+                &tx,
                 NewMessage {
                     dedupe_key: format!("emergency:{id}:{uid}"),
                     kind: "emergency_access",

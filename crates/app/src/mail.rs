@@ -90,12 +90,13 @@ impl App {
                     continue;
                 }
             };
+            let text = outbox::body(self.store.cipher(), &m)?;
             let email = Message::builder()
                 .from(mailer.from.clone())
                 .to(to)
                 .subject(m.subject.clone())
                 .header(ContentType::TEXT_PLAIN)
-                .body(m.body.clone())
+                .body(text)
                 .map_err(|e| Error::internal(format!("building mail: {e}")))?;
             match mailer.transport.send(email).await {
                 Ok(_) => {

@@ -269,7 +269,7 @@ impl App {
             )
         };
         outbox::enqueue(
-            tx.conn(),
+            &tx,
             NewMessage {
                 dedupe_key: key,
                 kind: "portal_invitation",

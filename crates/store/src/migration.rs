@@ -24,6 +24,7 @@ mod m20261126_000023_safety_plans;
 mod m20261126_000024_medications;
 mod m20261126_000025_referrals;
 mod m20261207_000026_account_hardening;
+mod m20261207_000027_sealed_mail;
 
 use sea_orm_migration::prelude::*;
 
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000024_medications::Migration),
             Box::new(m20261126_000025_referrals::Migration),
             Box::new(m20261207_000026_account_hardening::Migration),
+            Box::new(m20261207_000027_sealed_mail::Migration),
         ]
     }
 }

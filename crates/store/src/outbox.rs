@@ -1,7 +1,11 @@
 //! The outbox: queue (idempotently), claim what is due, mark sent or failed, cancel what no longer applies.
+//!
+//! Bodies are sealed at rest, because an e-mail may carry a live one-time link that would open a portal account or
+//! a questionnaire to whoever copied the database; once a message is sent or cancelled its body is dropped.
 
+use crate::crypto::{Aad, Cipher, Encrypted};
 use crate::entity::outbox;
-use crate::{StoreError, now_utc};
+use crate::{StoreError, Tx, now_utc};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -23,8 +27,17 @@ pub struct NewMessage<'a> {
     pub due_at: DateTime<Utc>,
 }
 
+fn body_aad(id: &str) -> Aad<'_> {
+    Aad {
+        table: "outbox",
+        column: "sealed_body",
+        row: id,
+    }
+}
+
 /// Queues a message unless one with the same key exists (then nothing happens): returns whether it was queued.
-pub async fn enqueue(c: &impl ConnectionTrait, m: NewMessage<'_>) -> Result<bool, StoreError> {
+pub async fn enqueue(tx: &Tx<'_>, m: NewMessage<'_>) -> Result<bool, StoreError> {
+    let c = tx.conn();
     if outbox::Entity::find()
         .filter(outbox::Column::DedupeKey.eq(m.dedupe_key.clone()))
         .one(c)
@@ -34,14 +47,17 @@ pub async fn enqueue(c: &impl ConnectionTrait, m: NewMessage<'_>) -> Result<bool
         return Ok(false);
     }
     let now = now_utc();
+    let id = Uuid::now_v7();
+    let sealed = Encrypted::<String>::seal(tx.cipher(), body_aad(&id.to_string()), &m.body)?;
     outbox::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(id),
         dedupe_key: Set(m.dedupe_key),
         kind: Set(m.kind.into()),
         appointment_id: Set(m.appointment_id),
         recipient: Set(m.recipient),
         subject: Set(m.subject),
-        body: Set(m.body),
+        body: Set(String::new()),
+        sealed_body: Set(Some(sealed)),
         due_at: Set(m.due_at),
         attempts: Set(0),
         next_attempt_at: Set(m.due_at),
@@ -56,6 +72,29 @@ pub async fn enqueue(c: &impl ConnectionTrait, m: NewMessage<'_>) -> Result<bool
     Ok(true)
 }
 
+/// The text of a message to send: opened from its seal (or, on a row older than sealing, as stored). Empty once
+/// the message has been sent or cancelled.
+pub fn body(cipher: &Cipher, m: &Message) -> Result<String, StoreError> {
+    match &m.sealed_body {
+        Some(sealed) => Ok(Encrypted::<String>::open(
+            cipher,
+            body_aad(&m.id.to_string()),
+            sealed,
+        )?),
+        None => Ok(m.body.clone()),
+    }
+}
+
+/// Every message of one kind, oldest first (for the administrators' mail page and tests); bodies stay sealed.
+pub async fn of_kind(c: &impl ConnectionTrait, kind: &str) -> Result<Vec<Message>, StoreError> {
+    Ok(outbox::Entity::find()
+        .filter(outbox::Column::Kind.eq(kind))
+        .order_by_asc(outbox::Column::CreatedAt)
+        .order_by_asc(outbox::Column::Id)
+        .all(c)
+        .await?)
+}
+
 /// Cancels the unsent messages about an appointment (it was cancelled or moved).
 pub async fn cancel_for_appointment(
     c: &impl ConnectionTrait,
@@ -63,6 +102,11 @@ pub async fn cancel_for_appointment(
 ) -> Result<u64, StoreError> {
     Ok(outbox::Entity::update_many()
         .col_expr(outbox::Column::CancelledAt, Expr::value(Some(now_utc())))
+        .col_expr(outbox::Column::Body, Expr::value(String::new()))
+        .col_expr(
+            outbox::Column::SealedBody,
+            Expr::value(Option::<Vec<u8>>::None),
+        )
         .filter(outbox::Column::AppointmentId.eq(appointment))
         .filter(outbox::Column::SentAt.is_null())
         .filter(outbox::Column::ClaimedAt.is_null())
@@ -104,9 +148,12 @@ pub async fn claim(c: &impl ConnectionTrait, id: Uuid) -> Result<bool, StoreErro
 }
 
 pub async fn mark_sent(c: &impl ConnectionTrait, id: Uuid) -> Result<(), StoreError> {
+    // Sent is gone: keeping the text would keep its links usable for whoever copies the database.
     outbox::ActiveModel {
         id: Set(id),
         sent_at: Set(Some(now_utc())),
+        body: Set(String::new()),
+        sealed_body: Set(None),
         ..Default::default()
     }
     .update(c)

@@ -270,6 +270,28 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The e-mails of one kind queued so far, oldest first, with their bodies opened as the mail worker opens
+    /// them (bodies are sealed at rest, so SQL alone cannot read them).
+    pub async fn mails(&self, kind: &str) -> Vec<Mail> {
+        let keyring = Keyring::load(&self.dir.join("keyring.json")).unwrap();
+        let store = rapport_store::Store::open(&self.database_url, &keyring)
+            .await
+            .unwrap();
+        let rows = rapport_store::outbox::of_kind(store.db(), kind)
+            .await
+            .unwrap();
+        let out = rows
+            .iter()
+            .map(|m| Mail {
+                recipient: m.recipient.clone(),
+                subject: m.subject.clone(),
+                body: rapport_store::outbox::body(store.cipher(), m).unwrap(),
+            })
+            .collect();
+        store.close().await;
+        out
+    }
+
     pub async fn execute(&self, sql: &str) {
         rapport_store::execute_admin(&self.database_url, sql)
             .await
@@ -316,6 +338,14 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
 /// Today in UTC, as the server sees it.
 pub fn today() -> chrono::NaiveDate {
     now().date_naive()
+}
+
+/// One queued e-mail, as `TestApp::mails` reads it.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
 }
 
 /// The password of every user `TestApp::user` creates.

@@ -128,7 +128,7 @@ impl App {
             self.config.public_url.trim_end_matches('/')
         );
         outbox::enqueue(
-            tx.conn(),
+            &tx,
             NewMessage {
                 dedupe_key: format!("diary-link:{hash}"),
                 kind: "diary_link",

@@ -98,7 +98,7 @@ impl App {
                 continue;
             };
             outbox::enqueue(
-                tx.conn(),
+                tx,
                 NewMessage {
                     dedupe_key: format!("measure-alert-on-call:{}:{}", a.id, u.id),
                     kind: "measure_alert_on_call",
@@ -127,7 +127,7 @@ impl App {
                 continue;
             }
             outbox::enqueue(
-                tx.conn(),
+                tx,
                 NewMessage {
                     dedupe_key: format!("measure-alert:{}:{}", a.id, u.id),
                     kind: "measure_alert",
@@ -351,7 +351,7 @@ impl App {
                     told_on_call += 1;
                 }
                 outbox::enqueue(
-                    tx.conn(),
+                    &tx,
                     NewMessage {
                         dedupe_key: format!("measure-escalation:{}:{}", a.id, u.id),
                         kind: "measure_escalation",

@@ -245,7 +245,7 @@ impl App {
             format!("{link_days} days")
         };
         outbox::enqueue(
-            tx.conn(),
+            tx,
             NewMessage {
                 dedupe_key: format!("measure-link:{hash}"),
                 kind: "measure_link",

@@ -354,7 +354,7 @@ impl App {
             )
         };
         outbox::enqueue(
-            tx.conn(),
+            &tx,
             NewMessage {
                 dedupe_key: format!("online:{}", made.first().map(|a| a.id).unwrap_or_default()),
                 kind: "online_ack",
@@ -417,7 +417,7 @@ impl App {
                 self.config.public_url.trim_end_matches('/')
             );
             outbox::enqueue(
-                tx.conn(),
+                &tx,
                 NewMessage {
                     dedupe_key: format!("link:{}", sha256_hex(&token)),
                     kind: "booking_link",

@@ -107,7 +107,7 @@ impl App {
                     tz.name()
                 );
                 outbox::enqueue(
-                    tx.conn(),
+                    tx,
                     NewMessage {
                         dedupe_key: format!(
                             "reminder:{}:{}:{}",

@@ -428,7 +428,7 @@ impl App {
                     .format("%A %-d %B %Y at %H:%M")
                     .to_string();
                 emailed = outbox::enqueue(
-                    tx.conn(),
+                    tx,
                     NewMessage {
                         dedupe_key: format!("waitlist:{}:{}", e.id, a.session.start.timestamp()),
                         kind: "waitlist_offer",

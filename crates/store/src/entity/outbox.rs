@@ -14,7 +14,10 @@ pub struct Model {
     pub appointment_id: Option<Uuid>,
     pub recipient: String,
     pub subject: String,
+    /// Empty for messages queued since bodies are sealed (see `sealed_body`); a plain body only on older rows.
     pub body: String,
+    /// The body as ciphertext bound to this row; dropped once the message is sent or cancelled.
+    pub sealed_body: Option<Vec<u8>>,
     pub due_at: DateTimeUtc,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,

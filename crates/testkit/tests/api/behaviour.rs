@@ -72,9 +72,12 @@ async fn diary_link(t: &TestApp, clin: &TestUser, client: &str) -> String {
     )
     .await
     .expect(201);
-    let bodies = t
-        .query_text("SELECT body FROM outbox WHERE kind = 'diary_link' ORDER BY created_at")
-        .await;
+    let bodies: Vec<String> = t
+        .mails("diary_link")
+        .await
+        .into_iter()
+        .map(|m| m.body)
+        .collect();
     let last = bodies.last().expect("a diary e-mail");
     let i = last.find("/log/").expect("a diary link") + 5;
     last[i..]
@@ -147,8 +150,11 @@ async fn a_client_logs_by_link_and_the_clinician_sees_the_summary(b: Backend) {
 
     let token = diary_link(&t, &clin, &client).await;
     let mail = t
-        .query_text("SELECT subject || ' ' || body FROM outbox WHERE kind = 'diary_link'")
+        .mails("diary_link")
         .await
+        .into_iter()
+        .map(|m| format!("{} {}", m.subject, m.body))
+        .collect::<Vec<_>>()
         .join(" ")
         .to_lowercase();
     for word in ["robin", "tempest", "anger", "outburst", "homework"] {

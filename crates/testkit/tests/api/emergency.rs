@@ -97,9 +97,13 @@ async fn a_clinician_outside_the_team_breaks_the_glass_reads_only_and_is_reviewe
     assert!(html.contains("Emergency access until"), "{html}");
 
     // The care team and the administrators were told, without the client's name.
-    let mails = t
-        .query_text("SELECT recipient || ' ' || body FROM outbox WHERE kind = 'emergency_access' ORDER BY recipient")
-        .await;
+    let mut mails: Vec<String> = t
+        .mails("emergency_access")
+        .await
+        .into_iter()
+        .map(|m| format!("{} {}", m.recipient, m.body))
+        .collect();
+    mails.sort();
     assert_eq!(mails.len(), 2, "{mails:?}");
     for m in &mails {
         assert!(

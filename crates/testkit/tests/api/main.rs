@@ -25,6 +25,7 @@ mod referrals;
 mod reminders;
 mod safety;
 mod scheduling;
+mod secrets_at_rest;
 mod self_service;
 mod signin;
 mod units;

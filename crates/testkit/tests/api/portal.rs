@@ -79,7 +79,7 @@ fn header(r: &reqwest::Response, name: &str) -> String {
 }
 
 /// Invites through the staff page and returns the page's answer.
-async fn invite(
+pub(crate) async fn invite(
     staff: &Browser,
     client: &str,
     capacity: &str,
@@ -96,11 +96,13 @@ async fn invite(
 
 /// The token in the last invitation e-mailed to `email`.
 async fn invitation_token(t: &TestApp, email: &str) -> String {
-    let bodies = t
-        .query_text(&format!(
-            "SELECT body FROM outbox WHERE kind = 'portal_invitation' AND recipient = '{email}' ORDER BY created_at"
-        ))
-        .await;
+    let bodies: Vec<String> = t
+        .mails("portal_invitation")
+        .await
+        .into_iter()
+        .filter(|m| m.recipient == email)
+        .map(|m| m.body)
+        .collect();
     let last = bodies.last().expect("an invitation e-mail");
     let i = last.find("/portal/welcome/").expect("a welcome link") + "/portal/welcome/".len();
     last[i..]
@@ -149,11 +151,13 @@ async fn a_client_reads_their_own_record_in_the_portal_and_nothing_that_is_not_t
     let (status, location, body) = invite(&staff, &s.client, "client", "Ingrid Holm", email).await;
     assert_eq!(status, 303, "{body}");
     assert!(location.ends_with("?done=invited"));
-    let mail = t
-        .query_text(&format!(
-            "SELECT subject || ' ' || body FROM outbox WHERE kind = 'portal_invitation' AND recipient = '{email}'"
-        ))
-        .await;
+    let mail: Vec<String> = t
+        .mails("portal_invitation")
+        .await
+        .into_iter()
+        .filter(|m| m.recipient == email)
+        .map(|m| format!("{} {}", m.subject, m.body))
+        .collect();
     assert_eq!(mail.len(), 1);
     assert!(!mail[0].contains("PROGRESS-MARK") && !mail[0].contains(&s.client));
     let token = invitation_token(&t, email).await;
@@ -311,9 +315,12 @@ async fn a_guardian_acts_for_a_minor_until_the_eighteenth_birthday(b: Backend) {
     )
     .await;
     assert_eq!(status, 303);
-    let mails = t
-        .query_text("SELECT body FROM outbox WHERE kind = 'portal_invitation' ORDER BY created_at")
-        .await;
+    let mails: Vec<String> = t
+        .mails("portal_invitation")
+        .await
+        .into_iter()
+        .map(|m| m.body)
+        .collect();
     assert_eq!(mails.len(), 2);
     assert!(
         !mails[0].contains("Milo") && !mails[1].contains("Agnes"),

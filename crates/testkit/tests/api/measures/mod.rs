@@ -30,10 +30,10 @@ pub(super) async fn assign(t: &TestApp, clin: &TestUser, client: &str, body: Val
 
 /// The token of every questionnaire link queued so far, oldest first.
 pub(super) async fn tokens(t: &TestApp) -> Vec<String> {
-    t.query_text("SELECT body FROM outbox WHERE kind = 'measure_link' ORDER BY created_at")
+    t.mails("measure_link")
         .await
         .iter()
-        .map(|b| token_in(b))
+        .map(|m| token_in(&m.body))
         .collect()
 }
 
