@@ -22,6 +22,7 @@ mod plans;
 mod portal;
 mod referrals;
 mod reminders;
+mod robustness;
 mod safety;
 mod scheduling;
 mod self_service;
