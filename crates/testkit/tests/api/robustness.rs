@@ -157,6 +157,7 @@ async fn ranges_at_the_edge_of_time_are_refused_not_dropped(b: Backend) {
         ),
         ("/api/v1/on-call-shifts?from=2026-11-01&to=2200-12-31", "to"),
         ("/api/v1/on-call-shifts?to=9999-12-31", "to"),
+        ("/api/v1/audit?since=9999-12-31T00:00:00Z", "since"),
     ];
     for (path, field) in cases {
         let r = t.get(&admin, path).await;
