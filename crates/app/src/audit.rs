@@ -70,8 +70,17 @@ impl App {
             .collect())
     }
 
-    fn filter(q: &AuditQuery) -> AuditFilter {
-        AuditFilter {
+    /// The query as a filter; `since` and `until` inside the range every date keeps.
+    fn filter(q: &AuditQuery) -> Result<AuditFilter> {
+        let mut p = rapport_domain::error::Problems::new();
+        if let Some(t) = q.since {
+            p.take(rapport_domain::dates::instant_in_range("since", t));
+        }
+        if let Some(t) = q.until {
+            p.take(rapport_domain::dates::instant_in_range("until", t));
+        }
+        p.finish()?;
+        Ok(AuditFilter {
             actor_id: q.actor_id,
             client_id: q.client_id,
             action_prefix: q.action.clone().filter(|a| !a.trim().is_empty()),
@@ -80,11 +89,12 @@ impl App {
             until: q.until,
             before_seq: q.before,
             limit: q.limit.unwrap_or(100),
-        }
+        })
     }
 
     /// The whole log, newest first, for administrators. Reading it is itself audited.
     pub async fn list_audit(&self, ctx: &Ctx, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
+        let f = Self::filter(q)?;
         let tx = self.store.begin().await?;
         let tx = self
             .guard(
@@ -95,7 +105,7 @@ impl App {
                 AuditEvent::new(&ctx.actor, "audit.read", "audit_log"),
             )
             .await?;
-        let rows = audit::list(tx.conn(), &Self::filter(q)).await?;
+        let rows = audit::list(tx.conn(), &f).await?;
         tx.audit(AuditEvent::new(&ctx.actor, "audit.read", "audit_log").request(ctx.rid()))
             .await?;
         tx.commit().await?;
@@ -109,6 +119,7 @@ impl App {
         client: ClientId,
         q: &AuditQuery,
     ) -> Result<Vec<AuditEntry>> {
+        let mut f = Self::filter(q)?;
         let tx = self.store.begin().await?;
         clients::get(tx.conn(), client)
             .await?
@@ -121,7 +132,6 @@ impl App {
         let tx = self
             .guard(tx, ctx, Action::Read, Resource::ClientAccessLog(rel), ev())
             .await?;
-        let mut f = Self::filter(q);
         f.client_id = Some(client.0);
         let rows = audit::list(tx.conn(), &f).await?;
         tx.audit(ev().request(ctx.rid())).await?;

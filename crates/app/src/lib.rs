@@ -90,8 +90,11 @@ impl App {
         self.store.backend()
     }
 
-    /// Readiness: the database answers.
+    /// Readiness: the group-commit writer runs (bookings go through it) and the database answers.
     pub async fn ready(&self) -> Result<()> {
+        if !self.store.writer_running() {
+            return Err(Error::internal("the group-commit writer is not running"));
+        }
         self.store.ping().await.map_err(Error::from)
     }
 

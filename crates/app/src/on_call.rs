@@ -121,11 +121,18 @@ fn range(q: &ShiftQuery, now: DateTime<Utc>) -> Result<(DateTime<Utc>, DateTime<
     let to = p.take(day(&q.to, "to")).flatten();
     p.finish()?;
     let start = from.map_or(now, |d| d.and_time(chrono::NaiveTime::MIN).and_utc());
+    // Checked arithmetic: the dates are range-checked when parsed, but an overflow here once closed the
+    // connection without an answer.
+    let too_far = || Error::invalid("to", "the range ends too far in the future");
     let end = match to {
-        Some(d) => (d + Duration::days(1))
+        Some(d) => d
+            .checked_add_days(chrono::Days::new(1))
+            .ok_or_else(too_far)?
             .and_time(chrono::NaiveTime::MIN)
             .and_utc(),
-        None => start + Duration::days(DEFAULT_RANGE_DAYS),
+        None => start
+            .checked_add_signed(Duration::days(DEFAULT_RANGE_DAYS))
+            .ok_or_else(too_far)?,
     };
     if end <= start {
         return Err(Error::invalid(

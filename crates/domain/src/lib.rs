@@ -6,6 +6,7 @@
 pub mod behaviour;
 pub mod client;
 pub mod clinician;
+pub mod dates;
 pub mod emergency;
 pub mod error;
 pub mod group;

@@ -123,23 +123,33 @@ pub fn time_zone(field: &str, raw: &str) -> Result<Tz> {
     })
 }
 
+/// A date as forms and the API send it, inside the range every date must keep (`dates::in_range`).
 pub fn date(field: &str, raw: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-        .map_err(|_| Error::invalid(field, "use a date in the form YYYY-MM-DD"))
+    let d = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .map_err(|_| Error::invalid(field, "use a date in the form YYYY-MM-DD"))?;
+    crate::dates::in_range(field, d)
 }
 
 /// A wall-clock date and time as forms and the API send it: `YYYY-MM-DDTHH:MM` (seconds optional, a space
-/// instead of `T` accepted).
+/// instead of `T` accepted), its date inside the range every date must keep (`dates::in_range`).
 pub fn local_datetime(field: &str, raw: &str) -> Result<chrono::NaiveDateTime> {
     let s = raw.trim().replace(' ', "T");
-    chrono::NaiveDateTime::parse_from_str(&s, "%Y-%m-%dT%H:%M")
+    let t = chrono::NaiveDateTime::parse_from_str(&s, "%Y-%m-%dT%H:%M")
         .or_else(|_| chrono::NaiveDateTime::parse_from_str(&s, "%Y-%m-%dT%H:%M:%S"))
         .map_err(|_| {
             Error::invalid(
                 field,
                 "use a local date and time in the form YYYY-MM-DDTHH:MM",
             )
-        })
+        })?;
+    crate::dates::local_in_range(field, t)
+}
+
+/// An instant in RFC 3339 (`2027-01-04T09:00:00Z`), its date inside the range every date must keep.
+pub fn instant(field: &str, raw: &str) -> Result<chrono::DateTime<chrono::Utc>> {
+    let t = chrono::DateTime::parse_from_rfc3339(raw.trim())
+        .map_err(|_| Error::invalid(field, "use an RFC 3339 time such as 2027-01-04T09:00:00Z"))?;
+    crate::dates::instant_in_range(field, t.with_timezone(&chrono::Utc))
 }
 
 /// A date of birth: a real date, not in the future, and not implausibly long ago.
@@ -230,6 +240,35 @@ mod tests {
         assert!(date_of_birth("2010-02-30", today).is_err());
     }
 
+    #[test]
+    fn dates_and_times_outside_the_range_are_refused_naming_the_field() {
+        for raw in [
+            "+262142-12-31",
+            "0000-01-01",
+            "9999-12-31",
+            "1899-12-31",
+            "2201-01-01",
+        ] {
+            match date("opened_on", raw) {
+                Err(Error::Validation(f)) => assert_eq!(f[0].field, "opened_on", "{raw}"),
+                other => panic!("{raw} should be refused, got {other:?}"),
+            }
+        }
+        assert!(date("d", "1900-01-01").is_ok());
+        assert!(date("d", "2200-12-31").is_ok());
+        for raw in [
+            "+262142-12-31T20:00",
+            "0000-01-01T09:00",
+            "9999-12-31T23:00",
+            "+10000-01-01T00:00",
+        ] {
+            assert!(local_datetime("start", raw).is_err(), "{raw}");
+        }
+        assert!(local_datetime("start", "2027-01-04T09:00").is_ok());
+        assert!(instant("from", "9999-12-31T23:59:59Z").is_err());
+        assert!(instant("from", "2027-01-04T09:00:00+01:00").is_ok());
+    }
+
     proptest! {
         #[test]
         fn parsing_never_panics(s in ".*") {
@@ -238,6 +277,21 @@ mod tests {
             let _ = optional_text("f", &s, 50);
             let _ = optional_phone("f", &s);
             let _ = time_zone("f", &s);
+            let _ = date("f", &s);
+            let _ = local_datetime("f", &s);
+            let _ = instant("f", &s);
+        }
+
+        /// Whatever a date string says, an accepted one is inside the range.
+        #[test]
+        fn accepted_dates_are_in_range(y in -300_000i32..300_000, m in 1u32..13, d in 1u32..29) {
+            let raw = if (0..10_000).contains(&y) { format!("{y:04}-{m:02}-{d:02}") } else { format!("{y:+}-{m:02}-{d:02}") };
+            if let Ok(day) = date("f", &raw) {
+                prop_assert!((crate::dates::FIRST_DATE..=crate::dates::LAST_DATE).contains(&day));
+            }
+            if let Ok(t) = local_datetime("f", &format!("{raw}T10:00")) {
+                prop_assert!((crate::dates::FIRST_DATE..=crate::dates::LAST_DATE).contains(&t.date()));
+            }
         }
     }
 }

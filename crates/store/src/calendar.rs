@@ -12,6 +12,7 @@ use crate::schedule::{LONGEST_SPAN, RangeFilter, holding};
 use chrono::{DateTime, Utc};
 use rapport_domain::scheduling::Interval;
 use rapport_domain::scheduling::appointment::{AppointmentKind, Mode, Status};
+use rapport_domain::scheduling::interval::shifted;
 use rapport_domain::{ClientId, UserId};
 use sea_orm::sea_query::{Expr, JoinType, Query, SelectStatement};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, ExprTrait};
@@ -86,7 +87,7 @@ fn in_range(range: Interval, f: &RangeFilter) -> SelectStatement {
         // The lower bound on `start_at` lets the database walk the index instead of the whole table: no session
         // lasts `LONGEST_SPAN`, so nothing that starts earlier can still be running at `range.start`.
         .and_where(Expr::col((a, A::StartAt)).lt(range.end))
-        .and_where(Expr::col((a, A::StartAt)).gt(range.start - LONGEST_SPAN))
+        .and_where(Expr::col((a, A::StartAt)).gt(shifted(range.start, -LONGEST_SPAN)))
         .and_where(Expr::col((a, A::EndAt)).gt(range.start));
     if !f.include_cancelled {
         q.cond_where(holding());

@@ -73,6 +73,9 @@ pub enum StoreError {
     Integrity(String),
     #[error("{0}")]
     Conflict(String),
+    /// A queued write panicked (a bug); it was undone, and the writer goes on with the others.
+    #[error("a write failed unexpectedly (it panicked) and was undone")]
+    Panicked,
 }
 
 impl StoreError {
@@ -230,6 +233,11 @@ impl Store {
 
     pub fn cipher(&self) -> &Cipher {
         &self.cipher
+    }
+
+    /// Whether the group-commit writer is running (always, for the writer's own handle, which writes alone).
+    pub fn writer_running(&self) -> bool {
+        self.queue.as_ref().is_none_or(writer::Queue::running)
     }
 
     pub async fn ping(&self) -> Result<(), StoreError> {

@@ -6,6 +6,7 @@ use crate::{StoreError, Tx, now_utc};
 use chrono::{DateTime, Utc};
 use rapport_domain::scheduling::Interval;
 use rapport_domain::scheduling::appointment::{AppointmentKind, Mode, Status};
+use rapport_domain::scheduling::interval::shifted;
 use rapport_domain::{ClientId, UserId};
 use sea_orm::sea_query::{Expr, JoinType, Order, Query};
 use sea_orm::{
@@ -195,7 +196,7 @@ pub async fn get(c: &impl ConnectionTrait, id: Uuid) -> Result<Option<Appointmen
 }
 
 /// No session with its buffers lasts this long (a type is at most 480 minutes with buffers of at most 120 on each
-/// side), so a range query may bound the indexed start columns from below by `range.start - LONGEST_SPAN`.
+/// side), so a range query may bound the indexed start columns from below by `range.start - LONGEST_SPAN` (saturating: `interval::shifted`).
 pub(crate) const LONGEST_SPAN: chrono::Duration = chrono::Duration::days(1);
 
 pub(crate) fn holding() -> Condition {
@@ -244,7 +245,7 @@ pub async fn busy_times(
         ])
         .filter(C::ClinicianId.is_in(clinicians.iter().map(|u| u.0)))
         .filter(C::BusyStart.lt(window.end))
-        .filter(C::BusyStart.gt(window.start - LONGEST_SPAN))
+        .filter(C::BusyStart.gt(shifted(window.start, -LONGEST_SPAN)))
         .filter(C::BusyEnd.gt(window.start))
         .filter(holding())
         .into_tuple()
@@ -315,7 +316,7 @@ pub async fn holdings_near(
     .join(JoinType::LeftJoin, ac, on)
     .cond_where(holding())
     .and_where(Expr::col((a, A::BusyStart)).lt(window.end))
-    .and_where(Expr::col((a, A::BusyStart)).gt(window.start - LONGEST_SPAN))
+    .and_where(Expr::col((a, A::BusyStart)).gt(shifted(window.start, -LONGEST_SPAN)))
     .and_where(Expr::col((a, A::BusyEnd)).gt(window.start))
     .cond_where(who)
     .order_by((a, A::StartAt), Order::Asc);
@@ -366,7 +367,7 @@ pub async fn in_range(
 ) -> Result<Vec<Appointment>, StoreError> {
     let mut q = appointments::Entity::find()
         .filter(appointments::Column::StartAt.lt(range.end))
-        .filter(appointments::Column::StartAt.gt(range.start - LONGEST_SPAN))
+        .filter(appointments::Column::StartAt.gt(shifted(range.start, -LONGEST_SPAN)))
         .filter(appointments::Column::EndAt.gt(range.start));
     if !f.include_cancelled {
         q = q.filter(holding());

@@ -8,11 +8,21 @@
 //! bookings of one slot in one batch: the second finds the first and is refused). A job that fails is rolled back
 //! to its savepoint and answered with its error; the others are unaffected. If the batch cannot commit, every job
 //! in it is answered with that error, and none was written.
+//!
+//! No job can stop the writer: a job that panics is rolled back to its savepoint and answered with an internal
+//! error like any failed job (one booking with an impossible date once killed the task, and every later booking
+//! failed until a restart). Should the task end anyway, a supervisor starts it again on the same queue, and
+//! `Store::writer_running` (read by `/readyz`) is false until it runs.
 
 use crate::{Store, StoreError, Tx};
+use futures_util::FutureExt;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use tokio::sync::{mpsc, oneshot};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use tokio::sync::{Mutex, mpsc, oneshot};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -25,17 +35,58 @@ type Finish = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 /// A queued job: runs in a savepoint, and says whether to keep it (its result succeeded) and how to answer.
 pub(crate) type Job = Box<dyn for<'t> FnOnce(&'t Tx<'t>) -> BoxFuture<'t, (bool, Finish)> + Send>;
 
-pub(crate) type Queue = mpsc::UnboundedSender<Job>;
-
-/// Starts the writer task for `store` (a clone without a queue of its own, so the task ends when the last store
-/// handle that can queue jobs is dropped).
-pub(crate) fn spawn(store: Store) -> Queue {
-    let (send, recv) = mpsc::unbounded_channel();
-    tokio::spawn(run(store, recv));
-    send
+/// How a store handle reaches the writer: its queue, and whether the task is running.
+#[derive(Clone)]
+pub(crate) struct Queue {
+    send: mpsc::UnboundedSender<Job>,
+    running: Arc<AtomicBool>,
 }
 
-async fn run(store: Store, mut queue: mpsc::UnboundedReceiver<Job>) {
+impl Queue {
+    pub(crate) fn running(&self) -> bool {
+        self.running.load(Ordering::SeqCst) && !self.send.is_closed()
+    }
+}
+
+/// How long the supervisor waits before starting a writer that stopped, so a fault that repeats does not spin.
+const RESTART_PAUSE: Duration = Duration::from_millis(200);
+
+/// Starts the writer task for `store` (a clone without a queue of its own, so the task ends when the last store
+/// handle that can queue jobs is dropped), under a supervisor that restarts it if it ever stops otherwise.
+pub(crate) fn spawn(store: Store) -> Queue {
+    let (send, recv) = mpsc::unbounded_channel();
+    // The receiver outlives any one run of the task, so jobs queued while it restarts are kept.
+    let recv = Arc::new(Mutex::new(recv));
+    let running = Arc::new(AtomicBool::new(true));
+    tokio::spawn(supervise(running.clone(), RESTART_PAUSE, move || {
+        run(store.clone(), recv.clone())
+    }));
+    Queue { send, running }
+}
+
+/// Runs `body` as a task of its own until it returns (its queue closed); if it panics instead, marks the writer
+/// down, waits `pause`, and starts it again.
+async fn supervise<F, Fut>(running: Arc<AtomicBool>, pause: Duration, body: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    loop {
+        running.store(true, Ordering::SeqCst);
+        let ended = tokio::spawn(body()).await;
+        running.store(false, Ordering::SeqCst);
+        match ended {
+            Ok(()) => return,
+            Err(e) => {
+                tracing::error!(error = %e, "the group-commit writer stopped; starting it again");
+                tokio::time::sleep(pause).await;
+            }
+        }
+    }
+}
+
+async fn run(store: Store, queue: Arc<Mutex<mpsc::UnboundedReceiver<Job>>>) {
+    let mut queue = queue.lock().await;
     while let Some(first) = queue.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -69,17 +120,31 @@ async fn run_batch(store: &Store, batch: Vec<Job>) {
             Ok(sp) => sp,
             Err(e) => return fail(tx, finishes, e).await,
         };
-        let (keep, finish) = job(&sp).await;
+        // A panic is caught here as well as in `Store::write`: if it escapes a job's own guard, the job's answer
+        // is dropped unanswered (its caller hears so) and only its savepoint is undone.
+        let (keep, finish) = match AssertUnwindSafe(async { job(&sp).await })
+            .catch_unwind()
+            .await
+        {
+            Ok((keep, finish)) => (keep, Some(finish)),
+            Err(_) => {
+                tracing::error!("a queued write panicked; it was undone and the others go on");
+                (false, None)
+            }
+        };
         let settled = if keep {
             sp.release().await
         } else {
             sp.rollback().await
         };
-        match settled {
-            Ok(()) if keep => finishes.push(finish),
-            Ok(()) => finish(Ok(())),
-            Err(e) => {
-                finish(Err(shared(&e)));
+        match (settled, finish) {
+            (Ok(()), Some(finish)) if keep => finishes.push(finish),
+            (Ok(()), Some(finish)) => finish(Ok(())),
+            (Ok(()), None) => {}
+            (Err(e), finish) => {
+                if let Some(finish) = finish {
+                    finish(Err(shared(&e)));
+                }
                 return fail(tx, finishes, e).await;
             }
         }
@@ -119,7 +184,14 @@ impl Store {
         let (answer, answered) = oneshot::channel::<Result<T, E>>();
         let job: Job = Box::new(move |tx| {
             Box::pin(async move {
-                let result = f(tx).await;
+                // A panic in `f` (a bug, an overflow) fails this job alone, with an internal error.
+                let result = match AssertUnwindSafe(async move { f(tx).await })
+                    .catch_unwind()
+                    .await
+                {
+                    Ok(result) => result,
+                    Err(_) => Err(E::from(StoreError::Panicked)),
+                };
                 let keep = result.is_ok();
                 let finish: Finish = Box::new(move |committed| {
                     let _ = answer.send(match (result, committed) {
@@ -132,12 +204,105 @@ impl Store {
             })
         });
         queue
+            .send
             .send(job)
             .map_err(|_| E::from(StoreError::Unreachable("the writer has stopped".into())))?;
         answered.await.map_err(|_| {
             E::from(StoreError::Unreachable(
-                "the batch of writes failed before this one ran".into(),
+                "the write was dropped before it could be answered".into(),
             ))
         })?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    #[tokio::test]
+    async fn a_writer_that_panics_is_started_again_and_is_down_meanwhile() {
+        let running = Arc::new(AtomicBool::new(false));
+        let runs = Arc::new(AtomicUsize::new(0));
+        let (ended, mut ended_rx) = mpsc::unbounded_channel::<usize>();
+        let body = {
+            let runs = runs.clone();
+            move || {
+                let (runs, ended) = (runs.clone(), ended.clone());
+                async move {
+                    let n = runs.fetch_add(1, Ordering::SeqCst);
+                    let _ = ended.send(n);
+                    // The first two runs die; the third returns normally, as when the queue closes.
+                    assert!(n >= 2, "run {n} dies");
+                }
+            }
+        };
+        let supervisor = tokio::spawn(supervise(running.clone(), Duration::from_millis(300), body));
+        assert_eq!(ended_rx.recv().await, Some(0));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(
+            !running.load(Ordering::SeqCst),
+            "down while waiting to restart"
+        );
+        assert_eq!(ended_rx.recv().await, Some(1));
+        assert_eq!(ended_rx.recv().await, Some(2));
+        supervisor.await.unwrap();
+        assert_eq!(runs.load(Ordering::SeqCst), 3, "restarted after each panic");
+    }
+
+    async fn note(store: &Store, what: &'static str) -> Result<i64, StoreError> {
+        store
+            .write(move |tx| {
+                Box::pin(async move {
+                    tx.audit(crate::audit::AuditEvent::anonymous(what, "test"))
+                        .await
+                })
+            })
+            .await
+    }
+
+    /// Panicking jobs queued among good ones: each is answered with an internal error, the good ones of the same
+    /// batch commit, and the writer keeps serving.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_job_that_panics_fails_alone_and_the_writer_goes_on() {
+        let dir = std::env::temp_dir().join(format!("rapport-writer-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let keyring = crate::Keyring::create(&dir.join("keyring.json")).unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.join("w.db").display());
+        let store = Store::open(&url, &keyring).await.unwrap();
+        let boom = || {
+            let store = store.clone();
+            async move {
+                store
+                    .write(|_tx| -> BoxFuture<'_, Result<(), StoreError>> {
+                        Box::pin(async move {
+                            let t = chrono::DateTime::<chrono::Utc>::MAX_UTC;
+                            // The overflow that once killed the writer.
+                            let _ = t + chrono::Duration::hours(4);
+                            Ok(())
+                        })
+                    })
+                    .await
+            }
+        };
+        let (a, b, c, d) = tokio::join!(
+            note(&store, "before"),
+            boom(),
+            note(&store, "after"),
+            boom()
+        );
+        assert!(a.is_ok() && c.is_ok(), "{a:?} {c:?}");
+        assert!(matches!(b, Err(StoreError::Panicked)), "{b:?}");
+        assert!(matches!(d, Err(StoreError::Panicked)), "{d:?}");
+        assert!(note(&store, "later").await.is_ok());
+        assert!(store.writer_running());
+        let report = store.verify_audit().await.unwrap();
+        assert!(report.first_broken.is_none(), "{report:?}");
+        assert_eq!(
+            report.entries, 3,
+            "before, after, later: nothing of the panicking jobs"
+        );
+        store.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

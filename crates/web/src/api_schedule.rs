@@ -376,11 +376,13 @@ async fn feed(
     let token = file.strip_suffix(".ics").unwrap_or(&file);
     match s.app.calendar_feed(token, Some(&rid.0)).await {
         Ok(text) => ics(text, None),
-        Err(rapport_domain::Error::NotFound) => (
+        Err(rapport_domain::Error::NotFound) => crate::error::ApiError::edge(
             StatusCode::NOT_FOUND,
+            "not_found",
             "No such calendar (the link may have been revoked).",
+            &rid,
         )
-            .into_response(),
+        .into_response(),
         Err(e) => crate::error::ApiError::from_domain(e, &rid).into_response(),
     }
 }

@@ -45,7 +45,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             )),
             Err(e) => Err(ApiError::edge(
                 e.status(),
-                "bad_request",
+                crate::edge_errors::code_for(e.status()).0,
                 e.body_text(),
                 &rid,
             )),
@@ -70,7 +70,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
             )),
             Err(e) => Err(ApiError::edge(
                 e.status(),
-                "bad_request",
+                crate::edge_errors::code_for(e.status()).0,
                 e.body_text(),
                 &rid,
             )),
@@ -93,7 +93,7 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
             }
             Err(e) => Err(ApiError::edge(
                 e.status(),
-                "bad_request",
+                crate::edge_errors::code_for(e.status()).0,
                 e.body_text(),
                 &rid,
             )),

@@ -21,6 +21,7 @@ pub mod api_referrals;
 pub mod api_safety;
 pub mod api_schedule;
 pub mod auth;
+pub mod edge_errors;
 pub mod error;
 pub mod extract;
 pub mod openapi;
@@ -105,7 +106,18 @@ async fn same_origin(req: Request, next: Next) -> Response {
             origin_host == host
         };
         if !same {
-            return (StatusCode::FORBIDDEN, "cross-origin request refused").into_response();
+            let rid = req
+                .extensions()
+                .get::<request_id::RequestId>()
+                .cloned()
+                .unwrap_or_else(|| request_id::RequestId(String::new()));
+            return edge_errors::answer(
+                StatusCode::FORBIDDEN,
+                "request.cross_origin",
+                "A change sent from another site was refused.",
+                &rid,
+                edge_errors::wants_page(req.headers(), req.uri().path()),
+            );
         }
     }
     next.run(req).await
@@ -115,10 +127,22 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-async fn readyz(State(st): State<AppState>) -> Response {
+async fn readyz(
+    State(st): State<AppState>,
+    axum::Extension(rid): axum::Extension<request_id::RequestId>,
+) -> Response {
     match st.app.ready().await {
         Ok(()) => "ready".into_response(),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response(),
+        Err(e) => {
+            tracing::warn!(request_id = %rid.0, error = %e, "not ready");
+            error::ApiError::edge(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "not_ready",
+                "Not ready: the database or the writer is not available.",
+                &rid,
+            )
+            .into_response()
+        }
     }
 }
 
@@ -147,20 +171,33 @@ async fn autosave_script() -> Response {
 
 pub fn router(app: App, cfg: WebConfig) -> Router {
     let state = AppState::new(app, cfg);
-    Router::new()
-        .merge(api::router())
-        .merge(pages::router())
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/static/app.css", get(stylesheet))
-        .route("/static/autosave.js", get(autosave_script))
-        .fallback(pages::not_found)
-        .route_layer(middleware::from_fn(request_id::log))
+    edges(
+        Router::new()
+            .merge(api::router())
+            .merge(pages::router())
+            .route("/healthz", get(healthz))
+            .route("/readyz", get(readyz))
+            .route("/static/app.css", get(stylesheet))
+            .route("/static/autosave.js", get(autosave_script))
+            .fallback(pages::not_found)
+            .route_layer(middleware::from_fn(request_id::log)),
+    )
+    .with_state(state)
+}
+
+/// The middleware every response passes through (the last layer added is the outermost).
+fn edges<S: Clone + Send + Sync + 'static>(routes: Router<S>) -> Router<S> {
+    routes
         .layer(middleware::from_fn(same_origin))
-        .layer(middleware::from_fn(security_headers))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
+        // A panic answers 500 instead of closing the connection; `uniform` gives every error raised outside the
+        // handlers (this one, the body limit's 413, the router's 405) our error shape with the request id.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            edge_errors::panicked,
+        ))
+        .layer(middleware::from_fn(edge_errors::uniform))
+        .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn(request_id::assign))
-        .with_state(state)
 }
 
 /// Serves until `shutdown` resolves, then lets in-flight requests finish. Expired sessions are swept hourly.
@@ -190,4 +227,73 @@ pub async fn serve(
     .await;
     sweeper.abort();
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use tower::ServiceExt;
+
+    /// A handler that panics gets an answer (500 in our JSON shape, with the request id and the security
+    /// headers), not a closed connection; the next request is served as usual.
+    #[tokio::test]
+    async fn a_panicking_handler_is_answered_in_our_error_shape() {
+        let app = edges(
+            Router::new()
+                .route(
+                    "/boom",
+                    get(|| async {
+                        let t = chrono::DateTime::<chrono::Utc>::MAX_UTC;
+                        (t + chrono::Duration::days(1)).to_string()
+                    }),
+                )
+                .route("/fine", get(|| async { "fine" })),
+        );
+        let res = app
+            .clone()
+            .oneshot(Request::get("/boom").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let rid = res.headers()["x-request-id"].to_str().unwrap().to_string();
+        assert!(res.headers().contains_key(header::CONTENT_SECURITY_POLICY));
+        let body = axum::body::to_bytes(res.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let j: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(j["error"], "internal");
+        assert_eq!(j["request_id"], rid.as_str());
+        let res = app
+            .oneshot(Request::get("/fine").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+
+    /// A browser asking a page gets the error page instead.
+    #[tokio::test]
+    async fn a_browser_gets_the_error_page_for_a_wrong_method() {
+        let app = edges(Router::new().route("/page", get(|| async { "page" })));
+        let res = app
+            .oneshot(
+                Request::delete("/page")
+                    .header(header::ACCEPT, "text/html")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert!(res.headers().contains_key(header::ALLOW));
+        let rid = res.headers()["x-request-id"].to_str().unwrap().to_string();
+        let body = axum::body::to_bytes(res.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let page = String::from_utf8_lossy(&body);
+        assert!(
+            page.contains("Not possible here") && page.contains(&rid),
+            "{page}"
+        );
+    }
 }

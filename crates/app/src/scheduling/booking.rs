@@ -4,7 +4,7 @@ use super::calendar::view_of;
 use super::reminders::ReminderPlan;
 use super::{AppointmentView, Booked, Participant, buffers};
 use crate::{App, Ctx};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use rapport_domain::clinician::blocks_for;
 use rapport_domain::error::Problems;
@@ -431,7 +431,7 @@ impl App {
     /// Books one session, or every occurrence of a series, all or nothing.
     pub async fn book(&self, ctx: &Ctx, input: BookingInput) -> Result<Booked> {
         let mut p = Problems::new();
-        let start_local = p.take(validate::local_datetime("start", &input.start));
+        let start_local = p.take(session_start(&input.start));
         let rule = match input
             .rrule
             .as_deref()
@@ -536,11 +536,14 @@ impl App {
                             &reminders,
                         )
                         .await?;
-                    if let Some(a) = made.first() {
-                        for ev in app.audit_each_client(&ctx_w, "appointment.create", a) {
-                            tx.audit(ev.detail(format!("{} session(s)", made.len())))
-                                .await?;
-                        }
+                    // The audit entries hang on the first session: no session, nothing may be kept (the
+                    // rule is refused before, in `expand`; this keeps a series row from ever lacking them).
+                    let Some(a) = made.first() else {
+                        return Err(Error::invalid("rrule", "this rule gives no sessions"));
+                    };
+                    for ev in app.audit_each_client(&ctx_w, "appointment.create", a) {
+                        tx.audit(ev.detail(format!("{} session(s)", made.len())))
+                            .await?;
                     }
                     Ok::<_, Error>((plan, made))
                 })
@@ -581,7 +584,7 @@ impl App {
         version: i32,
         input: RescheduleInput,
     ) -> Result<AppointmentView> {
-        let start_local = validate::local_datetime("start", &input.start)?;
+        let start_local = session_start(&input.start)?;
         let tx = self.store.begin().await?;
         let a = self.load_for_change(&tx, id).await?;
         let ev =
@@ -790,7 +793,7 @@ impl App {
         id: Uuid,
         input: SeriesChangeInput,
     ) -> Result<Booked> {
-        let start_local = validate::local_datetime("start", &input.start)?;
+        let start_local = session_start(&input.start)?;
         let (tx, a, series_id, index) = self.series_occurrence(ctx, id, "series.change").await?;
         let series = schedule::get_series(tx.conn(), series_id)
             .await?
@@ -925,6 +928,12 @@ impl App {
         tx.commit().await?;
         Ok(rest.len())
     }
+}
+
+/// A session's wall-clock start, parsed and inside the booking window (a year back, five years ahead).
+fn session_start(raw: &str) -> Result<NaiveDateTime> {
+    let t = validate::local_datetime("start", raw)?;
+    rapport_domain::dates::booking_start("start", t, now_utc().date_naive())
 }
 
 fn no_such_client(i: usize) -> Error {

@@ -91,13 +91,14 @@ pub struct SlotView {
     pub time_zone: String,
 }
 
-/// A range bound: a date at local midnight, or an instant.
+/// A range bound: a date at local midnight, or an instant; either inside the range every date keeps.
 fn bound(field: &str, raw: &str, tz: Tz) -> Result<DateTime<Utc>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(raw.trim()) {
-        return Ok(t.with_timezone(&Utc));
+    if DateTime::parse_from_rfc3339(raw.trim()).is_ok() {
+        return validate::instant(field, raw);
     }
-    let d = validate::date(field, raw)
+    let d = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
         .map_err(|_| Error::invalid(field, "use a date (YYYY-MM-DD) or an RFC 3339 time"))?;
+    let d = rapport_domain::dates::in_range(field, d)?;
     Ok(rapport_domain::scheduling::localtime::resolve_lenient(
         tz,
         d.and_hms_opt(0, 0, 0).unwrap_or_default(),
@@ -390,7 +391,7 @@ impl App {
     /// The earliest free slots for an appointment type across matching clinicians, shown in the client's zone.
     pub async fn find_slots(&self, ctx: &Ctx, q: &SlotQueryInput) -> Result<Vec<SlotView>> {
         let tz = validate::time_zone("time_zone", q.time_zone.as_deref().unwrap_or("UTC"))?;
-        let days = q.days.unwrap_or(28).clamp(1, MAX_RANGE_DAYS);
+        let days = rapport_domain::dates::count("days", q.days.unwrap_or(28), 1, MAX_RANGE_DAYS)?;
         let limit = q.limit.unwrap_or(20).clamp(1, 200);
         let today = now_utc().with_timezone(&tz).date_naive();
         let first_day: NaiveDate = match q.from.as_deref().map(str::trim).filter(|f| !f.is_empty())

@@ -247,8 +247,8 @@ impl App {
             now_utc().date_naive(),
         ));
         let tz = p.take(validate::time_zone("time_zone", &req.time_zone));
-        let start = match DateTime::parse_from_rfc3339(req.start.trim()) {
-            Ok(s) => Some(s.with_timezone(&Utc)),
+        let start = match validate::instant("start", &req.start) {
+            Ok(s) => Some(s),
             Err(_) => {
                 p.add("start", "choose one of the times offered");
                 None
@@ -516,9 +516,8 @@ impl App {
         request_id: Option<&str>,
     ) -> Result<BookingOutcome> {
         let rules = self.open_rules().await?;
-        let start = DateTime::parse_from_rfc3339(start.trim())
-            .map_err(|_| Error::invalid("start", "choose one of the times offered"))?
-            .with_timezone(&Utc);
+        let start = validate::instant("start", start)
+            .map_err(|_| Error::invalid("start", "choose one of the times offered"))?;
         let tx = self.store.begin().await?;
         let ctx = public();
         let tx = self

@@ -377,6 +377,8 @@ impl App {
             Resource::Calendar { owner: clinician },
         )
         .into_result()?;
+        let from = rapport_domain::dates::instant_in_range("from", from)?;
+        let to = rapport_domain::dates::instant_in_range("to", to)?;
         let range = Interval::new(from, to)?;
         Ok(resources::exceptions(self.store.db(), &[clinician], range)
             .await?

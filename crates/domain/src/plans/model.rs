@@ -228,6 +228,9 @@ impl PlanContent {
                         ),
                         _ => {}
                     }
+                    if let Some(d) = o.target_date {
+                        p.take(crate::dates::in_range(&format!("{at}.target_date"), d));
+                    }
                     if in_effect {
                         if o.baseline.is_none() {
                             p.add(
@@ -355,6 +358,16 @@ mod tests {
                 "problems[0].goals[0].objectives[0].target_date",
                 "problems[0].goals[0].objectives[0].interventions",
             ]
+        );
+    }
+
+    #[test]
+    fn a_target_date_keeps_to_the_range_of_dates() {
+        let mut o = objective(Some(1.0));
+        o.target_date = NaiveDate::from_ymd_opt(9999, 12, 31);
+        assert_eq!(
+            fields(plan(o).validated(false)),
+            ["problems[0].goals[0].objectives[0].target_date"]
         );
     }
 

@@ -23,7 +23,7 @@ impl Interval {
     pub fn from_duration(start: DateTime<Utc>, length: Duration) -> Self {
         Interval {
             start,
-            end: start + length.max(Duration::seconds(1)),
+            end: shifted(start, length.max(Duration::seconds(1))),
         }
     }
 
@@ -39,11 +39,13 @@ impl Interval {
         self.start <= other.start && other.end <= self.end
     }
 
-    /// Widened by buffers before and after (travel, notes, a breath between clients).
+    /// Widened by buffers before and after (travel, notes, a breath between clients). Saturates at the ends of
+    /// time rather than overflowing: inputs are range-checked where they are parsed (`dates`), but a panic here
+    /// once stopped every booking (it ran in the group-commit writer), so this stays total whatever it is given.
     pub fn padded(&self, before: Duration, after: Duration) -> Interval {
         Interval {
-            start: self.start - before,
-            end: self.end + after,
+            start: shifted(self.start, -before),
+            end: shifted(self.end, after),
         }
     }
 
@@ -52,6 +54,15 @@ impl Interval {
         let end = self.end.min(other.end);
         (end > start).then_some(Interval { start, end })
     }
+}
+
+/// `t + d`, or the first or last representable instant when that would overflow.
+pub fn shifted(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+    t.checked_add_signed(d).unwrap_or(if d < Duration::zero() {
+        DateTime::<Utc>::MIN_UTC
+    } else {
+        DateTime::<Utc>::MAX_UTC
+    })
 }
 
 /// Sorts and merges overlapping or touching intervals.
@@ -135,7 +146,31 @@ mod tests {
         (0i64..2000, 1i64..300).prop_map(|(a, len)| iv(a, a + len))
     }
 
+    #[test]
+    fn padding_at_the_ends_of_time_saturates() {
+        let last = Interval::from_duration(
+            DateTime::<Utc>::MAX_UTC - Duration::hours(1),
+            Duration::minutes(50),
+        );
+        let p = last.padded(Duration::hours(5), Duration::hours(5));
+        assert_eq!(p.end, DateTime::<Utc>::MAX_UTC);
+        let first = Interval::from_duration(DateTime::<Utc>::MIN_UTC, Duration::minutes(50));
+        assert_eq!(
+            first.padded(Duration::hours(5), Duration::zero()).start,
+            DateTime::<Utc>::MIN_UTC
+        );
+    }
+
     proptest! {
+        /// Any instant chrono can hold, any buffers: padding never panics and never shrinks the interval.
+        #[test]
+        fn padding_is_total(secs in DateTime::<Utc>::MIN_UTC.timestamp()..DateTime::<Utc>::MAX_UTC.timestamp(), len in 1i64..100_000, before in 0i64..1_000_000, after in 0i64..1_000_000) {
+            let Some(start) = DateTime::<Utc>::from_timestamp(secs, 0) else { return Ok(()) };
+            let i = Interval::from_duration(start, Duration::seconds(len));
+            let p = i.padded(Duration::seconds(before), Duration::seconds(after));
+            prop_assert!(p.start <= i.start && i.end <= p.end);
+        }
+
         /// Nothing left after subtraction overlaps anything busy, and everything left was free.
         #[test]
         fn subtract_is_sound(free in proptest::collection::vec(any_iv(), 0..8), busy in proptest::collection::vec(any_iv(), 0..8)) {

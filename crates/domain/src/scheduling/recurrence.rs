@@ -56,12 +56,20 @@ impl Rule {
                     "say when the series ends, with COUNT=n or UNTIL=date".into()
                 ));
             }
+            (Some(0), _) => {
+                return Err(bad(
+                    "a series has at least one session (COUNT=0 books nothing)".into(),
+                ));
+            }
             (Some(c), _) if c as usize > MAX_OCCURRENCES => {
                 return Err(bad(format!(
                     "a series has at most {MAX_OCCURRENCES} sessions"
                 )));
             }
             _ => {}
+        }
+        if r.get_interval() == 0 {
+            return Err(bad("INTERVAL is at least 1".into()));
         }
         Ok(Rule {
             text: r.to_string(),
@@ -87,7 +95,9 @@ pub struct Occurrence {
     pub start: DateTime<Utc>,
 }
 
-/// Every occurrence of `rule` starting at `start_local` in `tz` (at most `MAX_OCCURRENCES`).
+/// Every occurrence of `rule` starting at `start_local` in `tz`: at least one (a rule that never happens, such as
+/// every 31 February, is refused, so no series is ever stored without a session and its audit entry), at most
+/// `MAX_OCCURRENCES`.
 pub fn expand(rule: &Rule, start_local: NaiveDateTime, tz: Tz) -> Result<Vec<Occurrence>> {
     // Run the rule on the wall clock: a fake UTC zone has no DST, so local times step exactly.
     let wall = |n: NaiveDateTime| rrule::Tz::UTC.from_utc_datetime(&n);
@@ -104,6 +114,12 @@ pub fn expand(rule: &Rule, start_local: NaiveDateTime, tz: Tz) -> Result<Vec<Occ
         )
     })?;
     let result = set.all(MAX_OCCURRENCES as u16 + 1);
+    if result.dates.is_empty() {
+        return Err(Error::invalid(
+            "rrule",
+            "this rule gives no sessions from this start (check its days, months and end)",
+        ));
+    }
     if result.dates.len() > MAX_OCCURRENCES {
         return Err(Error::invalid(
             "rrule",
@@ -222,11 +238,31 @@ mod tests {
             ("FREQ=WEEKLY;COUNT=3;BYHOUR=9,17", "one session a day"),
             ("FREQ=WEEKLY;COUNT=9999", "at most"),
             ("FREQ=SOMETIMES", "not a valid recurrence rule"),
+            ("FREQ=WEEKLY;COUNT=0", "at least one session"),
+            ("FREQ=WEEKLY;INTERVAL=0;COUNT=3", "INTERVAL"),
         ] {
             match Rule::parse(raw) {
                 Err(Error::Validation(f)) => {
                     assert!(f[0].message.contains(needle), "{raw}: {}", f[0].message)
                 }
+                other => panic!("{raw} should be refused, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_rule_that_never_happens_is_refused() {
+        // Every 31 February; a series that ended before it started.
+        for raw in [
+            "FREQ=MONTHLY;BYMONTH=2;BYMONTHDAY=31;COUNT=3",
+            "FREQ=WEEKLY;UNTIL=20200101T000000Z",
+        ] {
+            match expand(
+                &rule(raw),
+                local(2026, 1, 12, 17, 0),
+                chrono_tz::Europe::Berlin,
+            ) {
+                Err(Error::Validation(f)) => assert_eq!(f[0].field, "rrule", "{raw}"),
                 other => panic!("{raw} should be refused, got {other:?}"),
             }
         }

@@ -23,6 +23,7 @@ mod plans;
 mod portal;
 mod referrals;
 mod reminders;
+mod robustness;
 mod safety;
 mod scheduling;
 mod secrets_at_rest;

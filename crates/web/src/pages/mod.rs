@@ -367,12 +367,26 @@ pub fn error_page(e: Error, rid: &RequestId, nav: Option<Nav>) -> Response {
         tracing::error!(request_id = %rid.0, %detail, "internal error");
     }
     let (status, _, message) = classify(&e);
+    status_page(status, message, rid, nav)
+}
+
+/// The error page for a status and its message; also for errors raised outside the handlers
+/// (`edge_errors`: a body too large, a wrong method, a refused cross-site post).
+pub fn status_page(
+    status: StatusCode,
+    message: String,
+    rid: &RequestId,
+    nav: Option<Nav>,
+) -> Response {
     let heading = match status {
         StatusCode::NOT_FOUND => "Not found",
         StatusCode::FORBIDDEN => "Not allowed",
         StatusCode::CONFLICT => "Changed by someone else",
         StatusCode::TOO_MANY_REQUESTS => "Too many attempts",
         StatusCode::UNPROCESSABLE_ENTITY => "Please check the form",
+        StatusCode::PAYLOAD_TOO_LARGE => "Too much at once",
+        StatusCode::METHOD_NOT_ALLOWED => "Not possible here",
+        StatusCode::BAD_REQUEST => "The request could not be read",
         _ => "Something went wrong",
     };
     let page = ErrorPage {

@@ -168,7 +168,7 @@ pub async fn calendar(
     let today = rapport_app::clock::now_utc()
         .with_timezone(&tz)
         .date_naive();
-    let date = NaiveDate::parse_from_str(p.date.trim(), "%Y-%m-%d").unwrap_or(today);
+    let date = rapport_domain::validate::date("date", &p.date).unwrap_or(today);
     let week = p.view != "day";
     let first = if week {
         date - Duration::days(date.weekday().num_days_from_monday() as i64)
