@@ -41,10 +41,38 @@ pub struct AuditQuery {
 }
 
 impl App {
+    /// The entries as people read them: with actors' names, and without the events of psychotherapy notes the
+    /// viewer may not know of (HIPAA keeps those notes to their author; the access log and the audit page would
+    /// otherwise tell the care team and administrators that one exists). A denied attempt to create one is shown
+    /// to its actor alone. The chain still covers every entry; `audit verify` reads them all.
     async fn entries(
         &self,
-        rows: Vec<rapport_store::entity::audit_log::Model>,
+        ctx: &Ctx,
+        mut rows: Vec<rapport_store::entity::audit_log::Model>,
     ) -> Result<Vec<AuditEntry>> {
+        let viewer = ctx.actor.user_id().map(|u| u.0);
+        let note_ids: Vec<Uuid> = rows
+            .iter()
+            .filter(|r| r.resource_type == "note")
+            .filter_map(|r| r.resource_id.as_deref()?.parse().ok())
+            .collect();
+        let private =
+            rapport_store::note_privacy::psychotherapy_notes_among(self.store.db(), &note_ids)
+                .await?;
+        rows.retain(|r| {
+            let about = r
+                .resource_id
+                .as_deref()
+                .and_then(|id| id.parse::<Uuid>().ok())
+                .and_then(|id| private.iter().find(|p| p.note == id));
+            match about {
+                Some(p) => p.known_to(viewer),
+                None if r.detail.as_deref() == Some("psychotherapy") => {
+                    r.actor_id.is_some() && r.actor_id == viewer
+                }
+                None => true,
+            }
+        });
         let accounts = users::list(self.store.db()).await?;
         Ok(rows
             .into_iter()
@@ -109,7 +137,7 @@ impl App {
         tx.audit(AuditEvent::new(&ctx.actor, "audit.read", "audit_log").request(ctx.rid()))
             .await?;
         tx.commit().await?;
-        self.entries(rows).await
+        self.entries(ctx, rows).await
     }
 
     /// Who accessed one client's record (every entry naming the client), for an administrator or the care team.
@@ -136,7 +164,7 @@ impl App {
         let rows = audit::list(tx.conn(), &f).await?;
         tx.audit(ev().request(ctx.rid())).await?;
         tx.commit().await?;
-        self.entries(rows).await
+        self.entries(ctx, rows).await
     }
 
     /// Recomputes the whole chain (the CLI's `audit verify`).

@@ -24,6 +24,7 @@ mod keys;
 pub mod measures;
 pub mod medications;
 pub mod migration;
+pub mod note_privacy;
 pub mod notes;
 pub mod on_call;
 pub mod outbox;

@@ -1,11 +1,13 @@
 //! Finding group members' names in free text, and hiding them.
 //!
 //! A group session's shared note is read in every member's chart, so it must name no member. The note is searched
-//! for each member's legal and preferred names, part by part (first and last names, each half of a hyphenated
-//! name), as whole words, regardless of case and of accents ("Chloe" typed in a hurry is still Chloé). Parts with
-//! fewer than three letters are skipped: initials and names such as "Al" or "Jo" would flag ordinary words all over
-//! a note. The same search drives the second safety net, which shows the note in one member's chart with every
-//! other member's name replaced.
+//! for each member's legal and preferred names: the full name, every given and family name whatever its length
+//! (a member called "Jo Li" is as identifiable as "Amara Abebe"), each half of a hyphenated name, the part after
+//! an apostrophe ("Connor" of "O'Connor"), and an initial followed by the family name ("J. Li", "J Li"); as whole
+//! words, regardless of case, accents and the kind of apostrophe typed. Short names make false alarms likelier
+//! ("Al" in "et al."); that is the price of never letting a short name through, and the facilitator rewords. The
+//! same search drives the second safety net, which shows the note in one member's chart with every other
+//! member's name replaced.
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
@@ -26,26 +28,42 @@ impl MemberNames {
     }
 }
 
-/// Fewer letters than this and a name part is not searched for.
-pub const MIN_LETTERS: usize = 3;
-
-/// The words that identify a member: each part of each of their names with at least three letters, as spelled in
-/// the record, without repeats.
+/// The words that identify a member: each full name, each part of it (given and family names, the halves of a
+/// hyphenated name, the part after an apostrophe when it has two letters or more), and the first given name's
+/// initial before the last family name ("J. Li" and "J Li"); as spelled in the record, without repeats.
 pub fn name_words(m: &MemberNames) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
+    let mut push = |w: &str| {
+        let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+        if w.chars().any(|c| c.is_alphabetic())
+            && !out.iter().any(|o| o.to_lowercase() == w.to_lowercase())
+        {
+            out.push(w.to_string());
+        }
+    };
     let names = std::iter::once(m.legal_name.as_str()).chain(m.preferred_name.as_deref());
     for name in names {
-        for piece in name.split_whitespace() {
-            let halves = piece.split('-');
-            for part in std::iter::once(piece).chain(halves) {
-                let part = part.trim_matches(|c: char| !c.is_alphanumeric());
-                let letters = part.chars().filter(|c| c.is_alphabetic()).count();
-                if letters >= MIN_LETTERS
-                    && !out.iter().any(|w| w.to_lowercase() == part.to_lowercase())
+        let pieces: Vec<&str> = name.split_whitespace().collect();
+        if pieces.len() > 1 {
+            push(&pieces.join(" "));
+        }
+        for piece in &pieces {
+            push(piece);
+            for half in piece.split('-') {
+                push(half);
+                if let Some((_, after)) = half.split_once(['\'', '\u{2019}'])
+                    && after.chars().filter(|c| c.is_alphabetic()).count() >= 2
                 {
-                    out.push(part.to_string());
+                    push(after);
                 }
             }
+        }
+        if let (Some(first), Some(last)) = (pieces.first(), pieces.last())
+            && pieces.len() > 1
+            && let Some(initial) = first.chars().find(|c| c.is_alphabetic())
+        {
+            push(&format!("{initial}. {last}"));
+            push(&format!("{initial} {last}"));
         }
     }
     out
@@ -54,6 +72,8 @@ pub fn name_words(m: &MemberNames) -> Vec<String> {
 /// One char folded for comparison: lowercased, decomposed (NFD) and stripped of its combining marks, so that
 /// "É", "é" and "e" compare equal. Letters that do not decompose ("ø", "ß") stay as they are.
 fn fold(c: char) -> impl Iterator<Item = char> {
+    // A typographic apostrophe is typed as often as the plain one: "O’Connor" is "O'Connor".
+    let c = if c == '\u{2019}' { '\'' } else { c };
     c.to_lowercase()
         .flat_map(|l| std::iter::once(l).nfd())
         .filter(|d| !is_combining_mark(*d))
@@ -172,13 +192,68 @@ mod tests {
     }
 
     #[test]
-    fn name_words_are_the_parts_of_every_name_with_three_letters_or_more() {
+    fn name_words_are_every_name_and_part_whatever_its_length() {
         assert_eq!(
             name_words(&m("Amara Okafor-Jensen", Some("Mara"))),
-            ["Amara", "Okafor-Jensen", "Okafor", "Jensen", "Mara"]
+            [
+                "Amara Okafor-Jensen",
+                "Amara",
+                "Okafor-Jensen",
+                "Okafor",
+                "Jensen",
+                "A. Okafor-Jensen",
+                "A Okafor-Jensen",
+                "Mara"
+            ]
         );
-        assert_eq!(name_words(&m("Al Xu", Some("Jo"))), Vec::<String>::new());
-        assert_eq!(name_words(&m("Liam O'Connor", None)), ["Liam", "O'Connor"]);
+        assert_eq!(
+            name_words(&m("Al Xu", Some("Jo"))),
+            ["Al Xu", "Al", "Xu", "A. Xu", "A Xu", "Jo"]
+        );
+        assert_eq!(
+            name_words(&m("Liam O'Connor", None)),
+            [
+                "Liam O'Connor",
+                "Liam",
+                "O'Connor",
+                "Connor",
+                "L. O'Connor",
+                "L O'Connor"
+            ]
+        );
+    }
+
+    #[test]
+    fn short_accented_hyphenated_and_apostrophe_names_are_found_and_hidden() {
+        let members = [
+            m("Jo Li", None),
+            m("Zoë D'Arcy-Ng", Some("Zo")),
+            m("Renée O'Neil", None),
+        ];
+        assert_eq!(
+            find_member_names("jo spoke first; then LI and Ng agreed.", &members),
+            ["Jo", "Li", "Ng"]
+        );
+        assert_eq!(
+            find_member_names("J. Li was late.", &members),
+            ["J. Li", "Li"]
+        );
+        assert_eq!(find_member_names("Zo nodded", &members), ["Zo"]);
+        assert_eq!(find_member_names("Arcy came.", &members), ["Arcy"]);
+        assert_eq!(
+            find_member_names("Renee O\u{2019}Neil and oneil", &members),
+            ["Renée O'Neil", "Renée", "O'Neil", "Neil"]
+        );
+        assert_eq!(
+            redact(
+                "J. Li and Zoë D'Arcy-Ng spoke; later jo and O’Neil.",
+                &members,
+                "[member]"
+            ),
+            "[member] and [member] spoke; later [member] and [member]."
+        );
+        // Inside another word a short name is not a name: "Liam", "Jolly", "along".
+        assert!(find_member_names("Liam was jolly all along.", &members).is_empty());
     }
 
     #[test]

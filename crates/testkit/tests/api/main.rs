@@ -3,6 +3,7 @@
 
 mod account_security;
 mod audit;
+mod audit_privacy;
 mod behaviour;
 mod behaviour_pages;
 mod clients;
