@@ -8,6 +8,7 @@ use rapport_domain::clinician::blocks_for;
 use rapport_domain::policy::{Action, ClientScope, Resource, authorize, client_scope};
 use rapport_domain::scheduling::Interval;
 use rapport_domain::scheduling::availability::working_time;
+use rapport_domain::scheduling::interval::shifted;
 use rapport_domain::scheduling::slots::{BusyTime, Calendar, SlotQuery, earliest};
 use rapport_domain::{ClientId, Error, Result, UserId, validate};
 use rapport_store::audit::AuditEvent;
@@ -468,7 +469,7 @@ impl App {
         for days in [1, 7] {
             let window = Interval {
                 start: range.start,
-                end: range.end.min(range.start + Duration::days(days)),
+                end: range.end.min(shifted(range.start, Duration::days(days))),
             };
             if window.end >= range.end {
                 break;

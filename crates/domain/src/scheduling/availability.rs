@@ -4,7 +4,7 @@
 use super::interval::{Interval, merge, subtract};
 use super::localtime::resolve_lenient;
 use crate::clinician::WorkingBlock;
-use chrono::{Datelike, Duration};
+use chrono::Datelike;
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -31,8 +31,11 @@ pub fn working_time(
     range: Interval,
     exceptions: &[AvailabilityException],
 ) -> Vec<Interval> {
-    let first = range.start.with_timezone(&tz).date_naive() - Duration::days(1);
-    let last = range.end.with_timezone(&tz).date_naive() + Duration::days(1);
+    // A day either side for the zone's offset; saturating, so a range at the end of time cannot overflow.
+    let first = range.start.with_timezone(&tz).date_naive();
+    let first = first.pred_opt().unwrap_or(first);
+    let last = range.end.with_timezone(&tz).date_naive();
+    let last = last.succ_opt().unwrap_or(last);
     let mut work = Vec::new();
     let mut day = first;
     while day <= last {
@@ -46,7 +49,10 @@ pub fn working_time(
                 work.push(i);
             }
         }
-        day += Duration::days(1);
+        match day.succ_opt() {
+            Some(next) => day = next,
+            None => break,
+        }
     }
     for e in exceptions
         .iter()
@@ -67,7 +73,7 @@ pub fn working_time(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{NaiveTime, TimeZone, Timelike, Utc, Weekday};
+    use chrono::{Duration, NaiveTime, TimeZone, Timelike, Utc, Weekday};
 
     fn block(d: Weekday, h1: u32, h2: u32) -> WorkingBlock {
         WorkingBlock::anywhere(
@@ -83,6 +89,26 @@ mod tests {
             start: s,
             end: s + Duration::days(days),
         }
+    }
+
+    #[test]
+    fn working_time_at_the_end_of_time_does_not_overflow() {
+        let end = chrono::DateTime::<Utc>::MAX_UTC;
+        let range = Interval {
+            start: end - Duration::days(3),
+            end,
+        };
+        let all: Vec<WorkingBlock> = [
+            Weekday::Mon,
+            Weekday::Tue,
+            Weekday::Wed,
+            Weekday::Thu,
+            Weekday::Fri,
+        ]
+        .into_iter()
+        .map(|d| block(d, 0, 23))
+        .collect();
+        let _ = working_time(&all, chrono_tz::UTC, range, &[]);
     }
 
     #[test]

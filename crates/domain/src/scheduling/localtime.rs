@@ -33,12 +33,17 @@ pub fn resolve_lenient(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
         LocalResult::Ambiguous(first, _) => first.with_timezone(&Utc),
         LocalResult::None => {
             // The offset before the gap is the one an hour earlier (no zone jumps by more than that twice).
-            let before = local - chrono::Duration::hours(3);
+            let before = local
+                .checked_sub_signed(chrono::Duration::hours(3))
+                .unwrap_or(local);
             let offset = match tz.from_local_datetime(&before) {
                 LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.offset().fix(),
                 LocalResult::None => Utc.fix(),
             };
-            DateTime::<Utc>::from_naive_utc_and_offset(local - offset, Utc)
+            let utc = local
+                .checked_sub_signed(chrono::Duration::seconds(offset.local_minus_utc().into()))
+                .unwrap_or(local);
+            DateTime::<Utc>::from_naive_utc_and_offset(utc, Utc)
         }
     }
 }
