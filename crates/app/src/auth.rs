@@ -140,16 +140,21 @@ impl App {
             NextStep::Done
         };
         let tx = self.store.begin().await?;
-        users::patch(
-            tx.conn(),
-            UserId(user.id),
-            UserPatch {
-                failed_logins: Some(0),
-                locked_until: Some(None),
-                ..Default::default()
-            },
-        )
-        .await?;
+        // The count of failures starts again only when sign-in is complete: with a second factor to come, a right
+        // password alone must not wipe the wrong codes before it (or the password's holder could guess codes for
+        // ever, five at a time). The code step resets it (`accept_totp_step`, `confirm_totp_pending`).
+        if next == NextStep::Done {
+            users::patch(
+                tx.conn(),
+                UserId(user.id),
+                UserPatch {
+                    failed_logins: Some(0),
+                    locked_until: Some(None),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        }
         sessions::create(
             tx.conn(),
             &sha256_hex(&token),
@@ -189,20 +194,22 @@ impl App {
         action: &str,
         request_id: Option<&str>,
     ) -> Result<()> {
-        let failures = user.failed_logins + 1;
+        let tx = self.store.begin().await?;
+        // Counted in the database, not from the row read earlier: guesses sent in parallel each count.
+        let failures = users::count_failure(tx.conn(), UserId(user.id)).await?;
         let locked_until = (failures >= self.config.lockout_after)
             .then(|| now_utc() + backoff(failures, self.config.lockout_after));
-        let tx = self.store.begin().await?;
-        users::patch(
-            tx.conn(),
-            UserId(user.id),
-            UserPatch {
-                failed_logins: Some(failures),
-                locked_until: Some(locked_until),
-                ..Default::default()
-            },
-        )
-        .await?;
+        if locked_until.is_some() {
+            users::patch(
+                tx.conn(),
+                UserId(user.id),
+                UserPatch {
+                    locked_until: Some(locked_until),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        }
         let mut ev = AuditEvent::new(&Actor::staff(UserId(user.id), vec![]), action, "session")
             .outcome(Outcome::Denied)
             .request(request_id);

@@ -76,6 +76,10 @@ struct ServeArgs {
     /// Set when users reach Rapport over HTTPS (directly or through a TLS proxy): cookies become Secure.
     #[arg(long, env = "RAPPORT_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// A proxy in front of Rapport (address or CIDR, e.g. 127.0.0.1/32) whose X-Forwarded-For names the client;
+    /// repeat for several. Without it, the header is ignored (anyone can write it).
+    #[arg(long = "trusted-proxy", env = "RAPPORT_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_proxy)]
+    trusted_proxies: Vec<ipnet::IpNet>,
     /// Minutes of inactivity after which a session ends.
     #[arg(long, env = "RAPPORT_IDLE_TIMEOUT_MINUTES", default_value_t = 30)]
     idle_timeout_minutes: u64,
@@ -316,6 +320,7 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> Result<ExitCode> {
     println!("Rapport is listening on http://{}", args.listen);
     let web = rapport_web::WebConfig {
         secure_cookies: args.secure_cookies,
+        trusted_proxies: args.trusted_proxies.clone(),
         ..Default::default()
     };
     let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
@@ -439,6 +444,14 @@ async fn admin(db: &DbArgs, cmd: AdminCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// A proxy's address (a single host) or network, for `--trusted-proxy`.
+fn parse_proxy(s: &str) -> std::result::Result<ipnet::IpNet, String> {
+    let s = s.trim();
+    s.parse::<ipnet::IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("'{s}' is not an address or a network such as 127.0.0.1/32"))
 }
 
 /// One line from standard input when it is piped; `None` (generate a one-time password) at a terminal.

@@ -5,7 +5,7 @@ use crate::entity::users;
 use crate::{StoreError, Tx, now_utc};
 use chrono::{DateTime, Utc};
 use rapport_domain::{Role, UserId};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
@@ -240,6 +240,25 @@ pub async fn accept_totp_step(
         .exec(c)
         .await?;
     Ok(done.rows_affected == 1)
+}
+
+/// Adds one failed attempt to the account's count, in the database, and returns the new count.
+pub async fn count_failure(c: &impl ConnectionTrait, id: UserId) -> Result<i32, StoreError> {
+    users::Entity::update_many()
+        .col_expr(
+            users::Column::FailedLogins,
+            Expr::col(users::Column::FailedLogins).add(1),
+        )
+        .filter(users::Column::Id.eq(id.0))
+        .exec(c)
+        .await?;
+    let count: Option<i32> = users::Entity::find_by_id(id.0)
+        .select_only()
+        .column(users::Column::FailedLogins)
+        .into_tuple()
+        .one(c)
+        .await?;
+    Ok(count.unwrap_or(0))
 }
 
 /// Removes every authenticator of the account (a lost phone): the next sign-in sets one up.

@@ -68,6 +68,19 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, config: AppConfig) -> TestApp {
+        Self::spawn_configured(backend, config, rapport_web::WebConfig::default()).await
+    }
+
+    /// Boots the server with these edge settings (rate limits, trusted proxies, cookies).
+    pub async fn spawn_web(backend: Backend, web: rapport_web::WebConfig) -> TestApp {
+        Self::spawn_configured(backend, AppConfig::default(), web).await
+    }
+
+    async fn spawn_configured(
+        backend: Backend,
+        config: AppConfig,
+        web: rapport_web::WebConfig,
+    ) -> TestApp {
         let tag = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
         let dir = std::env::temp_dir().join(format!("rapport-test-{tag}"));
         std::fs::create_dir_all(&dir).unwrap();
@@ -100,11 +113,10 @@ impl TestApp {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let served = app.clone();
         let server = tokio::spawn(async move {
-            let _ =
-                rapport_web::serve(listener, served, rapport_web::WebConfig::default(), async {
-                    let _ = rx.await;
-                })
-                .await;
+            let _ = rapport_web::serve(listener, served, web, async {
+                let _ = rx.await;
+            })
+            .await;
         });
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())

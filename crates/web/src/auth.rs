@@ -3,7 +3,7 @@
 
 use crate::error::ApiError;
 use crate::request_id::RequestId;
-use crate::state::AppState;
+use crate::state::{AppState, Guarded};
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -22,12 +22,37 @@ pub fn request_id(parts: &Parts) -> RequestId {
         .unwrap_or_else(|| RequestId("-".into()))
 }
 
-pub fn client_ip(parts: &Parts) -> IpAddr {
-    parts
+/// The client's address: the peer's, or, when the peer is a trusted proxy, the nearest address in
+/// `X-Forwarded-For` that is not itself a trusted proxy (read from the right: the left end is the client's to write).
+pub fn client_ip(parts: &Parts, trusted: &[ipnet::IpNet]) -> IpAddr {
+    let peer = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip())
-        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    forwarded_client(peer, &parts.headers, trusted)
+}
+
+pub(crate) fn forwarded_client(
+    peer: IpAddr,
+    headers: &HeaderMap,
+    trusted: &[ipnet::IpNet],
+) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let hops: Vec<IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
+    hops.into_iter()
+        .rev()
+        .find(|ip| !is_trusted(ip))
+        .unwrap_or(peer)
 }
 
 pub fn read_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -115,10 +140,26 @@ impl AppState {
         }
     }
 
-    /// Per-IP limit on sign-in attempts, in addition to the per-account lockout.
-    pub fn check_rate(&self, ip: IpAddr) -> Result<(), rapport_domain::Error> {
+    /// Per-address limit on one form that takes a secret, in addition to the per-account lockout.
+    pub fn check_rate(&self, form: Guarded, ip: IpAddr) -> Result<(), rapport_domain::Error> {
         self.limiter
-            .check_key(&ip)
+            .check_key(&(form, ip))
+            .map_err(|_| rapport_domain::Error::RateLimited {
+                retry_after_secs: 60,
+            })
+    }
+
+    /// Per-address and per-account limits on a sign-in form: guesses spread over many addresses still meet the
+    /// account's bucket (the e-mail as typed, folded, whether or not such an account exists).
+    pub fn check_sign_in_rate(
+        &self,
+        form: Guarded,
+        ip: IpAddr,
+        email: &str,
+    ) -> Result<(), rapport_domain::Error> {
+        self.check_rate(form, ip)?;
+        self.account_limiter
+            .check_key(&(form, email.trim().to_lowercase()))
             .map_err(|_| rapport_domain::Error::RateLimited {
                 retry_after_secs: 60,
             })
@@ -259,7 +300,7 @@ impl FromRequestParts<AppState> for Staff {
             session,
             ctx,
             rid,
-            ip: client_ip(parts),
+            ip: client_ip(parts, &state.cfg.trusted_proxies),
         })
     }
 }
@@ -312,7 +353,7 @@ impl FromRequestParts<AppState> for MaybePortal {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let rid = request_id(parts);
-        let ip = client_ip(parts);
+        let ip = client_ip(parts, &state.cfg.trusted_proxies);
         match state.portal_session_of(&parts.headers).await {
             Ok(session) => Ok(MaybePortal { session, rid, ip }),
             Err(e) => Err(crate::pages::error_page(e, &rid, None)),
@@ -335,7 +376,7 @@ impl FromRequestParts<AppState> for AnySession {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let rid = request_id(parts);
-        let ip = client_ip(parts);
+        let ip = client_ip(parts, &state.cfg.trusted_proxies);
         match state.session_of(&parts.headers).await {
             Ok(session) => Ok(AnySession { session, rid, ip }),
             Err(e) => Err(crate::pages::error_page(e, &rid, None)),

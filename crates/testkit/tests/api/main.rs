@@ -29,6 +29,7 @@ mod safety;
 mod scheduling;
 mod secrets_at_rest;
 mod self_service;
+mod sign_in_limits;
 mod signin;
 mod units;
 mod waitlist;

@@ -4,6 +4,7 @@ use super::expired;
 use super::{Nav, PagePath, error_page, form_message};
 use crate::auth::Staff;
 use crate::state::AppState;
+use crate::state::Guarded;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -128,7 +129,7 @@ pub async fn new_authenticator(
     if !s.csrf_ok(&f.csrf) {
         return expired(&s);
     }
-    let r = match st.check_rate(s.ip) {
+    let r = match st.check_rate(Guarded::Reauthenticate, s.ip) {
         Ok(()) => {
             st.app
                 .reauthenticate(&s.session, &f.password, Some(&s.rid.0))

@@ -4,6 +4,7 @@
 use super::error_page;
 use crate::auth::AnySession;
 use crate::state::AppState;
+use crate::state::Guarded;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -162,7 +163,7 @@ pub async fn request(
     PagePath(id): PagePath<Uuid>,
     Form(f): Form<RequestForm>,
 ) -> Response {
-    if let Err(e) = st.check_rate(s.ip) {
+    if let Err(e) = st.check_rate(Guarded::Booking, s.ip) {
         return error_page(e, &s.rid, None);
     }
     let req = PublicRequest {
@@ -242,7 +243,7 @@ pub async fn send_link(
     s: AnySession,
     Form(f): Form<EmailForm>,
 ) -> Response {
-    if let Err(e) = st.check_rate(s.ip) {
+    if let Err(e) = st.check_rate(Guarded::Booking, s.ip) {
         return error_page(e, &s.rid, None);
     }
     match st.app.send_booking_link(&f.email, Some(&s.rid.0)).await {
@@ -410,7 +411,7 @@ pub async fn link_cancel(
     s: AnySession,
     PagePath((token, id)): PagePath<(String, Uuid)>,
 ) -> Response {
-    if let Err(e) = st.check_rate(s.ip) {
+    if let Err(e) = st.check_rate(Guarded::Booking, s.ip) {
         return error_page(e, &s.rid, None);
     }
     match st.app.cancel_with_link(&token, id, Some(&s.rid.0)).await {

@@ -9,6 +9,7 @@
 use super::Nav;
 use crate::auth::AnySession;
 use crate::state::AppState;
+use crate::state::Guarded;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -254,7 +255,7 @@ pub async fn submit(
     super::PagePath(token): super::PagePath<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    if let Err(e) = st.check_rate(s.ip) {
+    if let Err(e) = st.check_rate(Guarded::Diary, s.ip) {
         return super::error_page(e, &s.rid, None);
     }
     match st

@@ -9,6 +9,7 @@ use super::records::RecordPage;
 use super::{PagePath, error_page, form_message};
 use crate::auth::{MaybePortal, PortalUser};
 use crate::state::AppState;
+use crate::state::Guarded;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -66,7 +67,7 @@ pub async fn login(
     p: MaybePortal,
     Form(f): Form<LoginForm>,
 ) -> Response {
-    let attempt = match st.check_rate(p.ip) {
+    let attempt = match st.check_sign_in_rate(Guarded::PortalPassword, p.ip, &f.email) {
         Ok(()) => {
             st.app
                 .portal_login(&f.email, &f.password, Some(&p.rid.0))
@@ -187,7 +188,7 @@ pub async fn welcome(
     PagePath(token): PagePath<String>,
     Form(f): Form<WelcomeForm>,
 ) -> Response {
-    if let Err(e) = st.check_rate(p.ip) {
+    if let Err(e) = st.check_rate(Guarded::PortalWelcome, p.ip) {
         return error_page(e, &p.rid, None);
     }
     match st

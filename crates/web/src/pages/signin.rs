@@ -3,6 +3,7 @@
 use super::{Nav, error_page, form_message};
 use crate::auth::{AnySession, next_step};
 use crate::state::AppState;
+use crate::state::Guarded;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -44,7 +45,7 @@ pub async fn login(
     s: AnySession,
     Form(f): Form<LoginForm>,
 ) -> Response {
-    let attempt = match st.check_rate(s.ip) {
+    let attempt = match st.check_sign_in_rate(Guarded::StaffPassword, s.ip, &f.email) {
         Ok(()) => st.app.login(&f.email, &f.password, Some(&s.rid.0)).await,
         Err(e) => Err(e),
     };
@@ -146,7 +147,7 @@ pub async fn mfa(State(st): State<AppState>, s: AnySession, Form(f): Form<CodeFo
     if !csrf_ok(sess, &f.csrf) {
         return csrf_failed(&s.rid);
     }
-    let r = match st.check_rate(s.ip) {
+    let r = match st.check_rate(Guarded::StaffCode, s.ip) {
         Ok(()) => st.app.verify_totp(sess, &f.code, Some(&s.rid.0)).await,
         Err(e) => Err(e),
     };
@@ -205,7 +206,7 @@ pub async fn setup(State(st): State<AppState>, s: AnySession, Form(f): Form<Code
     if !csrf_ok(sess, &f.csrf) {
         return csrf_failed(&s.rid);
     }
-    let r = match st.check_rate(s.ip) {
+    let r = match st.check_rate(Guarded::StaffCode, s.ip) {
         Ok(()) => {
             st.app
                 .confirm_totp_enrolment(sess, &f.code, Some(&s.rid.0))
