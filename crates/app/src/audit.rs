@@ -167,6 +167,19 @@ impl App {
         self.entries(ctx, rows).await
     }
 
+    /// A signed checkpoint of the chain (the CLI's `audit checkpoint`), to keep outside the database.
+    pub async fn audit_checkpoint(&self) -> Result<String> {
+        Ok(self.store.audit_checkpoint().await?)
+    }
+
+    /// `audit verify --checkpoint`: the chain, and that nothing the checkpoint saw was removed or changed.
+    pub async fn verify_audit_against(&self, line: &str) -> Result<VerifyReport> {
+        match self.store.verify_audit_against(line).await? {
+            Ok(report) => Ok(report),
+            Err(why) => Err(Error::invalid("checkpoint", why)),
+        }
+    }
+
     /// Recomputes the whole chain (the CLI's `audit verify`).
     pub async fn verify_audit(&self) -> Result<VerifyReport> {
         Ok(self.store.verify_audit().await?)

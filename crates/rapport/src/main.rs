@@ -146,7 +146,15 @@ enum AdminCommand {
 #[derive(Subcommand)]
 enum AuditCommand {
     /// Check the whole hash chain; exits non-zero and names the first broken entry if it is not intact.
-    Verify,
+    Verify {
+        /// A line printed by `rapport audit checkpoint` (kept outside the database): also prove that nothing it
+        /// saw was removed or changed since.
+        #[arg(long)]
+        checkpoint: Option<String>,
+    },
+    /// Print a signed checkpoint of the audit chain. Keep it somewhere the database's administrators cannot
+    /// change (another machine, a ticket, paper): `audit verify --checkpoint` then proves the log was not cut back.
+    Checkpoint,
 }
 
 #[derive(Subcommand)]
@@ -210,13 +218,25 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             app.close().await;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Audit(AuditCommand::Verify) => {
+        Command::Audit(AuditCommand::Checkpoint) => {
             let app = setup::open(&cli.db, setup::Init::Refused, Default::default()).await?;
-            let report = app
-                .verify_audit()
+            let line = app
+                .audit_checkpoint()
                 .await
-                .context("cannot read the audit log")?;
+                .map_err(|e| anyhow::anyhow!("{}", setup::describe(&e)));
             app.close().await;
+            println!("{}", line?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit(AuditCommand::Verify { checkpoint }) => {
+            let app = setup::open(&cli.db, setup::Init::Refused, Default::default()).await?;
+            let report = match &checkpoint {
+                Some(line) => app.verify_audit_against(line).await,
+                None => app.verify_audit().await,
+            }
+            .map_err(|e| anyhow::anyhow!("{}", setup::describe(&e)));
+            app.close().await;
+            let report = report?;
             match report.first_broken {
                 None => {
                     println!("The audit chain is intact ({} entries).", report.entries);

@@ -135,6 +135,39 @@ fn entry_hash(key: &[u8; 32], e: &audit_log::Model) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
+/// The head's seal: an HMAC with the audit key over its sequence number and hash. Without the key nobody can
+/// rewind the head to match entries cut off the end.
+pub(crate) fn head_seal(key: &[u8; 32], seq: i64, hash: &str) -> String {
+    let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(key) else {
+        return String::new();
+    };
+    for f in ["audit-head", &seq.to_string(), hash] {
+        mac.update(&(f.len() as u64).to_be_bytes());
+        mac.update(f.as_bytes());
+    }
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// Seals a head written before heads were sealed (once, at the first start of a version that seals them): the
+/// state it vouches for is the one found then.
+pub(crate) async fn seal_unsealed_head<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8; 32],
+) -> Result<(), StoreError> {
+    if let Some(head) = audit_head::Entity::find_by_id(1).one(c).await?
+        && head.seal.is_none()
+    {
+        audit_head::ActiveModel {
+            id: Set(1),
+            seal: Set(Some(head_seal(key, head.seq, &head.hash))),
+            ..Default::default()
+        }
+        .update(c)
+        .await?;
+    }
+    Ok(())
+}
+
 /// Takes the chain's lock. Called first in every transaction, so appends are serialised on both databases
 /// (a row lock on PostgreSQL, the write lock on SQLite) and no two transactions can fork the chain.
 pub(crate) async fn lock_head<C: ConnectionTrait>(c: &C) -> Result<(), StoreError> {
@@ -146,11 +179,13 @@ pub(crate) async fn lock_head<C: ConnectionTrait>(c: &C) -> Result<(), StoreErro
     if r.rows_affected == 1 {
         return Ok(());
     }
+    // The genesis head is sealed by `seal_unsealed_head` when the store opens (no key here).
     audit_head::ActiveModel {
         id: Set(1),
         seq: Set(0),
         hash: Set(GENESIS.to_string()),
         updated_at: Set(now_utc()),
+        seal: Set(None),
     }
     .insert(c)
     .await?;
@@ -189,6 +224,7 @@ pub(crate) async fn append<C: ConnectionTrait>(
     audit_head::ActiveModel {
         id: Set(1),
         seq: Set(seq),
+        seal: Set(Some(head_seal(key, seq, &hash))),
         hash: Set(hash),
         updated_at: Set(now_utc()),
     }
@@ -244,6 +280,7 @@ pub(crate) async fn append_many<C: ConnectionTrait>(
     audit_head::ActiveModel {
         id: Set(1),
         seq: Set(seq),
+        seal: Set(Some(head_seal(key, seq, &prev))),
         hash: Set(prev),
         updated_at: Set(now_utc()),
     }
@@ -299,6 +336,17 @@ pub async fn verify<C: ConnectionTrait>(c: &C, key: &[u8; 32]) -> Result<VerifyR
             expected_seq += 1;
             count += 1;
         }
+    }
+    if let Some(head) = audit_head::Entity::find_by_id(1).one(c).await?
+        && head.seal.as_deref() != Some(head_seal(key, head.seq, &head.hash).as_str())
+    {
+        return Ok(VerifyReport {
+            entries: count,
+            first_broken: Some((
+                head.seq,
+                "the chain's head does not carry this keyring's seal (it was rewritten, perhaps to hide entries cut off the end)".to_string(),
+            )),
+        });
     }
     if let Some(head) = audit_head::Entity::find_by_id(1).one(c).await?
         && (head.seq != expected_seq - 1 || head.hash != prev)

@@ -10,6 +10,8 @@ pub struct Model {
     pub seq: i64,
     pub hash: String,
     pub updated_at: DateTimeUtc,
+    /// HMAC (audit key) over `seq` and `hash`: rewinding the head needs the key (see `audit::head_seal`).
+    pub seal: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
