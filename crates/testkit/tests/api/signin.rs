@@ -128,6 +128,9 @@ async fn staff_sign_in_with_password_and_totp(b: Backend) {
         .await
         .unwrap();
     let secret = between(&page, "id=\"totp-secret\" class=\"secret\">", "<").to_string();
+    // The key is also offered as a QR code for the phone's camera, drawn on the server as SVG.
+    let qr = between(&page, "<figure class=\"qr\"", "</figure>");
+    assert!(qr.contains("<svg") && qr.contains("<path"), "{qr}");
     let token = csrf(&page);
     let wrong = c
         .post(t.url("/mfa/setup"))
