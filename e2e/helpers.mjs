@@ -27,8 +27,16 @@ export const CHROMIUM_ARGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 
+// Under `scripts/test --faketime` the tests and the server run with the calendar moved by libfaketime; Chromium
+// does not start under it, so the browser keeps the real clock (what is tested is the server's idea of today).
+function browserEnv() {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => k !== 'LD_PRELOAD' && !k.startsWith('FAKETIME')),
+  );
+}
+
 export function launchBrowser() {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, env: browserEnv() });
 }
 
 // ---- TOTP (RFC 6238: HMAC-SHA-1, 6 digits, 30 s step) ------------------------

@@ -46,7 +46,7 @@ impl App {
     /// otherwise tell the care team and administrators that one exists). A denied attempt to create one is shown
     /// to its actor alone. The chain still covers every entry; `audit verify` reads them all.
     async fn entries(
-        &self,
+        c: &impl rapport_store::ConnectionTrait,
         ctx: &Ctx,
         mut rows: Vec<rapport_store::entity::audit_log::Model>,
     ) -> Result<Vec<AuditEntry>> {
@@ -56,9 +56,7 @@ impl App {
             .filter(|r| r.resource_type == "note")
             .filter_map(|r| r.resource_id.as_deref()?.parse().ok())
             .collect();
-        let private =
-            rapport_store::note_privacy::psychotherapy_notes_among(self.store.db(), &note_ids)
-                .await?;
+        let private = rapport_store::note_privacy::psychotherapy_notes_among(c, &note_ids).await?;
         rows.retain(|r| {
             let about = r
                 .resource_id
@@ -73,7 +71,7 @@ impl App {
                 None => true,
             }
         });
-        let accounts = users::list(self.store.db()).await?;
+        let accounts = users::list(c).await?;
         Ok(rows
             .into_iter()
             .map(|r| AuditEntry {
@@ -136,8 +134,9 @@ impl App {
         let rows = audit::list(tx.conn(), &f).await?;
         tx.audit(AuditEvent::new(&ctx.actor, "audit.read", "audit_log").request(ctx.rid()))
             .await?;
+        let entries = Self::entries(tx.conn(), ctx, rows).await?;
         tx.commit().await?;
-        self.entries(ctx, rows).await
+        Ok(entries)
     }
 
     /// Who accessed one client's record (every entry naming the client), for an administrator or the care team.
@@ -163,8 +162,9 @@ impl App {
         f.client_id = Some(client.0);
         let rows = audit::list(tx.conn(), &f).await?;
         tx.audit(ev().request(ctx.rid())).await?;
+        let entries = Self::entries(tx.conn(), ctx, rows).await?;
         tx.commit().await?;
-        self.entries(ctx, rows).await
+        Ok(entries)
     }
 
     /// A signed checkpoint of the chain (the CLI's `audit checkpoint`), to keep outside the database.

@@ -437,10 +437,10 @@ impl App {
             });
         }
         if !crate::auth::verify_password(password, &hash).await {
-            let failures = account.failed_logins + 1;
+            let tx = self.store.begin().await?;
+            let failures = repo::count_failure(tx.conn(), id).await?;
             let locked_until = (failures >= self.config.lockout_after)
                 .then(|| now_utc() + crate::auth::backoff(failures, self.config.lockout_after));
-            let tx = self.store.begin().await?;
             repo::set_failures(tx.conn(), id, failures, locked_until).await?;
             let mut ev = AuditEvent::new(&actor, "portal.login", "portal_session")
                 .outcome(Outcome::Denied)

@@ -6,9 +6,10 @@ use crate::{StoreError, now_utc};
 use chrono::{DateTime, Utc};
 use rapport_domain::portal::Capacity;
 use rapport_domain::{ClientId, PortalAccountId, UserId};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -104,6 +105,29 @@ pub async fn set_password(
         .exec(c)
         .await?;
     Ok(())
+}
+
+/// Adds one failed sign-in to the account's count, in the database (guesses sent in parallel each count), and
+/// returns the new count.
+pub async fn count_failure(
+    c: &impl ConnectionTrait,
+    id: PortalAccountId,
+) -> Result<i32, StoreError> {
+    portal_accounts::Entity::update_many()
+        .col_expr(
+            portal_accounts::Column::FailedLogins,
+            Expr::col(portal_accounts::Column::FailedLogins).add(1),
+        )
+        .filter(portal_accounts::Column::Id.eq(id.0))
+        .exec(c)
+        .await?;
+    let count: Option<i32> = portal_accounts::Entity::find_by_id(id.0)
+        .select_only()
+        .column(portal_accounts::Column::FailedLogins)
+        .into_tuple()
+        .one(c)
+        .await?;
+    Ok(count.unwrap_or(0))
 }
 
 /// Records sign-in failures (and the lock they lead to), or clears them after a success.

@@ -10,6 +10,7 @@ both!(
     a_forwarded_address_from_anyone_else_is_ignored,
     each_form_and_each_account_has_its_own_bucket,
     wrong_codes_lock_the_account_even_between_right_passwords,
+    wrong_passwords_sent_at_once_each_count,
 );
 
 /// Five attempts a minute, so a bucket empties in a few requests (one comes back every 12 s).
@@ -152,5 +153,43 @@ async fn wrong_codes_lock_the_account_even_between_right_passwords(b: Backend) {
         assert_eq!(r.status(), 422);
     }
     assert!(locked, "five wrong codes lock the account");
+    t.finish().await;
+}
+
+/// Guesses sent in parallel are each counted (in the database, not from the row each request read), so the account
+/// locks after five of them whatever their timing.
+async fn wrong_passwords_sent_at_once_each_count(b: Backend) {
+    let t = TestApp::spawn(b).await;
+    let email = admin(&t, Some(PASSWORD)).await;
+    let guesses: Vec<_> = (0..8)
+        .map(|i| {
+            let (http, url, email) = (t.http.clone(), t.url("/login"), email.clone());
+            tokio::spawn(async move {
+                http.post(url)
+                    .form(&[
+                        ("email", email.as_str()),
+                        ("password", &format!("guess {i}")),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    for g in guesses {
+        assert!([401, 429].contains(&g.await.unwrap()));
+    }
+    let counted = t
+        .query_text(&format!(
+            "SELECT CAST(failed_logins AS TEXT) FROM users WHERE email = '{email}'"
+        ))
+        .await;
+    let counted: i32 = counted[0].parse().unwrap();
+    assert!(counted >= 5, "{counted} failures counted of 8 sent at once");
+    // Locked: even the right password waits.
+    let c = super::signin::browser();
+    assert_eq!(login(&t, &c, &email, PASSWORD).await.status(), 429);
     t.finish().await;
 }
