@@ -120,8 +120,8 @@ impl App {
     }
 
     /// The worker loop: every `every` until `stop` resolves, runs the measure jobs (scheduled questionnaire links,
-    /// escalation of unacknowledged alerts) and then sends what the outbox holds. Without a mailer the jobs still
-    /// run and their e-mails wait in the outbox.
+    /// escalation of unacknowledged alerts), sweeps expired idempotency keys and then sends what the outbox holds.
+    /// Without a mailer the jobs still run and their e-mails wait in the outbox.
     pub async fn run_outbox(
         self,
         mailer: Option<Mailer>,
@@ -136,6 +136,9 @@ impl App {
                 _ = tick.tick() => {
                     if let Err(e) = self.run_measure_jobs(now_utc()).await {
                         tracing::warn!(error = %e, "measure jobs failed");
+                    }
+                    if let Err(e) = self.sweep_idempotency().await {
+                        tracing::warn!(error = %e, "sweeping idempotency keys failed");
                     }
                     if let Some(m) = &mailer
                         && let Err(e) = self.deliver_due(m).await

@@ -25,6 +25,7 @@ mod m20261126_000024_medications;
 mod m20261126_000025_referrals;
 mod m20261207_000026_account_hardening;
 mod m20261207_000027_sealed_mail;
+mod m20261207_000028_idempotency;
 
 use sea_orm_migration::prelude::*;
 
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000025_referrals::Migration),
             Box::new(m20261207_000026_account_hardening::Migration),
             Box::new(m20261207_000027_sealed_mail::Migration),
+            Box::new(m20261207_000028_idempotency::Migration),
         ]
     }
 }

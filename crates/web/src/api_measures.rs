@@ -7,6 +7,7 @@ use crate::api::created;
 use crate::auth::Caller;
 use crate::error::{ApiResult, OrApi};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::idempotency::IdempotencyKey;
 use crate::state::AppState;
 use axum::Json;
 use axum::Router;
@@ -75,19 +76,13 @@ async fn assignments(
 
 async fn assign(
     c: Caller,
+    once: IdempotencyKey,
     State(s): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<AssignInput>,
 ) -> ApiResult<Response> {
-    let v = s
-        .app
-        .assign_measure(&c.ctx, ClientId(id), input)
-        .await
-        .or_api(&c.rid)?;
-    Ok(created(
-        format!("/api/v1/clients/{id}/measure-assignments"),
-        v,
-    ))
+    let op = once.at(c, format!("/api/v1/clients/{id}/measure-assignments"));
+    op.answer(s.app.assign_measure(&op.ctx, ClientId(id), input).await)
 }
 
 async fn stop(

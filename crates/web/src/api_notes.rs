@@ -5,6 +5,7 @@ use crate::api::{created, if_match, with_etag};
 use crate::auth::Caller;
 use crate::error::{ApiResult, OrApi};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::idempotency::IdempotencyKey;
 use crate::state::AppState;
 use axum::Json;
 use axum::Router;
@@ -93,16 +94,13 @@ async fn client_notes(
 
 async fn create_note(
     c: Caller,
+    once: IdempotencyKey,
     State(s): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<NewNote>,
 ) -> ApiResult<Response> {
-    let v = s
-        .app
-        .create_note(&c.ctx, ClientId(id), input)
-        .await
-        .or_api(&c.rid)?;
-    Ok(created(format!("/api/v1/notes/{}", v.id), v))
+    let op = once.at(c, "/api/v1/notes/{id}");
+    op.answer(s.app.create_note(&op.ctx, ClientId(id), input).await)
 }
 
 async fn chart(

@@ -5,6 +5,7 @@ use crate::api::{created, with_etag};
 use crate::auth::Caller;
 use crate::error::{ApiResult, OrApi};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::idempotency::IdempotencyKey;
 use crate::state::AppState;
 use axum::Json;
 use axum::Router;
@@ -168,15 +169,13 @@ async fn calendar(
 
 async fn book(
     c: Caller,
+    once: IdempotencyKey,
     State(s): State<AppState>,
     ApiJson(i): ApiJson<BookingInput>,
 ) -> ApiResult<Response> {
-    let b = s.app.book(&c.ctx, i).await.or_api(&c.rid)?;
-    let location = match (b.series_id, b.appointments.first()) {
-        (_, Some(a)) => format!("/api/v1/appointments/{}", a.id),
-        _ => "/api/v1/appointments".to_string(),
-    };
-    Ok(created(location, b))
+    // A booking always has a first session (one with none is refused): its appointment is the location.
+    let op = once.at(c, "/api/v1/appointments/{appointments.0.id}");
+    op.answer(s.app.book(&op.ctx, i).await)
 }
 
 async fn appointment(
