@@ -3,7 +3,6 @@
 //! alerts. A response also reads as a FHIR QuestionnaireResponse and a client's scores as a Bundle of FHIR
 //! Observations, both served as `application/fhir+json`.
 
-use crate::api::created;
 use crate::auth::Caller;
 use crate::error::{ApiResult, OrApi};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
@@ -101,16 +100,17 @@ async fn stop(
 
 async fn enter(
     c: Caller,
+    once: IdempotencyKey,
     State(s): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<ResponseInput>,
 ) -> ApiResult<Response> {
-    let v = s
-        .app
-        .enter_measure_response(&c.ctx, ClientId(id), input)
-        .await
-        .or_api(&c.rid)?;
-    Ok(created(format!("/api/v1/measure-responses/{}", v.id), v))
+    let op = once.at(c, "/api/v1/measure-responses/{id}");
+    op.answer(
+        s.app
+            .enter_measure_response(&op.ctx, ClientId(id), input)
+            .await,
+    )
 }
 
 async fn results(

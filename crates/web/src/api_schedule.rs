@@ -104,15 +104,16 @@ struct LocationInput {
 
 async fn add_location(
     c: Caller,
+    once: IdempotencyKey,
     State(s): State<AppState>,
     ApiJson(i): ApiJson<LocationInput>,
 ) -> ApiResult<Response> {
-    let l = s
-        .app
-        .add_location(&c.ctx, &i.name, &i.time_zone, i.address.as_deref())
-        .await
-        .or_api(&c.rid)?;
-    Ok(created(format!("/api/v1/locations/{}", l.id), l))
+    let op = once.at(c, "/api/v1/locations/{id}");
+    op.answer(
+        s.app
+            .add_location(&op.ctx, &i.name, &i.time_zone, i.address.as_deref())
+            .await,
+    )
 }
 
 #[derive(Deserialize)]
@@ -129,16 +130,13 @@ fn one() -> i32 {
 
 async fn add_room(
     c: Caller,
+    once: IdempotencyKey,
     State(s): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(i): ApiJson<RoomInput>,
 ) -> ApiResult<Response> {
-    let r = s
-        .app
-        .add_room(&c.ctx, id, &i.name, i.capacity)
-        .await
-        .or_api(&c.rid)?;
-    Ok(created(format!("/api/v1/locations/{id}/rooms/{}", r.id), r))
+    let op = once.at(c, format!("/api/v1/locations/{id}/rooms/{{id}}"));
+    op.answer(s.app.add_room(&op.ctx, id, &i.name, i.capacity).await)
 }
 
 #[derive(Deserialize)]
@@ -283,19 +281,17 @@ async fn list_exceptions(
 
 async fn add_exception(
     c: Caller,
+    once: IdempotencyKey,
     State(s): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(i): ApiJson<ExceptionInput>,
 ) -> ApiResult<Response> {
-    let e = s
-        .app
-        .add_availability_exception(&c.ctx, UserId(id), i)
-        .await
-        .or_api(&c.rid)?;
-    Ok(created(
-        format!("/api/v1/availability-exceptions/{}", e.id),
-        e,
-    ))
+    let op = once.at(c, "/api/v1/availability-exceptions/{id}");
+    op.answer(
+        s.app
+            .add_availability_exception(&op.ctx, UserId(id), i)
+            .await,
+    )
 }
 
 async fn remove_exception(

@@ -27,14 +27,28 @@ pub const HEADER: &str = "idempotency-key";
 pub const ROUTES: &[&str] = &[
     "/api/v1/clients",
     "/api/v1/clients/{id}/episodes",
+    "/api/v1/clients/{id}/notes",
     "/api/v1/clients/{id}/medications",
     "/api/v1/clients/{id}/referrals",
+    "/api/v1/clients/{id}/plans",
+    "/api/v1/clients/{id}/record-requests",
     "/api/v1/clients/{id}/measure-assignments",
+    "/api/v1/clients/{id}/measure-responses",
     "/api/v1/clients/{id}/behaviours",
     "/api/v1/clients/{id}/behaviour-entries",
     "/api/v1/clients/{id}/homework",
     "/api/v1/appointments",
-    "/api/v1/clients/{id}/notes",
+    "/api/v1/notes/{id}/addenda",
+    "/api/v1/notes/{id}/releases",
+    "/api/v1/units/{id}/notes",
+    "/api/v1/groups",
+    "/api/v1/groups/{id}/members",
+    "/api/v1/groups/{id}/sessions",
+    "/api/v1/emergency-access",
+    "/api/v1/on-call-shifts",
+    "/api/v1/locations",
+    "/api/v1/locations/{id}/rooms",
+    "/api/v1/clinicians/{id}/availability-exceptions",
 ];
 
 /// The SHA-256 of a keyed request's body, hex.
@@ -156,7 +170,19 @@ impl Creating {
 
 #[cfg(test)]
 mod tests {
-    use super::valid;
+    use super::{ROUTES, valid};
+
+    #[test]
+    fn every_keyed_route_is_a_registered_post() {
+        for path in ROUTES {
+            assert!(
+                crate::api::ROUTES
+                    .iter()
+                    .any(|r| r.method == "POST" && r.path == *path),
+                "{path} is not a POST route of the registry"
+            );
+        }
+    }
 
     #[test]
     fn keys_are_one_to_255_printable_ascii_characters() {

@@ -16,6 +16,7 @@ both!(
     a_key_reused_after_a_day_makes_a_new_record_and_old_keys_are_swept,
     the_stored_answer_holds_no_plaintext,
     malformed_keys_are_refused,
+    a_clients_medication_and_note_are_made_once_under_a_key,
 );
 
 struct Answer {
@@ -295,5 +296,45 @@ async fn malformed_keys_are_refused(b: Backend) {
     let a = post(&t, &clin, "/api/v1/clients", &"k".repeat(255), &body).await;
     assert_eq!(a.status, 201, "{}", a.text);
     assert_eq!(clients_named(&t, "Iris Invalid").await, 1);
+    t.finish().await;
+}
+
+async fn a_clients_medication_and_note_are_made_once_under_a_key(b: Backend) {
+    let t = TestApp::spawn(b).await;
+    let clin = t.user(&[Role::Clinician]).await;
+    let client = t
+        .post(&clin, "/api/v1/clients", client_body("Jo Subrecord"))
+        .await;
+    let id = client.json["id"].as_str().unwrap().to_string();
+    let creates = [
+        (
+            format!("/api/v1/clients/{id}/medications"),
+            json!({"name": "sertraline", "dose": "50 mg", "started_on": rapport_testkit::today().to_string()}),
+            "medications",
+        ),
+        (
+            format!("/api/v1/clients/{id}/notes"),
+            json!({"template": "progress_dap", "fields": {"data": "slept better"}}),
+            "notes",
+        ),
+    ];
+    for (path, body, table) in creates {
+        let key = format!("once-{table}");
+        let first = post(&t, &clin, &path, &key, &body).await;
+        assert_eq!(first.status, 201, "{path}: {}", first.text);
+        let again = post(&t, &clin, &path, &key, &body).await;
+        assert_eq!(again.status, 201, "{path}: {}", again.text);
+        assert!(again.replayed);
+        assert_eq!(again.json, first.json);
+        assert_eq!(again.location, first.location);
+        let rows = t
+            .query_text(&format!("SELECT CAST(version AS TEXT) FROM {table}"))
+            .await;
+        assert_eq!(rows.len(), 1, "{table}: one row");
+        // Another key is another request: the same body under it makes a second record.
+        let next = post(&t, &clin, &path, &format!("{key}-2"), &body).await;
+        assert_eq!(next.status, 201, "{path}: {}", next.text);
+        assert_ne!(next.json["id"], first.json["id"]);
+    }
     t.finish().await;
 }
