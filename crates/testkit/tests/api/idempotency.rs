@@ -11,6 +11,7 @@ both!(
     the_same_key_twice_makes_one_client_and_gives_the_same_answer,
     eight_concurrent_requests_with_one_key_make_one_client,
     a_retried_booking_gives_the_same_appointment_not_a_conflict,
+    eight_concurrent_bookings_with_one_key_make_one_appointment,
     another_body_under_the_same_key_is_refused,
     another_callers_identical_key_is_independent,
     a_key_reused_after_a_day_makes_a_new_record_and_old_keys_are_swept,
@@ -336,5 +337,54 @@ async fn a_clients_medication_and_note_are_made_once_under_a_key(b: Backend) {
         assert_eq!(next.status, 201, "{path}: {}", next.text);
         assert_ne!(next.json["id"], first.json["id"]);
     }
+    t.finish().await;
+}
+
+/// Bookings go through the group-commit writer, where concurrent ones share a transaction (a savepoint each): the
+/// duplicates of one batch must still see the first's key.
+async fn eight_concurrent_bookings_with_one_key_make_one_appointment(b: Backend) {
+    let t = TestApp::spawn(b).await;
+    let clin = t.user(&[Role::Clinician]).await;
+    let client = t
+        .post(&clin, "/api/v1/clients", client_body("Kim Batch"))
+        .await;
+    let start = (rapport_testkit::now() + chrono::Duration::days(4))
+        .format("%Y-%m-%dT09:00")
+        .to_string();
+    let body = json!({"type_key": "individual", "clinician_id": clin.id, "client_ids": [client.json["id"]],
+        "start": start, "time_zone": "UTC", "outside_working_hours": true});
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let (http, url, who, body) = (
+            t.http.clone(),
+            t.url("/api/v1/appointments"),
+            clin.clone(),
+            body.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            post_keyed(&http, url, &who, "book-kim", &body).await
+        }));
+    }
+    let mut ids = Vec::new();
+    for task in tasks {
+        let a = task.await.unwrap();
+        assert_eq!(a.status, 201, "{}", a.text);
+        ids.push(
+            a.json["appointments"][0]["id"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    ids.dedup();
+    assert_eq!(
+        ids.len(),
+        1,
+        "all eight answer the same appointment: {ids:?}"
+    );
+    assert_eq!(
+        t.query_text("SELECT status FROM appointments").await.len(),
+        1
+    );
     t.finish().await;
 }
