@@ -425,14 +425,17 @@ async fn waitlist(
 
 async fn add_waitlist(
     c: Caller,
+    once: IdempotencyKey,
     State(s): State<AppState>,
     ApiJson(i): ApiJson<rapport_app::scheduling::WaitlistInput>,
 ) -> ApiResult<Response> {
-    let id = s.app.add_to_waitlist(&c.ctx, i).await.or_api(&c.rid)?;
-    Ok(created(
-        format!("/api/v1/waitlist/{id}"),
-        json!({ "id": id }),
-    ))
+    let op = once.at(c, "/api/v1/waitlist/{id}");
+    op.answer(
+        s.app
+            .add_to_waitlist(&op.ctx, i)
+            .await
+            .map(|id| json!({ "id": id })),
+    )
 }
 
 #[derive(Deserialize)]

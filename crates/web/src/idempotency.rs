@@ -38,6 +38,7 @@ pub const ROUTES: &[&str] = &[
     "/api/v1/clients/{id}/behaviour-entries",
     "/api/v1/clients/{id}/homework",
     "/api/v1/appointments",
+    "/api/v1/waitlist",
     "/api/v1/notes/{id}/addenda",
     "/api/v1/notes/{id}/releases",
     "/api/v1/units/{id}/notes",

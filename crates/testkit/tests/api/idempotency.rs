@@ -17,7 +17,7 @@ both!(
     a_key_reused_after_a_day_makes_a_new_record_and_old_keys_are_swept,
     the_stored_answer_holds_no_plaintext,
     malformed_keys_are_refused,
-    a_clients_medication_and_note_are_made_once_under_a_key,
+    a_medication_a_note_and_a_waitlist_entry_are_made_once_under_a_key,
 );
 
 struct Answer {
@@ -300,7 +300,7 @@ async fn malformed_keys_are_refused(b: Backend) {
     t.finish().await;
 }
 
-async fn a_clients_medication_and_note_are_made_once_under_a_key(b: Backend) {
+async fn a_medication_a_note_and_a_waitlist_entry_are_made_once_under_a_key(b: Backend) {
     let t = TestApp::spawn(b).await;
     let clin = t.user(&[Role::Clinician]).await;
     let client = t
@@ -337,6 +337,22 @@ async fn a_clients_medication_and_note_are_made_once_under_a_key(b: Backend) {
         assert_eq!(next.status, 201, "{path}: {}", next.text);
         assert_ne!(next.json["id"], first.json["id"]);
     }
+    // The waitlist answers a bare id, built at the edge: the replay is that same answer.
+    let sched = t.user(&[Role::Scheduler]).await;
+    let entry = json!({"client_id": id, "type_key": "individual"});
+    let first = post(&t, &sched, "/api/v1/waitlist", "wait-once", &entry).await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    let again = post(&t, &sched, "/api/v1/waitlist", "wait-once", &entry).await;
+    assert!(again.replayed);
+    assert_eq!(
+        (again.json.clone(), again.location.clone()),
+        (first.json.clone(), first.location.clone())
+    );
+    assert_eq!(
+        t.query_text("SELECT CAST(COUNT(*) AS TEXT) FROM waitlist_entries")
+            .await,
+        ["1"]
+    );
     t.finish().await;
 }
 
