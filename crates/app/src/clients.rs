@@ -387,6 +387,7 @@ impl App {
                 AuditEvent::new(&ctx.actor, "client.create", "client"),
             )
             .await?;
+        self.once_check(&tx, ctx).await?;
         // A clinician who registers a client becomes their primary clinician; anyone else leaves the care team to
         // be assigned, and so may not write clinical text.
         let joins_team = ctx.actor.has(rapport_domain::Role::Clinician);
@@ -414,13 +415,13 @@ impl App {
         )
         .await?;
         let team = care::members(tx.conn(), client.id).await?;
-        tx.commit().await?;
-        Ok(view(
+        let out = view(
             client,
             clinical.filter(|_| joins_team),
             team,
             Default::default(),
-        ))
+        );
+        self.commit_once(tx, ctx, out).await
     }
 
     /// Reads one client; clinical text is included only when the policy allows it, and the read is audited.
@@ -670,6 +671,7 @@ impl App {
         let tx = self
             .guard(tx, ctx, Action::Create, Resource::ClientClinical(rel), ev())
             .await?;
+        self.once_check(&tx, ctx).await?;
         let e = Episode {
             id: EpisodeId::new(),
             client_id: client,
@@ -682,8 +684,7 @@ impl App {
         };
         episodes::insert(&tx, &e).await?;
         tx.audit(ev().resource(e.id).request(ctx.rid())).await?;
-        tx.commit().await?;
-        Ok(e.into())
+        self.commit_once(tx, ctx, EpisodeView::from(e)).await
     }
 
     pub async fn list_episodes(&self, ctx: &Ctx, client: ClientId) -> Result<Vec<EpisodeView>> {

@@ -130,6 +130,7 @@ impl App {
                 ev(),
             )
             .await?;
+        self.once_check(&tx, ctx).await?;
         let now = now_utc();
         let expires_at = now + Duration::hours(EMERGENCY_HOURS);
         let id = repo::insert(&tx, me, client.id, &reason, now, expires_at).await?;
@@ -186,12 +187,16 @@ impl App {
             expires_at.format("%Y-%m-%d %H:%M UTC")
         )))
         .await?;
-        tx.commit().await?;
-        Ok(EmergencyGranted {
-            id,
-            client_id: client.id,
-            expires_at,
-        })
+        self.commit_once(
+            tx,
+            ctx,
+            EmergencyGranted {
+                id,
+                client_id: client.id,
+                expires_at,
+            },
+        )
+        .await
     }
 
     /// When the caller's live emergency access to this client ends, if they hold one (for the client page's

@@ -15,6 +15,7 @@ pub mod demo;
 pub mod emergency;
 pub mod groups;
 mod guard;
+pub mod idempotency;
 pub mod mail;
 pub mod measures;
 pub mod medications;
@@ -49,17 +50,30 @@ pub(crate) fn today() -> chrono::NaiveDate {
 pub struct Ctx {
     pub actor: Actor,
     pub request_id: Option<String>,
+    /// The Idempotency-Key a create was sent with (see `idempotency`); `None` everywhere else.
+    pub once: Option<idempotency::Once>,
 }
 
 impl Ctx {
     pub fn new(actor: Actor, request_id: Option<String>) -> Self {
-        Ctx { actor, request_id }
+        Ctx {
+            actor,
+            request_id,
+            once: None,
+        }
+    }
+
+    /// This context with a create's Idempotency-Key.
+    pub fn with_once(mut self, once: Option<idempotency::Once>) -> Self {
+        self.once = once;
+        self
     }
 
     pub fn operator() -> Self {
         Ctx {
             actor: Actor::Operator,
             request_id: None,
+            once: None,
         }
     }
 

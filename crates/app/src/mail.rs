@@ -1,5 +1,7 @@
-//! Sending e-mail over SMTP (lettre), from the outbox. The worker claims a message before sending and marks it
-//! sent after, so a message is sent at most once; failures that certainly sent nothing are retried with back-off.
+//! Sending e-mail over SMTP (lettre), from the outbox. The worker claims a message (recording the Message-ID it
+//! will carry) before sending and marks it sent after, so each attempt sends at most once; failures that certainly
+//! sent nothing are retried with back-off, and a claim left by a process that died is taken over once its lease
+//! runs out (`outbox::LEASE_MINUTES`), so nothing queued is lost: at-least-once across a crash mid-send.
 
 use crate::App;
 use chrono::Duration;
@@ -73,9 +75,12 @@ impl App {
         let db = self.store.db();
         let mut report = Delivery::default();
         for m in outbox::due(db, now_utc(), 50).await? {
-            if !outbox::claim(db, m.id).await? {
+            // One Message-ID per message, the same on every attempt: if a process died after the SMTP server
+            // took the message, the copy sent on takeover is recognisable as the same message.
+            let message_id = format!("<{}@{}>", m.id, mailer.from.email.domain());
+            let Some(m) = outbox::claim(db, &m, &message_id).await? else {
                 continue;
-            }
+            };
             let to = match m.recipient.parse::<Mailbox>() {
                 Ok(t) => t,
                 Err(e) => {
@@ -95,6 +100,7 @@ impl App {
                 .from(mailer.from.clone())
                 .to(to)
                 .subject(m.subject.clone())
+                .message_id(Some(message_id))
                 .header(ContentType::TEXT_PLAIN)
                 .body(text)
                 .map_err(|e| Error::internal(format!("building mail: {e}")))?;
@@ -120,8 +126,8 @@ impl App {
     }
 
     /// The worker loop: every `every` until `stop` resolves, runs the measure jobs (scheduled questionnaire links,
-    /// escalation of unacknowledged alerts) and then sends what the outbox holds. Without a mailer the jobs still
-    /// run and their e-mails wait in the outbox.
+    /// escalation of unacknowledged alerts), sweeps expired idempotency keys and then sends what the outbox holds.
+    /// Without a mailer the jobs still run and their e-mails wait in the outbox.
     pub async fn run_outbox(
         self,
         mailer: Option<Mailer>,
@@ -136,6 +142,9 @@ impl App {
                 _ = tick.tick() => {
                     if let Err(e) = self.run_measure_jobs(now_utc()).await {
                         tracing::warn!(error = %e, "measure jobs failed");
+                    }
+                    if let Err(e) = self.sweep_idempotency().await {
+                        tracing::warn!(error = %e, "sweeping idempotency keys failed");
                     }
                     if let Some(m) = &mailer
                         && let Err(e) = self.deliver_due(m).await

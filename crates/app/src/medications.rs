@@ -101,13 +101,13 @@ impl App {
         let (tx, _) = self
             .guard_clinical(tx, ctx, client, Action::Create, ev())
             .await?;
+        self.once_check(&tx, ctx).await?;
         let (text, started_on) = input.validated(today())?;
         let id = repo::insert(&tx, client, &text, started_on, me, now_utc()).await?;
         tx.audit(ev().resource(id).request(ctx.rid())).await?;
         let m = repo::get(&tx, id).await?.ok_or(Error::NotFound)?;
         let out = view(&tx, m, &mut Names::default()).await?;
-        tx.commit().await?;
-        Ok(out)
+        self.commit_once(tx, ctx, out).await
     }
 
     /// Records that a current medication was stopped, once, against the version read.

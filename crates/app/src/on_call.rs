@@ -295,6 +295,7 @@ impl App {
         };
         // Allowed by `permit` above; the roles it judged are the caller's own and cannot change meanwhile.
         let tx = self.store.begin().await?;
+        self.once_check(&tx, ctx).await?;
         let Some(u) = users::by_id(tx.conn(), user).await? else {
             return Err(Error::invalid("user_id", "there is no such staff member"));
         };
@@ -319,8 +320,7 @@ impl App {
         )))
         .await?;
         let v = view(&tx, s, &mut Names::default()).await?;
-        tx.commit().await?;
-        Ok(v)
+        self.commit_once(tx, ctx, v).await
     }
 
     /// One shift (where a new shift's `Location` points).

@@ -113,6 +113,7 @@ impl App {
         let (tx, _) = self
             .guard_clinical(tx, ctx, client, Action::Create, ev())
             .await?;
+        self.once_check(&tx, ctx).await?;
         let (kind, urgency, sent_on, text) = input.validated(today())?;
         let id = repo::insert(&tx, client, kind, urgency, sent_on, &text, me, now_utc()).await?;
         tx.audit(ev().resource(id).request(ctx.rid()).detail(format!(
@@ -123,8 +124,7 @@ impl App {
         .await?;
         let r = repo::get(&tx, id).await?.ok_or(Error::NotFound)?;
         let out = view(&tx, r, &mut Names::default()).await?;
-        tx.commit().await?;
-        Ok(out)
+        self.commit_once(tx, ctx, out).await
     }
 
     /// Moves a referral along (accepted, declined, seen, closed) against the version read.

@@ -39,6 +39,22 @@ pub enum Error {
     /// Something went wrong that the caller cannot fix; the message is for the log, never the response.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The same request was answered before under the caller's Idempotency-Key: that answer is to be given again
+    /// (nothing was written this time).
+    #[error("already answered under this idempotency key")]
+    Replay(Box<Replayed>),
+    /// The caller's Idempotency-Key was used before for another request (another body or route).
+    #[error("the idempotency key was used for a different request")]
+    IdempotencyMismatch,
+}
+
+/// The first answer to a request made under an Idempotency-Key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replayed {
+    pub status: u16,
+    pub location: Option<String>,
+    /// The response body, JSON.
+    pub body: String,
 }
 
 impl Error {

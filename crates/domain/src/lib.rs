@@ -26,6 +26,6 @@ pub mod safety;
 pub mod scheduling;
 pub mod validate;
 
-pub use error::{Error, FieldError, Result};
+pub use error::{Error, FieldError, Replayed, Result};
 pub use ids::{ClientId, EpisodeId, NoteId, PortalAccountId, UserId};
 pub use role::{Actor, Role};

@@ -26,6 +26,7 @@ pub mod group_sessions;
 pub mod group_talk_events;
 pub mod groups;
 pub mod homework;
+pub mod idempotency;
 pub mod locations;
 pub mod measure_alerts;
 pub mod measure_assignments;

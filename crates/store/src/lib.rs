@@ -20,6 +20,7 @@ pub mod episodes;
 pub mod feeds;
 pub mod group_sessions;
 pub mod groups;
+pub mod idempotency;
 pub mod keyring;
 mod keys;
 pub mod measures;

@@ -25,6 +25,8 @@ mod m20261126_000024_medications;
 mod m20261126_000025_referrals;
 mod m20261207_000026_account_hardening;
 mod m20261207_000027_sealed_mail;
+mod m20261207_000028_idempotency;
+mod m20261207_000029_outbox_lease;
 mod m20261207_000030_audit_head_seal;
 
 use sea_orm_migration::prelude::*;
@@ -59,6 +61,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000025_referrals::Migration),
             Box::new(m20261207_000026_account_hardening::Migration),
             Box::new(m20261207_000027_sealed_mail::Migration),
+            Box::new(m20261207_000028_idempotency::Migration),
+            Box::new(m20261207_000029_outbox_lease::Migration),
             Box::new(m20261207_000030_audit_head_seal::Migration),
         ]
     }

@@ -2,6 +2,14 @@
 //!
 //! Bodies are sealed at rest, because an e-mail may carry a live one-time link that would open a portal account or
 //! a questionnaire to whoever copied the database; once a message is sent or cancelled its body is dropped.
+//!
+//! A claim is a lease. The claimer records the Message-ID it will send under, then talks to the SMTP server, then
+//! marks the message sent; a process that dies in between leaves a claim that nobody renews, and once it is older
+//! than `LEASE_MINUTES` the message may be claimed again (the takeover counts as a failed attempt, with
+//! "claim expired" as its error). The guarantee that results: each attempt sends at most once (only the holder of
+//! a claim sends, and a claim is taken by one process), and a message is delivered at least once across crashes —
+//! twice only if a process died after the SMTP server accepted it and before `mark_sent`, and then under the same
+//! Message-ID, which lets the recipient's mail system recognise the copy.
 
 use crate::crypto::{Aad, Cipher, Encrypted};
 use crate::entity::outbox;
@@ -62,6 +70,7 @@ pub async fn enqueue(tx: &Tx<'_>, m: NewMessage<'_>) -> Result<bool, StoreError>
         attempts: Set(0),
         next_attempt_at: Set(m.due_at),
         claimed_at: Set(None),
+        message_id: Set(None),
         sent_at: Set(None),
         cancelled_at: Set(None),
         last_error: Set(None),
@@ -95,7 +104,24 @@ pub async fn of_kind(c: &impl ConnectionTrait, kind: &str) -> Result<Vec<Message
         .await?)
 }
 
-/// Cancels the unsent messages about an appointment (it was cancelled or moved).
+/// How long a claim holds. Sending one message takes at most the SMTP timeout (20 s) plus two writes; ten minutes
+/// is far beyond any live sender, and short enough that a reminder left by a dead process still goes out in time.
+pub const LEASE_MINUTES: i64 = 10;
+
+/// The oldest claim still held at `now`.
+fn lease_start(now: DateTime<Utc>) -> DateTime<Utc> {
+    now - Duration::minutes(LEASE_MINUTES)
+}
+
+/// Not claimed, or claimed by someone whose lease has run out.
+fn unclaimed(now: DateTime<Utc>) -> sea_orm::Condition {
+    sea_orm::Condition::any()
+        .add(outbox::Column::ClaimedAt.is_null())
+        .add(outbox::Column::ClaimedAt.lte(lease_start(now)))
+}
+
+/// Cancels the unsent messages about an appointment (it was cancelled or moved); a message being sent right now
+/// (a live claim) is beyond recall.
 pub async fn cancel_for_appointment(
     c: &impl ConnectionTrait,
     appointment: Uuid,
@@ -109,14 +135,14 @@ pub async fn cancel_for_appointment(
         )
         .filter(outbox::Column::AppointmentId.eq(appointment))
         .filter(outbox::Column::SentAt.is_null())
-        .filter(outbox::Column::ClaimedAt.is_null())
+        .filter(unclaimed(now_utc()))
         .filter(outbox::Column::CancelledAt.is_null())
         .exec(c)
         .await?
         .rows_affected)
 }
 
-/// Messages due by `now`, not sent, claimed or cancelled.
+/// Messages due by `now`, not sent or cancelled, and not claimed (or claimed under a lease that ran out).
 pub async fn due(
     c: &impl ConnectionTrait,
     now: DateTime<Utc>,
@@ -125,7 +151,7 @@ pub async fn due(
     Ok(outbox::Entity::find()
         .filter(outbox::Column::NextAttemptAt.lte(now))
         .filter(outbox::Column::SentAt.is_null())
-        .filter(outbox::Column::ClaimedAt.is_null())
+        .filter(unclaimed(now))
         .filter(outbox::Column::CancelledAt.is_null())
         .order_by_asc(outbox::Column::NextAttemptAt)
         .limit(limit)
@@ -133,18 +159,48 @@ pub async fn due(
         .await?)
 }
 
-/// Claims a message for sending; false if someone else claimed (or it changed) first.
-pub async fn claim(c: &impl ConnectionTrait, id: Uuid) -> Result<bool, StoreError> {
-    Ok(outbox::Entity::update_many()
-        .col_expr(outbox::Column::ClaimedAt, Expr::value(Some(now_utc())))
-        .filter(outbox::Column::Id.eq(id))
-        .filter(outbox::Column::ClaimedAt.is_null())
+/// Claims a message, as read by `due`, for one sending attempt under `message_id` (recorded before anything is
+/// sent). A claim left to expire by another process is taken over, and that lost attempt is counted. Returns the
+/// message as claimed, or `None` if someone else claimed it (or it changed) first: the update only applies to the
+/// claim state that was read, so two processes never both win.
+pub async fn claim(
+    c: &impl ConnectionTrait,
+    m: &Message,
+    message_id: &str,
+) -> Result<Option<Message>, StoreError> {
+    let now = now_utc();
+    let mut update = outbox::Entity::update_many()
+        .col_expr(outbox::Column::ClaimedAt, Expr::value(Some(now)))
+        .col_expr(
+            outbox::Column::MessageId,
+            Expr::value(Some(message_id.to_string())),
+        )
+        .filter(outbox::Column::Id.eq(m.id))
         .filter(outbox::Column::SentAt.is_null())
-        .filter(outbox::Column::CancelledAt.is_null())
-        .exec(c)
-        .await?
-        .rows_affected
-        == 1)
+        .filter(outbox::Column::CancelledAt.is_null());
+    update = match m.claimed_at {
+        None => update.filter(outbox::Column::ClaimedAt.is_null()),
+        Some(held) => {
+            if held > lease_start(now) {
+                return Ok(None);
+            }
+            update
+                .filter(outbox::Column::ClaimedAt.eq(held))
+                .col_expr(outbox::Column::Attempts, Expr::value(m.attempts + 1))
+                .col_expr(
+                    outbox::Column::LastError,
+                    Expr::value(Some(format!(
+                        "claim expired: the attempt claimed at {} (Message-ID {}) may or may not have been sent",
+                        held.to_rfc3339(),
+                        m.message_id.as_deref().unwrap_or("none")
+                    ))),
+                )
+        }
+    };
+    if update.exec(c).await?.rows_affected != 1 {
+        return Ok(None);
+    }
+    Ok(outbox::Entity::find_by_id(m.id).one(c).await?)
 }
 
 pub async fn mark_sent(c: &impl ConnectionTrait, id: Uuid) -> Result<(), StoreError> {

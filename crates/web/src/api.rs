@@ -3,6 +3,7 @@
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, OrApi};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::idempotency::IdempotencyKey;
 use crate::state::AppState;
 use axum::Json;
 use axum::Router;
@@ -323,11 +324,12 @@ async fn list_clients(
 
 async fn create_client(
     c: Caller,
+    once: IdempotencyKey,
     State(s): State<AppState>,
     ApiJson(input): ApiJson<ClientInput>,
 ) -> ApiResult<Response> {
-    let v = s.app.create_client(&c.ctx, input).await.or_api(&c.rid)?;
-    Ok(created(format!("/api/v1/clients/{}", v.id), v))
+    let op = once.at(c, "/api/v1/clients/{id}");
+    op.answer(s.app.create_client(&op.ctx, input).await)
 }
 
 async fn get_client(
@@ -413,16 +415,13 @@ async fn list_episodes(
 
 async fn open_episode(
     c: Caller,
+    once: IdempotencyKey,
     State(s): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<EpisodeInput>,
 ) -> ApiResult<Response> {
-    let e = s
-        .app
-        .open_episode(&c.ctx, ClientId(id), input)
-        .await
-        .or_api(&c.rid)?;
-    Ok(created(format!("/api/v1/clients/{id}/episodes"), e))
+    let op = once.at(c, format!("/api/v1/clients/{id}/episodes"));
+    op.answer(s.app.open_episode(&op.ctx, ClientId(id), input).await)
 }
 
 #[derive(Deserialize)]

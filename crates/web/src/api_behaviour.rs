@@ -1,10 +1,11 @@
 //! The behaviour-modification part of the JSON API: a client's target behaviours, their log entries (as FHIR R4
 //! Observations), the weekly summaries with streaks and adherence, homework, and the client's diary link.
 
-use crate::api::{created, if_match, with_etag};
+use crate::api::{if_match, with_etag};
 use crate::auth::Caller;
 use crate::error::{ApiResult, OrApi};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::idempotency::IdempotencyKey;
 use crate::state::AppState;
 use axum::Json;
 use axum::Router;
@@ -60,16 +61,13 @@ async fn behaviours(
 
 async fn define(
     c: Caller,
+    once: IdempotencyKey,
     State(s): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<BehaviourInput>,
 ) -> ApiResult<Response> {
-    let v = s
-        .app
-        .define_behaviour(&c.ctx, ClientId(id), input)
-        .await
-        .or_api(&c.rid)?;
-    Ok(created(format!("/api/v1/clients/{id}/behaviours"), v))
+    let op = once.at(c, format!("/api/v1/clients/{id}/behaviours"));
+    op.answer(s.app.define_behaviour(&op.ctx, ClientId(id), input).await)
 }
 
 async fn retire(
@@ -103,19 +101,17 @@ async fn entries(
 
 async fn log(
     c: Caller,
+    once: IdempotencyKey,
     State(s): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<EntriesInput>,
 ) -> ApiResult<Response> {
-    let v = s
-        .app
-        .log_behaviour_entries(&c.ctx, ClientId(id), input)
-        .await
-        .or_api(&c.rid)?;
-    Ok(created(
-        format!("/api/v1/clients/{id}/behaviour-entries"),
-        v,
-    ))
+    let op = once.at(c, format!("/api/v1/clients/{id}/behaviour-entries"));
+    op.answer(
+        s.app
+            .log_behaviour_entries(&op.ctx, ClientId(id), input)
+            .await,
+    )
 }
 
 async fn summary(
@@ -148,17 +144,17 @@ async fn homework(
 
 async fn assign_homework(
     c: Caller,
+    once: IdempotencyKey,
     State(s): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<HomeworkInput>,
 ) -> ApiResult<Response> {
-    let v = s
-        .app
-        .assign_homework(&c.ctx, ClientId(id), input)
-        .await
-        .or_api(&c.rid)?;
-    let mut r = created(format!("/api/v1/homework/{}", v.id), &v);
-    if let Ok(etag) = format!("\"{}\"", v.version).parse() {
+    let op = once.at(c, "/api/v1/homework/{id}");
+    let v = s.app.assign_homework(&op.ctx, ClientId(id), input).await;
+    // A replayed answer carries no ETag: a retrying client reads the homework before it edits it.
+    let version = v.as_ref().ok().map(|v| v.version);
+    let mut r = op.answer(v)?;
+    if let Some(etag) = version.and_then(|v| format!("\"{v}\"").parse().ok()) {
         r.headers_mut().insert(axum::http::header::ETAG, etag);
     }
     Ok(r)

@@ -1,10 +1,10 @@
 //! Break-the-glass emergency access in the JSON API: open one client's record in an emergency, and the
 //! administrators' register and review.
 
-use crate::api::created;
 use crate::auth::Caller;
 use crate::error::{ApiResult, OrApi};
 use crate::extract::{ApiJson, ApiPath};
+use crate::idempotency::IdempotencyKey;
 use crate::state::AppState;
 use axum::Json;
 use axum::Router;
@@ -23,11 +23,12 @@ pub fn router() -> Router<AppState> {
 
 async fn open(
     c: Caller,
+    once: IdempotencyKey,
     State(s): State<AppState>,
     ApiJson(input): ApiJson<BreakGlassInput>,
 ) -> ApiResult<Response> {
-    let g = s.app.break_glass(&c.ctx, input).await.or_api(&c.rid)?;
-    Ok(created(format!("/api/v1/clients/{}", g.client_id), g))
+    let op = once.at(c, "/api/v1/clients/{client_id}");
+    op.answer(s.app.break_glass(&op.ctx, input).await)
 }
 
 async fn list(c: Caller, State(s): State<AppState>) -> ApiResult<Response> {

@@ -1,10 +1,11 @@
 //! The groups part of the JSON API: creating and changing groups, rosters, group sessions (attendance, talk time,
 //! shared and individual notes, signing), and one member's view of their sessions.
 
-use crate::api::{created, if_match, with_etag};
+use crate::api::{if_match, with_etag};
 use crate::auth::Caller;
 use crate::error::{ApiResult, OrApi};
 use crate::extract::{ApiJson, ApiPath};
+use crate::idempotency::IdempotencyKey;
 use crate::state::AppState;
 use axum::Json;
 use axum::Router;
@@ -40,11 +41,12 @@ pub fn router() -> Router<AppState> {
 
 pub(crate) async fn create_group(
     c: Caller,
+    once: IdempotencyKey,
     State(s): State<AppState>,
     ApiJson(input): ApiJson<GroupInput>,
 ) -> ApiResult<Response> {
-    let g = s.app.create_group(&c.ctx, input).await.or_api(&c.rid)?;
-    Ok(created(format!("/api/v1/groups/{}", g.id), g))
+    let op = once.at(c, "/api/v1/groups/{id}");
+    op.answer(s.app.create_group(&op.ctx, input).await)
 }
 
 async fn get_group(
@@ -74,16 +76,13 @@ async fn update_group(
 
 async fn add_member(
     c: Caller,
+    once: IdempotencyKey,
     State(s): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<MemberInput>,
 ) -> ApiResult<Response> {
-    let g = s
-        .app
-        .add_group_member(&c.ctx, id, input)
-        .await
-        .or_api(&c.rid)?;
-    Ok(created(format!("/api/v1/groups/{id}"), g))
+    let op = once.at(c, format!("/api/v1/groups/{id}"));
+    op.answer(s.app.add_group_member(&op.ctx, id, input).await)
 }
 
 async fn leave(
@@ -110,16 +109,13 @@ async fn list_sessions(
 
 async fn create_session(
     c: Caller,
+    once: IdempotencyKey,
     State(s): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<NewSession>,
 ) -> ApiResult<Response> {
-    let v = s
-        .app
-        .create_group_session(&c.ctx, id, input)
-        .await
-        .or_api(&c.rid)?;
-    Ok(created(format!("/api/v1/group-sessions/{}", v.id), v))
+    let op = once.at(c, "/api/v1/group-sessions/{id}");
+    op.answer(s.app.create_group_session(&op.ctx, id, input).await)
 }
 
 async fn get_session(

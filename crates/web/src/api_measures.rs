@@ -3,10 +3,10 @@
 //! alerts. A response also reads as a FHIR QuestionnaireResponse and a client's scores as a Bundle of FHIR
 //! Observations, both served as `application/fhir+json`.
 
-use crate::api::created;
 use crate::auth::Caller;
 use crate::error::{ApiResult, OrApi};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::idempotency::IdempotencyKey;
 use crate::state::AppState;
 use axum::Json;
 use axum::Router;
@@ -75,19 +75,13 @@ async fn assignments(
 
 async fn assign(
     c: Caller,
+    once: IdempotencyKey,
     State(s): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<AssignInput>,
 ) -> ApiResult<Response> {
-    let v = s
-        .app
-        .assign_measure(&c.ctx, ClientId(id), input)
-        .await
-        .or_api(&c.rid)?;
-    Ok(created(
-        format!("/api/v1/clients/{id}/measure-assignments"),
-        v,
-    ))
+    let op = once.at(c, format!("/api/v1/clients/{id}/measure-assignments"));
+    op.answer(s.app.assign_measure(&op.ctx, ClientId(id), input).await)
 }
 
 async fn stop(
@@ -106,16 +100,17 @@ async fn stop(
 
 async fn enter(
     c: Caller,
+    once: IdempotencyKey,
     State(s): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<ResponseInput>,
 ) -> ApiResult<Response> {
-    let v = s
-        .app
-        .enter_measure_response(&c.ctx, ClientId(id), input)
-        .await
-        .or_api(&c.rid)?;
-    Ok(created(format!("/api/v1/measure-responses/{}", v.id), v))
+    let op = once.at(c, "/api/v1/measure-responses/{id}");
+    op.answer(
+        s.app
+            .enter_measure_response(&op.ctx, ClientId(id), input)
+            .await,
+    )
 }
 
 async fn results(

@@ -1,9 +1,9 @@
 //! A client's medications in the JSON API: list (current first), add, and stop one.
 
-use crate::api::created;
 use crate::auth::Caller;
 use crate::error::{ApiResult, OrApi};
 use crate::extract::{ApiJson, ApiPath};
+use crate::idempotency::IdempotencyKey;
 use crate::state::AppState;
 use axum::Json;
 use axum::Router;
@@ -37,16 +37,13 @@ async fn list(
 
 async fn add(
     c: Caller,
+    once: IdempotencyKey,
     State(s): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<MedicationInput>,
 ) -> ApiResult<Response> {
-    let m = s
-        .app
-        .add_medication(&c.ctx, ClientId(id), input)
-        .await
-        .or_api(&c.rid)?;
-    Ok(created(format!("/api/v1/clients/{id}/medications"), m))
+    let op = once.at(c, format!("/api/v1/clients/{id}/medications"));
+    op.answer(s.app.add_medication(&op.ctx, ClientId(id), input).await)
 }
 
 async fn stop(

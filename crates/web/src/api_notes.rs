@@ -5,6 +5,7 @@ use crate::api::{created, if_match, with_etag};
 use crate::auth::Caller;
 use crate::error::{ApiResult, OrApi};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::idempotency::IdempotencyKey;
 use crate::state::AppState;
 use axum::Json;
 use axum::Router;
@@ -93,16 +94,13 @@ async fn client_notes(
 
 async fn create_note(
     c: Caller,
+    once: IdempotencyKey,
     State(s): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<NewNote>,
 ) -> ApiResult<Response> {
-    let v = s
-        .app
-        .create_note(&c.ctx, ClientId(id), input)
-        .await
-        .or_api(&c.rid)?;
-    Ok(created(format!("/api/v1/notes/{}", v.id), v))
+    let op = once.at(c, "/api/v1/notes/{id}");
+    op.answer(s.app.create_note(&op.ctx, ClientId(id), input).await)
 }
 
 async fn chart(
@@ -181,16 +179,17 @@ struct AddendumInput {
 
 async fn add_addendum(
     c: Caller,
+    once: IdempotencyKey,
     State(s): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<AddendumInput>,
 ) -> ApiResult<Response> {
-    let v = s
-        .app
-        .add_note_addendum(&c.ctx, NoteId(id), &input.body)
-        .await
-        .or_api(&c.rid)?;
-    Ok(created(format!("/api/v1/notes/{id}"), v))
+    let op = once.at(c, format!("/api/v1/notes/{id}"));
+    op.answer(
+        s.app
+            .add_note_addendum(&op.ctx, NoteId(id), &input.body)
+            .await,
+    )
 }
 
 #[derive(Deserialize)]
@@ -256,16 +255,17 @@ struct ReleaseInput {
 
 async fn release(
     c: Caller,
+    once: IdempotencyKey,
     State(s): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<ReleaseInput>,
 ) -> ApiResult<Response> {
-    let v = s
-        .app
-        .release_note(&c.ctx, NoteId(id), &input.recipient, &input.purpose)
-        .await
-        .or_api(&c.rid)?;
-    Ok(created(format!("/api/v1/notes/{id}"), v))
+    let op = once.at(c, format!("/api/v1/notes/{id}"));
+    op.answer(
+        s.app
+            .release_note(&op.ctx, NoteId(id), &input.recipient, &input.purpose)
+            .await,
+    )
 }
 
 async fn create_unit(
@@ -287,14 +287,11 @@ async fn get_unit(
 
 async fn create_joint_note(
     c: Caller,
+    once: IdempotencyKey,
     State(s): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<NewNote>,
 ) -> ApiResult<Response> {
-    let v = s
-        .app
-        .create_joint_note(&c.ctx, id, input)
-        .await
-        .or_api(&c.rid)?;
-    Ok(created(format!("/api/v1/notes/{}", v.id), v))
+    let op = once.at(c, "/api/v1/notes/{id}");
+    op.answer(s.app.create_joint_note(&op.ctx, id, input).await)
 }

@@ -1,9 +1,9 @@
 //! The on-call rota in the JSON API: shifts in a range, add, remove, and who is on call now.
 
-use crate::api::created;
 use crate::auth::Caller;
 use crate::error::{ApiResult, OrApi};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::idempotency::IdempotencyKey;
 use crate::state::AppState;
 use axum::Json;
 use axum::Router;
@@ -31,15 +31,12 @@ async fn list(
 
 async fn add(
     c: Caller,
+    once: IdempotencyKey,
     State(s): State<AppState>,
     ApiJson(input): ApiJson<ShiftInput>,
 ) -> ApiResult<Response> {
-    let v = s
-        .app
-        .add_on_call_shift(&c.ctx, input)
-        .await
-        .or_api(&c.rid)?;
-    Ok(created(format!("/api/v1/on-call-shifts/{}", v.id), v))
+    let op = once.at(c, "/api/v1/on-call-shifts/{id}");
+    op.answer(s.app.add_on_call_shift(&op.ctx, input).await)
 }
 
 async fn one(

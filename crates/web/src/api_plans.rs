@@ -1,10 +1,11 @@
 //! The treatment-plan part of the JSON API: programme templates, a client's plans, edits and the plan's
 //! lifecycle (put into effect, review, client acknowledgement, close), each write with If-Match.
 
-use crate::api::{created, if_match, with_etag};
+use crate::api::{if_match, with_etag};
 use crate::auth::Caller;
 use crate::error::{ApiResult, OrApi};
 use crate::extract::{ApiJson, ApiPath};
+use crate::idempotency::IdempotencyKey;
 use crate::state::AppState;
 use axum::Json;
 use axum::Router;
@@ -51,16 +52,13 @@ async fn client_plans(
 
 async fn create_plan(
     c: Caller,
+    once: IdempotencyKey,
     State(s): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<NewPlan>,
 ) -> ApiResult<Response> {
-    let p = s
-        .app
-        .create_plan(&c.ctx, ClientId(id), input)
-        .await
-        .or_api(&c.rid)?;
-    Ok(created(format!("/api/v1/plans/{}", p.id), p))
+    let op = once.at(c, "/api/v1/plans/{id}");
+    op.answer(s.app.create_plan(&op.ctx, ClientId(id), input).await)
 }
 
 async fn get_plan(

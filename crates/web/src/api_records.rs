@@ -1,10 +1,10 @@
 //! The records part of the JSON API: the full export of one client's record, and record requests (log, list,
 //! read, fulfil with the record, deny with a reason) with the practice's answer period.
 
-use crate::api::created;
 use crate::auth::Caller;
 use crate::error::{ApiResult, OrApi};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::idempotency::IdempotencyKey;
 use crate::state::AppState;
 use axum::Json;
 use axum::Router;
@@ -44,16 +44,13 @@ async fn export(
 
 async fn log_request(
     c: Caller,
+    once: IdempotencyKey,
     State(s): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<RequestInput>,
 ) -> ApiResult<Response> {
-    let r = s
-        .app
-        .log_record_request(&c.ctx, ClientId(id), input)
-        .await
-        .or_api(&c.rid)?;
-    Ok(created(format!("/api/v1/record-requests/{}", r.id), r))
+    let op = once.at(c, "/api/v1/record-requests/{id}");
+    op.answer(s.app.log_record_request(&op.ctx, ClientId(id), input).await)
 }
 
 async fn list(

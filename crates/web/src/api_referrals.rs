@@ -1,9 +1,9 @@
 //! Referrals out of the practice in the JSON API: list (open first), refer, and move one along.
 
-use crate::api::created;
 use crate::auth::Caller;
 use crate::error::{ApiResult, OrApi};
 use crate::extract::{ApiJson, ApiPath};
+use crate::idempotency::IdempotencyKey;
 use crate::state::AppState;
 use axum::Json;
 use axum::Router;
@@ -31,16 +31,13 @@ async fn list(
 
 async fn refer(
     c: Caller,
+    once: IdempotencyKey,
     State(s): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<ReferralInput>,
 ) -> ApiResult<Response> {
-    let r = s
-        .app
-        .refer(&c.ctx, ClientId(id), input)
-        .await
-        .or_api(&c.rid)?;
-    Ok(created(format!("/api/v1/clients/{id}/referrals"), r))
+    let op = once.at(c, format!("/api/v1/clients/{id}/referrals"));
+    op.answer(s.app.refer(&op.ctx, ClientId(id), input).await)
 }
 
 async fn move_to(

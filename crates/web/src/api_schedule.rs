@@ -5,6 +5,7 @@ use crate::api::{created, with_etag};
 use crate::auth::Caller;
 use crate::error::{ApiResult, OrApi};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::idempotency::IdempotencyKey;
 use crate::state::AppState;
 use axum::Json;
 use axum::Router;
@@ -103,15 +104,16 @@ struct LocationInput {
 
 async fn add_location(
     c: Caller,
+    once: IdempotencyKey,
     State(s): State<AppState>,
     ApiJson(i): ApiJson<LocationInput>,
 ) -> ApiResult<Response> {
-    let l = s
-        .app
-        .add_location(&c.ctx, &i.name, &i.time_zone, i.address.as_deref())
-        .await
-        .or_api(&c.rid)?;
-    Ok(created(format!("/api/v1/locations/{}", l.id), l))
+    let op = once.at(c, "/api/v1/locations/{id}");
+    op.answer(
+        s.app
+            .add_location(&op.ctx, &i.name, &i.time_zone, i.address.as_deref())
+            .await,
+    )
 }
 
 #[derive(Deserialize)]
@@ -128,16 +130,13 @@ fn one() -> i32 {
 
 async fn add_room(
     c: Caller,
+    once: IdempotencyKey,
     State(s): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(i): ApiJson<RoomInput>,
 ) -> ApiResult<Response> {
-    let r = s
-        .app
-        .add_room(&c.ctx, id, &i.name, i.capacity)
-        .await
-        .or_api(&c.rid)?;
-    Ok(created(format!("/api/v1/locations/{id}/rooms/{}", r.id), r))
+    let op = once.at(c, format!("/api/v1/locations/{id}/rooms/{{id}}"));
+    op.answer(s.app.add_room(&op.ctx, id, &i.name, i.capacity).await)
 }
 
 #[derive(Deserialize)]
@@ -168,15 +167,13 @@ async fn calendar(
 
 async fn book(
     c: Caller,
+    once: IdempotencyKey,
     State(s): State<AppState>,
     ApiJson(i): ApiJson<BookingInput>,
 ) -> ApiResult<Response> {
-    let b = s.app.book(&c.ctx, i).await.or_api(&c.rid)?;
-    let location = match (b.series_id, b.appointments.first()) {
-        (_, Some(a)) => format!("/api/v1/appointments/{}", a.id),
-        _ => "/api/v1/appointments".to_string(),
-    };
-    Ok(created(location, b))
+    // A booking always has a first session (one with none is refused): its appointment is the location.
+    let op = once.at(c, "/api/v1/appointments/{appointments.0.id}");
+    op.answer(s.app.book(&op.ctx, i).await)
 }
 
 async fn appointment(
@@ -284,19 +281,17 @@ async fn list_exceptions(
 
 async fn add_exception(
     c: Caller,
+    once: IdempotencyKey,
     State(s): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(i): ApiJson<ExceptionInput>,
 ) -> ApiResult<Response> {
-    let e = s
-        .app
-        .add_availability_exception(&c.ctx, UserId(id), i)
-        .await
-        .or_api(&c.rid)?;
-    Ok(created(
-        format!("/api/v1/availability-exceptions/{}", e.id),
-        e,
-    ))
+    let op = once.at(c, "/api/v1/availability-exceptions/{id}");
+    op.answer(
+        s.app
+            .add_availability_exception(&op.ctx, UserId(id), i)
+            .await,
+    )
 }
 
 async fn remove_exception(
@@ -430,14 +425,17 @@ async fn waitlist(
 
 async fn add_waitlist(
     c: Caller,
+    once: IdempotencyKey,
     State(s): State<AppState>,
     ApiJson(i): ApiJson<rapport_app::scheduling::WaitlistInput>,
 ) -> ApiResult<Response> {
-    let id = s.app.add_to_waitlist(&c.ctx, i).await.or_api(&c.rid)?;
-    Ok(created(
-        format!("/api/v1/waitlist/{id}"),
-        json!({ "id": id }),
-    ))
+    let op = once.at(c, "/api/v1/waitlist/{id}");
+    op.answer(
+        s.app
+            .add_to_waitlist(&op.ctx, i)
+            .await
+            .map(|id| json!({ "id": id })),
+    )
 }
 
 #[derive(Deserialize)]

@@ -39,6 +39,17 @@ pub fn classify(e: &Error) -> (StatusCode, &'static str, String) {
                 retry_after_secs.div_ceil(60)
             ),
         ),
+        // A replay is answered by `idempotency::Creating`; one that got here lost its way: say so, not 500.
+        Error::Replay(_) => (
+            StatusCode::CONFLICT,
+            "idempotency.replay",
+            "This request was already answered under its Idempotency-Key.".into(),
+        ),
+        Error::IdempotencyMismatch => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency.mismatch",
+            "This Idempotency-Key was already used for a different request.".into(),
+        ),
         Error::Internal(_) => (
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",

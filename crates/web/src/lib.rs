@@ -24,6 +24,7 @@ pub mod auth;
 pub mod edge_errors;
 pub mod error;
 pub mod extract;
+pub mod idempotency;
 pub mod openapi;
 pub mod pages;
 pub mod request_id;
@@ -189,6 +190,8 @@ pub fn router(app: App, cfg: WebConfig) -> Router {
 fn edges<S: Clone + Send + Sync + 'static>(routes: Router<S>) -> Router<S> {
     routes
         .layer(middleware::from_fn(same_origin))
+        // Inside the body limit: a keyed create's body is read (to hash it) only up to the limit.
+        .layer(middleware::from_fn(idempotency::hash_body))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
         // A panic answers 500 instead of closing the connection; `uniform` gives every error raised outside the
         // handlers (this one, the body limit's 413, the router's 405) our error shape with the request id.

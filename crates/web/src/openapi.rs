@@ -382,6 +382,16 @@ pub fn build() -> Value {
             op["responses"]["400"] = error_response("Malformed JSON");
             op["responses"]["409"] = error_response("Conflict (stale version or duplicate)");
         }
+        if r.method == "POST"
+            && crate::idempotency::ROUTES.contains(&r.path)
+            && let Some(p) = op["parameters"].as_array_mut()
+        {
+            p.push(json!({
+                "name": "Idempotency-Key", "in": "header", "required": false,
+                "description": "1–255 printable ASCII characters, chosen by the caller. Within 24 hours, the same key with the same body answers the first answer again (status, body, Location) and creates nothing; with another body, 422 `idempotency.mismatch`. Keys are per caller.",
+                "schema": { "type": "string", "minLength": 1, "maxLength": 255 }
+            }));
+        }
         // The registry's summary says which writes need the version they read.
         if r.summary.contains("If-Match") {
             if let Some(p) = op["parameters"].as_array_mut() {

@@ -179,6 +179,7 @@ impl App {
         let (tx, c, behaviours) = self
             .behaviour_client(tx, ctx, client, Action::Create, ev())
             .await?;
+        self.once_check(&tx, ctx).await?;
         let now = now_utc();
         let (_, today) = client_today(&c, now);
         let mut p = Problems::new();
@@ -214,8 +215,7 @@ impl App {
                 .detail(format!("{} entries", stored.len())),
         )
         .await?;
-        tx.commit().await?;
-        Ok(stored
+        let out: Vec<Value> = stored
             .iter()
             .filter_map(|e| {
                 behaviours
@@ -223,7 +223,8 @@ impl App {
                     .find(|b| b.id == e.behaviour_id)
                     .map(|b| observation(e, b))
             })
-            .collect())
+            .collect();
+        self.commit_once(tx, ctx, out).await
     }
 
     /// Logs what a clinician typed into the diary form in session (`date`, `value.<behaviour id>` with durations in

@@ -136,6 +136,7 @@ impl App {
         let (tx, c) = self
             .guard_clinical(tx, ctx, client, Action::Create, ev())
             .await?;
+        self.once_check(&tx, ctx).await?;
         let now = now_utc();
         let (_, today) = client_today(&c, now);
         let v = input.validated(today, true)?;
@@ -157,8 +158,7 @@ impl App {
         };
         repo::insert_homework(&tx, &h).await?;
         tx.audit(ev().resource(h.id).request(ctx.rid())).await?;
-        tx.commit().await?;
-        Ok(homework_view(&h, today))
+        self.commit_once(tx, ctx, homework_view(&h, today)).await
     }
 
     pub async fn client_homework(&self, ctx: &Ctx, client: ClientId) -> Result<Vec<HomeworkView>> {

@@ -181,6 +181,7 @@ impl App {
         let (tx, c) = self
             .guard_clinical(tx, ctx, client, Action::Create, ev())
             .await?;
+        self.once_check(&tx, ctx).await?;
         let plans = plans::for_client(&tx, client).await?;
         let objective = linked_objective(&plans, &input)?;
         let def = bm::define(&input, objective)?;
@@ -209,8 +210,7 @@ impl App {
         )
         .await?;
         let v = view(&b, &plans);
-        tx.commit().await?;
-        Ok(v)
+        self.commit_once(tx, ctx, v).await
     }
 
     /// The client's behaviours, active first.

@@ -276,6 +276,7 @@ impl App {
                 ev.clone(),
             )
             .await?;
+        self.once_check(&tx, ctx).await?;
         self.check_facilitators(&tx, &facilitators).await?;
         let id = repo::create_group(tx.conn(), &name, kind, capacity, &facilitators, &[]).await?;
         tx.audit(ev.resource(id).request(ctx.rid()).detail(kind.as_str()))
@@ -283,8 +284,7 @@ impl App {
         let g = repo::get(tx.conn(), id).await?.ok_or(Error::NotFound)?;
         let rel = self.group_relation(&tx, ctx, id).await?;
         let view = self.group_detail(&tx, ctx, g, rel).await?;
-        tx.commit().await?;
-        Ok(view)
+        self.commit_once(tx, ctx, view).await
     }
 
     /// One group with its roster; the read is audited.
@@ -383,6 +383,7 @@ impl App {
                 ev(),
             )
             .await?;
+        self.once_check(&tx, ctx).await?;
         let held = repo::membership(tx.conn(), group, client).await?;
         periods::check_join(&held, joined_on)?;
         let taken = repo::places_taken(tx.conn(), group, joined_on).await?;
@@ -404,8 +405,7 @@ impl App {
         .await?;
         let g = repo::get(tx.conn(), group).await?.ok_or(Error::NotFound)?;
         let view = self.group_detail(&tx, ctx, g, rel).await?;
-        tx.commit().await?;
-        Ok(view)
+        self.commit_once(tx, ctx, view).await
     }
 
     /// Records that a member leaves the group, closing their open period; the leave date is the first day they are

@@ -181,6 +181,7 @@ impl App {
                 ev.clone(),
             )
             .await?;
+        self.once_check(&tx, ctx).await?;
         let given = input
             .date
             .as_deref()
@@ -229,8 +230,7 @@ impl App {
         )
         .await?;
         let view = self.session_view(&tx, ctx, s, g, rel).await?;
-        tx.commit().await?;
-        Ok(view)
+        self.commit_once(tx, ctx, view).await
     }
 
     /// One session as its facilitators see it; the read is audited.

@@ -100,6 +100,7 @@ impl App {
         let (tx, c) = self
             .measure_client(tx, ctx, client, Action::Create, ev())
             .await?;
+        self.once_check(&tx, ctx).await?;
         let now = now_utc();
         let today = now.date_naive();
         let a = Assignment {
@@ -125,8 +126,7 @@ impl App {
                 .request(ctx.rid()),
         )
         .await?;
-        tx.commit().await?;
-        Ok(view(a))
+        self.commit_once(tx, ctx, view(a)).await
     }
 
     /// A client's assignments, active and stopped.

@@ -191,6 +191,7 @@ impl App {
         let (tx, c) = self
             .measure_client(tx, ctx, client, Action::Create, ev())
             .await?;
+        self.once_check(&tx, ctx).await?;
         if let Some(a) = input.assignment_id {
             let ok = repo::assignment(tx.conn(), a)
                 .await?
@@ -222,19 +223,23 @@ impl App {
             )
             .await?;
         let entered_by = Names::default().person(&tx, me).await?;
-        tx.commit().await?;
-        Ok(ResponseView {
-            id,
-            client_id: client,
-            instrument: instrument.id.clone(),
-            instrument_name: instrument.short_name.clone(),
-            entered_via: "staff",
-            entered_by: Some(entered_by),
-            completed_at,
-            answers,
-            score,
-            alert_id,
-        })
+        self.commit_once(
+            tx,
+            ctx,
+            ResponseView {
+                id,
+                client_id: client,
+                instrument: instrument.id.clone(),
+                instrument_name: instrument.short_name.clone(),
+                entered_via: "staff",
+                entered_by: Some(entered_by),
+                completed_at,
+                answers,
+                score,
+                alert_id,
+            },
+        )
+        .await
     }
 
     /// One response with its answers (the care team, and supervisors of its members); the read is audited.

@@ -189,6 +189,7 @@ impl App {
             None => Action::Create,
         };
         let (tx, note, rel) = self.note_for(tx, ctx, id, action, "note.release").await?;
+        self.once_check(&tx, ctx).await?;
         note.status.check_addendum().map_err(|_| {
             Error::Conflict("only a signed note can be released; sign it first".into())
         })?;
@@ -231,8 +232,7 @@ impl App {
             .await?;
         }
         let view = self.note_view(&tx, ctx, note, rel).await?;
-        tx.commit().await?;
-        Ok(view)
+        self.commit_once(tx, ctx, view).await
     }
 
     pub(crate) fn may_release(

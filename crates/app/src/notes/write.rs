@@ -131,6 +131,7 @@ impl App {
                 ev(Some(client)),
             )
             .await?;
+        self.once_check(&tx, ctx).await?;
         if unit_id.is_some() && kind.is_psychotherapy() {
             return Err(Error::invalid(
                 "template",
@@ -189,8 +190,7 @@ impl App {
             .note_relation(&tx, ctx, client, me, Some(note.id), unit_id)
             .await?;
         let view = self.note_view(&tx, ctx, note, rel).await?;
-        tx.commit().await?;
-        Ok(view)
+        self.commit_once(tx, ctx, view).await
     }
 
     /// Saves a draft if `version` is still current; a stale save is a conflict and changes nothing.
@@ -301,6 +301,7 @@ impl App {
             _ => Action::Create,
         };
         let (tx, note, rel) = self.note_for(tx, ctx, id, action, "note.addendum").await?;
+        self.once_check(&tx, ctx).await?;
         note.status.check_addendum()?;
         let mut a = Addendum {
             id: Uuid::now_v7(),
@@ -321,8 +322,7 @@ impl App {
         )
         .await?;
         let view = self.note_view(&tx, ctx, note, rel).await?;
-        tx.commit().await?;
-        Ok(view)
+        self.commit_once(tx, ctx, view).await
     }
 
     /// Shares (or stops sharing) a psychotherapy note with the author's own supervisor, read only.

@@ -248,6 +248,7 @@ impl App {
         let (tx, _) = self
             .guard_clinical(tx, ctx, client, Action::Create, ev())
             .await?;
+        self.once_check(&tx, ctx).await?;
         let now = now_utc();
         let plan = Plan {
             id: Uuid::now_v7(),
@@ -267,8 +268,7 @@ impl App {
         repo::save(&tx, &plan, None, "created", None, me).await?;
         tx.audit(ev().resource(plan.id).request(ctx.rid())).await?;
         let view = self.treatment_plan_view(&tx, ctx, plan).await?;
-        tx.commit().await?;
-        Ok(view)
+        self.commit_once(tx, ctx, view).await
     }
 
     pub async fn get_plan(&self, ctx: &Ctx, id: Uuid) -> Result<PlanView> {

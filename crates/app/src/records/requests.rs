@@ -321,6 +321,7 @@ impl App {
         let tx = self
             .guard(tx, ctx, Action::Create, Resource::RecordRequest(rel), ev())
             .await?;
+        self.once_check(&tx, ctx).await?;
         let r = RecordRequest {
             id: Uuid::now_v7(),
             client_id: client,
@@ -361,8 +362,7 @@ impl App {
         let view = self
             .request_view(&tx, ctx, r, &mut Names::default())
             .await?;
-        tx.commit().await?;
-        Ok(view)
+        self.commit_once(tx, ctx, view).await
     }
 
     /// The register: open requests (or all), earliest due first, so the overdue ones lead. The front desk and

@@ -516,11 +516,12 @@ impl App {
         // The part that must be serialised, through the group-commit writer: it runs in the audit chain's locked
         // transaction (in a savepoint of its own, batched with other bookings) and is answered once durable.
         let (app, ctx_w) = (self.clone(), ctx.clone());
-        let (plan, made) = self
-            .store
+        self.store
             .write(move |tx| {
                 Box::pin(async move {
                     app.recheck_clients(tx, &ctx_w, &plan).await?;
+                    // Before the conflict check: a retried booking replays its first answer, not a 409.
+                    app.once_check(tx, &ctx_w).await?;
                     app.check_conflicts(tx, &plan, &sessions, &[]).await?;
                     if let Some(s) = &series {
                         schedule::insert_series(tx.conn(), s).await?;
@@ -545,30 +546,31 @@ impl App {
                         tx.audit(ev.detail(format!("{} session(s)", made.len())))
                             .await?;
                     }
-                    Ok::<_, Error>((plan, made))
+                    // The answer is built from what was checked: every participant passed `check_clients`, so
+                    // the caller may see each of them named, and the clinician's name came with the profile.
+                    let appointments = made
+                        .iter()
+                        .map(|a| {
+                            let clients = a
+                                .client_ids
+                                .iter()
+                                .map(|c| Participant {
+                                    client_id: *c,
+                                    name: plan.known.names.get(c).cloned().unwrap_or_default(),
+                                })
+                                .collect();
+                            view_of(a, plan.profile.display_name.clone(), clients)
+                        })
+                        .collect();
+                    let booked = Booked {
+                        series_id,
+                        appointments,
+                    };
+                    app.once_record(tx, &ctx_w, &booked).await?;
+                    Ok::<_, Error>(booked)
                 })
             })
-            .await?;
-        // The answer is built from what was checked: every participant passed `check_clients`, so the caller may
-        // see each of them named, and the clinician's name came with the profile.
-        let appointments = made
-            .iter()
-            .map(|a| {
-                let clients = a
-                    .client_ids
-                    .iter()
-                    .map(|c| Participant {
-                        client_id: *c,
-                        name: plan.known.names.get(c).cloned().unwrap_or_default(),
-                    })
-                    .collect();
-                view_of(a, plan.profile.display_name.clone(), clients)
-            })
-            .collect();
-        Ok(Booked {
-            series_id,
-            appointments,
-        })
+            .await
     }
 
     async fn load_for_change(&self, tx: &Tx<'_>, id: Uuid) -> Result<Appointment> {

@@ -210,6 +210,7 @@ impl App {
                 AuditEvent::new(&ctx.actor, "settings.location", "settings"),
             )
             .await?;
+        self.once_check(&tx, ctx).await?;
         let l = resources::add_location(tx.conn(), &name, tz.name(), address.as_deref()).await?;
         tx.audit(
             AuditEvent::new(&ctx.actor, "settings.location", "settings")
@@ -217,14 +218,18 @@ impl App {
                 .request(ctx.rid()),
         )
         .await?;
-        tx.commit().await?;
-        Ok(LocationView {
-            id: l.id,
-            name: l.name,
-            time_zone: l.time_zone,
-            address: l.address,
-            rooms: vec![],
-        })
+        self.commit_once(
+            tx,
+            ctx,
+            LocationView {
+                id: l.id,
+                name: l.name,
+                time_zone: l.time_zone,
+                address: l.address,
+                rooms: vec![],
+            },
+        )
+        .await
     }
 
     pub async fn add_room(
@@ -251,6 +256,7 @@ impl App {
                 AuditEvent::new(&ctx.actor, "settings.room", "settings"),
             )
             .await?;
+        self.once_check(&tx, ctx).await?;
         if !resources::locations(tx.conn())
             .await?
             .iter()
@@ -268,13 +274,17 @@ impl App {
                 .request(ctx.rid()),
         )
         .await?;
-        tx.commit().await?;
-        Ok(RoomView {
-            id: r.id,
-            location_id: r.location_id,
-            name: r.name,
-            capacity: r.capacity,
-        })
+        self.commit_once(
+            tx,
+            ctx,
+            RoomView {
+                id: r.id,
+                location_id: r.location_id,
+                name: r.name,
+                capacity: r.capacity,
+            },
+        )
+        .await
     }
 
     pub async fn locations(&self, ctx: &Ctx) -> Result<Vec<LocationView>> {
@@ -342,6 +352,7 @@ impl App {
                 ev(),
             )
             .await?;
+        self.once_check(&tx, ctx).await?;
         let profile = clinicians::get(tx.conn(), clinician)
             .await?
             .ok_or_else(|| Error::invalid("clinician_id", "there is no clinician with this id"))?;
@@ -353,15 +364,19 @@ impl App {
         let e = AvailabilityException { kind, interval };
         let id = resources::add_exception(tx.conn(), clinician, e, note.as_deref()).await?;
         tx.audit(ev().request(ctx.rid())).await?;
-        tx.commit().await?;
-        Ok(ExceptionView {
-            id,
-            clinician_id: clinician,
-            kind,
-            start: interval.start,
-            end: interval.end,
-            note,
-        })
+        self.commit_once(
+            tx,
+            ctx,
+            ExceptionView {
+                id,
+                clinician_id: clinician,
+                kind,
+                start: interval.start,
+                end: interval.end,
+                note,
+            },
+        )
+        .await
     }
 
     pub async fn availability_exceptions(

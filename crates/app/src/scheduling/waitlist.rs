@@ -209,6 +209,7 @@ impl App {
         let tx = self
             .guard(tx, ctx, Action::Create, Resource::Waitlist, ev())
             .await?;
+        self.once_check(&tx, ctx).await?;
         self.check_clients(tx.conn(), ctx, std::slice::from_ref(&input.client_id))
             .await
             .map_err(|e| match e {
@@ -252,6 +253,9 @@ impl App {
         )
         .await?;
         tx.audit(ev().resource(id).request(ctx.rid())).await?;
+        // The API answers `{"id": …}`; that is the answer a retry under the same key gets again.
+        self.once_record(&tx, ctx, &serde_json::json!({ "id": id }))
+            .await?;
         tx.commit().await?;
         Ok(id)
     }

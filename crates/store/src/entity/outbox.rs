@@ -21,8 +21,11 @@ pub struct Model {
     pub due_at: DateTimeUtc,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
-    /// Set just before sending; a message claimed but never marked sent (a crash mid-send) is not sent again.
+    /// Set just before sending. A claim is a lease (`outbox::LEASE`): one older than that was left by a process
+    /// that died, and the message may be claimed again.
     pub claimed_at: Option<DateTimeUtc>,
+    /// The Message-ID of the current (or last) sending attempt, recorded with the claim before the SMTP exchange.
+    pub message_id: Option<String>,
     pub sent_at: Option<DateTimeUtc>,
     pub cancelled_at: Option<DateTimeUtc>,
     pub last_error: Option<String>,

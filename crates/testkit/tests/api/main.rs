@@ -13,6 +13,7 @@ mod export;
 mod feeds;
 mod group_sessions;
 mod groups;
+mod idempotency;
 mod input;
 mod matrix;
 mod measures;

@@ -1,5 +1,6 @@
 //! Reminders through a real SMTP server (aiosmtpd): sent once, to the right person, saying nothing clinical;
-//! moved and cancelled appointments are handled; failures are retried.
+//! moved and cancelled appointments are handled; failures are retried; a claim left by a process that died is
+//! taken over once its lease runs out, and not before.
 
 use rapport_app::mail::{MailConfig, Mailer};
 use rapport_domain::Role;
@@ -11,6 +12,7 @@ both!(
     a_reminder_is_sent_once_and_says_nothing_clinical,
     moved_and_cancelled_appointments_are_reminded_correctly,
     a_failed_send_is_retried_and_minors_reminders_go_to_guardians,
+    a_claim_left_by_a_dead_process_is_taken_over_after_its_lease,
 );
 
 fn mailer(url: &str) -> Mailer {
@@ -202,5 +204,76 @@ async fn a_failed_send_is_retried_and_minors_reminders_go_to_guardians(b: Backen
         "a minor's reminder goes to the guardian: {}",
         msgs[0]
     );
+    t.finish().await;
+}
+
+async fn a_claim_left_by_a_dead_process_is_taken_over_after_its_lease(b: Backend) {
+    use rapport_store::outbox;
+    let t = TestApp::spawn(b).await;
+    let sink = SmtpSink::start().await;
+    let clin = t.user(&[Role::Clinician]).await;
+    let mut body = client_body("Lee Lease");
+    body["email"] = json!("lee@client.test");
+    let client = t.post(&clin, "/api/v1/clients", body).await.json["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    book(&t, &clin, &client, &soon(5)).await;
+    // Another process claims the reminder and dies before sending it.
+    let (db, _) = rapport_store::connect(&t.database_url).await.unwrap();
+    let due = outbox::due(&db, rapport_testkit::now(), 10).await.unwrap();
+    assert_eq!(due.len(), 1);
+    let claimed = outbox::claim(&db, &due[0], "<dead-process@practice.test>")
+        .await
+        .unwrap()
+        .expect("the first claim wins");
+    assert_eq!(
+        claimed.message_id.as_deref(),
+        Some("<dead-process@practice.test>")
+    );
+    assert!(
+        outbox::claim(&db, &due[0], "<rival@practice.test>")
+            .await
+            .unwrap()
+            .is_none(),
+        "a claim is taken once"
+    );
+    let m = mailer(&sink.url());
+    let minutes = |n: i64| (rapport_testkit::now() + chrono::Duration::minutes(n)).to_rfc3339();
+    rapport_testkit::set_clock(&minutes(outbox::LEASE_MINUTES - 1));
+    assert_eq!(
+        t.app.deliver_due(&m).await.unwrap().sent,
+        0,
+        "a claim inside its lease is not taken over"
+    );
+    rapport_testkit::set_clock(&minutes(2));
+    assert_eq!(t.app.deliver_due(&m).await.unwrap().sent, 1, "taken over");
+    assert_eq!(
+        t.app.deliver_due(&m).await.unwrap().sent,
+        0,
+        "and sent once"
+    );
+    let msgs = sink.messages();
+    assert_eq!(msgs.len(), 1);
+    let id = due[0].id;
+    assert!(
+        msgs[0].contains(&format!("Message-ID: <{id}@practice.test>")),
+        "{}",
+        msgs[0]
+    );
+    let row = outbox::for_appointment(&db, due[0].appointment_id.unwrap())
+        .await
+        .unwrap();
+    let row = row.iter().find(|r| r.id == id).unwrap();
+    assert_eq!(row.attempts, 1, "the lost attempt is counted");
+    assert!(
+        row.last_error.as_deref().is_some_and(
+            |e| e.contains("claim expired") && e.contains("<dead-process@practice.test>")
+        ),
+        "{:?}",
+        row.last_error
+    );
+    assert!(row.sent_at.is_some());
+    db.close().await.unwrap();
     t.finish().await;
 }
