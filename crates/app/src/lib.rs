@@ -29,6 +29,7 @@ pub mod safety;
 pub mod scheduling;
 pub mod secrets;
 pub mod units;
+pub mod worker;
 
 pub use config::AppConfig;
 pub use rapport_domain as domain;

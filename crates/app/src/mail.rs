@@ -140,16 +140,10 @@ impl App {
             tokio::select! {
                 _ = &mut stop => break,
                 _ = tick.tick() => {
-                    if let Err(e) = self.run_measure_jobs(now_utc()).await {
-                        tracing::warn!(error = %e, "measure jobs failed");
-                    }
-                    if let Err(e) = self.sweep_idempotency().await {
-                        tracing::warn!(error = %e, "sweeping idempotency keys failed");
-                    }
-                    if let Some(m) = &mailer
-                        && let Err(e) = self.deliver_due(m).await
-                    {
-                        tracing::warn!(error = %e, "outbox run failed");
+                    crate::worker::guarded("measure jobs", self.run_measure_jobs(now_utc())).await;
+                    crate::worker::guarded("idempotency sweep", self.sweep_idempotency()).await;
+                    if let Some(m) = &mailer {
+                        crate::worker::guarded("outbox", self.deliver_due(m)).await;
                     }
                 }
             }

@@ -216,9 +216,7 @@ pub async fn serve(
             let mut tick = tokio::time::interval(Duration::from_secs(3600));
             loop {
                 tick.tick().await;
-                if let Err(e) = app.sweep_sessions().await {
-                    tracing::warn!(error = %e, "session sweep failed");
-                }
+                rapport_app::worker::guarded("session sweep", app.sweep_sessions()).await;
             }
         })
     };
