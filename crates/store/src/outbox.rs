@@ -94,7 +94,8 @@ pub fn body(cipher: &Cipher, m: &Message) -> Result<String, StoreError> {
     }
 }
 
-/// Every message of one kind, oldest first (for the administrators' mail page and tests); bodies stay sealed.
+/// Every message of one kind, oldest first, bodies still sealed (read by the tests today; the administrators' mail
+/// page of the working-day issue will list the same rows).
 pub async fn of_kind(c: &impl ConnectionTrait, kind: &str) -> Result<Vec<Message>, StoreError> {
     Ok(outbox::Entity::find()
         .filter(outbox::Column::Kind.eq(kind))

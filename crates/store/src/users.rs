@@ -107,15 +107,15 @@ pub async fn display_names(
     Ok(out)
 }
 
-/// The fields an account use case may change; `None` leaves a field as it is.
+/// The fields an account use case may change; `None` leaves a field as it is. The second factor is not among
+/// them: it changes only through the conditional updates below (`accept_totp_step`, `confirm_totp_pending`,
+/// `clear_totp`), so no plain write can replay a code or switch the factor off.
 #[derive(Debug, Default)]
 pub struct UserPatch {
     pub display_name: Option<String>,
     pub password_hash: Option<String>,
     pub roles: Option<Vec<Role>>,
     pub must_change_password: Option<bool>,
-    pub totp_enabled: Option<bool>,
-    pub totp_last_step: Option<Option<i64>>,
     pub disabled: Option<bool>,
     pub failed_logins: Option<i32>,
     pub locked_until: Option<Option<DateTime<Utc>>>,
@@ -134,8 +134,6 @@ pub async fn patch(c: &impl ConnectionTrait, id: UserId, p: UserPatch) -> Result
         password_hash: opt(p.password_hash),
         roles: opt(p.roles.map(|r| roles_text(&r))),
         must_change_password: opt(p.must_change_password),
-        totp_enabled: opt(p.totp_enabled),
-        totp_last_step: opt(p.totp_last_step),
         disabled: opt(p.disabled),
         failed_logins: opt(p.failed_logins),
         locked_until: opt(p.locked_until),
