@@ -41,6 +41,9 @@ pub use rapport_store::{Backend, StoreError};
 use rapport_domain::Actor;
 use rapport_store::Store;
 
+/// How long `/readyz` waits for its test write: longer means the writer is stuck or the disk hangs.
+const READY_WRITE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Today's date in UTC, the date a record is stamped with when no zone applies.
 pub(crate) fn today() -> chrono::NaiveDate {
     rapport_store::now_utc().date_naive()
@@ -105,12 +108,20 @@ impl App {
         self.store.backend()
     }
 
-    /// Readiness: the group-commit writer runs (bookings go through it) and the database answers.
+    /// Readiness (`/readyz`): the group-commit writer runs (bookings go through it), the database answers, and a
+    /// write can commit.
     pub async fn ready(&self) -> Result<()> {
         if !self.store.writer_running() {
             return Err(Error::internal("the group-commit writer is not running"));
         }
-        self.store.ping().await.map_err(Error::from)
+        self.store.ping().await.map_err(Error::from)?;
+        // Ready means a write can commit: a full disk still answers `SELECT 1`.
+        match tokio::time::timeout(READY_WRITE_WAIT, self.store.probe_write()).await {
+            Ok(r) => r.map_err(Error::from),
+            Err(_) => Err(Error::Unavailable(
+                "a test write did not commit within 5 seconds".into(),
+            )),
+        }
     }
 
     pub async fn close(self) {

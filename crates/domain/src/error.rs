@@ -36,6 +36,13 @@ pub enum Error {
     /// Too many attempts; `retry_after_secs` tells the caller when to try again.
     #[error("too many attempts")]
     RateLimited { retry_after_secs: u64 },
+    /// The disk the record lives on is full: nothing of this request was kept. The message is for the log.
+    #[error("storage full: {0}")]
+    StorageFull(String),
+    /// The database cannot be reached or stayed busy: nothing of this request was kept; trying again later may
+    /// work. The message is for the log.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
     /// Something went wrong that the caller cannot fix; the message is for the log, never the response.
     #[error("internal error: {0}")]
     Internal(String),
@@ -64,6 +71,15 @@ impl Error {
 
     pub fn internal(e: impl std::fmt::Display) -> Self {
         Error::Internal(e.to_string())
+    }
+
+    /// The server's fault, not the caller's (a bug, a full disk, a database away): shown as an error page with the
+    /// request id rather than as a message on the form.
+    pub fn is_server_fault(&self) -> bool {
+        matches!(
+            self,
+            Error::Internal(_) | Error::StorageFull(_) | Error::Unavailable(_)
+        )
     }
 }
 

@@ -18,6 +18,7 @@ pub mod emergency;
 pub mod entity;
 pub mod episodes;
 pub mod feeds;
+mod full_disk;
 pub mod group_sessions;
 pub mod groups;
 pub mod idempotency;
@@ -61,7 +62,10 @@ pub use sea_orm::DbErr as DatabaseError;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
-    Db(#[from] DbErr),
+    Db(DbErr),
+    /// The disk (or the PostgreSQL tablespace) is full: the write was not kept. See `full_disk`.
+    #[error("the database's disk is full: {0}")]
+    DiskFull(String),
     #[error(transparent)]
     Crypto(#[from] crypto::CryptoError),
     #[error(transparent)]
@@ -81,6 +85,16 @@ pub enum StoreError {
     Panicked,
 }
 
+impl From<DbErr> for StoreError {
+    fn from(e: DbErr) -> Self {
+        if full_disk::is_full(&e) {
+            StoreError::DiskFull(e.to_string())
+        } else {
+            StoreError::Db(e)
+        }
+    }
+}
+
 impl StoreError {
     /// A unique-key violation: the caller tried to create something that already exists.
     pub fn is_unique_violation(&self) -> bool {
@@ -98,6 +112,8 @@ impl From<StoreError> for rapport_domain::Error {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict(m) => rapport_domain::Error::Conflict(m),
+            StoreError::DiskFull(m) => rapport_domain::Error::StorageFull(m),
+            StoreError::Unreachable(m) => rapport_domain::Error::Unavailable(m),
             other => rapport_domain::Error::Internal(other.to_string()),
         }
     }
@@ -189,10 +205,17 @@ pub async fn connect(url: &str) -> Result<(DatabaseConnection, Backend), StoreEr
                         // file through a memory map saves a system call and a copy per page that misses it.
                         .pragma("cache_size", "-16384")
                         .pragma("mmap_size", "268435456")
+                })
+                .map_sqlx_sqlite_before_acquire(|conn, _| {
+                    Box::pin(async move { Ok(full_disk::reusable(&*conn)) })
                 });
         }
         Backend::Postgres => {
-            opts.max_connections(10).min_connections(1);
+            opts.max_connections(10)
+                .min_connections(1)
+                .map_sqlx_postgres_before_acquire(|conn, _| {
+                    Box::pin(async move { Ok(full_disk::reusable(&*conn)) })
+                });
         }
     }
     let db = Database::connect(opts)
@@ -250,6 +273,32 @@ impl Store {
     /// Whether the group-commit writer is running (always, for the writer's own handle, which writes alone).
     pub fn writer_running(&self) -> bool {
         self.queue.as_ref().is_none_or(writer::Queue::running)
+    }
+
+    /// Whether a write can commit now: rewrites the readiness row with fresh random padding through the
+    /// group-commit writer, as a write of a few pages. `/readyz` asks this, not just `SELECT 1`: a full disk still
+    /// answers reads. (The chain's lock alone writes nothing: SQLite skips rewriting a row that does not change.)
+    pub async fn probe_write(&self) -> Result<(), StoreError> {
+        let mut pad = vec![0u8; full_disk::PROBE_BYTES];
+        rand::fill(&mut pad[..]);
+        let backend = self.db.get_database_backend();
+        self.write(move |tx| -> writer::BoxFuture<'_, Result<(), StoreError>> {
+            Box::pin(async move {
+                let sql = match backend {
+                    DbBackend::Postgres => full_disk::PROBE_SQL_PG,
+                    _ => full_disk::PROBE_SQL_SQLITE,
+                };
+                tx.conn()
+                    .execute_raw(sea_orm::Statement::from_sql_and_values(
+                        backend,
+                        sql,
+                        [now_utc().into(), pad.into()],
+                    ))
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     pub async fn ping(&self) -> Result<(), StoreError> {

@@ -101,7 +101,11 @@ async fn run(store: Store, queue: Arc<Mutex<mpsc::UnboundedReceiver<Job>>>) {
 
 /// A failure that every job of the batch is answered with (the error itself cannot be cloned).
 fn shared(e: &StoreError) -> StoreError {
-    StoreError::Unreachable(format!("the batch of writes failed: {e}"))
+    match e {
+        // Kept apart so that its caller hears "the disk is full" (507), not a vague failure.
+        StoreError::DiskFull(m) => StoreError::DiskFull(format!("the batch of writes failed: {m}")),
+        _ => StoreError::Unreachable(format!("the batch of writes failed: {e}")),
+    }
 }
 
 async fn run_batch(store: &Store, batch: Vec<Job>) {
@@ -161,7 +165,11 @@ async fn run_batch(store: &Store, batch: Vec<Job>) {
 /// Gives up the whole batch: nothing of it is kept.
 async fn fail(tx: Tx<'_>, finishes: Vec<Finish>, e: StoreError) {
     tracing::error!(error = %e, "a batch of writes was rolled back");
-    let _ = tx.rollback().await;
+    // A rollback that fails leaves the connection counting itself inside a transaction; the pool never hands
+    // it out again (`full_disk::reusable`), so nothing later can be written into a transaction that never ends.
+    if let Err(rollback) = tx.rollback().await {
+        tracing::error!(error = %rollback, "the failed batch could not be rolled back; its connection is dropped");
+    }
     finishes.into_iter().for_each(|f| f(Err(shared(&e))));
 }
 

@@ -83,6 +83,30 @@ impl TestApp {
     ) -> TestApp {
         let tag = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
         let dir = std::env::temp_dir().join(format!("rapport-test-{tag}"));
+        Self::spawn_placed(backend, config, web, dir, None).await
+    }
+
+    /// Boots the server with its files (SQLite database, keyring) in `dir`, and on PostgreSQL its database in
+    /// `pg_tablespace`: for tests that need the data on a filesystem of their own (a small one that fills up).
+    pub async fn spawn_in(backend: Backend, dir: PathBuf, pg_tablespace: Option<&str>) -> TestApp {
+        Self::spawn_placed(
+            backend,
+            AppConfig::default(),
+            rapport_web::WebConfig::default(),
+            dir,
+            pg_tablespace,
+        )
+        .await
+    }
+
+    async fn spawn_placed(
+        backend: Backend,
+        config: AppConfig,
+        web: rapport_web::WebConfig,
+        dir: PathBuf,
+        pg_tablespace: Option<&str>,
+    ) -> TestApp {
+        let tag = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
         std::fs::create_dir_all(&dir).unwrap();
         let (database_url, pg_database) = match backend {
             Backend::Sqlite => (
@@ -91,33 +115,25 @@ impl TestApp {
             ),
             Backend::Postgres => {
                 let name = format!("rapport_t_{tag}");
-                rapport_store::execute_admin(&pg_admin_url(), &format!("CREATE DATABASE {name}"))
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "PostgreSQL at {} is needed for this test: {e}",
-                            pg_admin_url()
-                        )
-                    });
+                let placed = pg_tablespace
+                    .map(|t| format!(" TABLESPACE {t}"))
+                    .unwrap_or_default();
+                rapport_store::execute_admin(
+                    &pg_admin_url(),
+                    &format!("CREATE DATABASE {name}{placed}"),
+                )
+                .await
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "PostgreSQL at {} is needed for this test: {e}",
+                        pg_admin_url()
+                    )
+                });
                 (pg_url_for(&name), Some(name))
             }
         };
         let keyring = Keyring::create(&dir.join("keyring.json")).unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let config = AppConfig {
-            public_url: base.clone(),
-            ..config
-        };
-        let app = App::open(&database_url, &keyring, config).await.unwrap();
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let served = app.clone();
-        let server = tokio::spawn(async move {
-            let _ = rapport_web::serve(listener, served, web, async {
-                let _ = rx.await;
-            })
-            .await;
-        });
+        let (base, server, shutdown, app) = Self::boot(&database_url, &keyring, config, web).await;
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -131,8 +147,67 @@ impl TestApp {
             database_url,
             pg_database,
             server,
-            shutdown: Some(tx),
+            shutdown: Some(shutdown),
         }
+    }
+
+    /// Opens the app on `database_url` and serves it on a free port.
+    async fn boot(
+        database_url: &str,
+        keyring: &Keyring,
+        config: AppConfig,
+        web: rapport_web::WebConfig,
+    ) -> (
+        String,
+        tokio::task::JoinHandle<()>,
+        tokio::sync::oneshot::Sender<()>,
+        App,
+    ) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let config = AppConfig {
+            public_url: base.clone(),
+            ..config
+        };
+        let app = App::open(database_url, keyring, config).await.unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let served = app.clone();
+        let server = tokio::spawn(async move {
+            let _ = rapport_web::serve(listener, served, web, async {
+                let _ = rx.await;
+            })
+            .await;
+        });
+        (base, server, tx, app)
+    }
+
+    /// Stops the server cleanly and starts it again on the same database and keyring (on a new port): what
+    /// survives is what was committed.
+    pub async fn restart(mut self) -> TestApp {
+        self.stop().await;
+        let keyring = Keyring::load(&self.dir.join("keyring.json")).unwrap();
+        let (base, server, shutdown, app) = Self::boot(
+            &self.database_url,
+            &keyring,
+            AppConfig::default(),
+            rapport_web::WebConfig::default(),
+        )
+        .await;
+        TestApp {
+            base,
+            server,
+            shutdown: Some(shutdown),
+            app,
+            ..self
+        }
+    }
+
+    async fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.server).await;
+        self.app.clone().close().await;
     }
 
     /// Creates a user with these roles (and a personal API token) directly through the use cases.
@@ -312,11 +387,7 @@ impl TestApp {
 
     /// Stops the server and removes the database and files.
     pub async fn finish(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        let _ = (&mut self.server).await;
-        self.app.clone().close().await;
+        self.stop().await;
         if let Some(name) = &self.pg_database {
             let _ = rapport_store::execute_admin(
                 &pg_admin_url(),

@@ -50,6 +50,19 @@ pub fn classify(e: &Error) -> (StatusCode, &'static str, String) {
             "idempotency.mismatch",
             "This Idempotency-Key was already used for a different request.".into(),
         ),
+        Error::StorageFull(_) => (
+            StatusCode::INSUFFICIENT_STORAGE,
+            "storage_full",
+            "The server's disk is full, so nothing was saved. Please tell the practice's administrator; \
+             what you entered can be sent again once there is room."
+                .into(),
+        ),
+        Error::Unavailable(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "The database is not available just now, so nothing was saved. Please try again in a moment."
+                .into(),
+        ),
         Error::Internal(_) => (
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
@@ -88,8 +101,14 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn from_domain(e: Error, rid: &RequestId) -> Self {
-        if let Error::Internal(detail) = &e {
-            tracing::error!(request_id = %rid.0, %detail, "internal error");
+        match &e {
+            Error::Internal(detail) => {
+                tracing::error!(request_id = %rid.0, %detail, "internal error")
+            }
+            Error::StorageFull(detail) | Error::Unavailable(detail) => {
+                tracing::error!(request_id = %rid.0, %detail, "the database could not keep a write")
+            }
+            _ => {}
         }
         let (status, code, message) = classify(&e);
         ApiError {

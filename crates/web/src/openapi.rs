@@ -373,6 +373,7 @@ pub fn build() -> Value {
                 "403": error_response("Not allowed"),
                 "404": error_response("Not found (or not visible to you)"),
                 "422": error_response("Invalid input; `fields` names each problem"),
+                "503": error_response("The database is not available; nothing was changed, try again"),
             },
         });
         if let Some(schema) = body_schema(r.method, r.path) {
@@ -381,6 +382,10 @@ pub fn build() -> Value {
         if matches!(r.method, "POST" | "PUT") {
             op["responses"]["400"] = error_response("Malformed JSON");
             op["responses"]["409"] = error_response("Conflict (stale version or duplicate)");
+        }
+        if r.method != "GET" {
+            op["responses"]["507"] =
+                error_response("The server's disk is full; nothing was changed (`storage_full`)");
         }
         if r.method == "POST"
             && crate::idempotency::ROUTES.contains(&r.path)

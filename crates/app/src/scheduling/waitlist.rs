@@ -214,7 +214,8 @@ impl App {
             .await
             .map_err(|e| match e {
                 // Emergency access sees the client but enrols nobody: say so rather than "no such client".
-                Error::Forbidden(_) | Error::Internal(_) => e,
+                e @ Error::Forbidden(_) => e,
+                e if e.is_server_fault() => e,
                 _ => Error::invalid("client_id", "there is no client with this id"),
             })?;
         if resources::appointment_type(tx.conn(), input.type_key.trim())

@@ -11,6 +11,7 @@ mod demo;
 mod emergency;
 mod export;
 mod feeds;
+mod full_disk;
 mod group_sessions;
 mod groups;
 mod idempotency;

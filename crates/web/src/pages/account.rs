@@ -139,7 +139,7 @@ pub async fn new_authenticator(
     };
     if let Err(e) = r {
         return match e {
-            Error::Internal(_) => error_page(e, &s.rid, Nav::of(&s)),
+            e if e.is_server_fault() => error_page(e, &s.rid, Nav::of(&s)),
             other => page(&st, &s, None, None, Some(form_message(&other))).await,
         };
     }

@@ -278,8 +278,8 @@ pub async fn section(
         Ok(d) => Some(from_summary(d, plans, can_write)),
         Err(Error::NotFound | Error::Forbidden(_)) => None,
         Err(e) => {
-            if let Error::Internal(detail) = &e {
-                tracing::error!(request_id = %s.rid.0, %detail, "behaviour section");
+            if e.is_server_fault() {
+                tracing::error!(request_id = %s.rid.0, error = %e, "behaviour section");
             }
             Some(BehaviourSection {
                 behaviours: Vec::new(),

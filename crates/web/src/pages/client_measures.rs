@@ -256,8 +256,8 @@ pub async fn section(
         Ok(m) => m,
         Err(Error::NotFound | Error::Forbidden(_)) => return None,
         Err(e) => {
-            if let Error::Internal(detail) = &e {
-                tracing::error!(request_id = %s.rid.0, %detail, "measures section");
+            if e.is_server_fault() {
+                tracing::error!(request_id = %s.rid.0, error = %e, "measures section");
             }
             return Some(MeasuresSection {
                 unavailable: Some(form_message(&e)),

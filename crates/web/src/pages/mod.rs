@@ -363,8 +363,8 @@ pub(super) fn expired(s: &crate::auth::Staff) -> Response {
 }
 
 pub fn error_page(e: Error, rid: &RequestId, nav: Option<Nav>) -> Response {
-    if let Error::Internal(detail) = &e {
-        tracing::error!(request_id = %rid.0, %detail, "internal error");
+    if e.is_server_fault() {
+        tracing::error!(request_id = %rid.0, error = %e, "server fault");
     }
     let (status, _, message) = classify(&e);
     status_page(status, message, rid, nav)

@@ -86,7 +86,7 @@ pub async fn login(
             )
                 .into_response()
         }
-        Err(e @ Error::Internal(_)) => error_page(e, &p.rid, None),
+        Err(e) if e.is_server_fault() => error_page(e, &p.rid, None),
         Err(e) => {
             let (status, message) = match &e {
                 Error::Unauthenticated => (

@@ -74,7 +74,7 @@ pub async fn login(
                 ),
                 other => (crate::error::classify(other).0, form_message(other)),
             };
-            if let Error::Internal(_) = e {
+            if e.is_server_fault() {
                 return error_page(e, &s.rid, None);
             }
             (
@@ -174,7 +174,7 @@ pub async fn mfa(State(st): State<AppState>, s: AnySession, Form(f): Form<CodeFo
             "/"
         })
         .into_response(),
-        Err(Error::Internal(d)) => error_page(Error::Internal(d), &s.rid, None),
+        Err(e) if e.is_server_fault() => error_page(e, &s.rid, None),
         Err(e) => (
             crate::error::classify(&e).0,
             MfaPage {
@@ -238,7 +238,7 @@ pub async fn setup(State(st): State<AppState>, s: AnySession, Form(f): Form<Code
             "/"
         })
         .into_response(),
-        Err(Error::Internal(d)) => error_page(Error::Internal(d), &s.rid, None),
+        Err(e) if e.is_server_fault() => error_page(e, &s.rid, None),
         Err(e) => {
             let pending = st.app.pending_totp(sess).await.ok().flatten();
             let Some(p) = pending else {
@@ -334,7 +334,7 @@ pub async fn password(
         .await
     {
         Ok(()) => Redirect::to("/").into_response(),
-        Err(Error::Internal(d)) => error_page(Error::Internal(d), &s.rid, None),
+        Err(e) if e.is_server_fault() => error_page(e, &s.rid, None),
         Err(e) => (
             crate::error::classify(&e).0,
             PasswordPage {
