@@ -366,11 +366,40 @@ async fn a_backup_under_write_load_restores_every_acknowledged_write(b: Backend)
     assert_eq!(o.status.code(), Some(3), "{}", said(&o));
     assert!(said(&o).contains("does not verify"), "{}", said(&o));
 
+    // Changed inside and given a new checksum: the sealed chunk no longer opens, and the target stays empty.
+    {
+        use sha2::{Digest, Sha256};
+        let mut forged = bytes.clone();
+        let n = forged.len();
+        forged[n - 100] ^= 0x01;
+        let sum = Sha256::digest(&forged[..n - 32]);
+        forged[n - 32..].copy_from_slice(&sum);
+        std::fs::write(&damaged, &forged).unwrap();
+    }
+    let o = rapport(
+        &fresh.dir,
+        fresh.url.as_deref(),
+        &[
+            "restore",
+            damaged.to_str().unwrap(),
+            "--keyring",
+            keyring.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert!(!o.status.success());
+    assert!(said(&o).contains("does not decrypt"), "{}", said(&o));
+    assert!(fresh.is_untouched().await, "nothing was kept");
+    if b == Backend::Sqlite {
+        assert!(
+            !fresh.dir.exists(),
+            "the data directory made for it is gone"
+        );
+    }
+
     // Another keyring cannot open it.
     let stranger = fresh.dir.with_extension("keyring.json");
-    let other = TestApp::spawn_at(Backend::Sqlite, SCENE).await;
-    std::fs::copy(other.dir.join("keyring.json"), &stranger).unwrap();
-    other.finish().await;
+    rapport_app::Keyring::create(&stranger).unwrap();
     let o = rapport(
         &fresh.dir,
         fresh.url.as_deref(),

@@ -131,11 +131,14 @@ pub(super) async fn create(
 
 /// Decrypts the copy to `<db>.restoring`, checks it is a sound SQLite database, and renames it to `db`.
 pub(super) async fn restore(checked: &Checked, key: &Key, db: &Path) -> Result<(), BackupError> {
+    // A data directory made here is removed again if the restore fails: a refused restore leaves nothing.
+    let mut made_dir = None;
     if let Some(dir) = db.parent()
         && !dir.as_os_str().is_empty()
         && !dir.exists()
     {
         std::fs::create_dir_all(dir).map_err(io(dir))?;
+        made_dir = Some(dir.to_path_buf());
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -164,6 +167,9 @@ pub(super) async fn restore(checked: &Checked, key: &Key, db: &Path) -> Result<(
     if result.is_err() {
         for f in files_of(&tmp) {
             let _ = std::fs::remove_file(f);
+        }
+        if let Some(dir) = made_dir {
+            let _ = std::fs::remove_dir(dir);
         }
     }
     result
