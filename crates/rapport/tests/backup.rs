@@ -397,8 +397,10 @@ async fn a_backup_under_write_load_restores_every_acknowledged_write(b: Backend)
         );
     }
 
-    // Another keyring cannot open it.
-    let stranger = fresh.dir.with_extension("keyring.json");
+    // Another keyring cannot open it, nor take a backup of this database (its entry would break the chain).
+    let foreign = fresh.dir.with_extension("foreign");
+    std::fs::create_dir_all(&foreign).unwrap();
+    let stranger = foreign.join("keyring.json");
     rapport_app::Keyring::create(&stranger).unwrap();
     let o = rapport(
         &fresh.dir,
@@ -418,7 +420,23 @@ async fn a_backup_under_write_load_restores_every_acknowledged_write(b: Backend)
         said(&o)
     );
     assert!(fresh.is_untouched().await, "nothing was written");
-    let _ = std::fs::remove_file(&stranger);
+    let elsewhere = foreign.join("elsewhere.rapport-backup");
+    let o = rapport(
+        &foreign,
+        Some(&t.database_url),
+        &["backup", elsewhere.to_str().unwrap()],
+    )
+    .await;
+    assert!(!o.status.success());
+    assert!(said(&o).contains("does not belong"), "{}", said(&o));
+    assert!(!elsewhere.exists());
+    let o = rapport(&t.dir, pg_url(&t), &["audit", "verify"]).await;
+    assert!(
+        o.status.success() && said(&o).contains("intact"),
+        "{}",
+        said(&o)
+    );
+    let _ = std::fs::remove_dir_all(&foreign);
 
     fresh.remove().await;
     target.remove().await;

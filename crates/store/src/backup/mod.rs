@@ -47,6 +47,8 @@ pub enum BackupError {
         "this keyring cannot open the backup: it was sealed with key '{0}', which the keyring does not hold (use the keyring that was current when the backup was made)"
     )]
     WrongKeyring(String),
+    #[error("the keyring does not belong to this database ({0}); nothing was written")]
+    ForeignKeyring(String),
     #[error("the backup is of a {found} database; the target is {target}")]
     WrongKind { found: String, target: String },
     #[error(
@@ -188,10 +190,20 @@ async fn record(
     action: &str,
     file: &Path,
 ) -> Result<(), BackupError> {
+    if let Location::Sqlite(p) = at
+        && !p.exists()
+    {
+        // Connecting would create an empty database there.
+        return Err(BackupError::Source(format!(
+            "there is no database at {}",
+            p.display()
+        )));
+    }
     let (db, _) = crate::connect(&at.url()).await?;
     let result = async {
         let txn = sea_orm::TransactionTrait::begin(&db).await?;
         crate::audit::lock_head(&txn).await?;
+        belongs(&txn, keyring).await?;
         let name = file
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -209,6 +221,30 @@ async fn record(
     .await;
     let _ = db.close().await;
     result
+}
+
+/// Refuses a keyring that is not this database's before anything is written with it: an entry signed with another
+/// audit key would break the chain, and a backup sealed for another keyring could never be restored.
+async fn belongs(c: &impl sea_orm::ConnectionTrait, keyring: &Keyring) -> Result<(), BackupError> {
+    use crate::entity::{audit_head, data_keys};
+    use sea_orm::EntityTrait;
+    if let Some(h) = audit_head::Entity::find_by_id(1).one(c).await?
+        && let Some(seal) = &h.seal
+        && *seal != crate::audit::head_seal(keyring.audit_key(), h.seq, &h.hash)
+    {
+        return Err(BackupError::ForeignKeyring(
+            "the audit chain is not sealed with its audit key".into(),
+        ));
+    }
+    for row in data_keys::Entity::find().all(c).await? {
+        if keyring.kek(&row.kek_id).is_none() {
+            return Err(BackupError::ForeignKeyring(format!(
+                "it does not hold key '{}', which wraps data key {}",
+                row.kek_id, row.id
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Runs file work (sealing, unsealing, pg_dump's stream) on a blocking thread, off the server's async workers.
