@@ -443,7 +443,57 @@ async fn a_backup_under_write_load_restores_every_acknowledged_write(b: Backend)
     Arc::into_inner(t).unwrap().finish().await;
 }
 
-both!(a_backup_under_write_load_restores_every_acknowledged_write);
+/// A restore whose file fails part-way through (the checksum recomputed over a changed last chunk, so the first
+/// megabytes were already written) leaves the target as empty as it found it: SQLite's file never takes its
+/// name, and PostgreSQL's restore is one transaction, rolled back.
+async fn a_restore_that_fails_half_way_leaves_the_target_empty(b: Backend) {
+    use sha2::{Digest, Sha256};
+    let t = TestApp::spawn_at(b, SCENE).await;
+    // Enough hard-to-compress rows that the copy spans several sealed chunks (1 MiB each).
+    let filler = match b {
+        Backend::Sqlite => {
+            "CREATE TABLE filler AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30000) SELECT i, hex(randomblob(48)) AS junk FROM n"
+        }
+        Backend::Postgres => {
+            "CREATE TABLE filler AS SELECT i, md5(random()::text) || md5(random()::text) || md5(random()::text) AS junk FROM generate_series(1, 30000) AS i"
+        }
+    };
+    t.execute(filler).await;
+    let file = t.dir.join("large.rapport-backup");
+    let o = rapport(&t.dir, pg_url(&t), &["backup", file.to_str().unwrap()]).await;
+    assert!(o.status.success(), "{}", said(&o));
+    let mut bytes = std::fs::read(&file).unwrap();
+    assert!(bytes.len() > 1_300_000, "several chunks: {}", bytes.len());
+    let n = bytes.len();
+    bytes[n - 100] ^= 0x01;
+    let sum = Sha256::digest(&bytes[..n - 32]);
+    bytes[n - 32..].copy_from_slice(&sum);
+    std::fs::write(&file, &bytes).unwrap();
+
+    let fresh = Target::new(b).await;
+    let keyring = t.dir.join("keyring.json");
+    let o = rapport(
+        &fresh.dir,
+        fresh.url.as_deref(),
+        &[
+            "restore",
+            file.to_str().unwrap(),
+            "--keyring",
+            keyring.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert!(!o.status.success());
+    assert!(said(&o).contains("does not decrypt"), "{}", said(&o));
+    assert!(fresh.is_untouched().await, "nothing was kept");
+    fresh.remove().await;
+    t.finish().await;
+}
+
+both!(
+    a_backup_under_write_load_restores_every_acknowledged_write,
+    a_restore_that_fails_half_way_leaves_the_target_empty
+);
 
 /// The server takes a backup at start into --backup-dir, and keeps only the newest --backup-keep there.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
