@@ -34,6 +34,7 @@ pub mod worker;
 pub use config::AppConfig;
 pub use rapport_domain as domain;
 pub use rapport_domain::{Error, Result};
+pub use rapport_store::backup;
 pub use rapport_store::clock;
 pub use rapport_store::keyring::{Keyring, KeyringError};
 pub use rapport_store::{Backend, StoreError};

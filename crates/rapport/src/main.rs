@@ -1,6 +1,7 @@
 //! The `rapport` command: serve the practice, and the operator's tools (accounts, demo data, audit verification,
-//! key rotation). Every failure ends in one plain sentence on stderr and a non-zero exit, never a backtrace.
+//! key rotation, backup and restore). Every failure ends in one plain sentence on stderr and a non-zero exit, never a backtrace.
 
+mod backup;
 mod setup;
 
 use anyhow::{Context, Result};
@@ -61,6 +62,10 @@ enum Command {
     /// Encryption key tools.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Take an encrypted, consistent backup while the server runs (or check one with --verify).
+    Backup(backup::BackupArgs),
+    /// Restore a backup into an empty data directory or an empty PostgreSQL database.
+    Restore(backup::RestoreArgs),
     /// Print the JSON API's OpenAPI 3.1 document (also served at /api/v1/openapi.json).
     Openapi,
 }
@@ -103,6 +108,15 @@ struct ServeArgs {
     /// Seconds between runs of the background worker (scheduled questionnaires, alert escalation, the outbox).
     #[arg(long, env = "RAPPORT_WORKER_INTERVAL_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     worker_interval_seconds: u64,
+    /// Take scheduled backups into this directory (the first at start), sealed like `rapport backup`'s.
+    #[arg(long, env = "RAPPORT_BACKUP_DIR")]
+    backup_dir: Option<PathBuf>,
+    /// Minutes between scheduled backups.
+    #[arg(long, env = "RAPPORT_BACKUP_EVERY_MINUTES", default_value_t = 1440, value_parser = clap::value_parser!(u64).range(1..=10080))]
+    backup_every_minutes: u64,
+    /// How many scheduled backups to keep in --backup-dir; older ones are deleted after each new one.
+    #[arg(long, env = "RAPPORT_BACKUP_KEEP", default_value_t = 7, value_parser = clap::value_parser!(u64).range(1..=10000))]
+    backup_keep: u64,
 }
 
 #[derive(Subcommand)]
@@ -212,6 +226,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Admin(cmd) => admin(&cli.db, cmd).await,
+        Command::Backup(args) => backup::run(&cli.db, args).await,
+        Command::Restore(args) => backup::restore(&cli.db, args).await,
         Command::Demo { clients } => {
             let app = setup::open(&cli.db, setup::Init::Allowed, Default::default()).await?;
             seed_demo(&app, clients).await?;
@@ -351,9 +367,24 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> Result<ExitCode> {
             let _ = worker_stopped.await;
         },
     ));
+    let (stop_backups, backups_stopped) = tokio::sync::oneshot::channel::<()>();
+    let backups = args.backup_dir.clone().map(|dir| {
+        let schedule = backup::Schedule {
+            dir,
+            every: std::time::Duration::from_secs(args.backup_every_minutes * 60),
+            keep: usize::try_from(args.backup_keep).unwrap_or(usize::MAX),
+        };
+        tokio::spawn(backup::schedule(db.clone(), schedule, async move {
+            let _ = backups_stopped.await;
+        }))
+    });
     let served = rapport_web::serve(listener, app.clone(), web, shutdown_signal()).await;
     let _ = stop_worker.send(());
+    let _ = stop_backups.send(());
     let _ = worker.await;
+    if let Some(b) = backups {
+        let _ = b.await;
+    }
     served.context("the server stopped")?;
     app.close().await;
     println!("Rapport stopped.");

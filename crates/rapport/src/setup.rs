@@ -18,7 +18,7 @@ pub fn keyring_path(db: &DbArgs) -> PathBuf {
     db.data_dir.join("keyring.json")
 }
 
-fn database_url(db: &DbArgs) -> String {
+pub fn database_url(db: &DbArgs) -> String {
     match &db.database_url {
         Some(u) => u.clone(),
         None => format!(

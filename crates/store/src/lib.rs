@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod audit_checkpoint;
+pub mod backup;
 pub mod behaviour;
 pub mod booking_links;
 pub mod calendar;
