@@ -179,7 +179,7 @@ impl App {
     }
 
     pub async fn list_accounts(&self, ctx: &Ctx) -> Result<Vec<Account>> {
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let tx = self
             .guard(
                 tx,
@@ -196,7 +196,7 @@ impl App {
 
     pub async fn account_by_email(&self, ctx: &Ctx, email: &str) -> Result<Account> {
         let email = Email::parse(email)?;
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let tx = self
             .guard(
                 tx,

@@ -121,7 +121,7 @@ impl App {
     /// The whole log, newest first, for administrators. Reading it is itself audited.
     pub async fn list_audit(&self, ctx: &Ctx, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
         let f = Self::filter(q)?;
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let tx = self
             .guard(
                 tx,
@@ -147,7 +147,7 @@ impl App {
         q: &AuditQuery,
     ) -> Result<Vec<AuditEntry>> {
         let mut f = Self::filter(q)?;
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         clients::get(tx.conn(), client)
             .await?
             .ok_or(Error::NotFound)?;

@@ -110,7 +110,7 @@ impl App {
         };
         let within = |d: NaiveDate| from.is_none_or(|f| d >= f) && to.is_none_or(|t| d <= t);
 
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let ev = || {
             AuditEvent::new(&ctx.actor, "chart.read", "client")
                 .resource(client)

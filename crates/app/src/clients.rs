@@ -426,7 +426,7 @@ impl App {
 
     /// Reads one client; clinical text is included only when the policy allows it, and the read is audited.
     pub async fn get_client(&self, ctx: &Ctx, id: ClientId) -> Result<ClientView> {
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let client = repo::get(tx.conn(), id).await?.ok_or(Error::NotFound)?;
         let rel = self.relation(&tx, ctx, id).await?;
         let tx = self
@@ -537,7 +537,7 @@ impl App {
             Some(t) => validate::optional_line("q", t, 200)?,
             None => None,
         };
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let tx = self
             .guard(
                 tx,
@@ -688,7 +688,7 @@ impl App {
     }
 
     pub async fn list_episodes(&self, ctx: &Ctx, client: ClientId) -> Result<Vec<EpisodeView>> {
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         repo::get(tx.conn(), client).await?.ok_or(Error::NotFound)?;
         let rel = self.relation(&tx, ctx, client).await?;
         let ev = || AuditEvent::new(&ctx.actor, "episode.list", "episode").client(client.0);

@@ -215,7 +215,7 @@ impl App {
     /// The register of emergency accesses, unreviewed first, each with what was done under it.
     pub async fn emergency_accesses(&self, ctx: &Ctx) -> Result<Vec<EmergencyView>> {
         let ev = || AuditEvent::new(&ctx.actor, "emergency.list", "emergency_access");
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let tx = self
             .guard(tx, ctx, Action::List, Resource::EmergencyReviews, ev())
             .await?;

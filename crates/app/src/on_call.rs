@@ -183,7 +183,7 @@ impl App {
     pub async fn on_call_shifts(&self, ctx: &Ctx, q: &ShiftQuery) -> Result<Vec<ShiftView>> {
         let (from, to) = range(q, now_utc())?;
         let ev = || AuditEvent::new(&ctx.actor, "on_call.list", "on_call_shift");
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let tx = self
             .guard(tx, ctx, Action::List, Resource::OnCallRota, ev())
             .await?;
@@ -202,7 +202,7 @@ impl App {
     /// Who is on call at this moment: every shift covering now (start inclusive, end exclusive).
     pub async fn on_call_now(&self, ctx: &Ctx) -> Result<Vec<ShiftView>> {
         let ev = || AuditEvent::new(&ctx.actor, "on_call.now", "on_call_shift");
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let tx = self
             .guard(tx, ctx, Action::Read, Resource::OnCallRota, ev())
             .await?;
@@ -220,7 +220,7 @@ impl App {
     pub async fn on_call_board(&self, ctx: &Ctx) -> Result<RotaBoard> {
         let ev = || AuditEvent::new(&ctx.actor, "on_call.list", "on_call_shift");
         let default_zone = self.practice_zone().await?;
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let tx = self
             .guard(tx, ctx, Action::List, Resource::OnCallRota, ev())
             .await?;
@@ -326,7 +326,7 @@ impl App {
     /// One shift (where a new shift's `Location` points).
     pub async fn on_call_shift(&self, ctx: &Ctx, id: Uuid) -> Result<ShiftView> {
         let ev = || AuditEvent::new(&ctx.actor, "on_call.read", "on_call_shift").resource(id);
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let tx = self
             .guard(tx, ctx, Action::Read, Resource::OnCallRota, ev())
             .await?;

@@ -508,7 +508,7 @@ impl App {
     /// out). Audited as one look at the list.
     pub async fn portal_people(&self, ctx: &Ctx) -> Result<Vec<PortalPerson>> {
         let account = account_of(ctx)?;
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let mut out = Vec::new();
         for g in repo::grants_of_account(tx.conn(), account).await? {
             let Some(c) = clients::get(tx.conn(), g.client_id).await? else {
@@ -571,7 +571,7 @@ impl App {
 
     /// One person's page in the portal: their coming appointments, on their own clock.
     pub async fn portal_client(&self, ctx: &Ctx, client: ClientId) -> Result<PortalClient> {
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let ev = || AuditEvent::new(&ctx.actor, "portal.appointments", "client").client(client.0);
         let (tx, c, capacity) = self.guard_own(tx, ctx, client, ev(), None).await?;
         let appointments = self.own_appointments(&tx, &c).await?;
@@ -643,7 +643,7 @@ impl App {
     /// notes and drafts never included, other group members redacted). Audited as a disclosure to the account.
     pub async fn portal_record(&self, ctx: &Ctx, client: ClientId) -> Result<ClientRecord> {
         let account = account_of(ctx)?;
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let ev = || AuditEvent::new(&ctx.actor, "portal.record", "client").client(client.0);
         let shares = portal_settings(&tx).await?.show_record;
         let (tx, c, capacity) = self.guard_own(tx, ctx, client, ev(), Some(shares)).await?;
@@ -684,7 +684,7 @@ async fn portal_settings(tx: &Tx<'_>) -> Result<PortalSettings> {
 impl App {
     /// The practice's portal settings.
     pub async fn portal_settings(&self) -> Result<PortalSettings> {
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let s = portal_settings(&tx).await?;
         tx.rollback().await?;
         Ok(s)

@@ -55,7 +55,7 @@ impl App {
                 .resource(client)
                 .client(client.0)
         };
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let (tx, _) = self
             .guard_clinical(tx, ctx, client, Action::Read, ev())
             .await?;

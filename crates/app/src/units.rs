@@ -143,7 +143,7 @@ impl App {
     }
 
     pub async fn get_unit(&self, ctx: &Ctx, id: Uuid) -> Result<UnitView> {
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let ev = || AuditEvent::new(&ctx.actor, "unit.read", "unit").resource(id);
         let Some(unit) = units::get(tx.conn(), id).await? else {
             return self.hidden(tx, ctx, ev()).await;

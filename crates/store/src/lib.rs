@@ -41,6 +41,7 @@ pub mod safety_plans;
 pub mod schedule;
 pub mod sessions;
 pub mod tokens;
+mod tx;
 pub mod units;
 pub mod users;
 pub mod waitlist;
@@ -49,10 +50,7 @@ pub mod writer;
 use crate::audit::AuditEvent;
 use crate::crypto::Cipher;
 use crate::keyring::{Keyring, KeyringError};
-use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    TransactionTrait,
-};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, TransactionTrait};
 use sea_orm_migration::MigratorTrait;
 use std::sync::Arc;
 use std::time::Duration;
@@ -325,17 +323,31 @@ impl Store {
             })?;
         let txn = self.db.begin().await?;
         audit::lock_head(&txn).await?;
-        Ok(Tx {
-            txn,
-            store: self,
-            _turn: Some(turn),
-        })
+        Ok(Tx::locked(txn, self, turn))
+    }
+
+    /// Starts a read: a transaction without the chain's lock, so reads run side by side and beside the writer.
+    ///
+    /// Its audit entries are kept until `commit`, which ends the read and then hands them to the group-commit
+    /// writer and waits until they are durable: no read is answered before its audit entry is kept, and many
+    /// reads' entries share one commit. It must not write: on PostgreSQL it is `READ ONLY`, so a write in it fails
+    /// (the suite runs every test on both databases); on SQLite readers in WAL mode see one snapshot.
+    pub async fn begin_read(&self) -> Result<Tx<'_>, StoreError> {
+        let txn = match self.backend {
+            Backend::Postgres => {
+                self.db
+                    .begin_with_config(None, Some(sea_orm::AccessMode::ReadOnly))
+                    .await?
+            }
+            Backend::Sqlite => self.db.begin().await?,
+        };
+        Ok(Tx::reading(txn, self))
     }
 
     /// Records an event on its own (a denial, a failed login) in a transaction of its own.
     pub async fn audit_alone(&self, ev: AuditEvent) -> Result<i64, StoreError> {
         let tx = self.begin().await?;
-        let seq = tx.audit(ev).await?;
+        let seq = tx.append(ev).await?;
         tx.commit().await?;
         Ok(seq)
     }
@@ -380,6 +392,7 @@ impl Store {
 }
 
 pub use keys::Rotation;
+pub use tx::Tx;
 
 async fn check_schema_not_newer(db: &DatabaseConnection) -> Result<(), StoreError> {
     let backend = db.get_database_backend();
@@ -416,59 +429,6 @@ async fn check_schema_not_newer(db: &DatabaseConnection) -> Result<(), StoreErro
         Ok(())
     } else {
         Err(StoreError::SchemaTooNew(unknown.join(", ")))
-    }
-}
-
-/// A transaction that holds the audit chain's lock; dropping it without `commit` rolls everything back.
-pub struct Tx<'s> {
-    // Declared before `_turn`, so it is dropped (rolled back) before the next transaction gets its turn.
-    txn: DatabaseTransaction,
-    store: &'s Store,
-    /// `None` in a savepoint, whose enclosing transaction holds the turn.
-    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
-}
-
-impl<'s> Tx<'s> {
-    /// A savepoint inside this transaction: `release` keeps what it wrote, `rollback` undoes only that.
-    pub(crate) async fn savepoint(&self) -> Result<Tx<'s>, StoreError> {
-        Ok(Tx {
-            txn: self.txn.begin().await?,
-            store: self.store,
-            _turn: None,
-        })
-    }
-
-    /// Keeps a savepoint's writes (they become part of the enclosing transaction).
-    pub(crate) async fn release(self) -> Result<(), StoreError> {
-        Ok(self.txn.commit().await?)
-    }
-}
-
-impl Tx<'_> {
-    pub fn conn(&self) -> &DatabaseTransaction {
-        &self.txn
-    }
-
-    pub fn cipher(&self) -> &Cipher {
-        &self.store.cipher
-    }
-
-    pub async fn audit(&self, ev: AuditEvent) -> Result<i64, StoreError> {
-        audit::append(&self.txn, &self.store.audit_key, ev).await
-    }
-
-    /// Appends several entries in order (one per client of a list, say) in a few statements.
-    pub async fn audit_many(&self, events: Vec<AuditEvent>) -> Result<(), StoreError> {
-        audit::append_many(&self.txn, &self.store.audit_key, events).await
-    }
-
-    pub async fn commit(self) -> Result<(), StoreError> {
-        Ok(self.txn.commit().await?)
-    }
-
-    /// Rolls back now, releasing the chain's lock before the caller writes anything else.
-    pub async fn rollback(self) -> Result<(), StoreError> {
-        Ok(self.txn.rollback().await?)
     }
 }
 

@@ -262,7 +262,7 @@ mod tests {
         store
             .write(move |tx| {
                 Box::pin(async move {
-                    tx.audit(crate::audit::AuditEvent::anonymous(what, "test"))
+                    tx.append(crate::audit::AuditEvent::anonymous(what, "test"))
                         .await
                 })
             })

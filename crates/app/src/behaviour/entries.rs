@@ -282,7 +282,7 @@ impl App {
                 .resource(client)
                 .client(client.0)
         };
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let (tx, c, behaviours) = self
             .behaviour_client(tx, ctx, client, Action::List, ev())
             .await?;

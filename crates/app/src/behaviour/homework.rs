@@ -167,7 +167,7 @@ impl App {
                 .resource(client)
                 .client(client.0)
         };
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let (tx, c) = self
             .guard_clinical(tx, ctx, client, Action::List, ev())
             .await?;
@@ -184,7 +184,7 @@ impl App {
 
     /// One homework item as it is now (the edit form, and what a stale edit is shown against).
     pub async fn homework(&self, ctx: &Ctx, id: Uuid) -> Result<HomeworkView> {
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let (tx, h, c) = self
             .homework_for(tx, ctx, id, Action::Read, "homework.read")
             .await?;

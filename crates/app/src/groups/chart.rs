@@ -53,7 +53,7 @@ impl App {
         client: ClientId,
     ) -> Result<Vec<MemberSessionView>> {
         let me = ctx.actor.user_id().ok_or(Error::NotFound)?;
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let ev = || {
             AuditEvent::new(&ctx.actor, "group_session.chart", "client")
                 .resource(client)

@@ -133,7 +133,7 @@ fn validated(input: &GroupInput) -> Result<(String, GroupKind, i32, Vec<UserId>)
 
 impl App {
     pub async fn list_groups(&self, ctx: &Ctx) -> Result<Vec<GroupView>> {
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let tx = self
             .guard(
                 tx,
@@ -289,7 +289,7 @@ impl App {
 
     /// One group with its roster; the read is audited.
     pub async fn get_group(&self, ctx: &Ctx, id: Uuid) -> Result<GroupDetail> {
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let ev = AuditEvent::new(&ctx.actor, "group.read", "group").resource(id);
         let (tx, g, rel) = self
             .group_for(tx, ctx, id, Action::Read, Resource::GroupRoster, ev.clone())

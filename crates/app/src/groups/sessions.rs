@@ -235,7 +235,7 @@ impl App {
 
     /// One session as its facilitators see it; the read is audited.
     pub async fn get_group_session(&self, ctx: &Ctx, id: Uuid) -> Result<SessionView> {
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let (tx, s, g, rel) = self
             .session_for(tx, ctx, id, Action::Read, "group_session.read")
             .await?;

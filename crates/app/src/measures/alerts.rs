@@ -190,7 +190,7 @@ impl App {
     /// the longest waiting. Anyone without clinical access gets an empty list.
     pub async fn measure_alerts(&self, ctx: &Ctx) -> Result<Vec<AlertView>> {
         let me = ctx.actor.user_id().ok_or(Error::NotFound)?;
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let mut alerts = Vec::new();
         if ctx.actor.is_clinical() {
             let own = care::clients_in_scope(tx.conn(), me, false).await?;
@@ -241,7 +241,7 @@ impl App {
     /// One alert, open or acknowledged (the e-mails link to it), for those who may read the client's measures.
     pub async fn measure_alert(&self, ctx: &Ctx, id: Uuid) -> Result<AlertView> {
         let ev = || AuditEvent::new(&ctx.actor, "measure.alert.read", "measure_alert").resource(id);
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let Some(a) = repo::alert(tx.conn(), id).await? else {
             return self.hidden(tx, ctx, ev()).await;
         };

@@ -194,7 +194,7 @@ impl App {
         if !ctx.actor.is_clinical() {
             return Ok(out);
         }
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         // The care team is the relation that lets a clinician read a client's measures; asking the policy with
         // it (rather than trusting the query) keeps the list from ever showing more than a read would.
         let on_team = ClientRelation {

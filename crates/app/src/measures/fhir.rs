@@ -248,7 +248,7 @@ impl App {
         let ev = || {
             AuditEvent::new(&ctx.actor, "measure.response.read", "measure_response").resource(id)
         };
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let Some(r) = repo::response(&tx, id).await? else {
             return self.hidden(tx, ctx, ev()).await;
         };
@@ -290,7 +290,7 @@ impl App {
                 .resource(client)
                 .client(client.0)
         };
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let (tx, _) = self
             .measure_client(tx, ctx, client, Action::Read, ev())
             .await?;

@@ -247,7 +247,7 @@ impl App {
         let ev = || {
             AuditEvent::new(&ctx.actor, "measure.response.read", "measure_response").resource(id)
         };
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let Some(r) = repo::response(&tx, id).await? else {
             return self.hidden(tx, ctx, ev()).await;
         };

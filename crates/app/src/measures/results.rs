@@ -214,7 +214,7 @@ impl App {
                 .resource(client)
                 .client(client.0)
         };
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let (tx, _) = self
             .measure_client(tx, ctx, client, Action::Read, ev())
             .await?;

@@ -84,7 +84,7 @@ impl App {
     /// One client's notes the caller may know of (psychotherapy notes only their own or shared with them).
     pub async fn client_notes(&self, ctx: &Ctx, client: ClientId) -> Result<Vec<NoteSummary>> {
         let me = ctx.actor.user_id().ok_or(Error::NotFound)?;
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let ev = || {
             AuditEvent::new(&ctx.actor, "note.list", "client")
                 .resource(client)
@@ -109,7 +109,7 @@ impl App {
     /// checked against the policy (a clinician who has left a care team no longer sees that client's drafts).
     pub async fn notes_dashboard(&self, ctx: &Ctx) -> Result<NotesDashboard> {
         let me = ctx.actor.user_id().ok_or(Error::NotFound)?;
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let mine = repo::by_author(
             tx.conn(),
             me,

@@ -334,7 +334,7 @@ impl App {
 
     /// Reads one note (with its addenda); the read is audited.
     pub async fn get_note(&self, ctx: &Ctx, id: NoteId) -> Result<NoteView> {
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let (tx, note, rel) = self
             .note_for(tx, ctx, id, Action::Read, "note.read")
             .await?;

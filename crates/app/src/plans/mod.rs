@@ -272,7 +272,7 @@ impl App {
     }
 
     pub async fn get_plan(&self, ctx: &Ctx, id: Uuid) -> Result<PlanView> {
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let (tx, plan) = self
             .treatment_plan_for(tx, ctx, id, Action::Read, "plan.read")
             .await?;
@@ -289,7 +289,7 @@ impl App {
     }
 
     pub async fn client_plans(&self, ctx: &Ctx, client: ClientId) -> Result<Vec<PlanView>> {
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let ev = || {
             AuditEvent::new(&ctx.actor, "plan.list", "client")
                 .resource(client)

@@ -211,7 +211,7 @@ impl App {
     /// The care team's export of one client's whole record (psychotherapy notes never included); audited as
     /// `client.export` with the sections it holds.
     pub async fn export_client_record(&self, ctx: &Ctx, client: ClientId) -> Result<ClientRecord> {
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let ev = || {
             AuditEvent::new(&ctx.actor, "client.export", "client")
                 .resource(client)

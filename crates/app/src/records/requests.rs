@@ -377,7 +377,7 @@ impl App {
             Some("all") => false,
             Some(_) => return Err(Error::invalid("status", "use open or all")),
         };
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let ev = || AuditEvent::new(&ctx.actor, "record_request.list", "record_request");
         let tx = self
             .guard(tx, ctx, Action::List, Resource::RecordRequests, ev())
@@ -438,7 +438,7 @@ impl App {
     }
 
     pub async fn record_request(&self, ctx: &Ctx, id: Uuid) -> Result<RecordRequestView> {
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let (tx, r) = self
             .request_for(tx, ctx, id, Action::Read, "record_request.read")
             .await?;

@@ -327,7 +327,7 @@ impl App {
     /// One appointment with its history. The cancellation reason is shown only to those who may read every
     /// participant's clinical record.
     pub async fn appointment(&self, ctx: &Ctx, id: Uuid) -> Result<AppointmentDetail> {
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let a = schedule::get(tx.conn(), id).await?.ok_or(Error::NotFound)?;
         let tx = self
             .guard(

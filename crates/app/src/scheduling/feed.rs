@@ -416,7 +416,7 @@ impl App {
     /// The feed behind a secret token: the clinician's appointments from 90 days back to 400 days ahead.
     /// The token is the credential; each fetch is audited.
     pub async fn calendar_feed(&self, token: &str, request_id: Option<&str>) -> Result<String> {
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let feed = feeds::by_hash(tx.conn(), &sha256_hex(token))
             .await?
             .ok_or(Error::NotFound)?;
@@ -466,7 +466,7 @@ impl App {
 
     /// One appointment as an .ics file, for sending to a client (no names, no clinical details).
     pub async fn appointment_ics(&self, ctx: &Ctx, id: Uuid) -> Result<String> {
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let a = schedule::get(tx.conn(), id).await?.ok_or(Error::NotFound)?;
         let ev = || AuditEvent::new(&ctx.actor, "appointment.ics", "appointment").resource(id);
         let tx = self

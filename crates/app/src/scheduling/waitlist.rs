@@ -274,7 +274,7 @@ impl App {
                 ));
             }
         };
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let tx = self
             .guard(
                 tx,

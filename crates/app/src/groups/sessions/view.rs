@@ -236,7 +236,7 @@ impl App {
 
     /// A group's sessions, newest first (no content); the listing is audited.
     pub async fn list_group_sessions(&self, ctx: &Ctx, group: Uuid) -> Result<Vec<SessionSummary>> {
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let ev = AuditEvent::new(&ctx.actor, "group_session.list", "group").resource(group);
         let (tx, _, _) = self
             .group_for(
@@ -278,7 +278,7 @@ impl App {
         ctx: &Ctx,
         group: Uuid,
     ) -> Result<Vec<AppointmentChoice>> {
-        let tx = self.store.begin().await?;
+        let tx = self.store.begin_read().await?;
         let ev = AuditEvent::new(&ctx.actor, "group_session.appointments", "group").resource(group);
         let (tx, _, _) = self
             .group_for(

@@ -228,11 +228,39 @@ async fn read(t: &TestApp, requests: usize, concurrency: usize) {
             .unwrap();
     }
     let http = t.http.clone();
+    let reader = clin.clone();
     let stats = load(requests, concurrency, move |_, _| {
-        send(http.get(&url).bearer_auth(&clin.token), 200)
+        send(http.get(&url).bearer_auth(&reader.token), 200)
     })
     .await;
     stats.print("authenticated client reads", concurrency);
+    // The ceiling: the same server, client and concurrency answering `/healthz`, which does nothing.
+    let (http, health) = (t.http.clone(), t.url("/healthz"));
+    let ceiling = load(requests, concurrency, move |_, _| {
+        send(http.get(&health), 200)
+    })
+    .await;
+    ceiling.print("/healthz (ceiling)", concurrency);
+    // No figure counts unless every answered read left its audit entry and the chain verifies.
+    let reads: usize = t
+        .query_text("SELECT CAST(COUNT(*) AS TEXT) FROM audit_log WHERE action = 'client.read'")
+        .await
+        .first()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let report = t.app.verify_audit().await.unwrap();
+    println!(
+        "audit: {reads} client.read entries for {} answered reads (50 warm-up + {}); chain intact: {}",
+        50 + stats.lat.len(),
+        stats.lat.len(),
+        report.first_broken.is_none()
+    );
+    assert_eq!(
+        reads,
+        50 + stats.lat.len(),
+        "every answered read is audited"
+    );
+    assert!(report.first_broken.is_none(), "{report:?}");
 }
 
 /// Concurrent bookings through the API, then a check that exactly the acknowledged ones were stored.
