@@ -26,6 +26,7 @@ is not available on this machine: the kernel has no device-mapper.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -86,21 +87,41 @@ def snapshot(disk, server, ledger, dest):
             last = now
             time.sleep(0.05)
         before = disk.writes()
+        cached = file_digests(os.path.join(disk.mountpoint, "data"))
         sh("dd", f"if={disk.image}", f"of={dest}", "bs=4M", "iflag=direct", "conv=sparse", "status=none")
         if disk.writes() != before:
             os.unlink(dest)
             return None
-        return acked
+        return acked, cached
     finally:
         os.kill(server.proc.pid, signal.SIGCONT)
 
 
-def check_copy(image, mountpoint, acked):
-    """Mounts one copy and runs the checks; returns (failures, facts)."""
+DB_FILES = ("rapport.db", "rapport.db-wal", "rapport.db-shm")
+
+
+def file_digests(data_dir):
+    """SHA-256 of the database's files as read through the file system (its page cache when live)."""
+    out = {}
+    for name in DB_FILES:
+        try:
+            with open(os.path.join(data_dir, name), "rb") as f:
+                out[name] = hashlib.sha256(f.read()).hexdigest()
+        except FileNotFoundError:
+            out[name] = None
+    return out
+
+
+def check_copy(image, mountpoint, acked, cached):
+    """Mounts one copy and runs the checks; returns (failures, facts). `cached` are the digests of the files as
+    the page cache held them when the copy was taken: which files the disk held otherwise shows what the copy
+    lost against a kill -9 at the same moment."""
     failures, facts = [], {}
     disk = LoopDisk(image, mountpoint)
     try:
         db = Database("sqlite", dir=os.path.join(mountpoint, "data"))
+        on_disk = file_digests(db.dir)
+        facts["differs_from_page_cache"] = [n for n in DB_FILES if on_disk[n] != cached[n]]
         intact, verdict = audit_verify(db)
         facts["audit"] = verdict
         if not intact:
@@ -161,11 +182,11 @@ def main():
         while len(copies) < args.snapshots and dropped < 10 * args.snapshots:
             time.sleep(rng.uniform(0.3, 2.0))
             dest = os.path.join(work, f"copy-{len(copies) + 1:02}.img")
-            acked = snapshot(disk, server, ledger, dest)
-            if acked is None:
+            taken = snapshot(disk, server, ledger, dest)
+            if taken is None:
                 dropped += 1
             else:
-                copies.append((dest, acked))
+                copies.append((dest, *taken))
         load.stop.set()
         for t in threads:
             t.join(60)
@@ -175,16 +196,21 @@ def main():
         disk.close()
         disk = None
         ok = True
-        for i, (image, acked) in enumerate(copies, 1):
-            failures, facts = check_copy(image, os.path.join(work, f"mnt-{i}"), acked)
+        for i, (image, acked, cached) in enumerate(copies, 1):
+            failures, facts = check_copy(image, os.path.join(work, f"mnt-{i}"), acked, cached)
             facts["copy"] = i
             results.append(facts)
             total = sum(len(acked[k]) for k in KINDS)
+            differs = ", ".join(facts.get("differs_from_page_cache") or ["none"])
             print(f"copy {i:2}: {total} writes acknowledged before it, all present; ready in {facts.get('ready_s')} s; "
-                  f"{facts.get('audit')}" if not failures else f"copy {i:2} FAILED:\n  " + "\n  ".join(failures),
+                  f"{facts.get('audit')} Files the disk held otherwise than the page cache: {differs}."
+                  if not failures else f"copy {i:2} FAILED:\n  " + "\n  ".join(failures),
                   flush=True)
             ok = ok and not failures
             os.unlink(image)
+        for name in DB_FILES:
+            n = sum(1 for r in results if name in (r.get("differs_from_page_cache") or []))
+            print(f"{name}: on the disk otherwise than in the page cache in {n} of {len(results)} copies")
         print(f"power-loss approximation: {'OK' if ok else 'FAILED'}: {len(copies)} copies checked "
               f"({dropped} dropped: the device wrote while being read) in {time.monotonic() - started:.0f} s")
         if args.json:
