@@ -37,7 +37,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 
 from crash_trials import KINDS, OVERLAPS, Ledger, Load, stored_ids
 from rapport_proc import Database, Http, Server, api_token, audit_verify, create_account, rapport
