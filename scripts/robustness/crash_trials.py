@@ -3,20 +3,22 @@
 
 For each database (SQLite, PostgreSQL), on a fresh database of its own:
 
-  1. Writers (threads, one keep-alive connection each) create clients, book appointments (single sessions at
-     random hours, plus bursts of simultaneous bookings of one slot), and write notes, all with a personal API
-     token and an Idempotency-Key on every create. The id of every create answered 2xx is recorded: that write
-     was acknowledged. Requests that had no answer when the server died are kept with their key and body.
+  1. Writers (threads, one keep-alive connection each) create clients, update them (PUT with If-Match), book
+     appointments (single sessions at random hours, plus bursts of simultaneous bookings of one slot), and write
+     notes, all with a personal API token and an Idempotency-Key on every create. The id of every create
+     answered 2xx, and the version of every update answered 200, is recorded: that write was acknowledged.
+     Requests that had no answer when the server died are kept with their key and body.
   2. At a random moment (uniform in --kill-after) the server gets SIGKILL. It is restarted at once, and the time
      from the start of the process to GET /readyz answering 200 is measured.
   3. Every unanswered request is sent again with the same key and body (as a client that did not hear back
      would); each must now be answered (201, a replay of the first answer, or 409 for a booking whose slot was
      taken).
   4. Checks, every trial: every acknowledged id of every trial so far is in the database; the rows are exactly
-     the acknowledged ones (no duplicate from a retried request, no row nobody was told about); one clinician
-     never has two overlapping live appointments; each burst of simultaneous bookings of one slot got at most
-     one 201; `rapport audit verify` says the chain is intact; the API reads a sample of the acknowledged
-     records back (decrypting them).
+     the acknowledged ones (no duplicate from a retried request, no row nobody was told about), each with one
+     creation entry in the audit log; every client's stored version is at least its last acknowledged update's
+     (and exceeds it by no more than its unanswered updates); one clinician never has two overlapping live
+     appointments; each burst of simultaneous bookings of one slot got at most one 201; `rapport audit verify`
+     says the chain is intact; the API reads a sample of the acknowledged records back (decrypting them).
 
 Any failed check ends the run with exit 1 and says what failed. A summary (per database: trials, acknowledged
 writes, unanswered requests found committed or not, time to ready) is printed, and written as JSON with --json.
@@ -52,6 +54,12 @@ class Ledger:
         self.bursts = []  # number of 201s per burst of simultaneous bookings of one slot
         self.refused = 0  # bookings answered 409 (slot taken)
         self.never_sent = 0  # unanswered because the server was already gone (connection refused)
+        # Client updates (PUT with If-Match): the body each client was created with, the version last
+        # acknowledged, and how many updates of it went unanswered (each may or may not have committed).
+        self.client_bodies = {}
+        self.versions = {}
+        self.updates_unanswered = {}
+        self.updates = 0
 
     def ack(self, kind, id_):
         with self.lock:
@@ -114,7 +122,7 @@ class Load:
                 if isinstance(e, ConnectionRefusedError):
                     self.ledger.never_sent += 1
             return False
-        record(self.ledger, kind, path, status, answer)
+        record(self.ledger, kind, path, status, answer, body)
         return True
 
     def writer(self, seed):
@@ -126,12 +134,55 @@ class Load:
                 if not self.burst(rng):
                     break
                 continue
-            kind = "client" if r < 0.40 else "appointment" if r < 0.75 else "note"
+            if r < 0.15 and self.ledger.clients():
+                if not self.update(http, rng):
+                    break
+                continue
+            kind = "client" if r < 0.45 else "appointment" if r < 0.78 else "note"
             path, body = self.body(kind, rng)
             kind = "client" if path == "/api/v1/clients" else kind
             if not self.send(http, kind, path, body, str(uuid.uuid4())):
                 break
         http.close()
+
+    def update(self, http, rng):
+        """Changes an acknowledged client's phone with the version last acknowledged (If-Match); True while the
+        server answers. A 409 (another writer got there first) re-reads the version."""
+        client = rng.choice(self.ledger.clients())
+        with self.ledger.lock:
+            body = dict(self.ledger.client_bodies.get(client) or {})
+            version = self.ledger.versions.get(client)
+        if not body or version is None:
+            return True
+        body["phone"] = f"+49 30 {rng.randrange(10**7):07d}"
+        try:
+            status, answer, _ = http.request(
+                "PUT", f"/api/v1/clients/{client}", body=body, headers={"If-Match": f'"{version}"'},
+            )
+        except Exception:  # noqa: BLE001 - unanswered: it may or may not have committed
+            with self.ledger.lock:
+                self.ledger.updates_unanswered[client] = self.ledger.updates_unanswered.get(client, 0) + 1
+            return False
+        if status == 200 and isinstance(answer, dict):
+            with self.ledger.lock:
+                self.ledger.versions[client] = max(self.ledger.versions.get(client, 0), answer["version"])
+                self.ledger.updates += 1
+            return True
+        if status in (409, 412):
+            return self.refresh(http, client)
+        with self.ledger.lock:
+            self.ledger.errors.append(f"PUT /api/v1/clients/{client} answered {status}: {str(answer)[:300]}")
+        return True
+
+    def refresh(self, http, client):
+        try:
+            status, answer, _ = http.request("GET", f"/api/v1/clients/{client}")
+        except Exception:  # noqa: BLE001
+            return False
+        if status == 200:
+            with self.ledger.lock:
+                self.ledger.versions[client] = max(self.ledger.versions.get(client, 0), answer["version"])
+        return True
 
     def burst(self, rng, n=4):
         """n simultaneous bookings of one slot of one clinician, each for another client: at most one may win."""
@@ -175,13 +226,17 @@ class Load:
         return None not in results
 
 
-def record(ledger, kind, path, status, answer):
+def record(ledger, kind, path, status, answer, body=None):
     """Files one answer: an acknowledged id, a refused booking, or an error."""
     if status in (200, 201) and isinstance(answer, dict):
         id_ = answer.get("id") or (answer.get("appointments") or [{}])[0].get("id")
         if kind == "appointment" and len(answer.get("appointments") or []) != 1:
             ledger.errors.append(f"a single booking answered {len(answer.get('appointments') or [])} sessions")
         if id_:
+            if kind == "client":
+                with ledger.lock:
+                    ledger.client_bodies[id_] = body
+                    ledger.versions[id_] = max(ledger.versions.get(id_, 0), answer.get("version", 1))
             ledger.ack(kind, id_)
             return
     if kind == "appointment" and status == 409:
@@ -203,7 +258,7 @@ def retry_unanswered(base, token, ledger):
             replayed += 1
         else:
             fresh += 1
-        record(ledger, kind, path, status, answer)
+        record(ledger, kind, path, status, answer, body)
     http.close()
     return replayed, fresh
 
@@ -241,6 +296,15 @@ def check(db, base, token, ledger, trial):
         if len(audited) != len(set(audited)) or set(audited) != stored:
             failures.append(f"{kind}: {len(stored)} rows but {len(audited)} creation entries in the audit log "
                             f"({len(stored - set(audited))} rows without one)")
+    # An acknowledged update is kept: the stored version is at least the acknowledged one, and at most one more
+    # for each update of that client that went unanswered.
+    stored_versions = {str(uuid.UUID(r[0])): int(r[1]) for r in db.query(
+        "SELECT id::text, version FROM clients" if db.kind == "postgres" else "SELECT hex(id), version FROM clients")}
+    for client, acked in ledger.versions.items():
+        stored = stored_versions.get(client, 0)
+        if not acked <= stored <= acked + ledger.updates_unanswered.get(client, 0):
+            failures.append(f"client {client}: version {stored} stored, {acked} acknowledged, "
+                            f"{ledger.updates_unanswered.get(client, 0)} update(s) unanswered")
     overlaps = int(db.query(OVERLAPS)[0][0])
     if overlaps:
         failures.append(f"{overlaps} pair(s) of overlapping appointments of one clinician")
@@ -308,6 +372,8 @@ def run_database(kind, args, seed):
         summary["acknowledged"] = sum(len(ledger.acked[k]) for k in KINDS)
         summary["refused_bookings"] = ledger.refused
         summary["never_sent"] = ledger.never_sent
+        summary["updates"] = ledger.updates
+        summary["updates_unanswered"] = sum(ledger.updates_unanswered.values())
         summary["bursts"] = len(ledger.bursts)
         summary["bursts_with_a_winner"] = sum(1 for n in ledger.bursts if n == 1)
         summary["audit"] = verdict
@@ -354,7 +420,8 @@ def main():
               f"{r['unanswered_committed']} replayed the committed answer and {r['unanswered_not']} ran anew. "
               f"{r['refused_bookings']} bookings refused as taken, {r['bursts']} bursts of 4 simultaneous bookings "
               f"of one slot ({r['bursts_with_a_winner']} with one winner, none with two), no overlapping "
-              f"appointments. Time to ready: median {r['ready_median_s']} s, max {r['ready_max_s']} s. {r['audit']}")
+              f"appointments. {r['updates']} acknowledged client updates (If-Match), none lost (no stored version below "
+              f"the acknowledged one); {r['updates_unanswered']} unanswered at a kill. Time to ready: median {r['ready_median_s']} s, max {r['ready_max_s']} s. {r['audit']}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"seed": seed, "seconds": round(time.monotonic() - started), "results": results}, f, indent=2)
