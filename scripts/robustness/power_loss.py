@@ -11,7 +11,8 @@ the disk at one instant. The ids acknowledged before the pause are noted with it
 
 Afterwards each copy is mounted on a loop device of its own (ext4 replays its journal, as after a power cut),
 and checked: `rapport audit verify` opens it (SQLite recovers its WAL) and finds the chain intact;
-`PRAGMA integrity_check` answers ok; every id acknowledged before that copy was taken is in it; no clinician
+`PRAGMA integrity_check` answers ok; every id acknowledged before that copy was taken is in it, and no client is
+older than its last update acknowledged before it; no clinician
 has two overlapping appointments; `rapport serve` on the copy becomes ready.
 
 Why not copy the database files with O_DIRECT reads, as first planned: on Linux a direct read first writes the
@@ -37,6 +38,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 
 from crash_trials import KINDS, OVERLAPS, Ledger, Load, stored_ids
 from rapport_proc import Database, Http, Server, api_token, audit_verify, create_account, rapport
@@ -77,6 +79,7 @@ def snapshot(disk, server, ledger, dest):
     try:
         with ledger.lock:
             acked = {k: set(v) for k, v in ledger.acked.items()}
+            acked["versions"] = dict(ledger.versions)
         # Let the requests the loop device already has finish: they were issued before the pause.
         deadline, last = time.monotonic() + 5, None
         while time.monotonic() < deadline:
@@ -133,6 +136,11 @@ def check_copy(image, mountpoint, acked, cached):
             facts[kind + "s"] = len(acked[kind])
             if missing:
                 failures.append(f"{len(missing)} acknowledged {kind}(s) missing, e.g. {sorted(missing)[:3]}")
+        stored = {str(uuid.UUID(r[0])): int(r[1]) for r in db.query("SELECT hex(id), version FROM clients")}
+        behind = [c for c, v in acked["versions"].items() if stored.get(c, 0) < v]
+        facts["updated_clients"] = len(acked["versions"])
+        if behind:
+            failures.append(f"{len(behind)} client(s) older than their acknowledged update, e.g. {behind[:3]}")
         overlaps = int(db.query(OVERLAPS)[0][0])
         if overlaps:
             failures.append(f"{overlaps} overlapping appointment pair(s)")
