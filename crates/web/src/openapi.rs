@@ -355,6 +355,46 @@ fn schemas() -> Value {
     })
 }
 
+/// Writes that answer 204 No Content (every other route answers 200, or 201 when it creates).
+const NO_CONTENT: &[(&str, &str)] = &[
+    ("POST", "/api/v1/clients/{id}/care-team"),
+    ("DELETE", "/api/v1/clients/{id}/care-team/{user_id}"),
+    ("PUT", "/api/v1/users/{id}/roles"),
+    ("POST", "/api/v1/users/{id}/disable"),
+    ("POST", "/api/v1/users/{id}/enable"),
+    ("POST", "/api/v1/supervisions"),
+    ("DELETE", "/api/v1/tokens/{id}"),
+    ("POST", "/api/v1/emergency-access/{id}/review"),
+    ("DELETE", "/api/v1/on-call-shifts/{id}"),
+    ("DELETE", "/api/v1/availability-exceptions/{id}"),
+    ("PUT", "/api/v1/clinicians/{id}/online-booking"),
+    ("DELETE", "/api/v1/clinicians/{id}/calendar-feed"),
+    ("POST", "/api/v1/waitlist/{id}/status"),
+];
+
+/// Creates that take no `Idempotency-Key` (those that do answer 201 too): a token, an account, a feed, a link.
+const CREATED_WITHOUT_KEY: &[(&str, &str)] = &[
+    ("POST", "/api/v1/users"),
+    ("POST", "/api/v1/tokens"),
+    ("POST", "/api/v1/units"),
+    ("POST", "/api/v1/clients/{id}/diary-link"),
+    ("POST", "/api/v1/clinicians/{id}/calendar-feed"),
+];
+
+/// The one success status a route answers; Schemathesis (`scripts/test`) fails on any status not documented.
+fn success(method: &str, path: &str) -> (&'static str, &'static str) {
+    let route = (method, path);
+    if NO_CONTENT.contains(&route) || (method == "PUT" && path.starts_with("/api/v1/settings/")) {
+        ("204", "Done; no content")
+    } else if CREATED_WITHOUT_KEY.contains(&route)
+        || (method == "POST" && crate::idempotency::ROUTES.contains(&path))
+    {
+        ("201", "Created; `Location` names the new resource")
+    } else {
+        ("200", "Success")
+    }
+}
+
 fn error_response(description: &str) -> Value {
     json!({ "description": description, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } })
 }
@@ -368,7 +408,6 @@ pub fn build() -> Value {
             "operationId": format!("{} {}", r.method, r.path),
             "parameters": params(r.path),
             "responses": {
-                "200": { "description": "Success" },
                 "401": error_response("Not signed in"),
                 "403": error_response("Not allowed"),
                 "404": error_response("Not found (or not visible to you)"),
@@ -376,8 +415,13 @@ pub fn build() -> Value {
                 "503": error_response("The database is not available; nothing was changed, try again"),
             },
         });
+        let (status, description) = success(r.method, r.path);
+        op["responses"][status] = json!({ "description": description });
         if let Some(schema) = body_schema(r.method, r.path) {
             op["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } });
+            op["responses"]["413"] = error_response("Body larger than 1 MiB");
+            op["responses"]["415"] =
+                error_response("Body not sent as `Content-Type: application/json`");
         }
         if matches!(r.method, "POST" | "PUT") {
             op["responses"]["400"] = error_response("Malformed JSON");
@@ -461,5 +505,30 @@ mod tests {
         for name in ["ClientInput", "ClinicianInput", "Error"] {
             assert!(doc["components"]["schemas"][name].is_object(), "{name}");
         }
+    }
+
+    /// The lists of 204 and 201 routes name routes that exist, so a renamed route cannot fall back to 200.
+    #[test]
+    fn every_route_documents_one_success_status_and_the_lists_name_real_routes() {
+        for &(method, path) in NO_CONTENT.iter().chain(CREATED_WITHOUT_KEY) {
+            assert!(
+                ROUTES.iter().any(|r| r.method == method && r.path == path),
+                "{method} {path} is not a route"
+            );
+        }
+        let doc = build();
+        for r in ROUTES {
+            let responses = &doc["paths"][r.path][r.method.to_lowercase()]["responses"];
+            let successes: Vec<&String> = responses
+                .as_object()
+                .map(|o| o.keys().filter(|k| k.starts_with('2')).collect())
+                .unwrap_or_default();
+            assert_eq!(successes.len(), 1, "{} {}: {successes:?}", r.method, r.path);
+        }
+        let created = &doc["paths"]["/api/v1/appointments"]["post"]["responses"];
+        assert!(created["201"].is_object() && created["415"].is_object());
+        assert!(doc["paths"]["/api/v1/settings/waitlist"]["put"]["responses"]["204"].is_object());
+        assert!(doc["paths"]["/api/v1/tokens"]["post"]["responses"]["201"].is_object());
+        assert!(doc["paths"]["/api/v1/clients/{id}"]["get"]["responses"]["200"].is_object());
     }
 }
