@@ -76,10 +76,31 @@ impl TestApp {
         Self::spawn_configured(backend, AppConfig::default(), web).await
     }
 
+    /// Boots the server with its public address on `localhost` rather than `127.0.0.1`: WebAuthn needs a domain
+    /// name as the relying party, and `localhost` is the one browsers accept over plain HTTP.
+    pub async fn spawn_localhost(backend: Backend) -> TestApp {
+        Self::spawn_named(
+            backend,
+            AppConfig::default(),
+            rapport_web::WebConfig::default(),
+            "localhost",
+        )
+        .await
+    }
+
     async fn spawn_configured(
         backend: Backend,
         config: AppConfig,
         web: rapport_web::WebConfig,
+    ) -> TestApp {
+        Self::spawn_named(backend, config, web, "127.0.0.1").await
+    }
+
+    async fn spawn_named(
+        backend: Backend,
+        config: AppConfig,
+        web: rapport_web::WebConfig,
+        host: &str,
     ) -> TestApp {
         let tag = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
         let dir = std::env::temp_dir().join(format!("rapport-test-{tag}"));
@@ -104,7 +125,7 @@ impl TestApp {
         };
         let keyring = Keyring::create(&dir.join("keyring.json")).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
+        let base = format!("http://{host}:{}", listener.local_addr().unwrap().port());
         let config = AppConfig {
             public_url: base.clone(),
             ..config
