@@ -1,6 +1,6 @@
 // Browser end-to-end test of passkeys: a staff member adds a passkey from the account page with Chromium's
 // virtual authenticator (Chrome DevTools Protocol, WebAuthn domain), signs out, signs in with the password and the
-// passkey, and a tampered answer is refused.
+// passkey (a tampered answer is refused), then with the passkey alone.
 //
 // WebAuthn needs a domain name (an IP address is no relying party id), and accepts plain HTTP only on localhost:
 // the server is told its public address is http://localhost:<port>, and the browser goes there.
@@ -120,6 +120,7 @@ describe('passkeys in the browser', () => {
       const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
       assert.equal(credentials.length, 1, 'the authenticator holds the new credential');
       assert.equal(credentials[0].rpId, 'localhost');
+      assert.equal(credentials[0].isResidentCredential, true, 'discoverable, so it can sign in alone');
     });
 
     await step('after the password, a tampered answer is refused', async () => {
@@ -152,10 +153,19 @@ describe('passkeys in the browser', () => {
       assert.doesNotMatch(await row.innerText(), /never/, 'the passkey shows its last use');
     });
 
+    await step('the passkey alone signs in from the sign-in page', async () => {
+      await signOut();
+      await page.goto('/login');
+      await page.getByRole('button', { name: 'Use a passkey instead' }).click();
+      await page.waitForURL(pathIs('/'));
+      await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    });
+
     await step('the audit log records the passkey added and used', async () => {
       await page.goto('/admin/audit');
       await page.locator('table tr').filter({ hasText: 'auth.passkey.add' }).first().waitFor();
       await page.locator('table tr').filter({ hasText: /auth\.passkey\b(?!\.)/ }).first().waitFor();
+      await page.locator('table tr').filter({ hasText: 'auth.passkey.sign_in' }).first().waitFor();
     });
   });
 });

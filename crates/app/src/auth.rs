@@ -550,11 +550,12 @@ impl App {
         Ok(Some(Actor::staff(UserId(user.id), users::roles(&user))))
     }
 
-    /// Deletes expired sessions; run periodically by the server.
+    /// Deletes expired sessions (and passkey ceremonies past their time); run periodically by the server.
     pub async fn sweep_sessions(&self) -> Result<u64> {
         let now = now_utc();
         let idle = chrono::Duration::from_std(self.config.idle_timeout).unwrap_or_default();
         let absolute = chrono::Duration::from_std(self.config.absolute_timeout).unwrap_or_default();
+        rapport_store::passkeys::sweep_ceremonies(self.store.db()).await?;
         Ok(sessions::delete_expired(self.store.db(), now - idle, now - absolute).await?)
     }
 

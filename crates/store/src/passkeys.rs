@@ -151,19 +151,20 @@ pub async fn delete_all_for_user(
         .rows_affected)
 }
 
-/// Starts a ceremony for a session, replacing any earlier one of that session (its challenge is then void).
+/// Starts a ceremony bound to `binding` (a session's id hash, or a sign-in handle's hash), replacing any earlier
+/// one so bound (its challenge is then void).
 pub async fn put_ceremony(
     tx: &Tx<'_>,
-    session_hash: &str,
+    binding: &str,
     kind: &str,
     state: &Value,
 ) -> Result<(), StoreError> {
-    passkey_ceremonies::Entity::delete_by_id(session_hash.to_string())
+    passkey_ceremonies::Entity::delete_by_id(binding.to_string())
         .exec(tx.conn())
         .await?;
-    let sealed = Encrypted::<Value>::seal(tx.cipher(), ceremony_aad(session_hash), state)?;
+    let sealed = Encrypted::<Value>::seal(tx.cipher(), ceremony_aad(binding), state)?;
     passkey_ceremonies::ActiveModel {
-        session_hash: Set(session_hash.to_string()),
+        binding: Set(binding.to_string()),
         kind: Set(kind.to_string()),
         state: Set(sealed),
         created_at: Set(now_utc()),
@@ -173,21 +174,21 @@ pub async fn put_ceremony(
     Ok(())
 }
 
-/// Takes the session's ceremony of this kind, once: the row is deleted by a conditional delete, and only the
-/// caller whose delete removed it gets the state. A ceremony older than `CEREMONY_MINUTES` is dropped, not used.
+/// Takes the ceremony bound to `binding`, if of this kind, once: the row is deleted by a conditional delete, and
+/// only the caller whose delete removed it gets the state. A ceremony older than `CEREMONY_MINUTES` is dropped, not used.
 pub async fn take_ceremony(
     tx: &Tx<'_>,
-    session_hash: &str,
+    binding: &str,
     kind: &str,
 ) -> Result<Option<Value>, StoreError> {
-    let Some(row) = passkey_ceremonies::Entity::find_by_id(session_hash.to_string())
+    let Some(row) = passkey_ceremonies::Entity::find_by_id(binding.to_string())
         .one(tx.conn())
         .await?
     else {
         return Ok(None);
     };
     let taken = passkey_ceremonies::Entity::delete_many()
-        .filter(passkey_ceremonies::Column::SessionHash.eq(session_hash))
+        .filter(passkey_ceremonies::Column::Binding.eq(binding))
         .filter(passkey_ceremonies::Column::CreatedAt.eq(row.created_at))
         .exec(tx.conn())
         .await?;
@@ -196,11 +197,23 @@ pub async fn take_ceremony(
     }
     Ok(Some(Encrypted::<Value>::open(
         tx.cipher(),
-        ceremony_aad(session_hash),
+        ceremony_aad(binding),
         &row.state,
     )?))
 }
 
 fn expired(created_at: DateTime<Utc>) -> bool {
     now_utc() - created_at > chrono::Duration::minutes(CEREMONY_MINUTES)
+}
+
+/// Deletes ceremonies past their time (run with the session sweep).
+pub async fn sweep_ceremonies(c: &impl ConnectionTrait) -> Result<u64, StoreError> {
+    Ok(passkey_ceremonies::Entity::delete_many()
+        .filter(
+            passkey_ceremonies::Column::CreatedAt
+                .lt(now_utc() - chrono::Duration::minutes(CEREMONY_MINUTES)),
+        )
+        .exec(c)
+        .await?
+        .rows_affected)
 }

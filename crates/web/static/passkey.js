@@ -1,7 +1,8 @@
-// Passkeys: adds one from the account page (form#passkey-add) and uses one at the second sign-in step
-// (button#passkey-sign-in). The server sends WebAuthn options as JSON with binary fields in base64url; the browser
-// API wants ArrayBuffers, and its answer goes back as JSON in base64url again. The challenge and its state stay on
-// the server, bound to this session; the CSRF token travels in X-CSRF-Token.
+// Passkeys: adds one from the account page (form#passkey-add), uses one at the second sign-in step
+// (button#passkey-sign-in) or alone on the sign-in page (button#passkey-passwordless). The server sends WebAuthn
+// options as JSON with binary fields in base64url; the browser API wants ArrayBuffers, and its answer goes back as
+// JSON in base64url again. The challenge and its state stay on the server, bound to this session (or, before
+// sign-in, to a one-time handle); the CSRF token travels in X-CSRF-Token.
 (function () {
   'use strict';
 
@@ -80,6 +81,23 @@
     window.location.assign('/account');
   }
 
+  // The answer of navigator.credentials.get, as JSON.
+  function answerOf(cred) {
+    const response = cred.response;
+    return {
+      id: cred.id,
+      rawId: toText(cred.rawId),
+      type: cred.type,
+      response: {
+        authenticatorData: toText(response.authenticatorData),
+        clientDataJSON: toText(response.clientDataJSON),
+        signature: toText(response.signature),
+        userHandle: toText(response.userHandle),
+      },
+      extensions: cred.getClientExtensionResults(),
+    };
+  }
+
   async function signIn(button) {
     const csrf = button.dataset.csrf;
     const options = await post('/mfa/passkey/options', csrf, {});
@@ -87,21 +105,18 @@
     pk.challenge = toBuffer(pk.challenge);
     (pk.allowCredentials || []).forEach((c) => { c.id = toBuffer(c.id); });
     const cred = await navigator.credentials.get({ publicKey: pk });
-    const response = cred.response;
-    const done = await post('/mfa/passkey', csrf, {
-      credential: {
-        id: cred.id,
-        rawId: toText(cred.rawId),
-        type: cred.type,
-        response: {
-          authenticatorData: toText(response.authenticatorData),
-          clientDataJSON: toText(response.clientDataJSON),
-          signature: toText(response.signature),
-          userHandle: toText(response.userHandle),
-        },
-        extensions: cred.getClientExtensionResults(),
-      },
-    });
+    const done = await post('/mfa/passkey', csrf, { credential: answerOf(cred) });
+    window.location.assign(done.next || '/');
+  }
+
+  // A sign-in with the passkey alone: the options come with a one-time handle, sent back with the answer.
+  async function signInAlone() {
+    const options = await post('/login/passkey/options', '', {});
+    const pk = options.publicKey;
+    pk.challenge = toBuffer(pk.challenge);
+    (pk.allowCredentials || []).forEach((c) => { c.id = toBuffer(c.id); });
+    const cred = await navigator.credentials.get({ publicKey: pk });
+    const done = await post('/login/passkey', '', { handle: options.handle, credential: answerOf(cred) });
     window.location.assign(done.next || '/');
   }
 
@@ -118,6 +133,13 @@
     button.addEventListener('click', () => {
       if (unsupported()) { showError(new Error('This browser does not support passkeys.')); return; }
       signIn(button).catch(showError);
+    });
+  }
+  const alone = document.getElementById('passkey-passwordless');
+  if (alone) {
+    alone.addEventListener('click', () => {
+      if (unsupported()) { showError(new Error('This browser does not support passkeys.')); return; }
+      signInAlone().catch(showError);
     });
   }
 }());

@@ -1,15 +1,18 @@
 //! Passkeys (WebAuthn, through `webauthn-rs`) for staff: register one from the account page, use one as the second
-//! step of sign-in beside (or instead of) the authenticator app's code, list and remove them.
+//! step of sign-in beside (or instead of) the authenticator app's code, or alone (a discoverable passkey, which
+//! verifies its user, is both factors at once), list and remove them.
 //!
 //! The relying party is the address people use (`public_url`): its host is the RP id the credentials are bound to,
 //! its origin the only one whose answers are accepted, so behind a TLS proxy `--public-url` must name the outside
 //! address. A ceremony's state never travels through the browser: it is sealed in `passkey_ceremonies`, bound to
 //! the session that asked for the options, and taken once. Adding or removing a passkey needs the password again;
-//! a failed passkey sign-in counts towards the account's lockout like a wrong code.
+//! a failed passkey sign-in counts towards the account's lockout like a wrong code. A sign-in with the passkey alone
+//! has no session yet: its ceremony is bound to a random one-time handle the browser holds (only its hash is kept).
 
-use super::verify_password;
+use super::{LoginResult, NextStep, verify_password};
 use crate::App;
 use crate::auth::SessionInfo;
+use crate::secrets::{self, sha256_hex};
 use chrono::{DateTime, Utc};
 use rapport_domain::{Actor, Error, Result, UserId};
 use rapport_store::audit::{AuditEvent, Outcome};
@@ -18,12 +21,13 @@ use rapport_store::sessions;
 use serde_json::Value;
 use uuid::Uuid;
 use webauthn_rs::prelude::{
-    Passkey, PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential,
-    RegisterPublicKeyCredential, Url, Webauthn, WebauthnBuilder,
+    DiscoverableAuthentication, Passkey, PasskeyAuthentication, PasskeyRegistration,
+    PublicKeyCredential, RegisterPublicKeyCredential, Url, Webauthn, WebauthnBuilder,
 };
 
 const REGISTER: &str = "register";
 const AUTHENTICATE: &str = "authenticate";
+const PASSWORDLESS: &str = "passwordless";
 /// Passkeys one account may hold: enough for every device a person uses, few enough to list on one page.
 const MAX_PER_ACCOUNT: usize = 20;
 
@@ -150,10 +154,16 @@ impl App {
         let (options, state) = webauthn
             .start_passkey_registration(s.user_id.0, &s.email, &s.display_name, Some(exclude))
             .map_err(|e| Error::internal(format!("passkey registration: {e}")))?;
+        let mut options = to_json(&options)?;
+        // Ask for a discoverable credential where the authenticator can make one, so the passkey can also sign in
+        // alone; webauthn-rs asks for none, and accepts either kind at the finish.
+        if let Some(sel) = options.pointer_mut("/publicKey/authenticatorSelection") {
+            sel["residentKey"] = Value::from("preferred");
+        }
         let tx = self.store.begin().await?;
         passkeys::put_ceremony(&tx, &s.id_hash, REGISTER, &to_json(&state)?).await?;
         tx.commit().await?;
-        to_json(&options)
+        Ok(options)
     }
 
     /// Step two of adding a passkey: the browser's answer (`RegisterPublicKeyCredential` as JSON) to this
@@ -363,6 +373,134 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+/// The options for a sign-in with a passkey alone, and the one-time handle its answer must come back with.
+#[derive(Debug, Clone)]
+pub struct PasswordlessStart {
+    pub handle: String,
+    pub options: Value,
+}
+
+impl App {
+    /// Step one of signing in with a passkey alone: a challenge any of this installation's discoverable passkeys
+    /// may answer. Its state is bound to a random handle, kept only as a hash.
+    pub async fn passwordless_options(&self) -> Result<PasswordlessStart> {
+        let (options, state) = self
+            .webauthn()?
+            .start_discoverable_authentication()
+            .map_err(|e| Error::internal(format!("passkey authentication: {e}")))?;
+        let mut options = to_json(&options)?;
+        // webauthn-rs marks this for conditional mediation (autofill); the page asks from a button instead.
+        if let Some(o) = options.as_object_mut() {
+            o.remove("mediation");
+        }
+        let handle = secrets::token();
+        let tx = self.store.begin().await?;
+        passkeys::put_ceremony(&tx, &sha256_hex(&handle), PASSWORDLESS, &to_json(&state)?).await?;
+        tx.commit().await?;
+        Ok(PasswordlessStart { handle, options })
+    }
+
+    /// Step two: the browser's answer names the account (its user handle) and the passkey; a passkey of that
+    /// account that signs the handle's challenge, with the user verified, opens a fully signed-in session.
+    /// Anything else is refused, audited, and counted against the account it names, if any.
+    pub async fn passwordless_sign_in(
+        &self,
+        handle: &str,
+        credential: Value,
+        request_id: Option<&str>,
+    ) -> Result<LoginResult> {
+        let webauthn = self.webauthn()?;
+        let refused = || {
+            Error::invalid(
+                "passkey",
+                "the passkey was not accepted; try again, or sign in with your password",
+            )
+        };
+        let tx = self.store.begin().await?;
+        let state = passkeys::take_ceremony(&tx, &sha256_hex(handle), PASSWORDLESS).await?;
+        tx.commit().await?;
+        let credential = serde_json::from_value::<PublicKeyCredential>(credential).ok();
+        let user_id = credential
+            .as_ref()
+            .and_then(|c| webauthn.identify_discoverable_authentication(c).ok())
+            .map(|(id, _)| UserId(id));
+        let user = match user_id {
+            Some(id) => rapport_store::users::by_id(self.store.db(), id)
+                .await?
+                .filter(|u| !u.disabled),
+            None => None,
+        };
+        let (Some(user), Some(credential), Some(state)) = (user, credential, state) else {
+            self.store
+                .audit_alone(
+                    AuditEvent::anonymous("auth.passkey.sign_in", "session")
+                        .outcome(Outcome::Denied)
+                        .request(request_id),
+                )
+                .await?;
+            return Err(refused());
+        };
+        self.check_lock(&user)?;
+        let state: DiscoverableAuthentication = from_json(state)?;
+        let mut used = None;
+        for row in passkeys::list_for_user(self.store.db(), UserId(user.id)).await? {
+            let p: Passkey = from_json(passkeys::open(self.store.cipher(), &row)?)?;
+            if p.cred_id().as_slice() == credential.get_credential_id() {
+                used = Some((row.id, p));
+                break;
+            }
+        }
+        let verified = used.and_then(|(id, mut p)| {
+            let result = webauthn
+                .finish_discoverable_authentication_v2(&credential, state, &p)
+                .ok()?;
+            p.update_credential(&result);
+            Some((id, p))
+        });
+        let Some((id, passkey)) = verified else {
+            self.record_failure(&user, "auth.passkey.sign_in", request_id)
+                .await?;
+            return Err(refused());
+        };
+        let token = secrets::token();
+        let tx = self.store.begin().await?;
+        passkeys::record_use(&tx, id, &to_json(&passkey)?).await?;
+        rapport_store::users::patch(
+            tx.conn(),
+            UserId(user.id),
+            rapport_store::users::UserPatch {
+                failed_logins: Some(0),
+                locked_until: Some(None),
+                ..Default::default()
+            },
+        )
+        .await?;
+        sessions::create(
+            tx.conn(),
+            &sha256_hex(&token),
+            UserId(user.id),
+            true,
+            &secrets::token(),
+        )
+        .await?;
+        tx.audit(
+            AuditEvent::new(
+                &Actor::staff(UserId(user.id), vec![]),
+                "auth.passkey.sign_in",
+                "session",
+            )
+            .resource(id)
+            .request(request_id),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(LoginResult {
+            token,
+            next: NextStep::Done,
+        })
     }
 }
 

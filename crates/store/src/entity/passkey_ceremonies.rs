@@ -1,5 +1,5 @@
 //! A passkey ceremony between its two steps: the challenge sent to the browser, awaiting the answer. One per
-//! session, sealed, gone with the session.
+//! session (or per sign-in handle), sealed; swept once expired.
 
 use sea_orm::entity::prelude::*;
 
@@ -7,10 +7,11 @@ use sea_orm::entity::prelude::*;
 #[sea_orm(table_name = "passkey_ceremonies")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub session_hash: String,
-    /// `register` or `authenticate`: an answer is taken only by the step of its own kind.
+    /// What the ceremony is bound to: the session's id hash, or the SHA-256 of a passwordless sign-in's handle.
+    pub binding: String,
+    /// `register`, `authenticate` or `passwordless`: an answer is taken only by the step of its own kind.
     pub kind: String,
-    /// The ceremony's state (the challenge and what it allows), sealed (`passkey_ceremonies`/`state`/session).
+    /// The ceremony's state (the challenge and what it allows), sealed (`passkey_ceremonies`/`state`/binding).
     pub state: Vec<u8>,
     pub created_at: DateTimeUtc,
 }

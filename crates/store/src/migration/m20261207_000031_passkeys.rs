@@ -1,5 +1,6 @@
 //! Passkeys (WebAuthn) for staff: the credentials an account registered, and the state of a ceremony between its
-//! two steps (options sent, answer awaited), kept server-side and bound to the session that started it.
+//! two steps (options sent, answer awaited), kept server-side and bound to the session that started it (or, for a
+//! sign-in with the passkey alone, to a one-time handle the browser was given; only its hash is kept).
 //!
 //! The serialised credential (public key, signature counter, backup flags) is sealed: it is not secret, but it
 //! belongs with the account, and sealing binds it to its row so that a credential copied into another account's
@@ -45,16 +46,10 @@ impl MigrationTrait for Migration {
         m.create_table(
             Table::create()
                 .table(n("passkey_ceremonies"))
-                .col(text(n("session_hash")).primary_key())
+                .col(text(n("binding")).primary_key())
                 .col(text(n("kind")))
                 .col(blob(n("state")))
                 .col(timestamp_with_time_zone(n("created_at")))
-                .foreign_key(
-                    ForeignKey::create()
-                        .from(n("passkey_ceremonies"), n("session_hash"))
-                        .to(n("sessions"), n("id_hash"))
-                        .on_delete(ForeignKeyAction::Cascade),
-                )
                 .to_owned(),
         )
         .await?;

@@ -17,6 +17,7 @@ both!(
     a_passkey_is_added_after_the_password_and_signs_in_as_the_second_step,
     forged_unknown_and_foreign_passkeys_are_refused_and_counted,
     a_password_alone_cannot_add_a_factor_to_an_account_with_a_passkey,
+    a_passkey_alone_signs_in_and_wrong_answers_are_refused,
 );
 
 /// A software authenticator holding one ES256 credential.
@@ -24,6 +25,9 @@ struct SoftKey {
     key: SigningKey,
     credential_id: Vec<u8>,
     counter: u32,
+    /// The account's user handle, as the relying party gave it at registration (a discoverable credential
+    /// returns it, naming the account).
+    user_handle: Option<String>,
 }
 
 impl SoftKey {
@@ -35,6 +39,7 @@ impl SoftKey {
             key: SigningKey::from_slice(&seed).unwrap(),
             credential_id: uuid::Uuid::new_v4().as_bytes().to_vec(),
             counter: 0,
+            user_handle: None,
         }
     }
 
@@ -75,8 +80,9 @@ impl SoftKey {
     }
 
     /// The answer to `navigator.credentials.create`, as passkey.js posts it.
-    fn create(&self, options: &Value, origin: &str) -> Value {
+    fn create(&mut self, options: &Value, origin: &str) -> Value {
         let pk = &options["publicKey"];
+        self.user_handle = pk["user"]["id"].as_str().map(String::from);
         let rp_id = pk["rp"]["id"].as_str().unwrap();
         let client =
             Self::client_data("webauthn.create", pk["challenge"].as_str().unwrap(), origin);
@@ -115,7 +121,7 @@ impl SoftKey {
             "id": self.id(), "rawId": self.id(), "type": "public-key",
             "response": {
                 "authenticatorData": B64.encode(&auth), "clientDataJSON": B64.encode(&client),
-                "signature": B64.encode(sig.to_der().as_bytes()), "userHandle": null
+                "signature": B64.encode(sig.to_der().as_bytes()), "userHandle": self.user_handle
             },
             "extensions": {}
         })
@@ -145,13 +151,13 @@ async fn page(c: &reqwest::Client, url: String) -> String {
 }
 
 /// Signs `email` in fully (password and TOTP, its first sign-in) and registers `key` under `name`.
-async fn enrol(t: &TestApp, email: &str, key: &SoftKey, name: &str) -> reqwest::Client {
+async fn enrol(t: &TestApp, email: &str, key: &mut SoftKey, name: &str) -> reqwest::Client {
     let (c, _) = signed_in(t, email).await;
     add_passkey(t, &c, key, name).await;
     c
 }
 
-async fn add_passkey(t: &TestApp, c: &reqwest::Client, key: &SoftKey, name: &str) {
+async fn add_passkey(t: &TestApp, c: &reqwest::Client, key: &mut SoftKey, name: &str) {
     let token = csrf(&page(c, t.url("/account")).await);
     let (status, options) = post_json(
         t,
@@ -218,7 +224,7 @@ async fn a_passkey_is_added_after_the_password_and_signs_in_as_the_second_step(b
     .await;
     assert_eq!(status, 403, "without the session's CSRF token: {body}");
 
-    add_passkey(&t, &c, &key, "work laptop").await;
+    add_passkey(&t, &c, &mut key, "work laptop").await;
     let account = page(&c, t.url("/account")).await;
     assert!(account.contains("work laptop"), "{account}");
     assert_eq!(audited(&t, "auth.passkey.add", "ok").await, 1);
@@ -298,9 +304,9 @@ async fn forged_unknown_and_foreign_passkeys_are_refused_and_counted(b: Backend)
     let ada = admin(&t, Some(PASSWORD)).await;
     let bea = admin(&t, Some(PASSWORD)).await;
     let mut adas = SoftKey::new();
-    let beas = SoftKey::new();
-    enrol(&t, &ada, &adas, "Ada's key").await;
-    enrol(&t, &bea, &beas, "Bea's key").await;
+    let mut beas = SoftKey::new();
+    enrol(&t, &ada, &mut adas, "Ada's key").await;
+    enrol(&t, &bea, &mut beas, "Bea's key").await;
 
     // Bea's own key registered again, to Ada's account: refused (one key, one account).
     let (c, token, options) = enrol_attempt(&t, &ada, &mut adas).await;
@@ -436,8 +442,8 @@ async fn failed_logins(t: &TestApp, email: &str) -> i64 {
 async fn a_password_alone_cannot_add_a_factor_to_an_account_with_a_passkey(b: Backend) {
     let t = TestApp::spawn_localhost(b).await;
     let email = admin(&t, Some(PASSWORD)).await;
-    let key = SoftKey::new();
-    enrol(&t, &email, &key, "only key").await;
+    let mut key = SoftKey::new();
+    enrol(&t, &email, &mut key, "only key").await;
     // The authenticator app switched off directly, leaving the passkey as the account's only second factor
     // (an administrator's reset removes both; this is the case it must still hold for).
     t.execute("UPDATE users SET totp_enabled = FALSE, totp_secret = NULL")
@@ -468,5 +474,108 @@ async fn a_password_alone_cannot_add_a_factor_to_an_account_with_a_passkey(b: Ba
             .await
             .is_empty()
     );
+
+    // An administrator's reset of the second factor (a lost phone) removes the passkeys with the authenticator.
+    let op = rapport_app::Ctx::operator();
+    let id = t
+        .app
+        .list_accounts(&op)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.email == email)
+        .unwrap()
+        .id;
+    t.app.reset_password(&op, id, true).await.unwrap();
+    assert!(t.query_text("SELECT id FROM passkeys").await.is_empty());
+    t.finish().await;
+}
+
+async fn a_passkey_alone_signs_in_and_wrong_answers_are_refused(b: Backend) {
+    let t = TestApp::spawn_localhost(b).await;
+    let ada = admin(&t, Some(PASSWORD)).await;
+    let bea = admin(&t, Some(PASSWORD)).await;
+    let mut adas = SoftKey::new();
+    let mut beas = SoftKey::new();
+    enrol(&t, &ada, &mut adas, "Ada's key").await;
+    enrol(&t, &bea, &mut beas, "Bea's key").await;
+
+    // No session, no password: the options come with a handle, and the answer names the account.
+    let c = browser();
+    let (status, options) = post_json(&t, &c, "/login/passkey/options", "", json!({})).await;
+    assert_eq!(status, 200, "{options}");
+    assert!(
+        options["publicKey"]["allowCredentials"]
+            .as_array()
+            .is_none_or(|a| a.is_empty()),
+        "a discoverable sign-in names no account's credentials: {options}"
+    );
+    let handle = options["handle"].as_str().unwrap().to_string();
+    let answer = adas.get(&options, &t.base);
+    let (status, body) = post_json(
+        &t,
+        &c,
+        "/login/passkey",
+        "",
+        json!({"handle": handle, "credential": answer.clone()}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["next"], "/");
+    let r = c.get(t.url("/account")).send().await.unwrap();
+    assert_eq!(r.status(), 200, "fully signed in by the passkey alone");
+    assert_eq!(audited(&t, "auth.passkey.sign_in", "ok").await, 1);
+
+    // The same answer and handle again: the handle was spent.
+    let other = browser();
+    let (status, _) = post_json(
+        &t,
+        &other,
+        "/login/passkey",
+        "",
+        json!({"handle": handle, "credential": answer}),
+    )
+    .await;
+    assert_eq!(status, 422, "a replayed answer");
+    assert_eq!(
+        location(&other.get(t.url("/")).send().await.unwrap()),
+        "/login"
+    );
+
+    // Ada's key claiming to be Bea (her user handle): Bea has no such passkey; counted against Bea.
+    let before = failed_logins(&t, &bea).await;
+    let (_, options) = post_json(&t, &other, "/login/passkey/options", "", json!({})).await;
+    let mut impostor = SoftKey {
+        user_handle: beas.user_handle.clone(),
+        counter: 10,
+        ..adas
+    };
+    let (status, _) = post_json(
+        &t,
+        &other,
+        "/login/passkey",
+        "",
+        json!({"handle": options["handle"], "credential": impostor.get(&options, &t.base)}),
+    )
+    .await;
+    assert_eq!(status, 422, "another account's user handle");
+    assert_eq!(failed_logins(&t, &bea).await, before + 1);
+
+    // A handle nobody was given.
+    let (_, options) = post_json(&t, &other, "/login/passkey/options", "", json!({})).await;
+    let (status, _) = post_json(
+        &t,
+        &other,
+        "/login/passkey",
+        "",
+        json!({"handle": "made-up", "credential": beas.get(&options, &t.base)}),
+    )
+    .await;
+    assert_eq!(status, 422, "an unknown handle");
+    assert_eq!(
+        location(&other.get(t.url("/")).send().await.unwrap()),
+        "/login"
+    );
+    assert_eq!(audited(&t, "auth.passkey.sign_in", "denied").await, 3);
     t.finish().await;
 }

@@ -50,6 +50,11 @@ pub fn router() -> Router<AppState> {
         .route("/logout", post(signin::logout))
         .route("/account", get(account::show))
         .route("/account/authenticator", post(account::new_authenticator))
+        .route(
+            "/login/passkey/options",
+            post(passkeys::passwordless_options),
+        )
+        .route("/login/passkey", post(passkeys::passwordless_sign_in))
         .route("/mfa/passkey/options", post(passkeys::sign_in_options))
         .route("/mfa/passkey", post(passkeys::sign_in))
         .route(

@@ -1,5 +1,6 @@
 //! Passkeys in the staff UI: the JSON steps `/static/passkey.js` calls around `navigator.credentials.create` and
-//! `.get` (options, then the browser's answer), and the form that removes one from the account page.
+//! `.get` (options, then the browser's answer) — adding one, the second sign-in step, signing in with a passkey
+//! alone — and the form that removes one from the account page.
 //!
 //! The JSON steps are same-origin `fetch` calls carrying the session cookie and the session's CSRF token in
 //! `X-CSRF-Token` (as cookie-authenticated API writes do); errors come back in the API's JSON shape, so the script
@@ -14,7 +15,7 @@ use crate::state::{AppState, Guarded};
 use axum::Form;
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rapport_app::auth::SessionInfo;
 use rapport_app::secrets::constant_time_eq;
@@ -206,5 +207,59 @@ pub async fn remove(
         )
             .into_response(),
         Err(e) => error_page(e, &s.rid, Nav::of(&s)),
+    }
+}
+
+/// `POST /login/passkey/options`: the options for signing in with a passkey alone, and the handle to send back.
+/// Nobody is signed in yet, so there is no CSRF token; the same-origin check and the sign-in rate limit apply.
+pub async fn passwordless_options(State(st): State<AppState>, s: AnySession) -> Response {
+    let r = match st.check_rate(Guarded::StaffPassword, s.ip) {
+        Ok(()) => st.app.passwordless_options().await,
+        Err(e) => Err(e),
+    };
+    answer(
+        r.map(|start| {
+            let mut options = start.options;
+            options["handle"] = Value::from(start.handle);
+            options
+        }),
+        &s.rid,
+    )
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordlessFinish {
+    handle: String,
+    credential: Value,
+}
+
+/// `POST /login/passkey`: the answer; on success a new session cookie (replacing this browser's old session) and
+/// where to go next.
+pub async fn passwordless_sign_in(
+    State(st): State<AppState>,
+    s: AnySession,
+    ApiJson(body): ApiJson<PasswordlessFinish>,
+) -> Response {
+    let r = match st.check_rate(Guarded::StaffPassword, s.ip) {
+        Ok(()) => {
+            st.app
+                .passwordless_sign_in(&body.handle, body.credential, Some(&s.rid.0))
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match r {
+        Ok(login) => {
+            if let Some(old) = &s.session {
+                let _ = st.app.logout(old, Some(&s.rid.0)).await;
+            }
+            (
+                [(header::SET_COOKIE, st.session_cookie(&login.token))],
+                Json(json!({ "next": "/" })),
+            )
+                .into_response()
+        }
+        Err(e) => ApiError::from_domain(e, &s.rid).into_response(),
     }
 }
