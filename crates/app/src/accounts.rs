@@ -260,7 +260,7 @@ impl App {
     }
 
     /// Sets a new one-time password (returned, to hand over) that must be changed at the next sign-in.
-    /// With `reset_mfa`, the authenticator is removed too, for a lost phone.
+    /// With `reset_mfa`, the authenticator and the passkeys are removed too, for a lost phone.
     pub async fn reset_password(&self, ctx: &Ctx, id: UserId, reset_mfa: bool) -> Result<String> {
         let tx = self.store.begin().await?;
         let tx = self
@@ -284,7 +284,9 @@ impl App {
         };
         users::patch(tx.conn(), id, patch).await?;
         if reset_mfa {
+            // A lost phone may hold the passkeys too: the reset removes every second factor.
             users::clear_totp(tx.conn(), id).await?;
+            rapport_store::passkeys::delete_all_for_user(tx.conn(), id).await?;
         }
         // Account recovery ends every way in that the account had: sessions and API tokens alike.
         sessions::delete_for_user(tx.conn(), id, None).await?;

@@ -1,4 +1,5 @@
-//! Signing in: password (Argon2id), second factor (TOTP), server-side sessions, lockout, API tokens.
+//! Signing in: password (Argon2id), second factor (TOTP or a passkey, `passkeys`), server-side sessions, lockout,
+//! API tokens.
 //!
 //! A session is created only after the password checks out, with a fresh id (so a planted id is useless), and it
 //! grants nothing until the second factor is passed. Failures count per account and lock it with growing back-off.
@@ -12,6 +13,8 @@ use rapport_domain::{Actor, Error, Result, Role, UserId};
 use rapport_store::audit::{AuditEvent, Outcome};
 use rapport_store::users::{self, User, UserPatch};
 use rapport_store::{now_utc, sessions, tokens};
+
+pub mod passkeys;
 
 /// OWASP's Argon2id baseline (19 MiB, 2 passes, 1 lane); hashing runs on the blocking pool.
 fn hasher() -> Argon2<'static> {
@@ -45,8 +48,8 @@ pub(crate) async fn verify_password(password: &str, hash: &str) -> bool {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NextStep {
-    /// Enter the code from the authenticator app.
-    VerifyTotp,
+    /// The second step: the code from the authenticator app, or a passkey.
+    SecondFactor,
     /// Set up an authenticator app first (required for staff).
     EnrolTotp,
     /// Signed in.
@@ -70,6 +73,8 @@ pub struct SessionInfo {
     pub roles: Vec<Role>,
     pub mfa_passed: bool,
     pub totp_enabled: bool,
+    /// The account has a passkey to offer at the second step (looked up only while that step is to come).
+    pub passkey_offered: bool,
     pub must_change_password: bool,
     pub csrf_token: String,
 }
@@ -132,8 +137,8 @@ impl App {
             return Err(Error::Unauthenticated);
         }
         let token = secrets::token();
-        let next = if user.totp_enabled {
-            NextStep::VerifyTotp
+        let next = if user.totp_enabled || self.has_passkey(UserId(user.id)).await? {
+            NextStep::SecondFactor
         } else if self.config.require_mfa {
             NextStep::EnrolTotp
         } else {
@@ -242,6 +247,7 @@ impl App {
             sessions::delete(db, &id_hash).await?;
             return Ok(None);
         };
+        let passkey_offered = !s.mfa_passed && self.has_passkey(UserId(user.id)).await?;
         // Touch at most once a minute: the idle timeout does not need more precision than that.
         if now - s.last_seen_at > chrono::Duration::seconds(60) {
             sessions::touch(db, &id_hash, now).await?;
@@ -254,6 +260,7 @@ impl App {
             display_name: user.display_name,
             mfa_passed: s.mfa_passed,
             totp_enabled: user.totp_enabled,
+            passkey_offered,
             must_change_password: user.must_change_password,
             csrf_token: s.csrf_token,
         }))
@@ -321,6 +328,11 @@ impl App {
         s: &SessionInfo,
         ctx_request: Option<&str>,
     ) -> Result<TotpEnrolment> {
+        // With a second factor in place (an authenticator or a passkey), a new authenticator needs a fully
+        // signed-in session and the password again: the password alone must not add a factor of its own.
+        if (s.totp_enabled || s.passkey_offered) && !s.mfa_passed {
+            return Err(Error::Unauthenticated);
+        }
         if s.totp_enabled && !self.recently_reauthenticated(s).await? {
             return Err(Error::Forbidden(
                 "confirm your password before setting up a new authenticator".into(),
@@ -354,7 +366,7 @@ impl App {
     /// authenticator that is on needs a fully signed-in session: a password alone never sees or confirms one.
     pub async fn pending_totp(&self, s: &SessionInfo) -> Result<Option<TotpEnrolment>> {
         let user = self.user_of(s).await?;
-        if user.totp_enabled && !s.mfa_passed {
+        if !s.mfa_passed && (user.totp_enabled || self.has_passkey(s.user_id).await?) {
             return Ok(None);
         }
         let Some(secret) = users::totp_pending(self.store.cipher(), &user)? else {
@@ -378,7 +390,7 @@ impl App {
     ) -> Result<()> {
         let user = self.user_of(s).await?;
         self.check_lock(&user)?;
-        if user.totp_enabled && !s.mfa_passed {
+        if !s.mfa_passed && (user.totp_enabled || self.has_passkey(s.user_id).await?) {
             return Err(Error::Unauthenticated);
         }
         let Some(secret) = users::totp_pending(self.store.cipher(), &user)? else {
@@ -538,11 +550,12 @@ impl App {
         Ok(Some(Actor::staff(UserId(user.id), users::roles(&user))))
     }
 
-    /// Deletes expired sessions; run periodically by the server.
+    /// Deletes expired sessions (and passkey ceremonies past their time); run periodically by the server.
     pub async fn sweep_sessions(&self) -> Result<u64> {
         let now = now_utc();
         let idle = chrono::Duration::from_std(self.config.idle_timeout).unwrap_or_default();
         let absolute = chrono::Duration::from_std(self.config.absolute_timeout).unwrap_or_default();
+        rapport_store::passkeys::sweep_ceremonies(self.store.db()).await?;
         Ok(sessions::delete_expired(self.store.db(), now - idle, now - absolute).await?)
     }
 

@@ -41,6 +41,8 @@ pub mod note_templates;
 pub mod notes;
 pub mod on_call_shifts;
 pub mod outbox;
+pub mod passkey_ceremonies;
+pub mod passkeys;
 pub mod plan_revisions;
 pub mod plans;
 pub mod portal_accounts;

@@ -32,6 +32,7 @@ pub mod note_privacy;
 pub mod notes;
 pub mod on_call;
 pub mod outbox;
+pub mod passkeys;
 pub mod plans;
 pub mod portal;
 pub mod record_requests;

@@ -76,14 +76,35 @@ impl TestApp {
         Self::spawn_configured(backend, AppConfig::default(), web).await
     }
 
+    /// Boots the server with its public address on `localhost` rather than `127.0.0.1`: WebAuthn needs a domain
+    /// name as the relying party, and `localhost` is the one browsers accept over plain HTTP.
+    pub async fn spawn_localhost(backend: Backend) -> TestApp {
+        Self::spawn_named(
+            backend,
+            AppConfig::default(),
+            rapport_web::WebConfig::default(),
+            "localhost",
+        )
+        .await
+    }
+
     async fn spawn_configured(
         backend: Backend,
         config: AppConfig,
         web: rapport_web::WebConfig,
     ) -> TestApp {
+        Self::spawn_named(backend, config, web, "127.0.0.1").await
+    }
+
+    async fn spawn_named(
+        backend: Backend,
+        config: AppConfig,
+        web: rapport_web::WebConfig,
+        host: &str,
+    ) -> TestApp {
         let tag = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
         let dir = std::env::temp_dir().join(format!("rapport-test-{tag}"));
-        Self::spawn_placed(backend, config, web, dir, None).await
+        Self::spawn_placed(backend, config, web, dir, None, host).await
     }
 
     /// Boots the server with its files (SQLite database, keyring) in `dir`, and on PostgreSQL its database in
@@ -95,6 +116,7 @@ impl TestApp {
             rapport_web::WebConfig::default(),
             dir,
             pg_tablespace,
+            "127.0.0.1",
         )
         .await
     }
@@ -105,6 +127,7 @@ impl TestApp {
         web: rapport_web::WebConfig,
         dir: PathBuf,
         pg_tablespace: Option<&str>,
+        host: &str,
     ) -> TestApp {
         let tag = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
         std::fs::create_dir_all(&dir).unwrap();
@@ -133,7 +156,8 @@ impl TestApp {
             }
         };
         let keyring = Keyring::create(&dir.join("keyring.json")).unwrap();
-        let (base, server, shutdown, app) = Self::boot(&database_url, &keyring, config, web).await;
+        let (base, server, shutdown, app) =
+            Self::boot(&database_url, &keyring, config, web, host).await;
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -151,12 +175,13 @@ impl TestApp {
         }
     }
 
-    /// Opens the app on `database_url` and serves it on a free port.
+    /// Opens the app on `database_url` and serves it on a free port, its public address naming `host`.
     async fn boot(
         database_url: &str,
         keyring: &Keyring,
         config: AppConfig,
         web: rapport_web::WebConfig,
+        host: &str,
     ) -> (
         String,
         tokio::task::JoinHandle<()>,
@@ -164,7 +189,7 @@ impl TestApp {
         App,
     ) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
+        let base = format!("http://{host}:{}", listener.local_addr().unwrap().port());
         let config = AppConfig {
             public_url: base.clone(),
             ..config
@@ -186,11 +211,18 @@ impl TestApp {
     pub async fn restart(mut self) -> TestApp {
         self.stop().await;
         let keyring = Keyring::load(&self.dir.join("keyring.json")).unwrap();
+        let host = self
+            .base
+            .trim_start_matches("http://")
+            .rsplit_once(':')
+            .map(|(h, _)| h.to_string())
+            .unwrap_or_else(|| "127.0.0.1".into());
         let (base, server, shutdown, app) = Self::boot(
             &self.database_url,
             &keyring,
             AppConfig::default(),
             rapport_web::WebConfig::default(),
+            &host,
         )
         .await;
         TestApp {

@@ -267,7 +267,11 @@ impl Staff {
 /// Where a partly signed-in session must go next.
 pub fn next_step(s: &SessionInfo) -> Option<&'static str> {
     if !s.mfa_passed {
-        Some(if s.totp_enabled { "/mfa" } else { "/mfa/setup" })
+        Some(if s.totp_enabled || s.passkey_offered {
+            "/mfa"
+        } else {
+            "/mfa/setup"
+        })
     } else if s.must_change_password {
         Some("/account/password")
     } else {

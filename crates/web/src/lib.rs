@@ -158,7 +158,7 @@ async fn stylesheet() -> Response {
         .into_response()
 }
 
-/// The note editor's autosave: the only script, served from our origin (the CSP allows no other).
+/// The note editor's autosave, served from our origin (the CSP allows no other scripts).
 async fn autosave_script() -> Response {
     (
         [
@@ -166,6 +166,18 @@ async fn autosave_script() -> Response {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../static/autosave.js"),
+    )
+        .into_response()
+}
+
+/// Passkeys: the calls around `navigator.credentials` on the account and second-step pages.
+async fn passkey_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/passkey.js"),
     )
         .into_response()
 }
@@ -180,6 +192,7 @@ pub fn router(app: App, cfg: WebConfig) -> Router {
             .route("/readyz", get(readyz))
             .route("/static/app.css", get(stylesheet))
             .route("/static/autosave.js", get(autosave_script))
+            .route("/static/passkey.js", get(passkey_script))
             .fallback(pages::not_found)
             .route_layer(middleware::from_fn(request_id::log)),
     )

@@ -22,6 +22,7 @@ mod medications;
 mod notes;
 mod on_call;
 mod online;
+mod passkeys;
 mod plans;
 mod portal;
 mod referrals;

@@ -1,4 +1,5 @@
-//! The signed-in user's own account: password, a new authenticator (after re-entering the password), API tokens.
+//! The signed-in user's own account: password, a new authenticator (after re-entering the password), passkeys
+//! (`passkeys.rs` holds their steps), API tokens.
 
 use super::expired;
 use super::{Nav, PagePath, error_page, form_message};
@@ -11,6 +12,7 @@ use axum::Form;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use rapport_app::accounts::TokenInfo;
+use rapport_app::auth::passkeys::PasskeyInfo;
 use rapport_domain::Error;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -24,6 +26,7 @@ struct AccountPage {
     roles: String,
     csrf: String,
     tokens: Vec<TokenInfo>,
+    passkeys: Vec<PasskeyInfo>,
     /// To tell expired tokens from live ones.
     now: chrono::DateTime<chrono::Utc>,
     new_token: Option<String>,
@@ -31,15 +34,23 @@ struct AccountPage {
     error: Option<String>,
 }
 
-async fn page(
+pub(super) async fn page(
     st: &AppState,
     s: &Staff,
     new_token: Option<String>,
     notice: Option<String>,
     error: Option<String>,
 ) -> Response {
-    match st.app.list_api_tokens(&s.ctx).await {
-        Ok(tokens) => AccountPage {
+    let lists = match st.app.list_api_tokens(&s.ctx).await {
+        Ok(tokens) => st
+            .app
+            .list_passkeys(&s.session)
+            .await
+            .map(|passkeys| (tokens, passkeys)),
+        Err(e) => Err(e),
+    };
+    match lists {
+        Ok((tokens, passkeys)) => AccountPage {
             nav: Nav::of(s),
             name: s.session.display_name.clone(),
             email: s.session.email.clone(),
@@ -53,6 +64,7 @@ async fn page(
                 .join(", "),
             csrf: s.session.csrf_token.clone(),
             tokens,
+            passkeys,
             new_token,
             notice,
             error,

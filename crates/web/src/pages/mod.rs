@@ -1,4 +1,5 @@
-//! The staff web UI: server-rendered pages (askama, auto-escaped), plain forms with CSRF tokens, no scripts.
+//! The staff web UI: server-rendered pages (askama, auto-escaped), plain forms with CSRF tokens; scripts only where
+//! a browser API needs them (the note editor's autosave, passkeys), served from our origin.
 
 mod account;
 mod admin;
@@ -19,6 +20,7 @@ mod measures;
 mod medications;
 mod notes;
 mod on_call;
+mod passkeys;
 mod plans;
 mod portal;
 mod portal_access;
@@ -48,6 +50,19 @@ pub fn router() -> Router<AppState> {
         .route("/logout", post(signin::logout))
         .route("/account", get(account::show))
         .route("/account/authenticator", post(account::new_authenticator))
+        .route(
+            "/login/passkey/options",
+            post(passkeys::passwordless_options),
+        )
+        .route("/login/passkey", post(passkeys::passwordless_sign_in))
+        .route("/mfa/passkey/options", post(passkeys::sign_in_options))
+        .route("/mfa/passkey", post(passkeys::sign_in))
+        .route(
+            "/account/passkeys/options",
+            post(passkeys::registration_options),
+        )
+        .route("/account/passkeys", post(passkeys::register))
+        .route("/account/passkeys/{id}/remove", post(passkeys::remove))
         .route("/account/tokens", post(account::create_token))
         .route("/account/tokens/{id}/revoke", post(account::revoke_token))
         .route(

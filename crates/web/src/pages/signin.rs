@@ -1,4 +1,4 @@
-//! Sign-in pages: password, TOTP (enrolment and verification), password change, sign-out.
+//! Sign-in pages: password, the second step (a TOTP code or a passkey; TOTP enrolment), password change, sign-out.
 
 use super::{Nav, error_page, form_message};
 use crate::auth::{AnySession, next_step};
@@ -56,7 +56,7 @@ pub async fn login(
                 let _ = st.app.logout(old, Some(&s.rid.0)).await;
             }
             let next = match r.next {
-                rapport_app::auth::NextStep::VerifyTotp => "/mfa",
+                rapport_app::auth::NextStep::SecondFactor => "/mfa",
                 rapport_app::auth::NextStep::EnrolTotp => "/mfa/setup",
                 rapport_app::auth::NextStep::Done => "/",
             };
@@ -95,6 +95,10 @@ pub async fn login(
 struct MfaPage {
     nav: Option<Nav>,
     csrf: String,
+    /// The account has an authenticator app: offer its code.
+    totp: bool,
+    /// The account has a passkey: offer it (through `/static/passkey.js`).
+    passkey: bool,
     error: Option<String>,
 }
 
@@ -145,9 +149,11 @@ fn csrf_failed(rid: &crate::request_id::RequestId) -> Response {
 
 pub async fn mfa_page(s: AnySession) -> Response {
     match &s.session {
-        Some(sess) if !sess.mfa_passed && sess.totp_enabled => MfaPage {
+        Some(sess) if !sess.mfa_passed && (sess.totp_enabled || sess.passkey_offered) => MfaPage {
             nav: None,
             csrf: sess.csrf_token.clone(),
+            totp: sess.totp_enabled,
+            passkey: sess.passkey_offered,
             error: None,
         }
         .into_response(),
@@ -180,6 +186,8 @@ pub async fn mfa(State(st): State<AppState>, s: AnySession, Form(f): Form<CodeFo
             MfaPage {
                 nav: None,
                 csrf: sess.csrf_token.clone(),
+                totp: sess.totp_enabled,
+                passkey: sess.passkey_offered,
                 error: Some(form_message(&e)),
             },
         )
@@ -192,8 +200,9 @@ pub async fn setup_page(State(st): State<AppState>, s: AnySession) -> Response {
         return Redirect::to("/login").into_response();
     };
     // With an authenticator on, this page only confirms a replacement started from the account page, in a fully
-    // signed-in session; the current authenticator works until then.
-    if sess.totp_enabled && !sess.mfa_passed {
+    // signed-in session; the current authenticator works until then. With a passkey, the password alone never
+    // sets up an authenticator either: that would add a second factor of the password holder's choosing.
+    if (sess.totp_enabled || sess.passkey_offered) && !sess.mfa_passed {
         return Redirect::to(next_step(sess).unwrap_or("/")).into_response();
     }
     let enrolment = match st.app.pending_totp(sess).await {
