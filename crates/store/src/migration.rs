@@ -28,6 +28,7 @@ mod m20261207_000027_sealed_mail;
 mod m20261207_000028_idempotency;
 mod m20261207_000029_outbox_lease;
 mod m20261207_000030_audit_head_seal;
+mod m20261207_000032_sealed_labels;
 
 use sea_orm_migration::prelude::*;
 
@@ -64,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000028_idempotency::Migration),
             Box::new(m20261207_000029_outbox_lease::Migration),
             Box::new(m20261207_000030_audit_head_seal::Migration),
+            Box::new(m20261207_000032_sealed_labels::Migration),
         ]
     }
 }

@@ -170,7 +170,7 @@ impl App {
         };
         let mut rel = care::relation(tx.conn(), me, client).await?;
         if let Some(u) = unit
-            && let Some(unit) = rapport_store::units::get(tx.conn(), u).await?
+            && let Some(unit) = rapport_store::units::get(tx.conn(), tx.cipher(), u).await?
         {
             for (member, _) in &unit.members {
                 let r = care::relation(tx.conn(), me, *member).await?;
@@ -287,7 +287,7 @@ impl App {
             None
         };
         let unit = match note.unit_id {
-            Some(u) => rapport_store::units::get(tx.conn(), u)
+            Some(u) => rapport_store::units::get(tx.conn(), tx.cipher(), u)
                 .await?
                 .map(|u| UnitRef {
                     id: u.id,

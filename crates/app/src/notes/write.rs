@@ -98,7 +98,7 @@ impl App {
                 (if known { vec![c] } else { Vec::new() }, None)
             }
             Subject::Unit(u) => (
-                rapport_store::units::get(tx.conn(), u)
+                rapport_store::units::get(tx.conn(), tx.cipher(), u)
                     .await?
                     .map(|u| u.members.into_iter().map(|(c, _)| c).collect())
                     .unwrap_or_default(),

@@ -4,6 +4,7 @@
 mod account_security;
 mod audit;
 mod audit_privacy;
+mod audit_rotation;
 mod behaviour;
 mod behaviour_pages;
 mod clients;
