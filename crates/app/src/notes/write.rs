@@ -288,6 +288,34 @@ impl App {
         Ok(view)
     }
 
+    /// Takes over the draft (at `version`) of an author who left the client's care team: the caller, a clinician
+    /// on the team, becomes its author and may finish and sign it. The hand-over is audited with the former author.
+    pub async fn take_over_note(&self, ctx: &Ctx, id: NoteId, version: i32) -> Result<NoteView> {
+        let me = ctx.actor.user_id().ok_or(Error::NotFound)?;
+        let tx = self.store.begin().await?;
+        let (tx, mut note, _) = self
+            .note_for(tx, ctx, id, Action::TakeOver, "note.take_over")
+            .await?;
+        note.status.check_editable()?;
+        let from = note.author_id;
+        note.version = repo::take_over(&tx, id, version, from, me).await?;
+        note.author_id = me;
+        tx.audit(
+            AuditEvent::new(&ctx.actor, "note.take_over", "note")
+                .resource(id)
+                .client(note.client_id.0)
+                .detail(format!("{} from {}", note.kind.as_str(), from.0))
+                .request(ctx.rid()),
+        )
+        .await?;
+        let rel = self
+            .note_relation(&tx, ctx, note.client_id, me, Some(id), note.unit_id)
+            .await?;
+        let view = self.note_view(&tx, ctx, note, rel).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
     /// Appends a signed addendum to a signed note. On a clinical note anyone on the care team may add one; on a
     /// psychotherapy note only its author.
     pub async fn add_note_addendum(&self, ctx: &Ctx, id: NoteId, body: &str) -> Result<NoteView> {

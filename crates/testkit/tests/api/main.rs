@@ -19,6 +19,7 @@ mod input;
 mod matrix;
 mod measures;
 mod medications;
+mod note_takeover;
 mod notes;
 mod on_call;
 mod online;
