@@ -448,7 +448,7 @@ impl App {
             None
         };
         let team = care::members(tx.conn(), id).await?;
-        let memberships = rapport_store::groups::memberships(tx.conn(), id).await?;
+        let memberships = rapport_store::groups::memberships(tx.conn(), tx.cipher(), id).await?;
         tx.audit(
             AuditEvent::new(&ctx.actor, "client.read", "client")
                 .resource(id)
@@ -520,7 +520,7 @@ impl App {
             None
         };
         let team = care::members(tx.conn(), id).await?;
-        let memberships = rapport_store::groups::memberships(tx.conn(), id).await?;
+        let memberships = rapport_store::groups::memberships(tx.conn(), tx.cipher(), id).await?;
         tx.commit().await?;
         Ok(view(client, clinical, team, memberships))
     }

@@ -133,7 +133,7 @@ impl App {
             .copied()
             .zip(roles.iter().map(String::as_str))
             .collect();
-        let id = groups::create_unit(tx.conn(), kind, &label, &members).await?;
+        let id = groups::create_unit(&tx, kind, &label, &members).await?;
         for m in &ids {
             tx.audit(ev().resource(id).client(m.0).request(ctx.rid()))
                 .await?;
@@ -145,7 +145,7 @@ impl App {
     pub async fn get_unit(&self, ctx: &Ctx, id: Uuid) -> Result<UnitView> {
         let tx = self.store.begin_read().await?;
         let ev = || AuditEvent::new(&ctx.actor, "unit.read", "unit").resource(id);
-        let Some(unit) = units::get(tx.conn(), id).await? else {
+        let Some(unit) = units::get(tx.conn(), tx.cipher(), id).await? else {
             return self.hidden(tx, ctx, ev()).await;
         };
         let ids: Vec<ClientId> = unit.members.iter().map(|(c, _)| *c).collect();

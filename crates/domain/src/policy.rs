@@ -20,6 +20,8 @@ pub enum Action {
     Sign,
     /// Co-sign a trainee's signed note.
     CoSign,
+    /// Take over an unsigned draft whose author has left the client's care team: the caller becomes its author.
+    TakeOver,
 }
 
 /// What the use case found out about the actor's relationship to one client.
@@ -42,6 +44,8 @@ pub struct NoteRelation {
     pub supervises_author: bool,
     /// The author shared this psychotherapy note with the actor for supervision.
     pub shared_with_me: bool,
+    /// The note's author is (still) on the client's care team.
+    pub author_on_team: bool,
 }
 
 /// What the use case found out about the actor's relationship to one therapy group.
@@ -526,6 +530,23 @@ fn clinical_note(actor: &Actor, action: Action, n: NoteRelation) -> Decision {
         }
         Action::Update | Action::Sign if n.is_author && actor.is_clinical() => forbid(OFF_THE_TEAM),
         Action::CoSign if supervisor_of_author && !n.is_author => Allow,
+        // The draft of an author who left the care team is not left in limbo: someone who treats the client now (a
+        // clinician on the care team; Rapport has no "primary clinician") takes it over, finishes and signs it.
+        Action::TakeOver
+            if !n.is_author
+                && !n.author_on_team
+                && actor.is_clinical()
+                && n.client.on_care_team =>
+        {
+            Allow
+        }
+        Action::TakeOver if n.is_author => forbid("this draft is already yours"),
+        Action::TakeOver if n.author_on_team && linked(actor, n.client) => {
+            forbid("its author is still on the care team, and only they change their draft")
+        }
+        Action::TakeOver if supervisor_of_author || linked(actor, n.client) => forbid(
+            "only a clinician on the client's care team takes over a draft; ask to be added to the team",
+        ),
         Action::CoSign if n.is_author && actor.is_clinical() => {
             forbid("you cannot co-sign your own note; your supervisor co-signs it")
         }
@@ -559,8 +580,8 @@ fn psychotherapy_note(actor: &Actor, action: Action, n: NoteRelation) -> Decisio
         }
         Action::Update | Action::Sign if n.is_author && actor.is_clinical() => forbid(OFF_THE_TEAM),
         Action::Read if n.shared_with_me && actor.is_clinical() => Allow,
-        Action::Delete | Action::CoSign if n.is_author => {
-            forbid("psychotherapy notes are neither deleted nor co-signed")
+        Action::Delete | Action::CoSign | Action::TakeOver if n.is_author => {
+            forbid("psychotherapy notes are neither deleted, co-signed nor handed to someone else")
         }
         _ => hidden(),
     }

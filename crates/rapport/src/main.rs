@@ -275,10 +275,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .context("key rotation failed")?;
             app.close().await;
             println!(
-                "Rotated: {} data key(s) re-wrapped under {}; new writes use data key {}. Back up {} now.",
+                "Rotated: {} data key(s) re-wrapped under {}; new writes use data key {}; the audit chain continues with audit key {} (the old ones stay, to verify what they signed). Back up {} now; a running server must be restarted.",
                 r.rewrapped,
                 r.new_kek_id,
                 r.new_data_key_id,
+                r.new_audit_key_id,
                 keyring.path().display()
             );
             Ok(ExitCode::SUCCESS)

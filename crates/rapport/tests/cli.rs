@@ -261,11 +261,20 @@ fn keys_rotate_keeps_every_record_readable() {
     let o = rapport(&d.0, &["demo", "--clients", "12"], "");
     assert!(o.status.success(), "{:?}", text(&o));
     let before = std::fs::read_to_string(d.0.join("keyring.json")).unwrap();
+    let o = rapport(&d.0, &["audit", "checkpoint"], "");
+    assert!(o.status.success(), "{:?}", text(&o));
+    let checkpoint = text(&o).0.trim().to_string();
     let o = rapport(&d.0, &["keys", "rotate"], "");
     assert!(o.status.success(), "{:?}", text(&o));
     assert!(text(&o).0.contains("re-wrapped"));
+    assert!(text(&o).0.contains("audit key"), "{:?}", text(&o));
     let after = std::fs::read_to_string(d.0.join("keyring.json")).unwrap();
     assert_ne!(before, after);
+    // The audit key is rotated too; the old one stays, to verify what it signed, as does the checkpoint it made.
+    let ring: serde_json::Value = serde_json::from_str(&after).unwrap();
+    assert_eq!(ring["audit_keys"].as_array().unwrap().len(), 2, "{after}");
+    let o = rapport(&d.0, &["audit", "verify", "--checkpoint", &checkpoint], "");
+    assert!(o.status.success(), "{:?}", text(&o));
     // Opening decrypts the data keys with the new keyring; a demo seed into a non-empty database is refused.
     let o = rapport(&d.0, &["demo"], "");
     assert!(
@@ -321,13 +330,15 @@ fn cutting_entries_off_the_end_or_restoring_an_older_copy_is_detected() {
     assert!(o.status.success(), "{:?}", text(&o));
     let checkpoint = text(&o).0.trim().to_string();
     assert!(
-        checkpoint.starts_with("rapport-audit-checkpoint-v1:"),
+        checkpoint.starts_with("rapport-audit-checkpoint-v2:"),
         "{checkpoint}"
     );
     let o = rapport(&d.0, &["audit", "verify", "--checkpoint", &checkpoint], "");
     assert!(o.status.success(), "{:?}", text(&o));
-    // A checkpoint that was edited is refused as such.
-    let forged = checkpoint.replacen(":1", ":2", 1);
+    // A checkpoint that was edited (its sequence number) is refused as such.
+    let mut parts: Vec<String> = checkpoint.split(':').map(String::from).collect();
+    parts[2] = (parts[2].parse::<i64>().unwrap() - 1).to_string();
+    let forged = parts.join(":");
     let o = rapport(&d.0, &["audit", "verify", "--checkpoint", &forged], "");
     assert!(!o.status.success());
     assert!(text(&o).1.contains("checkpoint"), "{:?}", text(&o));

@@ -2,8 +2,11 @@
 //!
 //! Each entry's hash is HMAC-SHA256(audit key, its fields ‖ the previous entry's hash). Anyone with database
 //! access can read the chain, but without the keyring they cannot rewrite an entry and re-sign those after it.
+//! The key changes at rotation entries (see `audit_keys`): verification follows the chain from epoch to epoch.
 
+use crate::audit_keys::{self, AuditKeys, ROTATE_ACTION, ROTATE_RESOURCE};
 use crate::entity::{audit_head, audit_log};
+use crate::keyring::Key;
 use crate::{StoreError, now_utc};
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
@@ -152,14 +155,18 @@ pub(crate) fn head_seal(key: &[u8; 32], seq: i64, hash: &str) -> String {
 /// state it vouches for is the one found then.
 pub(crate) async fn seal_unsealed_head<C: ConnectionTrait>(
     c: &C,
-    key: &[u8; 32],
+    keys: &AuditKeys,
 ) -> Result<(), StoreError> {
     if let Some(head) = audit_head::Entity::find_by_id(1).one(c).await?
         && head.seal.is_none()
     {
+        let (id, key) = keys.first()?;
         audit_head::ActiveModel {
             id: Set(1),
-            seal: Set(Some(head_seal(key, head.seq, &head.hash))),
+            seal: Set(Some(audit_keys::labelled_seal(
+                &id,
+                &head_seal(&key, head.seq, &head.hash),
+            ))),
             ..Default::default()
         }
         .update(c)
@@ -195,13 +202,42 @@ pub(crate) async fn lock_head<C: ConnectionTrait>(c: &C) -> Result<(), StoreErro
 /// Appends one entry after the current head; the caller holds the lock (see `lock_head`).
 pub(crate) async fn append<C: ConnectionTrait>(
     c: &C,
-    key: &[u8; 32],
+    keys: &AuditKeys,
     ev: AuditEvent,
+) -> Result<i64, StoreError> {
+    append_then_seal(c, keys, ev, None).await
+}
+
+/// Hands the chain to the audit key `new` (already in `keys`): an entry naming it, made with the current key, after
+/// which the head is sealed, and every later entry made, with the new one.
+pub(crate) async fn rotate<C: ConnectionTrait>(
+    c: &C,
+    keys: &AuditKeys,
+    new: &str,
+    detail: String,
+) -> Result<i64, StoreError> {
+    let next = keys
+        .get(new)
+        .ok_or_else(|| StoreError::Integrity(format!("audit key '{new}' is not loaded")))?;
+    let ev = AuditEvent::new(&Actor::Operator, ROTATE_ACTION, ROTATE_RESOURCE)
+        .resource(new)
+        .detail(detail);
+    append_then_seal(c, keys, ev, Some((new, &next))).await
+}
+
+/// Appends `ev` with the head's key; seals the head with `next` if given (a rotation), else with that same key.
+async fn append_then_seal<C: ConnectionTrait>(
+    c: &C,
+    keys: &AuditKeys,
+    ev: AuditEvent,
+    next: Option<(&str, &Key)>,
 ) -> Result<i64, StoreError> {
     let head = audit_head::Entity::find_by_id(1)
         .one(c)
         .await?
         .ok_or_else(|| StoreError::Integrity("the audit chain head is missing".into()))?;
+    let (key_id, key) = keys.current(head.seal.as_deref())?;
+    let key: &[u8; 32] = &key;
     let mut e = audit_log::Model {
         seq: head.seq + 1,
         at: now_utc(),
@@ -221,10 +257,17 @@ pub(crate) async fn append<C: ConnectionTrait>(
     let seq = e.seq;
     let hash = e.hash.clone();
     audit_log::ActiveModel::from(e).insert(c).await?;
+    let (seal_id, seal_key): (&str, &[u8; 32]) = match next {
+        Some((id, k)) => (id, k),
+        None => (&key_id, key),
+    };
     audit_head::ActiveModel {
         id: Set(1),
         seq: Set(seq),
-        seal: Set(Some(head_seal(key, seq, &hash))),
+        seal: Set(Some(audit_keys::labelled_seal(
+            seal_id,
+            &head_seal(seal_key, seq, &hash),
+        ))),
         hash: Set(hash),
         updated_at: Set(now_utc()),
     }
@@ -237,7 +280,7 @@ pub(crate) async fn append<C: ConnectionTrait>(
 /// and multi-row inserts: a caseload read leaves an entry per client without paying three statements for each.
 pub(crate) async fn append_many<C: ConnectionTrait>(
     c: &C,
-    key: &[u8; 32],
+    keys: &AuditKeys,
     events: Vec<AuditEvent>,
 ) -> Result<(), StoreError> {
     if events.is_empty() {
@@ -247,6 +290,8 @@ pub(crate) async fn append_many<C: ConnectionTrait>(
         .one(c)
         .await?
         .ok_or_else(|| StoreError::Integrity("the audit chain head is missing".into()))?;
+    let (key_id, key) = keys.current(head.seal.as_deref())?;
+    let key: &[u8; 32] = &key;
     let (mut seq, mut prev) = (head.seq, head.hash);
     let at = now_utc();
     let mut rows = Vec::with_capacity(events.len());
@@ -280,7 +325,10 @@ pub(crate) async fn append_many<C: ConnectionTrait>(
     audit_head::ActiveModel {
         id: Set(1),
         seq: Set(seq),
-        seal: Set(Some(head_seal(key, seq, &prev))),
+        seal: Set(Some(audit_keys::labelled_seal(
+            &key_id,
+            &head_seal(key, seq, &prev),
+        ))),
         hash: Set(prev),
         updated_at: Set(now_utc()),
     }
@@ -296,8 +344,14 @@ pub struct VerifyReport {
     pub first_broken: Option<(i64, String)>,
 }
 
-/// Walks the whole chain in order and names the first entry that does not verify.
-pub async fn verify<C: ConnectionTrait>(c: &C, key: &[u8; 32]) -> Result<VerifyReport, StoreError> {
+/// Walks the whole chain in order and names the first entry that does not verify. Each entry is checked with the
+/// key current when it was made: the first key, then the one each rotation entry names.
+pub async fn verify<C: ConnectionTrait>(
+    c: &C,
+    keys: &AuditKeys,
+) -> Result<VerifyReport, StoreError> {
+    let (first_id, first_key) = keys.first()?;
+    let (mut key_id, mut key) = (first_id.clone(), first_key);
     let mut expected_seq = 1i64;
     let mut prev = GENESIS.to_string();
     let mut count = 0u64;
@@ -329,8 +383,17 @@ pub async fn verify<C: ConnectionTrait>(c: &C, key: &[u8; 32]) -> Result<VerifyR
                     "its link to the previous entry does not match (an entry before it was changed or removed)",
                 );
             }
-            if entry_hash(key, &e) != e.hash {
+            if entry_hash(&key, &e) != e.hash {
                 return broken("its content does not match its hash (the entry was altered)");
+            }
+            if e.action == ROTATE_ACTION && e.resource_type == ROTATE_RESOURCE {
+                let next = e.resource_id.clone().unwrap_or_default();
+                let Some(k) = keys.get(&next) else {
+                    return broken(&format!(
+                        "it hands the chain to audit key '{next}', which this keyring does not hold (is it an older copy of the keyring?)"
+                    ));
+                };
+                (key_id, key) = (next, k);
             }
             prev = e.hash;
             expected_seq += 1;
@@ -338,7 +401,12 @@ pub async fn verify<C: ConnectionTrait>(c: &C, key: &[u8; 32]) -> Result<VerifyR
         }
     }
     if let Some(head) = audit_head::Entity::find_by_id(1).one(c).await? {
-        if head.seal.as_deref() != Some(head_seal(key, head.seq, &head.hash).as_str()) {
+        let mac = head_seal(&key, head.seq, &head.hash);
+        if !head
+            .seal
+            .as_deref()
+            .is_some_and(|s| audit_keys::seal_matches(s, &key_id, &first_id, &mac))
+        {
             return Ok(VerifyReport {
                 entries: count,
                 first_broken: Some((

@@ -1,12 +1,15 @@
 //! Relationship units and therapy groups: creation and changes, rosters as periods of membership (a client who
 //! left and came back has one row per period), the caller's relation to a group (for the policy), and the
-//! memberships shown on a client's record.
+//! memberships shown on a client's record. Group names and unit labels are sealed (`sealed_labels`): lists are
+//! sorted after they are opened.
 
+use crate::crypto::Cipher;
 use crate::entity::{
     clients, group_facilitators, group_memberships, groups, supervisions, unit_members, units,
     users,
 };
-use crate::{StoreError, now_utc};
+use crate::sealed_labels::Sealed;
+use crate::{StoreError, Tx, now_utc};
 use chrono::{DateTime, NaiveDate, Utc};
 use rapport_domain::group::roster::{self as periods, Period};
 use rapport_domain::group::{GroupKind, UnitKind};
@@ -97,17 +100,19 @@ pub struct GroupSummary {
 }
 
 pub async fn create_unit(
-    c: &impl ConnectionTrait,
+    tx: &Tx<'_>,
     kind: UnitKind,
     label: &str,
     members: &[(ClientId, &str)],
 ) -> Result<Uuid, StoreError> {
+    let c = tx.conn();
     let id = Uuid::now_v7();
     let now = now_utc();
     units::ActiveModel {
         id: Set(id),
         kind: Set(kind.as_str().into()),
-        label: Set(label.into()),
+        label: Set(String::new()),
+        sealed_label: Set(Some(Sealed::UnitLabel.seal(tx.cipher(), id, label)?)),
         created_at: Set(now),
     }
     .insert(c)
@@ -126,17 +131,19 @@ pub async fn create_unit(
 }
 
 pub async fn create_group(
-    c: &impl ConnectionTrait,
+    tx: &Tx<'_>,
     name: &str,
     kind: GroupKind,
     capacity: i32,
     facilitators: &[UserId],
     members: &[(ClientId, NaiveDate)],
 ) -> Result<Uuid, StoreError> {
+    let c = tx.conn();
     let id = Uuid::now_v7();
     groups::ActiveModel {
         id: Set(id),
-        name: Set(name.into()),
+        name: Set(String::new()),
+        sealed_name: Set(Some(Sealed::GroupName.seal(tx.cipher(), id, name)?)),
         kind: Set(kind.as_str().into()),
         capacity: Set(capacity),
         created_at: Set(now_utc()),
@@ -161,6 +168,7 @@ pub async fn create_group(
 /// The units and groups one client belongs to (never the other members); one entry per period in a group.
 pub async fn memberships(
     c: &impl ConnectionTrait,
+    cipher: &Cipher,
     client: ClientId,
 ) -> Result<(Vec<UnitRef>, Vec<GroupRef>), StoreError> {
     let mut out_units = Vec::new();
@@ -171,9 +179,9 @@ pub async fn memberships(
     {
         if let Some(u) = units::Entity::find_by_id(m.unit_id).one(c).await? {
             out_units.push(UnitRef {
+                label: Sealed::UnitLabel.open(cipher, u.id, u.sealed_label.as_deref(), &u.label)?,
                 id: u.id,
                 kind: u.kind,
-                label: u.label,
                 member_role: m.member_role,
             });
         }
@@ -187,8 +195,8 @@ pub async fn memberships(
     {
         if let Some(g) = groups::Entity::find_by_id(m.group_id).one(c).await? {
             out_groups.push(GroupRef {
+                name: Sealed::GroupName.open(cipher, g.id, g.sealed_name.as_deref(), &g.name)?,
                 id: g.id,
-                name: g.name,
                 kind: g.kind,
                 joined_on: m.joined_on,
                 left_on: m.left_on,
@@ -198,16 +206,14 @@ pub async fn memberships(
     Ok((out_units, out_groups))
 }
 
+/// Every group, by name (sorted here: names are sealed).
 pub async fn list(
     c: &impl ConnectionTrait,
+    cipher: &Cipher,
     today: NaiveDate,
 ) -> Result<Vec<GroupSummary>, StoreError> {
     let mut out = Vec::new();
-    for g in groups::Entity::find()
-        .order_by_asc(groups::Column::Name)
-        .all(c)
-        .await?
-    {
+    for g in groups::Entity::find().all(c).await? {
         let mut facilitators = Vec::new();
         for f in group_facilitators::Entity::find()
             .filter(group_facilitators::Column::GroupId.eq(g.id))
@@ -230,14 +236,15 @@ pub async fn list(
             .filter(|m| period(m).on(today))
             .count();
         out.push(GroupSummary {
+            name: Sealed::GroupName.open(cipher, g.id, g.sealed_name.as_deref(), &g.name)?,
             id: g.id,
-            name: g.name,
             kind: g.kind,
             capacity: g.capacity,
             facilitators,
             active_members,
         });
     }
+    out.sort_by_cached_key(|g| (g.name.to_lowercase(), g.id));
     Ok(out)
 }
 
@@ -278,7 +285,11 @@ async fn facilitators_of(
     Ok(out)
 }
 
-pub async fn get(c: &impl ConnectionTrait, id: Uuid) -> Result<Option<Group>, StoreError> {
+pub async fn get(
+    c: &impl ConnectionTrait,
+    cipher: &Cipher,
+    id: Uuid,
+) -> Result<Option<Group>, StoreError> {
     let Some(g) = groups::Entity::find_by_id(id).one(c).await? else {
         return Ok(None);
     };
@@ -286,8 +297,8 @@ pub async fn get(c: &impl ConnectionTrait, id: Uuid) -> Result<Option<Group>, St
         kind: GroupKind::parse(&g.kind)
             .map_err(|_| StoreError::Integrity(format!("group {id}: unknown kind")))?,
         facilitators: facilitators_of(c, id).await?,
+        name: Sealed::GroupName.open(cipher, g.id, g.sealed_name.as_deref(), &g.name)?,
         id: g.id,
-        name: g.name,
         capacity: g.capacity,
         version: g.version,
         created_at: g.created_at,
@@ -296,15 +307,20 @@ pub async fn get(c: &impl ConnectionTrait, id: Uuid) -> Result<Option<Group>, St
 
 /// Changes a group's name, kind and capacity if it is still at `version`; returns the new version.
 pub async fn update(
-    c: &impl ConnectionTrait,
+    tx: &Tx<'_>,
     id: Uuid,
     version: i32,
     name: &str,
     kind: GroupKind,
     capacity: i32,
 ) -> Result<i32, StoreError> {
+    let c = tx.conn();
     let r = groups::Entity::update_many()
-        .col_expr(groups::Column::Name, Expr::value(name))
+        .col_expr(groups::Column::Name, Expr::value(""))
+        .col_expr(
+            groups::Column::SealedName,
+            Expr::value(Some(Sealed::GroupName.seal(tx.cipher(), id, name)?)),
+        )
         .col_expr(groups::Column::Kind, Expr::value(kind.as_str()))
         .col_expr(groups::Column::Capacity, Expr::value(capacity))
         .col_expr(groups::Column::Version, Expr::value(version + 1))

@@ -1,7 +1,9 @@
-//! The keyring file: key-encryption keys and the audit-chain key, kept outside the database.
+//! The keyring file: key-encryption keys and the audit chain's keys, kept outside the database.
 //!
 //! Someone who steals only the database gets ciphertext and an audit chain they cannot re-sign. The file is created
 //! with mode 0600 and replaced atomically (write, fsync, rename), so a crash never leaves a half-written keyring.
+//! Audit keys are never dropped: each one verifies the part of the chain written while it was current (format 2
+//! lists them in the order they were made; a format-1 file's single key is the first, named `audit-1`).
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -37,8 +39,16 @@ struct File {
     format: u32,
     keks: Vec<KekFile>,
     active_kek: String,
-    audit_key: String,
+    /// Format 1: the one audit key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    audit_key: Option<String>,
+    /// Format 2: every audit key, oldest first.
+    #[serde(default)]
+    audit_keys: Vec<KekFile>,
 }
+
+/// The id a format-1 keyring's audit key gets: the chain began with it.
+pub const FIRST_AUDIT_KEY_ID: &str = "audit-1";
 
 #[derive(Serialize, Deserialize)]
 struct KekFile {
@@ -50,7 +60,8 @@ pub struct Keyring {
     path: PathBuf,
     keks: Vec<(String, Key)>,
     active: String,
-    audit_key: Key,
+    /// Oldest first; the chain's first entries were made with the first.
+    audit_keys: Vec<(String, Key)>,
 }
 
 impl std::fmt::Debug for Keyring {
@@ -62,6 +73,10 @@ impl std::fmt::Debug for Keyring {
                 &self.keks.iter().map(|(id, _)| id).collect::<Vec<_>>(),
             )
             .field("active", &self.active)
+            .field(
+                "audit_keys",
+                &self.audit_keys.iter().map(|(id, _)| id).collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -72,10 +87,14 @@ pub fn random_key() -> Key {
     k
 }
 
-fn new_kek_id() -> String {
+fn new_id(prefix: &str) -> String {
     let mut b = [0u8; 6];
     rand::fill(&mut b[..]);
-    format!("kek-{}", hex::encode(b))
+    format!("{prefix}-{}", hex::encode(b))
+}
+
+fn new_kek_id() -> String {
+    new_id("kek")
 }
 
 fn decode_key(path: &Path, s: &str) -> Result<Key, KeyringError> {
@@ -102,7 +121,7 @@ impl Keyring {
             path: path.to_path_buf(),
             keks: vec![(id.clone(), random_key())],
             active: id,
-            audit_key: random_key(),
+            audit_keys: vec![(new_id("audit"), random_key())],
         };
         ring.write(true)?;
         Ok(ring)
@@ -123,7 +142,7 @@ impl Keyring {
         };
         let file: File = serde_json::from_str(&text)
             .map_err(|e| KeyringError::Malformed(path.into(), e.to_string()))?;
-        if file.format != 1 {
+        if file.format != 1 && file.format != 2 {
             return Err(KeyringError::Malformed(
                 path.into(),
                 format!("unknown format {}", file.format),
@@ -139,16 +158,49 @@ impl Keyring {
                 "the active key is missing".into(),
             ));
         }
+        let mut audit_keys = Vec::new();
+        if let Some(k) = &file.audit_key {
+            audit_keys.push((FIRST_AUDIT_KEY_ID.to_string(), decode_key(path, k)?));
+        }
+        for k in &file.audit_keys {
+            if k.id.contains(':') || audit_keys.iter().any(|(id, _)| *id == k.id) {
+                return Err(KeyringError::Malformed(
+                    path.into(),
+                    format!("the audit key id '{}' is repeated or has a colon", k.id),
+                ));
+            }
+            audit_keys.push((k.id.clone(), decode_key(path, &k.key)?));
+        }
+        if audit_keys.is_empty() {
+            return Err(KeyringError::Malformed(
+                path.into(),
+                "the audit key is missing".into(),
+            ));
+        }
         Ok(Keyring {
             path: path.into(),
             keks,
             active: file.active_kek,
-            audit_key: decode_key(path, &file.audit_key)?,
+            audit_keys,
         })
     }
 
-    pub fn audit_key(&self) -> &[u8; 32] {
-        &self.audit_key
+    /// Every audit key, oldest first (never empty).
+    pub fn audit_keys(&self) -> &[(String, Key)] {
+        &self.audit_keys
+    }
+
+    /// Adds a fresh audit key (the chain hands over to it with a rotation entry); the old ones stay, because they
+    /// verify what they signed.
+    pub fn add_audit_key(&mut self) -> Result<(String, Key), KeyringError> {
+        let id = new_id("audit");
+        let key = random_key();
+        self.audit_keys.push((id.clone(), key.clone()));
+        if let Err(e) = self.write(false) {
+            self.audit_keys.pop();
+            return Err(e);
+        }
+        Ok((id, key))
     }
 
     pub fn active_kek(&self) -> (&str, &[u8; 32]) {
@@ -182,7 +234,7 @@ impl Keyring {
 
     fn write(&self, create_new: bool) -> Result<(), KeyringError> {
         let file = File {
-            format: 1,
+            format: 2,
             keks: self
                 .keks
                 .iter()
@@ -192,7 +244,15 @@ impl Keyring {
                 })
                 .collect(),
             active_kek: self.active.clone(),
-            audit_key: B64.encode(&self.audit_key[..]),
+            audit_key: None,
+            audit_keys: self
+                .audit_keys
+                .iter()
+                .map(|(id, k)| KekFile {
+                    id: id.clone(),
+                    key: B64.encode(&k[..]),
+                })
+                .collect(),
         };
         let err = |source| KeyringError::Write {
             path: self.path.clone(),

@@ -76,6 +76,8 @@ pub struct Rotation {
     pub new_kek_id: String,
     pub new_data_key_id: i32,
     pub rewrapped: usize,
+    /// The audit key the chain continues with (set by `Store::rotate_keys`).
+    pub new_audit_key_id: String,
 }
 
 pub(crate) async fn rotate(
@@ -115,5 +117,6 @@ pub(crate) async fn rotate(
         new_kek_id,
         new_data_key_id: new_id,
         rewrapped: plain.len(),
+        new_audit_key_id: String::new(),
     })
 }

@@ -4,8 +4,10 @@
 //! Every use case runs in a `Tx`, which takes the audit chain's lock first: the change and its audit entry commit
 //! together or not at all.
 
+pub mod alerts;
 pub mod audit;
 pub mod audit_checkpoint;
+pub mod audit_keys;
 pub mod backup;
 pub mod behaviour;
 pub mod booking_links;
@@ -40,6 +42,7 @@ pub mod referrals;
 pub mod resources;
 pub mod safety_plans;
 pub mod schedule;
+mod sealed_labels;
 pub mod sessions;
 pub mod tokens;
 mod tx;
@@ -132,7 +135,7 @@ pub struct Store {
     db: DatabaseConnection,
     backend: Backend,
     cipher: Arc<Cipher>,
-    audit_key: Arc<[u8; 32]>,
+    audit_keys: Arc<audit_keys::AuditKeys>,
     /// This process's turn at the audit chain's lock (see `begin`).
     writer: Arc<tokio::sync::Mutex<()>>,
     /// The group-commit writer's queue (see `writer`); `None` in the writer's own handle.
@@ -241,16 +244,17 @@ impl Store {
             db,
             backend,
             cipher: Arc::new(cipher),
-            audit_key: Arc::new(*keyring.audit_key()),
+            audit_keys: Arc::new(audit_keys::AuditKeys::from_keyring(keyring)),
             writer: Arc::new(tokio::sync::Mutex::new(())),
             queue: None,
         };
         // Make sure the chain head exists before the first request races to create it.
         let tx = store.begin().await?;
         if sealing_now {
-            audit::seal_unsealed_head(tx.conn(), &store.audit_key).await?;
+            audit::seal_unsealed_head(tx.conn(), &store.audit_keys).await?;
         }
         tx.commit().await?;
+        sealed_labels::seal_at_start(&store).await?;
         let queue = writer::spawn(store.clone());
         Ok(Store {
             queue: Some(queue),
@@ -355,9 +359,7 @@ impl Store {
 
     /// A signed line naming where the audit chain stands now, for the operator to keep elsewhere.
     pub async fn audit_checkpoint(&self) -> Result<String, StoreError> {
-        Ok(audit_checkpoint::current(&self.db)
-            .await?
-            .to_line(&self.audit_key))
+        audit_checkpoint::current(&self.db, &self.audit_keys).await
     }
 
     /// Verifies the chain and that it still holds what `line` (a checkpoint) saw; `Err` with the reason if the
@@ -366,25 +368,33 @@ impl Store {
         &self,
         line: &str,
     ) -> Result<Result<audit::VerifyReport, String>, StoreError> {
-        let cp = match audit_checkpoint::Checkpoint::parse(line, &self.audit_key) {
+        let cp = match audit_checkpoint::Checkpoint::parse(line, &self.audit_keys) {
             Ok(cp) => cp,
             Err(why) => return Ok(Err(why)),
         };
         Ok(Ok(audit_checkpoint::verify_against(
             &self.db,
-            &self.audit_key,
+            &self.audit_keys,
             &cp,
         )
         .await?))
     }
 
     pub async fn verify_audit(&self) -> Result<audit::VerifyReport, StoreError> {
-        audit::verify(&self.db, &self.audit_key).await
+        audit::verify(&self.db, &self.audit_keys).await
     }
 
-    /// Re-wraps every data key under a new key-encryption key, and starts a new data key for new writes.
+    /// Re-wraps every data key under a new key-encryption key, starts a new data key for new writes, and hands
+    /// the audit chain to a new audit key (the old ones stay in the keyring to verify their part).
     pub async fn rotate_keys(&self, keyring: &mut Keyring) -> Result<keys::Rotation, StoreError> {
-        keys::rotate(&self.db, keyring).await
+        let mut r = keys::rotate(&self.db, keyring).await?;
+        r.new_audit_key_id = audit_keys::rotate(
+            self,
+            keyring,
+            format!("new key-encryption key {}", r.new_kek_id),
+        )
+        .await?;
+        Ok(r)
     }
 
     pub async fn close(self) {

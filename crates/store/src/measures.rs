@@ -5,7 +5,7 @@
 //! the hash of their token and used up by a conditional update, so two submissions of one link cannot both win.
 
 use crate::crypto::{Aad, Encrypted};
-use crate::entity::{measure_alerts, measure_assignments, measure_links, measure_responses};
+use crate::entity::{measure_assignments, measure_links, measure_responses};
 use crate::{StoreError, Tx};
 use chrono::{DateTime, NaiveDate, Utc};
 use rapport_domain::measures::{Answers, InstrumentId, Schedule};
@@ -17,7 +17,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-pub use measure_alerts::Model as Alert;
+pub use crate::alerts::{
+    Alert, acknowledge, alert, alerts_for_client, insert_alert, mark_escalated, open_alerts,
+    overdue_alerts,
+};
 pub use measure_links::Model as Link;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -438,118 +441,6 @@ pub async fn responses_for_clients(
         }
     }
     Ok(out)
-}
-
-pub async fn insert_alert(c: &impl ConnectionTrait, a: &Alert) -> Result<(), StoreError> {
-    measure_alerts::ActiveModel {
-        id: Set(a.id),
-        response_id: Set(a.response_id),
-        client_id: Set(a.client_id),
-        reason: Set(a.reason.clone()),
-        raised_at: Set(a.raised_at),
-        acknowledged_by: Set(a.acknowledged_by),
-        acknowledged_at: Set(a.acknowledged_at),
-        escalated_at: Set(a.escalated_at),
-    }
-    .insert(c)
-    .await?;
-    Ok(())
-}
-
-pub async fn alert(c: &impl ConnectionTrait, id: Uuid) -> Result<Option<Alert>, StoreError> {
-    Ok(measure_alerts::Entity::find_by_id(id).one(c).await?)
-}
-
-/// Unacknowledged alerts of these clients, oldest first (the longest-waiting is the most urgent).
-pub async fn open_alerts(
-    c: &impl ConnectionTrait,
-    clients: &[ClientId],
-) -> Result<Vec<Alert>, StoreError> {
-    if clients.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut out = Vec::new();
-    // Chunked so a large caseload never exceeds a backend's bound-parameter limit.
-    for chunk in clients.chunks(500) {
-        out.extend(
-            measure_alerts::Entity::find()
-                .filter(measure_alerts::Column::AcknowledgedAt.is_null())
-                .filter(measure_alerts::Column::ClientId.is_in(chunk.iter().map(|c| c.0)))
-                .all(c)
-                .await?,
-        );
-    }
-    out.sort_by_key(|a| (a.raised_at, a.id));
-    Ok(out)
-}
-
-/// Alerts of one client (acknowledged or not), newest first.
-pub async fn alerts_for_client(
-    c: &impl ConnectionTrait,
-    client: ClientId,
-) -> Result<Vec<Alert>, StoreError> {
-    Ok(measure_alerts::Entity::find()
-        .filter(measure_alerts::Column::ClientId.eq(client.0))
-        .order_by_desc(measure_alerts::Column::RaisedAt)
-        .all(c)
-        .await?)
-}
-
-/// Acknowledges an open alert; false if someone acknowledged it first.
-pub async fn acknowledge(
-    c: &impl ConnectionTrait,
-    id: Uuid,
-    by: UserId,
-    now: DateTime<Utc>,
-) -> Result<bool, StoreError> {
-    Ok(measure_alerts::Entity::update_many()
-        .col_expr(
-            measure_alerts::Column::AcknowledgedBy,
-            Expr::value(Some(by.0)),
-        )
-        .col_expr(
-            measure_alerts::Column::AcknowledgedAt,
-            Expr::value(Some(now)),
-        )
-        .filter(measure_alerts::Column::Id.eq(id))
-        .filter(measure_alerts::Column::AcknowledgedAt.is_null())
-        .exec(c)
-        .await?
-        .rows_affected
-        == 1)
-}
-
-/// Alerts raised at or before `cutoff` that nobody acknowledged and that have not been escalated yet.
-pub async fn overdue_alerts(
-    c: &impl ConnectionTrait,
-    cutoff: DateTime<Utc>,
-    limit: u64,
-) -> Result<Vec<Alert>, StoreError> {
-    Ok(measure_alerts::Entity::find()
-        .filter(measure_alerts::Column::AcknowledgedAt.is_null())
-        .filter(measure_alerts::Column::EscalatedAt.is_null())
-        .filter(measure_alerts::Column::RaisedAt.lte(cutoff))
-        .order_by_asc(measure_alerts::Column::RaisedAt)
-        .limit(limit)
-        .all(c)
-        .await?)
-}
-
-/// Marks an alert escalated; false if it was acknowledged or escalated in the meantime.
-pub async fn mark_escalated(
-    c: &impl ConnectionTrait,
-    id: Uuid,
-    now: DateTime<Utc>,
-) -> Result<bool, StoreError> {
-    Ok(measure_alerts::Entity::update_many()
-        .col_expr(measure_alerts::Column::EscalatedAt, Expr::value(Some(now)))
-        .filter(measure_alerts::Column::Id.eq(id))
-        .filter(measure_alerts::Column::AcknowledgedAt.is_null())
-        .filter(measure_alerts::Column::EscalatedAt.is_null())
-        .exec(c)
-        .await?
-        .rows_affected
-        == 1)
 }
 
 /// Which instrument a response answered (without touching its answers).

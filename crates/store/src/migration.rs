@@ -29,6 +29,7 @@ mod m20261207_000028_idempotency;
 mod m20261207_000029_outbox_lease;
 mod m20261207_000030_audit_head_seal;
 mod m20261207_000031_passkeys;
+mod m20261207_000032_sealed_labels;
 mod m20261207_000034_readiness_probe;
 
 use sea_orm_migration::prelude::*;
@@ -67,6 +68,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000029_outbox_lease::Migration),
             Box::new(m20261207_000030_audit_head_seal::Migration),
             Box::new(m20261207_000031_passkeys::Migration),
+            Box::new(m20261207_000032_sealed_labels::Migration),
             Box::new(m20261207_000034_readiness_probe::Migration),
         ]
     }

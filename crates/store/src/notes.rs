@@ -195,6 +195,31 @@ pub async fn save_draft(
     }
 }
 
+/// Makes `to` the author of a draft still at `version` and still `from`'s (a clinician who left the care team).
+pub async fn take_over(
+    tx: &Tx<'_>,
+    id: NoteId,
+    version: i32,
+    from: UserId,
+    to: UserId,
+) -> Result<i32, StoreError> {
+    let r = notes::Entity::update_many()
+        .col_expr(notes::Column::AuthorId, Expr::value(to.0))
+        .col_expr(notes::Column::UpdatedAt, Expr::value(now_utc()))
+        .col_expr(notes::Column::Version, Expr::value(version + 1))
+        .filter(notes::Column::Id.eq(id.0))
+        .filter(notes::Column::Version.eq(version))
+        .filter(notes::Column::AuthorId.eq(from.0))
+        .filter(notes::Column::Status.eq(NoteStatus::Draft.as_str()))
+        .exec(tx.conn())
+        .await?;
+    if r.rows_affected == 1 {
+        Ok(version + 1)
+    } else {
+        Err(stale())
+    }
+}
+
 /// Locks a draft at `version` as signed (or awaiting co-signature) with the hash of what was signed.
 pub async fn sign(
     tx: &Tx<'_>,

@@ -76,7 +76,7 @@ impl Tx<'_> {
     /// Records an audit entry: appended now in a write, kept until `commit` in a read.
     pub async fn audit(&self, ev: AuditEvent) -> Result<(), StoreError> {
         match self.keep(vec![ev]).and_then(|mut one| one.pop()) {
-            Some(ev) => audit::append(&self.txn, &self.store.audit_key, ev)
+            Some(ev) => audit::append(&self.txn, &self.store.audit_keys, ev)
                 .await
                 .map(|_| ()),
             None => Ok(()),
@@ -86,7 +86,7 @@ impl Tx<'_> {
     /// Records several entries in order (one per client of a list, say) in a few statements.
     pub async fn audit_many(&self, events: Vec<AuditEvent>) -> Result<(), StoreError> {
         match self.keep(events) {
-            Some(ev) => audit::append_many(&self.txn, &self.store.audit_key, ev).await,
+            Some(ev) => audit::append_many(&self.txn, &self.store.audit_keys, ev).await,
             None => Ok(()),
         }
     }
@@ -98,7 +98,7 @@ impl Tx<'_> {
                 "a read cannot append to the audit chain itself".into(),
             ));
         }
-        audit::append(&self.txn, &self.store.audit_key, ev).await
+        audit::append(&self.txn, &self.store.audit_keys, ev).await
     }
 
     /// In a read, keeps `events` for `commit` (and returns `None`); in a write, hands them back to append.

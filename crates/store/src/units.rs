@@ -1,8 +1,10 @@
 //! Couples and families as units: who belongs, in which role. A unit's members are shown only to those who may
-//! see every member.
+//! see every member. The label is sealed (`sealed_labels`).
 
 use crate::StoreError;
+use crate::crypto::Cipher;
 use crate::entity::{unit_members, units};
+use crate::sealed_labels::Sealed;
 use rapport_domain::ClientId;
 use rapport_domain::group::UnitKind;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -17,7 +19,11 @@ pub struct Unit {
     pub members: Vec<(ClientId, String)>,
 }
 
-pub async fn get(c: &impl ConnectionTrait, id: Uuid) -> Result<Option<Unit>, StoreError> {
+pub async fn get(
+    c: &impl ConnectionTrait,
+    cipher: &Cipher,
+    id: Uuid,
+) -> Result<Option<Unit>, StoreError> {
     let Some(u) = units::Entity::find_by_id(id).one(c).await? else {
         return Ok(None);
     };
@@ -32,7 +38,7 @@ pub async fn get(c: &impl ConnectionTrait, id: Uuid) -> Result<Option<Unit>, Sto
     Ok(Some(Unit {
         id: u.id,
         kind: UnitKind::parse(&u.kind).map_err(|e| StoreError::Integrity(e.to_string()))?,
-        label: u.label,
+        label: Sealed::UnitLabel.open(cipher, u.id, u.sealed_label.as_deref(), &u.label)?,
         members,
     }))
 }

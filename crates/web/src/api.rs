@@ -114,6 +114,7 @@ routes! {
     "PUT" "/api/v1/notes/{id}" "notes" "Save a draft (If-Match: version)";
     "POST" "/api/v1/notes/{id}/sign" "notes" "Sign and lock a draft (If-Match: version)";
     "POST" "/api/v1/notes/{id}/cosign" "notes" "Co-sign a trainee's signed note";
+    "POST" "/api/v1/notes/{id}/take-over" "notes" "Take over the draft of an author who left the care team (If-Match: version)";
     "POST" "/api/v1/notes/{id}/addenda" "notes" "Add a signed addendum to a signed note";
     "POST" "/api/v1/notes/{id}/shares" "notes" "Share a psychotherapy note with your supervisor (read only)";
     "DELETE" "/api/v1/notes/{id}/shares/{user_id}" "notes" "Stop sharing a psychotherapy note";

@@ -1,5 +1,5 @@
 //! The clinical-notes part of the JSON API: templates, a client's notes, drafts (If-Match versions), signing,
-//! co-signing, addenda and psychotherapy-note shares.
+//! co-signing, taking over the draft of an author who left the care team, addenda and psychotherapy-note shares.
 
 use crate::api::{created, if_match, with_etag};
 use crate::auth::Caller;
@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/notes/{id}", get(get_note).put(save_draft))
         .route("/api/v1/notes/{id}/sign", post(sign))
         .route("/api/v1/notes/{id}/cosign", post(cosign))
+        .route("/api/v1/notes/{id}/take-over", post(take_over))
         .route("/api/v1/notes/{id}/addenda", post(add_addendum))
         .route("/api/v1/notes/{id}/shares", post(share))
         .route("/api/v1/notes/{id}/shares/{user_id}", delete(unshare))
@@ -168,6 +169,21 @@ async fn cosign(
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Response> {
     let v = s.app.cosign_note(&c.ctx, NoteId(id)).await.or_api(&c.rid)?;
+    Ok(with_etag(v.version, v))
+}
+
+async fn take_over(
+    c: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let version = if_match(&headers, &c)?;
+    let v = s
+        .app
+        .take_over_note(&c.ctx, NoteId(id), version)
+        .await
+        .or_api(&c.rid)?;
     Ok(with_etag(v.version, v))
 }
 

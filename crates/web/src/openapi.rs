@@ -484,6 +484,7 @@ mod tests {
                 || r.path.ends_with("/enable")
                 || r.path.ends_with("/sign")
                 || r.path.ends_with("/cosign")
+                || r.path.ends_with("/take-over")
                 || r.path
                     .ends_with("/measure-assignments/{assignment_id}/stop")
                 || r.path.ends_with("/retire")

@@ -90,7 +90,7 @@ pub(crate) async fn member_sessions(
     for p in parts {
         let gid = p.session.group_id;
         if let Entry::Vacant(slot) = groups.entry(gid) {
-            let name = groups_repo::get(tx.conn(), gid)
+            let name = groups_repo::get(tx.conn(), tx.cipher(), gid)
                 .await?
                 .map(|g| g.name)
                 .unwrap_or_default();

@@ -177,13 +177,13 @@ impl App {
             return Ok(vec![]);
         };
         let couple = [(adults[0].0, "partner"), (adults[1].0, "partner")];
-        groups::create_unit(tx.conn(), UnitKind::Couple, "Couple 1", &couple).await?;
+        groups::create_unit(tx, UnitKind::Couple, "Couple 1", &couple).await?;
         let family_members = [
             (adults[2].0, "parent"),
             (adults[3].0, "parent"),
             (children[0], "child"),
         ];
-        groups::create_unit(tx.conn(), UnitKind::Family, "Family 1", &family_members).await?;
+        groups::create_unit(tx, UnitKind::Family, "Family 1", &family_members).await?;
         // Joins the care team without demoting a primary clinician who is already on it.
         let join = |client: ClientId, user: UserId| async move {
             if care::relation(tx.conn(), user, client).await?.on_care_team {
@@ -208,7 +208,7 @@ impl App {
         let grief_roster = roster(4..16);
         let anger_roster = roster(16..28);
         let grief_id = groups::create_group(
-            tx.conn(),
+            tx,
             "Bereavement support (Tuesday evenings)",
             GroupKind::Support,
             14,
@@ -217,7 +217,7 @@ impl App {
         )
         .await?;
         let anger_id = groups::create_group(
-            tx.conn(),
+            tx,
             "Anger management (8-week course)",
             GroupKind::Psychoeducation,
             14,

@@ -143,7 +143,7 @@ impl App {
                 AuditEvent::new(&ctx.actor, "group.list", "group"),
             )
             .await?;
-        let list = repo::list(tx.conn(), now_utc().date_naive()).await?;
+        let list = repo::list(tx.conn(), tx.cipher(), now_utc().date_naive()).await?;
         tx.commit().await?;
         Ok(list
             .into_iter()
@@ -187,7 +187,7 @@ impl App {
         resource: fn(GroupRelation) -> Resource,
         ev: AuditEvent,
     ) -> Result<(Tx<'s>, repo::Group, GroupRelation)> {
-        let Some(g) = repo::get(tx.conn(), group).await? else {
+        let Some(g) = repo::get(tx.conn(), tx.cipher(), group).await? else {
             return self.hidden(tx, ctx, ev).await;
         };
         let rel = self.group_relation(&tx, ctx, group).await?;
@@ -278,10 +278,12 @@ impl App {
             .await?;
         self.once_check(&tx, ctx).await?;
         self.check_facilitators(&tx, &facilitators).await?;
-        let id = repo::create_group(tx.conn(), &name, kind, capacity, &facilitators, &[]).await?;
+        let id = repo::create_group(&tx, &name, kind, capacity, &facilitators, &[]).await?;
         tx.audit(ev.resource(id).request(ctx.rid()).detail(kind.as_str()))
             .await?;
-        let g = repo::get(tx.conn(), id).await?.ok_or(Error::NotFound)?;
+        let g = repo::get(tx.conn(), tx.cipher(), id)
+            .await?
+            .ok_or(Error::NotFound)?;
         let rel = self.group_relation(&tx, ctx, id).await?;
         let view = self.group_detail(&tx, ctx, g, rel).await?;
         self.commit_once(tx, ctx, view).await
@@ -334,10 +336,12 @@ impl App {
                 format!("{taken} members hold a place; the capacity cannot be lower"),
             ));
         }
-        repo::update(tx.conn(), id, version, &name, kind, capacity).await?;
+        repo::update(&tx, id, version, &name, kind, capacity).await?;
         repo::set_facilitators(tx.conn(), id, &facilitators).await?;
         tx.audit(ev.request(ctx.rid())).await?;
-        let g = repo::get(tx.conn(), id).await?.ok_or(Error::NotFound)?;
+        let g = repo::get(tx.conn(), tx.cipher(), id)
+            .await?
+            .ok_or(Error::NotFound)?;
         let rel = self.group_relation(&tx, ctx, id).await?;
         let view = self.group_detail(&tx, ctx, g, rel).await?;
         tx.commit().await?;
@@ -403,7 +407,9 @@ impl App {
             if rejoins { "rejoins" } else { "joins" }
         )))
         .await?;
-        let g = repo::get(tx.conn(), group).await?.ok_or(Error::NotFound)?;
+        let g = repo::get(tx.conn(), tx.cipher(), group)
+            .await?
+            .ok_or(Error::NotFound)?;
         let view = self.group_detail(&tx, ctx, g, rel).await?;
         self.commit_once(tx, ctx, view).await
     }
@@ -441,7 +447,9 @@ impl App {
         }
         tx.audit(ev.request(ctx.rid()).detail(format!("leaves {left_on}")))
             .await?;
-        let g = repo::get(tx.conn(), group).await?.ok_or(Error::NotFound)?;
+        let g = repo::get(tx.conn(), tx.cipher(), group)
+            .await?
+            .ok_or(Error::NotFound)?;
         let view = self.group_detail(&tx, ctx, g, rel).await?;
         tx.commit().await?;
         Ok(view)

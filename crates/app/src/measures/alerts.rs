@@ -195,7 +195,7 @@ impl App {
         if ctx.actor.is_clinical() {
             let own = care::clients_in_scope(tx.conn(), me, false).await?;
             let own_list: Vec<ClientId> = own.iter().copied().collect();
-            alerts.extend(repo::open_alerts(tx.conn(), &own_list).await?);
+            alerts.extend(repo::open_alerts(tx.conn(), tx.cipher(), &own_list).await?);
             if ctx.actor.has(Role::Supervisor) {
                 let theirs: Vec<ClientId> = care::clients_in_scope(tx.conn(), me, true)
                     .await?
@@ -203,7 +203,7 @@ impl App {
                     .filter(|c| !own.contains(c))
                     .collect();
                 alerts.extend(
-                    repo::open_alerts(tx.conn(), &theirs)
+                    repo::open_alerts(tx.conn(), tx.cipher(), &theirs)
                         .await?
                         .into_iter()
                         .filter(|a| a.escalated_at.is_some()),
@@ -242,7 +242,7 @@ impl App {
     pub async fn measure_alert(&self, ctx: &Ctx, id: Uuid) -> Result<AlertView> {
         let ev = || AuditEvent::new(&ctx.actor, "measure.alert.read", "measure_alert").resource(id);
         let tx = self.store.begin_read().await?;
-        let Some(a) = repo::alert(tx.conn(), id).await? else {
+        let Some(a) = repo::alert(tx.conn(), tx.cipher(), id).await? else {
             return self.hidden(tx, ctx, ev()).await;
         };
         let client = a.client_id;
@@ -272,7 +272,7 @@ impl App {
             AuditEvent::new(&ctx.actor, "measure.alert.acknowledge", "measure_alert").resource(id)
         };
         let tx = self.store.begin().await?;
-        let Some(a) = repo::alert(tx.conn(), id).await? else {
+        let Some(a) = repo::alert(tx.conn(), tx.cipher(), id).await? else {
             return self.hidden(tx, ctx, ev()).await;
         };
         let (tx, _) = self
@@ -315,7 +315,8 @@ impl App {
     pub async fn escalate_measure_alerts(&self, now: DateTime<Utc>) -> Result<usize> {
         let minutes = self.measure_settings().await?.escalate_after_minutes;
         let cutoff = now - Duration::minutes(minutes);
-        let overdue = repo::overdue_alerts(self.store.db(), cutoff, 100).await?;
+        let overdue =
+            repo::overdue_alerts(self.store.db(), self.store.cipher(), cutoff, 100).await?;
         let mut escalated = 0;
         for a in overdue {
             let tx = self.store.begin().await?;

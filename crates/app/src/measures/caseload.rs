@@ -236,7 +236,7 @@ impl App {
         let listed: Vec<ClientId> = by_client.keys().copied().collect();
         let names = clients::names(tx.conn(), &listed).await?;
         let mut alerts: HashMap<ClientId, usize> = HashMap::new();
-        for a in repo::open_alerts(tx.conn(), &listed).await? {
+        for a in repo::open_alerts(tx.conn(), tx.cipher(), &listed).await? {
             *alerts.entry(ClientId(a.client_id)).or_default() += 1;
         }
         for (client, hs) in &by_client {

@@ -129,7 +129,7 @@ impl App {
                 acknowledged_at: None,
                 escalated_at: None,
             };
-            repo::insert_alert(tx.conn(), &a).await?;
+            repo::insert_alert(tx, &a).await?;
             tx.audit(
                 AuditEvent::new(&ctx.actor, "measure.alert.raise", "measure_alert")
                     .resource(a.id)
@@ -261,7 +261,7 @@ impl App {
             EnteredVia::Staff(u) => Some(Names::default().person(&tx, u).await?),
             EnteredVia::ClientLink => None,
         };
-        let alert_id = repo::alerts_for_client(tx.conn(), client)
+        let alert_id = repo::alerts_for_client(tx.conn(), tx.cipher(), client)
             .await?
             .into_iter()
             .find(|a| a.response_id == id)

@@ -241,7 +241,7 @@ impl App {
             (Some(d), Some(a)) => Some(talking_therapies_combined(d, a)?),
             _ => None,
         };
-        let open_alerts = repo::alerts_for_client(tx.conn(), client)
+        let open_alerts = repo::alerts_for_client(tx.conn(), tx.cipher(), client)
             .await?
             .iter()
             .filter(|a| a.acknowledged_at.is_none())

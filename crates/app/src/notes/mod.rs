@@ -49,6 +49,8 @@ pub struct NoteRights {
     pub edit: bool,
     pub sign: bool,
     pub cosign: bool,
+    /// The draft's author left the care team and the caller, on it, may make the draft their own.
+    pub take_over: bool,
     pub add_addendum: bool,
     pub share: bool,
     pub release: bool,
@@ -169,17 +171,32 @@ impl App {
             return Ok(NoteRelation::default());
         };
         let mut rel = care::relation(tx.conn(), me, client).await?;
+        let mut charts = vec![client];
         if let Some(u) = unit
-            && let Some(unit) = rapport_store::units::get(tx.conn(), u).await?
+            && let Some(unit) = rapport_store::units::get(tx.conn(), tx.cipher(), u).await?
         {
             for (member, _) in &unit.members {
                 let r = care::relation(tx.conn(), me, *member).await?;
                 rel.on_care_team |= r.on_care_team;
                 rel.supervises_care_team_member |= r.supervises_care_team_member;
+                charts.push(*member);
             }
         }
+        let author_on_team = if me == author {
+            rel.on_care_team
+        } else {
+            let mut on = false;
+            for c in charts {
+                on |= care::members(tx.conn(), c)
+                    .await?
+                    .iter()
+                    .any(|m| m.user_id == author);
+            }
+            on
+        };
         Ok(NoteRelation {
             client: rel,
+            author_on_team,
             is_author: me == author,
             supervises_author: me != author && care::supervises(tx.conn(), me, author).await?,
             shared_with_me: match note {
@@ -272,6 +289,7 @@ impl App {
             edit: !locked && can(Action::Update),
             sign: !locked && can(Action::Sign),
             cosign: note.status == NoteStatus::AwaitingCosign && can(Action::CoSign),
+            take_over: !locked && can(Action::TakeOver),
             add_addendum: locked
                 && if note.kind.is_psychotherapy() {
                     can(Action::Update)
@@ -287,7 +305,7 @@ impl App {
             None
         };
         let unit = match note.unit_id {
-            Some(u) => rapport_store::units::get(tx.conn(), u)
+            Some(u) => rapport_store::units::get(tx.conn(), tx.cipher(), u)
                 .await?
                 .map(|u| UnitRef {
                     id: u.id,

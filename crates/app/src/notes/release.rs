@@ -57,7 +57,7 @@ impl App {
     async fn consenters_of(&self, tx: &Tx<'_>, note: &Note) -> Result<Vec<(ClientId, String)>> {
         let today = crate::today();
         let members: Vec<ClientId> = match note.unit_id {
-            Some(u) => rapport_store::units::get(tx.conn(), u)
+            Some(u) => rapport_store::units::get(tx.conn(), tx.cipher(), u)
                 .await?
                 .map(|u| u.members.into_iter().map(|(c, _)| c).collect())
                 .unwrap_or_default(),

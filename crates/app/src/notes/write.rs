@@ -98,7 +98,7 @@ impl App {
                 (if known { vec![c] } else { Vec::new() }, None)
             }
             Subject::Unit(u) => (
-                rapport_store::units::get(tx.conn(), u)
+                rapport_store::units::get(tx.conn(), tx.cipher(), u)
                     .await?
                     .map(|u| u.members.into_iter().map(|(c, _)| c).collect())
                     .unwrap_or_default(),
@@ -283,6 +283,34 @@ impl App {
                 .request(ctx.rid()),
         )
         .await?;
+        let view = self.note_view(&tx, ctx, note, rel).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// Takes over the draft (at `version`) of an author who left the client's care team: the caller, a clinician
+    /// on the team, becomes its author and may finish and sign it. The hand-over is audited with the former author.
+    pub async fn take_over_note(&self, ctx: &Ctx, id: NoteId, version: i32) -> Result<NoteView> {
+        let me = ctx.actor.user_id().ok_or(Error::NotFound)?;
+        let tx = self.store.begin().await?;
+        let (tx, mut note, _) = self
+            .note_for(tx, ctx, id, Action::TakeOver, "note.take_over")
+            .await?;
+        note.status.check_editable()?;
+        let from = note.author_id;
+        note.version = repo::take_over(&tx, id, version, from, me).await?;
+        note.author_id = me;
+        tx.audit(
+            AuditEvent::new(&ctx.actor, "note.take_over", "note")
+                .resource(id)
+                .client(note.client_id.0)
+                .detail(format!("{} from {}", note.kind.as_str(), from.0))
+                .request(ctx.rid()),
+        )
+        .await?;
+        let rel = self
+            .note_relation(&tx, ctx, note.client_id, me, Some(id), note.unit_id)
+            .await?;
         let view = self.note_view(&tx, ctx, note, rel).await?;
         tx.commit().await?;
         Ok(view)

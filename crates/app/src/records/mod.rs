@@ -260,7 +260,7 @@ impl App {
         let mut names = Names::default();
         let clinical = rapport_store::clients::clinical(tx, id).await?;
         let team = care::members(tx.conn(), id).await?;
-        let memberships = rapport_store::groups::memberships(tx.conn(), id).await?;
+        let memberships = rapport_store::groups::memberships(tx.conn(), tx.cipher(), id).await?;
         let client = crate::clients::view(c, clinical, team, memberships);
         let episodes = episodes::list_for_client(tx, id)
             .await?
@@ -388,7 +388,7 @@ impl App {
                 });
             }
             let unit = match n.unit_id {
-                Some(u) => rapport_store::units::get(tx.conn(), u)
+                Some(u) => rapport_store::units::get(tx.conn(), tx.cipher(), u)
                     .await?
                     .map(|u| UnitRef {
                         id: u.id,

@@ -364,14 +364,20 @@ fn any_relation() -> impl Strategy<Value = ClientRelation> {
 }
 
 fn any_note_relation() -> impl Strategy<Value = NoteRelation> {
-    (any_relation(), any::<bool>(), any::<bool>(), any::<bool>()).prop_map(|(client, a, s, sh)| {
-        NoteRelation {
+    (
+        any_relation(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(client, a, s, sh, on)| NoteRelation {
             client,
             is_author: a,
             supervises_author: s,
             shared_with_me: sh,
-        }
-    })
+            author_on_team: on,
+        })
 }
 
 fn any_action() -> impl Strategy<Value = Action> {
@@ -382,7 +388,8 @@ fn any_action() -> impl Strategy<Value = Action> {
         Just(Action::Update),
         Just(Action::Delete),
         Just(Action::Sign),
-        Just(Action::CoSign)
+        Just(Action::CoSign),
+        Just(Action::TakeOver)
     ]
 }
 
@@ -482,6 +489,18 @@ proptest! {
                 }
             }
         }
+    }
+
+    /// A draft changes hands only when its author has left the care team, only to a clinician on that team, and
+    /// never a psychotherapy note (its author's alone, whether on the team or not).
+    #[test]
+    fn only_the_care_team_takes_over_a_draft_whose_author_left(roles in any_roles(), n in any_note_relation()) {
+        let a = Actor::staff(UserId::new(), roles);
+        if authorize(&a, Action::TakeOver, Resource::ClinicalNote(n)).is_allowed() {
+            prop_assert!(n.client.on_care_team && a.is_clinical());
+            prop_assert!(!n.author_on_team && !n.is_author);
+        }
+        prop_assert!(!authorize(&a, Action::TakeOver, Resource::PsychotherapyNote(n)).is_allowed());
     }
 
     /// Reading a note needs a clinical link to the client or to the author, never a role alone.
@@ -635,7 +654,7 @@ proptest! {
             match action {
                 Action::Read | Action::List => prop_assert!(g.facilitates || g.supervises_facilitator),
                 Action::Create | Action::Update | Action::Sign => prop_assert!(g.facilitates && a.is_clinical()),
-                Action::Delete | Action::CoSign => prop_assert!(false, "{action:?} allowed"),
+                Action::Delete | Action::CoSign | Action::TakeOver => prop_assert!(false, "{action:?} allowed"),
             }
         }
     }

@@ -210,7 +210,7 @@ async fn record(
             .unwrap_or_default();
         crate::audit::append(
             &txn,
-            keyring.audit_key(),
+            &crate::audit_keys::AuditKeys::from_keyring(keyring),
             crate::audit::AuditEvent::new(&rapport_domain::Actor::Operator, action, "backup")
                 .resource(name),
         )
@@ -230,11 +230,22 @@ async fn belongs(c: &impl sea_orm::ConnectionTrait, keyring: &Keyring) -> Result
     use sea_orm::EntityTrait;
     if let Some(h) = audit_head::Entity::find_by_id(1).one(c).await?
         && let Some(seal) = &h.seal
-        && *seal != crate::audit::head_seal(keyring.audit_key(), h.seq, &h.hash)
     {
-        return Err(BackupError::ForeignKeyring(
-            "the audit chain is not sealed with its audit key".into(),
-        ));
+        let keys = crate::audit_keys::AuditKeys::from_keyring(keyring);
+        let sealed_by_it = match (keys.current(Some(seal)), keys.first()) {
+            (Ok((id, key)), Ok((first, _))) => crate::audit_keys::seal_matches(
+                seal,
+                &id,
+                &first,
+                &crate::audit::head_seal(&key, h.seq, &h.hash),
+            ),
+            _ => false,
+        };
+        if !sealed_by_it {
+            return Err(BackupError::ForeignKeyring(
+                "the audit chain is not sealed with its audit key".into(),
+            ));
+        }
     }
     for row in data_keys::Entity::find().all(c).await? {
         if keyring.kek(&row.kek_id).is_none() {

@@ -7,7 +7,9 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
+    /// Empty once `sealed_name` holds the name (the name can say what the group treats: "Anger management").
     pub name: String,
+    pub sealed_name: Option<Vec<u8>>,
     /// "process", "psychoeducation", "skills" or "support".
     pub kind: String,
     pub capacity: i32,

@@ -11,6 +11,8 @@ pub struct Model {
     pub client_id: Uuid,
     /// Instrument and item numbers only (e.g. "PHQ-9: critical answer to item 9"), never the item's wording.
     pub reason: String,
+    /// The reason, sealed; `reason` is empty once this is set.
+    pub sealed_reason: Option<Vec<u8>>,
     pub raised_at: DateTimeUtc,
     pub acknowledged_by: Option<Uuid>,
     pub acknowledged_at: Option<DateTimeUtc>,

@@ -11,6 +11,8 @@ pub struct Model {
     pub kind: String,
     /// A neutral label for staff lists ("Couple 14"), never built from clinical text.
     pub label: String,
+    /// The label, sealed; `label` is empty once this is set.
+    pub sealed_label: Option<Vec<u8>>,
     pub created_at: DateTimeUtc,
 }
 

@@ -4,6 +4,7 @@
 mod account_security;
 mod audit;
 mod audit_privacy;
+mod audit_rotation;
 mod behaviour;
 mod behaviour_pages;
 mod clients;
@@ -19,6 +20,7 @@ mod input;
 mod matrix;
 mod measures;
 mod medications;
+mod note_takeover;
 mod notes;
 mod on_call;
 mod online;

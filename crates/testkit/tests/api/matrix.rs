@@ -101,6 +101,7 @@ const EXPECTED: &[(&str, &str, [u16; 7])] = &[
     ("PUT", "/api/v1/notes/{id}",                                [403, 200, 404, 403, 403, 403, 401]),
     ("POST", "/api/v1/notes/{id}/sign",                          [403, 200, 404, 403, 403, 403, 401]),
     ("POST", "/api/v1/notes/{id}/cosign",                        [403, 403, 404, 200, 403, 403, 401]),
+    ("POST", "/api/v1/notes/{id}/take-over",                     [403, 200, 404, 403, 403, 403, 401]),
     ("POST", "/api/v1/notes/{id}/addenda",                       [403, 201, 404, 403, 403, 403, 401]),
     ("POST", "/api/v1/notes/{id}/shares",                        [404, 200, 404, 404, 404, 404, 401]),
     ("DELETE", "/api/v1/notes/{id}/shares/{user_id}",            [404, 200, 404, 404, 404, 404, 401]),
@@ -839,6 +840,32 @@ async fn prepare(
                 body.or(Some(json!({}))),
                 None,
             )
+        }
+        // A draft by a clinician since taken off the care team: the team takes it over.
+        ("POST", "/api/v1/notes/{id}/take-over") => {
+            let team = format!("/api/v1/clients/{c}/care-team");
+            t.post(&f.admin, &team, json!({ "user_id": f.spare_clinician.id }))
+                .await
+                .expect(204);
+            let r = t
+                .post(
+                    &f.spare_clinician,
+                    &format!("/api/v1/clients/{c}/notes"),
+                    json!({"template": "progress_dap", "fields": {"data": "d"}}),
+                )
+                .await;
+            r.expect(201);
+            let id = r.json["id"].as_str().unwrap().to_string();
+            t.call(
+                Some(&f.admin),
+                Method::DELETE,
+                &format!("{team}/{}", f.spare_clinician.id),
+                None,
+                None,
+            )
+            .await
+            .expect(204);
+            (format!("/api/v1/notes/{id}/take-over"), None, Some(1))
         }
         ("POST", "/api/v1/notes/{id}/shares") => {
             let id = fresh_note(t, f, "psychotherapy", None).await;

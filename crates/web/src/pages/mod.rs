@@ -86,6 +86,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/notes/{id}/addenda", post(notes::add_addendum))
         .route("/notes/{id}/cosign", post(notes::cosign))
+        .route("/notes/{id}/take-over", post(notes::take_over))
         .route("/notes/{id}/share", post(notes::share))
         .route("/notes/{id}/print", get(notes::print))
         .route("/notes/{id}/release-consent", post(notes::release_consent))

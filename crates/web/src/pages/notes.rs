@@ -445,6 +445,22 @@ pub async fn cosign(
     }
 }
 
+/// Takes over the draft of an author who left the care team (the form carries the version the page showed).
+pub async fn take_over(
+    State(st): State<AppState>,
+    s: Staff,
+    PagePath(id): PagePath<Uuid>,
+    Form(f): Form<SignForm>,
+) -> Response {
+    if !s.csrf_ok(&f.csrf) {
+        return expired(&s);
+    }
+    match st.app.take_over_note(&s.ctx, NoteId(id), f.version).await {
+        Ok(_) => Redirect::to(&format!("/notes/{id}")).into_response(),
+        Err(e) => error_page(e, &s.rid, Nav::of(&s)),
+    }
+}
+
 #[derive(Deserialize)]
 pub struct ShareForm {
     #[serde(rename = "_csrf")]

@@ -26,6 +26,7 @@ fn everything_else() -> Vec<Resource> {
         is_author: true,
         supervises_author: true,
         shared_with_me: true,
+        author_on_team: true,
     };
     let group = GroupRelation {
         facilitates: true,
@@ -62,7 +63,7 @@ fn everything_else() -> Vec<Resource> {
     ]
 }
 
-const ACTIONS: [Action; 7] = [
+const ACTIONS: [Action; 8] = [
     Action::Read,
     Action::List,
     Action::Create,
@@ -70,6 +71,7 @@ const ACTIONS: [Action; 7] = [
     Action::Delete,
     Action::Sign,
     Action::CoSign,
+    Action::TakeOver,
 ];
 
 #[test]
@@ -119,6 +121,7 @@ fn a_portal_account_reads_only_a_record_its_grant_is_in_force_for() {
         Action::Delete,
         Action::Sign,
         Action::CoSign,
+        Action::TakeOver,
     ] {
         assert_eq!(
             authorize(
