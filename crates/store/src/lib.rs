@@ -1,8 +1,8 @@
 //! Rapport's storage: one code path for SQLite and PostgreSQL (chosen at start-up from the URL), the schema,
 //! repositories, encryption at rest and the audit chain.
 //!
-//! Every use case runs in a `Tx`, which takes the audit chain's lock first: the change and its audit entry commit
-//! together or not at all.
+//! Every use case runs in a `Tx` (`tx`): a write takes the audit chain's lock first, so the change and its audit
+//! entry commit together or not at all; a read takes no lock and its entries are made durable before it answers.
 
 pub mod alerts;
 pub mod audit;
