@@ -89,7 +89,7 @@ impl App {
     /// found" (audited); two clients with the same name and birthday are a conflict, because guessing is no way
     /// into a record.
     pub async fn break_glass(&self, ctx: &Ctx, input: BreakGlassInput) -> Result<EmergencyGranted> {
-        let me = ctx.actor.user_id().ok_or(Error::NotFound)?;
+        ctx.actor.user_id().ok_or(Error::NotFound)?;
         let mut p = Problems::new();
         let name = p.take(validate::required_line(
             "legal_name",
@@ -119,8 +119,69 @@ impl App {
                 ));
             }
         };
-        let rel = care::relation(tx.conn(), me, client.id).await?;
-        let ev = || ev().resource(client.id).client(client.id.0);
+        self.grant_emergency(
+            tx,
+            ctx,
+            client.id,
+            reason,
+            "named by legal name and date of birth",
+        )
+        .await
+    }
+
+    /// Breaks the glass for the client of an alert the caller was e-mailed about because they were on call (or the
+    /// alert escalated to them): the e-mail named no client, so they cannot name one, and being told of the alert is
+    /// what entitles them to ask. Anyone who was not told gets "not found", as for an unknown alert.
+    pub async fn break_glass_for_alert(
+        &self,
+        ctx: &Ctx,
+        alert: Uuid,
+        reason: &str,
+    ) -> Result<EmergencyGranted> {
+        let me = ctx.actor.user_id().ok_or(Error::NotFound)?;
+        let mut p = Problems::new();
+        let reason = p.take(emergency::reason(reason));
+        p.finish()?;
+        let Some(reason) = reason else {
+            return Err(Error::internal(
+                "validated emergency request lost its reason",
+            ));
+        };
+        let tx = self.store.begin().await?;
+        let ev = || AuditEvent::new(&ctx.actor, "emergency.open", "measure_alert").resource(alert);
+        let Some(a) = rapport_store::measures::alert(tx.conn(), tx.cipher(), alert).await? else {
+            return self.hidden(tx, ctx, ev()).await;
+        };
+        if !crate::measures::was_told_of_alert(&tx, alert, me).await? {
+            return self.hidden(tx, ctx, ev().client(a.client_id)).await;
+        }
+        self.grant_emergency(
+            tx,
+            ctx,
+            ClientId(a.client_id),
+            reason,
+            &format!("the client of alert {alert}, which the caller was told of"),
+        )
+        .await
+    }
+
+    /// Grants one emergency access to `client` (the policy decides: clinical staff off the care team), e-mails the
+    /// care team and the administrators, audits it with how the client was named, and commits.
+    async fn grant_emergency(
+        &self,
+        tx: rapport_store::Tx<'_>,
+        ctx: &Ctx,
+        client: ClientId,
+        reason: String,
+        named: &str,
+    ) -> Result<EmergencyGranted> {
+        let me = ctx.actor.user_id().ok_or(Error::NotFound)?;
+        let ev = || {
+            AuditEvent::new(&ctx.actor, "emergency.open", "client")
+                .resource(client)
+                .client(client.0)
+        };
+        let rel = care::relation(tx.conn(), me, client).await?;
         let tx = self
             .guard(
                 tx,
@@ -133,14 +194,14 @@ impl App {
         self.once_check(&tx, ctx).await?;
         let now = now_utc();
         let expires_at = now + Duration::hours(EMERGENCY_HOURS);
-        let id = repo::insert(&tx, me, client.id, &reason, now, expires_at).await?;
+        let id = repo::insert(&tx, me, client, &reason, now, expires_at).await?;
         // Tell the care team and the administrators now, not at review time: a misuse is best caught at once.
         let who = users::by_id(tx.conn(), me)
             .await?
             .map(|u| u.display_name)
             .unwrap_or_default();
         let practice = resources::practice_name(tx.conn()).await?;
-        let team: Vec<UserId> = care::members(tx.conn(), client.id)
+        let team: Vec<UserId> = care::members(tx.conn(), client)
             .await?
             .into_iter()
             .map(|m| m.user_id)
@@ -159,7 +220,7 @@ impl App {
             let (why, url) = if team.contains(&uid) {
                 (
                     "a client on your caseload",
-                    format!("{base}/clients/{}/access-log", client.id),
+                    format!("{base}/clients/{}/access-log", client),
                 )
             } else {
                 ("a client of the practice", review_url.clone())
@@ -183,7 +244,7 @@ impl App {
             .await?;
         }
         tx.audit(ev().request(ctx.rid()).detail(format!(
-            "emergency access {id} until {}",
+            "emergency access {id} until {}; {named}",
             expires_at.format("%Y-%m-%d %H:%M UTC")
         )))
         .await?;
@@ -192,7 +253,7 @@ impl App {
             ctx,
             EmergencyGranted {
                 id,
-                client_id: client.id,
+                client_id: client,
                 expires_at,
             },
         )

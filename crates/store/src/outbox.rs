@@ -105,6 +105,19 @@ pub async fn of_kind(c: &impl ConnectionTrait, kind: &str) -> Result<Vec<Message
         .await?)
 }
 
+/// Whether any message was ever queued under one of these keys (sent, failed or waiting: rows outlive their
+/// bodies), i.e. whether someone was told of something. Alerts use it to recognise who was e-mailed about one.
+pub async fn queued_any(c: &impl ConnectionTrait, keys: &[String]) -> Result<bool, StoreError> {
+    if keys.is_empty() {
+        return Ok(false);
+    }
+    Ok(outbox::Entity::find()
+        .filter(outbox::Column::DedupeKey.is_in(keys.iter().cloned()))
+        .one(c)
+        .await?
+        .is_some())
+}
+
 /// How long a claim holds. Sending one message takes at most the SMTP timeout (20 s) plus two writes; ten minutes
 /// is far beyond any live sender, and short enough that a reminder left by a dead process still goes out in time.
 pub const LEASE_MINUTES: i64 = 10;

@@ -51,6 +51,42 @@ pub(crate) fn alert_reason(i: &Instrument, items: &[&str]) -> String {
     }
 }
 
+/// The outbox keys of the e-mails that tell someone off the care team about an alert: one spelling, because
+/// `was_told_of_alert` reads them back.
+fn on_call_key(alert: Uuid, user: UserId) -> String {
+    format!("measure-alert-on-call:{alert}:{user}")
+}
+
+fn escalation_key(alert: Uuid, user: UserId) -> String {
+    format!("measure-escalation:{alert}:{user}")
+}
+
+/// Whether `user` was e-mailed about this alert as someone off the care team (on call when it was raised, or
+/// among those it escalated to). Such a person may learn that the alert exists and whom to reach, and may break
+/// the glass for its client without being able to name them.
+pub(crate) async fn was_told_of_alert(tx: &Tx<'_>, alert: Uuid, user: UserId) -> Result<bool> {
+    Ok(outbox::queued_any(
+        tx.conn(),
+        &[on_call_key(alert, user), escalation_key(alert, user)],
+    )
+    .await?)
+}
+
+/// What someone who was told of an alert, but may not read its client's record, sees at the e-mail's link: that
+/// it is real, whether it still waits, and whom to reach. Never the client, the questionnaire or the answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct AlertNotice {
+    pub id: Uuid,
+    pub raised_at: DateTime<Utc>,
+    pub escalated_at: Option<DateTime<Utc>>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub acknowledged_by: Option<Person>,
+    /// The client's care team, as the e-mail named them.
+    pub care_team: Vec<Person>,
+    /// Whether the policy lets the caller break the glass for the alert's client (clinical staff only).
+    pub may_break_glass: bool,
+}
+
 /// How alert e-mails to people off the care team name the client: by the care team's names, never the client's.
 async fn client_of_team(tx: &Tx<'_>, team: &[UserId]) -> Result<String> {
     if team.is_empty() {
@@ -100,13 +136,13 @@ impl App {
             outbox::enqueue(
                 tx,
                 NewMessage {
-                    dedupe_key: format!("measure-alert-on-call:{}:{}", a.id, u.id),
+                    dedupe_key: on_call_key(a.id, UserId(u.id)),
                     kind: "measure_alert_on_call",
                     appointment_id: None,
                     recipient: u.email.clone(),
                     subject: "An alert was raised while you are on call".into(),
                     body: format!(
-                        "Hello {},\n\nAn answer to a questionnaire by {of} raised an alert at {} UTC. You are on call: please make sure someone on the care team responds:\n{}\n\nRapport\n",
+                        "Hello {},\n\nAn answer to a questionnaire by {of} raised an alert at {} UTC. You are on call: please make sure someone on the care team responds. The link shows whom to reach and, if nobody can be reached, lets you open the record in an emergency:\n{}\n\nRapport\n",
                         u.display_name,
                         a.raised_at.format("%Y-%m-%d %H:%M"),
                         self.alert_url(a.id)
@@ -265,6 +301,45 @@ impl App {
             .ok_or_else(|| Error::internal("alert vanished"))
     }
 
+    /// An alert seen by someone who was told of it but may not read its client (`AlertNotice`). Anyone else gets
+    /// "not found", as for an unknown alert. Audited as a read of the alert, naming the client only in the log.
+    pub async fn measure_alert_notice(&self, ctx: &Ctx, id: Uuid) -> Result<AlertNotice> {
+        let me = ctx.actor.user_id().ok_or(Error::NotFound)?;
+        let ev =
+            || AuditEvent::new(&ctx.actor, "measure.alert.notice", "measure_alert").resource(id);
+        let tx = self.store.begin_read().await?;
+        let Some(a) = repo::alert(tx.conn(), tx.cipher(), id).await? else {
+            return self.hidden(tx, ctx, ev()).await;
+        };
+        if !was_told_of_alert(&tx, id, me).await? {
+            return self.hidden(tx, ctx, ev().client(a.client_id)).await;
+        }
+        let mut names = Names::default();
+        let mut care_team = Vec::new();
+        for m in care::members(tx.conn(), ClientId(a.client_id)).await? {
+            care_team.push(names.person(&tx, m.user_id).await?);
+        }
+        let rel = care::relation(tx.conn(), me, ClientId(a.client_id)).await?;
+        let may_break_glass =
+            authorize(&ctx.actor, Action::Create, Resource::EmergencyAccess(rel)).is_allowed();
+        let acknowledged_by = match a.acknowledged_by {
+            Some(u) => Some(names.person(&tx, UserId(u)).await?),
+            None => None,
+        };
+        tx.audit(ev().client(a.client_id).request(ctx.rid()))
+            .await?;
+        tx.commit().await?;
+        Ok(AlertNotice {
+            id,
+            raised_at: a.raised_at,
+            escalated_at: a.escalated_at,
+            acknowledged_at: a.acknowledged_at,
+            acknowledged_by,
+            care_team,
+            may_break_glass,
+        })
+    }
+
     /// A care-team clinician acknowledges an alert: it leaves everyone's list and will not escalate.
     pub async fn acknowledge_measure_alert(&self, ctx: &Ctx, id: Uuid) -> Result<AlertView> {
         let me = ctx.actor.user_id().ok_or(Error::NotFound)?;
@@ -354,13 +429,13 @@ impl App {
                 outbox::enqueue(
                     &tx,
                     NewMessage {
-                        dedupe_key: format!("measure-escalation:{}:{}", a.id, u.id),
+                        dedupe_key: escalation_key(a.id, UserId(u.id)),
                         kind: "measure_escalation",
                         appointment_id: None,
                         recipient: u.email.clone(),
                         subject: "An alert has not been acknowledged".into(),
                         body: format!(
-                            "Hello {},\n\nAn alert raised at {} UTC for {of} has not been acknowledged within {minutes} minutes. Please make sure someone on the care team responds now:\n{}\n\nRapport\n",
+                            "Hello {},\n\nAn alert raised at {} UTC for {of} has not been acknowledged within {minutes} minutes. Please make sure someone on the care team responds now. The link shows whom to reach:\n{}\n\nRapport\n",
                             u.display_name,
                             a.raised_at.format("%Y-%m-%d %H:%M"),
                             self.alert_url(a.id)

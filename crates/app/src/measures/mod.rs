@@ -15,7 +15,8 @@ mod link;
 mod record;
 mod results;
 
-pub use alerts::AlertView;
+pub(crate) use alerts::was_told_of_alert;
+pub use alerts::{AlertNotice, AlertView};
 pub use assign::{AssignInput, AssignmentView};
 pub use caseload::{BehaviourGlance, Caseload, CaseloadRow, CaseloadSeries};
 pub use fhir::{ObservationQuery, fhir_questionnaire, questionnaire_url};

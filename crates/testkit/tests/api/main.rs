@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod account_security;
+mod alert_links;
 mod audit;
 mod audit_privacy;
 mod audit_rotation;

@@ -4,7 +4,7 @@
 //! The e-mails name neither client nor answer, so this page is where a clinician learns both; reading it is an
 //! audited read of the client's measures.
 
-use super::{Nav, PagePath, error_page};
+use super::{Nav, PagePath, error_page, expired, form_message};
 use crate::auth::Staff;
 use crate::state::AppState;
 use crate::trend::num;
@@ -12,9 +12,10 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
-use rapport_app::measures::AlertView;
+use rapport_app::measures::{AlertNotice, AlertView};
 use rapport_domain::Error;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -105,6 +106,15 @@ struct AlertPage {
 pub async fn show(State(st): State<AppState>, s: Staff, PagePath(id): PagePath<Uuid>) -> Response {
     let a = match st.app.measure_alert(&s.ctx, id).await {
         Ok(a) => a,
+        // Someone e-mailed about the alert without access to its client (on call, or escalated to): the page
+        // says whom to reach and offers break-the-glass, still without naming the client.
+        Err(e @ (Error::NotFound | Error::Forbidden(_))) => {
+            return match st.app.measure_alert_notice(&s.ctx, id).await {
+                Ok(n) => notice_page(&s, n, None, None),
+                Err(Error::NotFound) => error_page(e, &s.rid, Nav::of(&s)),
+                Err(other) => error_page(other, &s.rid, Nav::of(&s)),
+            };
+        }
         Err(e) => return error_page(e, &s.rid, Nav::of(&s)),
     };
     let response = match st.app.measure_response(&s.ctx, a.response_id).await {
@@ -151,6 +161,85 @@ pub async fn show(State(st): State<AppState>, s: Staff, PagePath(id): PagePath<U
         instrument_name: response.instrument_name,
     }
     .into_response()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "alert_notice.html")]
+struct NoticePage {
+    nav: Option<Nav>,
+    csrf: String,
+    n: AlertNotice,
+    raised: String,
+    waiting: String,
+    acknowledged: Option<String>,
+    team: String,
+    reason: String,
+    problem: Option<String>,
+}
+
+fn notice_page(
+    s: &Staff,
+    n: AlertNotice,
+    reason: Option<String>,
+    problem: Option<(StatusCode, String)>,
+) -> Response {
+    let now = rapport_app::clock::now_utc();
+    let names: Vec<&str> = n.care_team.iter().map(|p| p.name.as_str()).collect();
+    let (status, problem) = match problem {
+        Some((status, m)) => (status, Some(m)),
+        None => (StatusCode::OK, None),
+    };
+    let page = NoticePage {
+        nav: Nav::of(s),
+        csrf: s.session.csrf_token.clone(),
+        raised: stamp(n.raised_at),
+        waiting: waited(n.raised_at, now),
+        acknowledged: match (&n.acknowledged_at, &n.acknowledged_by) {
+            (Some(at), Some(by)) => Some(format!("{} by {}", stamp(*at), by.name)),
+            (Some(at), None) => Some(stamp(*at)),
+            _ => None,
+        },
+        team: if names.is_empty() {
+            "nobody: the client has no care team".into()
+        } else {
+            names.join(", ")
+        },
+        n,
+        reason: reason.unwrap_or_default(),
+        problem,
+    };
+    (status, page).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct GlassForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Breaks the glass for the alert's client; then the alert page names the client and links to the record.
+pub async fn break_glass(
+    State(st): State<AppState>,
+    s: Staff,
+    PagePath(id): PagePath<Uuid>,
+    Form(f): Form<GlassForm>,
+) -> Response {
+    if !s.csrf_ok(&f.csrf) {
+        return expired(&s);
+    }
+    match st.app.break_glass_for_alert(&s.ctx, id, &f.reason).await {
+        Ok(_) => Redirect::to(&format!("/alerts/{id}")).into_response(),
+        Err(e @ (Error::Validation(_) | Error::Conflict(_) | Error::Forbidden(_))) => {
+            let status = crate::error::classify(&e).0;
+            match st.app.measure_alert_notice(&s.ctx, id).await {
+                Ok(n) => notice_page(&s, n, Some(f.reason), Some((status, form_message(&e)))),
+                Err(other) => error_page(other, &s.rid, Nav::of(&s)),
+            }
+        }
+        Err(e) => error_page(e, &s.rid, Nav::of(&s)),
+    }
 }
 
 #[derive(Deserialize)]

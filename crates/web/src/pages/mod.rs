@@ -235,6 +235,7 @@ pub fn router() -> Router<AppState> {
         .route("/alerts", get(alerts::list))
         .route("/alerts/{id}", get(alerts::show))
         .route("/alerts/{id}/acknowledge", post(alerts::acknowledge))
+        .route("/alerts/{id}/break-glass", post(alerts::break_glass))
         .route("/m/{token}", get(measures::show).post(measures::submit))
         .route("/log/{token}", get(diary::show).post(diary::submit))
         .route(
