@@ -22,7 +22,8 @@ fn a_clinician_of_one_partner_opens_the_couple_but_does_not_change_it() {
 fn units_follow_the_table() {
     use Action::*;
     use Role::*;
-    // Columns: members' relations (none, none) · (team, none) · (team, team) · (supervises, none).
+    // Columns: members' relations (none, none) · (team, none) · (team, team) · (supervises, none). A supervisor
+    // without the clinician role changes no client's details, so no unit either (as `ClientDemographics`).
     let cases = [[NONE, NONE], [TEAM, NONE], [TEAM, TEAM], [SUPERVISES, NONE]];
     #[rustfmt::skip]
     let table: &[(Role, Action, &str)] = &[
