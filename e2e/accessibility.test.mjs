@@ -1,5 +1,5 @@
 // Browser accessibility test on the demo practice: an axe-core scan (WCAG 2 A
-// and AA rules) of the main pages, and of the print pages a clinician makes (a
+// and AA rules) of the main pages (a new couple's form and page among them), and of the print pages a clinician makes (a
 // signed note's print page, a client's printable record export), a phone-width
 // layout check, and keyboard order and submit on the sign-in form.
 //
@@ -132,6 +132,18 @@ describe('accessibility of the demo practice', () => {
       for (const path of ['/clients/new', '/clinicians', '/groups', '/waitlist', '/record-requests', '/admin/users', '/admin/audit', '/admin/settings', '/account', '/on-call', `${clientPath}/portal`]) {
         await scan(path);
       }
+      // A couple started from the client's page: the new-unit form with search results, then the couple's page
+      // with its change forms (an administrator may change any unit).
+      const clientId = clientPath.split('/').pop();
+      await scan(`/units/new?with=${clientId}&q=a`);
+      await withScreenshot(page, 'new-unit', async () => {
+        await page.locator('ul.candidates a').first().click();
+        await page.locator('section[aria-labelledby="picked-h"] li').nth(1).waitFor();
+        await page.getByLabel('Name', { exact: true }).fill('Couple for the scan');
+        await page.getByRole('button', { name: 'Create' }).click();
+        await page.waitForURL((u) => /^\/units\/[0-9a-f-]{36}$/.test(u.pathname));
+      });
+      await scan(); // the couple's page
       // On a phone, a table whose last column holds the actions scrolls sideways instead of hiding them.
       const wide = page.viewportSize();
       await page.setViewportSize({ width: 375, height: 740 });

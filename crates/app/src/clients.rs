@@ -66,8 +66,14 @@ pub struct TeamMember {
 pub struct UnitMembership {
     pub unit_id: uuid::Uuid,
     pub kind: String,
+    /// "Couple" or "Family", for pages.
+    pub kind_label: &'static str,
     pub label: String,
     pub member_role: String,
+    /// The client has left the unit.
+    pub left: bool,
+    /// The unit's joint work has ended.
+    pub ended: bool,
 }
 
 /// A therapy group this client is (or was) on the roster of.
@@ -173,7 +179,7 @@ fn today() -> NaiveDate {
     now_utc().date_naive()
 }
 
-fn summary(c: Client) -> ClientSummary {
+pub(crate) fn summary(c: Client) -> ClientSummary {
     ClientSummary {
         id: c.id,
         is_minor: client::is_minor(c.date_of_birth, today()),
@@ -345,9 +351,14 @@ pub(crate) fn view(
             .into_iter()
             .map(|u| UnitMembership {
                 unit_id: u.id,
+                kind_label: rapport_domain::group::UnitKind::parse(&u.kind)
+                    .map(|k| k.label())
+                    .unwrap_or("Unit"),
                 kind: u.kind,
                 label: u.label,
                 member_role: u.member_role,
+                left: u.left,
+                ended: u.ended,
             })
             .collect(),
         groups: memberships

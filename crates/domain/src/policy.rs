@@ -9,6 +9,9 @@ use crate::ids::UserId;
 use crate::portal::PortalRelation;
 use crate::role::{Actor, Role};
 
+mod units;
+pub use units::UnitRelation;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     Read,
@@ -91,6 +94,9 @@ pub enum Resource {
     },
     /// The list of therapy groups (names, kinds, facilitators, head counts; no member names).
     GroupDirectory,
+    /// A couple or family treated together: opened by whoever sees at least one member, each member named only to
+    /// those who see that member, changed only by whoever may change every member (`policy/units.rs`).
+    Unit(UnitRelation),
     /// One group's settings and roster (member names with join and leave dates): demographics, not clinical.
     GroupRoster(GroupRelation),
     /// A group's sessions: attendance, talk time, the shared note and every member's individual note. Clinical, and
@@ -402,6 +408,7 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Decision 
             ),
         },
         Resource::GroupSession(g) => group_session(actor, action, g),
+        Resource::Unit(u) => units::unit(actor, action, u),
         Resource::Calendar { owner } => match action {
             Action::Read | Action::List => Allow,
             _ if actor.has(Role::Admin) || actor.has(Role::Scheduler) => Allow,

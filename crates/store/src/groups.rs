@@ -78,6 +78,10 @@ pub struct UnitRef {
     pub kind: String,
     pub label: String,
     pub member_role: String,
+    /// The client has left the unit (its joint notes from their time stay in their chart).
+    pub left: bool,
+    /// The unit's joint work has ended.
+    pub ended: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,6 +118,7 @@ pub async fn create_unit(
         label: Set(String::new()),
         sealed_label: Set(Some(Sealed::UnitLabel.seal(tx.cipher(), id, label)?)),
         created_at: Set(now),
+        ended_at: Set(None),
     }
     .insert(c)
     .await?;
@@ -123,6 +128,7 @@ pub async fn create_unit(
             client_id: Set(client.0),
             member_role: Set((*role).into()),
             added_at: Set(now),
+            left_at: Set(None),
         }
         .insert(c)
         .await?;
@@ -183,6 +189,8 @@ pub async fn memberships(
                 id: u.id,
                 kind: u.kind,
                 member_role: m.member_role,
+                left: m.left_at.is_some(),
+                ended: u.ended_at.is_some(),
             });
         }
     }

@@ -31,6 +31,7 @@ mod m20261207_000030_audit_head_seal;
 mod m20261207_000031_passkeys;
 mod m20261207_000032_sealed_labels;
 mod m20261207_000034_readiness_probe;
+mod m20261207_000036_unit_periods;
 
 use sea_orm_migration::prelude::*;
 
@@ -70,6 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000031_passkeys::Migration),
             Box::new(m20261207_000032_sealed_labels::Migration),
             Box::new(m20261207_000034_readiness_probe::Migration),
+            Box::new(m20261207_000036_unit_periods::Migration),
         ]
     }
 }

@@ -54,6 +54,8 @@ pub struct NoteHead {
     pub updated_at: DateTime<Utc>,
     pub signed_at: Option<DateTime<Utc>>,
     pub unit_id: Option<Uuid>,
+    /// When the note was started: a joint note is in the charts of those who were members then.
+    pub created_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -89,6 +91,7 @@ fn head(m: notes::Model) -> Result<NoteHead, StoreError> {
         updated_at: m.updated_at,
         signed_at: m.signed_at,
         unit_id: m.unit_id,
+        created_at: m.created_at,
     })
 }
 
@@ -285,13 +288,21 @@ pub async fn cosign(
     }
 }
 
-/// The notes in a client's chart: their own, and the joint notes of every couple or family they belong to.
-/// Another member's individual notes never match.
+/// The notes in a client's chart: their own, and the joint notes of every couple or family they belonged to when
+/// the note was written (a member who joined later does not get the earlier joint notes; one who left keeps those
+/// of their time). Another member's individual notes never match.
 fn in_chart_of(client: ClientId) -> Condition {
+    let written = || Expr::col((notes::Entity, notes::Column::CreatedAt));
     let units = Query::select()
-        .column(unit_members::Column::UnitId)
+        .column((unit_members::Entity, unit_members::Column::UnitId))
         .from(unit_members::Entity)
-        .and_where(unit_members::Column::ClientId.eq(client.0))
+        .and_where(Expr::col((unit_members::Entity, unit_members::Column::ClientId)).eq(client.0))
+        .and_where(Expr::col((unit_members::Entity, unit_members::Column::AddedAt)).lte(written()))
+        .and_where(
+            Expr::col((unit_members::Entity, unit_members::Column::LeftAt))
+                .is_null()
+                .or(Expr::col((unit_members::Entity, unit_members::Column::LeftAt)).gt(written())),
+        )
         .to_owned();
     Condition::any()
         .add(

@@ -121,7 +121,14 @@ impl App {
         let mut readable = Vec::new();
         for h in mine.into_iter().chain(queue) {
             let rel = self
-                .note_relation(&tx, ctx, h.client_id, h.author_id, Some(h.id), h.unit_id)
+                .note_relation(
+                    &tx,
+                    ctx,
+                    h.client_id,
+                    h.author_id,
+                    Some(h.id),
+                    h.unit_id.map(|u| (u, h.created_at)),
+                )
                 .await?;
             if authorize(&ctx.actor, Action::Read, resource(h.kind, rel)).is_allowed() {
                 readable.push(h);

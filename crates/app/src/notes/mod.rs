@@ -126,7 +126,7 @@ pub(crate) fn addendum_hash(a: &Addendum, note_hash: &str) -> String {
     hex::encode(Sha256::digest(doc.to_string().as_bytes()))
 }
 
-fn resource(kind: NoteKind, rel: NoteRelation) -> Resource {
+pub(crate) fn resource(kind: NoteKind, rel: NoteRelation) -> Resource {
     if kind.is_psychotherapy() {
         Resource::PsychotherapyNote(rel)
     } else {
@@ -157,7 +157,8 @@ impl Names {
 
 impl App {
     /// The caller's relationship to one note: through the client's care team (for a joint note, the care team of
-    /// any member whose chart it is in), authorship, supervision of the author, or a share.
+    /// any member whose chart it is in: who belonged to the unit when it was written), authorship, supervision of
+    /// the author, or a share. `unit` is the joint note's unit and when the note was written.
     pub(crate) async fn note_relation(
         &self,
         tx: &Tx<'_>,
@@ -165,21 +166,21 @@ impl App {
         client: ClientId,
         author: UserId,
         note: Option<NoteId>,
-        unit: Option<uuid::Uuid>,
+        unit: Option<(uuid::Uuid, chrono::DateTime<chrono::Utc>)>,
     ) -> Result<NoteRelation> {
         let Some(me) = ctx.actor.user_id() else {
             return Ok(NoteRelation::default());
         };
         let mut rel = care::relation(tx.conn(), me, client).await?;
         let mut charts = vec![client];
-        if let Some(u) = unit
+        if let Some((u, written)) = unit
             && let Some(unit) = rapport_store::units::get(tx.conn(), tx.cipher(), u).await?
         {
-            for (member, _) in &unit.members {
-                let r = care::relation(tx.conn(), me, *member).await?;
+            for member in unit.members_at(written) {
+                let r = care::relation(tx.conn(), me, member).await?;
                 rel.on_care_team |= r.on_care_team;
                 rel.supervises_care_team_member |= r.supervises_care_team_member;
-                charts.push(*member);
+                charts.push(member);
             }
         }
         let author_on_team = if me == author {
@@ -234,7 +235,7 @@ impl App {
                 note.client_id,
                 note.author_id,
                 Some(id),
-                note.unit_id,
+                note.unit_id.map(|u| (u, note.created_at)),
             )
             .await?;
         let tx = self

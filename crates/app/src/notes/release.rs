@@ -57,9 +57,10 @@ impl App {
     async fn consenters_of(&self, tx: &Tx<'_>, note: &Note) -> Result<Vec<(ClientId, String)>> {
         let today = crate::today();
         let members: Vec<ClientId> = match note.unit_id {
+            // Everyone whose chart the note is in: the members when it was written.
             Some(u) => rapport_store::units::get(tx.conn(), tx.cipher(), u)
                 .await?
-                .map(|u| u.members.into_iter().map(|(c, _)| c).collect())
+                .map(|u| u.members_at(note.created_at))
                 .unwrap_or_default(),
             None => vec![note.client_id],
         };

@@ -92,18 +92,19 @@ impl App {
         let tx = self.store.begin().await?;
         let template = self.find_template(&tx, &input.template).await?;
         let kind = template.kind;
+        let mut ended = false;
         let (members, unit_id) = match subject {
             Subject::Client(c) => {
                 let known = rapport_store::clients::get(tx.conn(), c).await?.is_some();
                 (if known { vec![c] } else { Vec::new() }, None)
             }
-            Subject::Unit(u) => (
-                rapport_store::units::get(tx.conn(), tx.cipher(), u)
-                    .await?
-                    .map(|u| u.members.into_iter().map(|(c, _)| c).collect())
-                    .unwrap_or_default(),
-                Some(u),
-            ),
+            Subject::Unit(u) => match rapport_store::units::get(tx.conn(), tx.cipher(), u).await? {
+                Some(unit) => {
+                    ended = unit.ended_at.is_some();
+                    (unit.members.into_iter().map(|(c, _)| c).collect(), Some(u))
+                }
+                None => (Vec::new(), Some(u)),
+            },
         };
         let ev = |client: Option<ClientId>| {
             let e = AuditEvent::new(&ctx.actor, "note.create", "note").detail(kind.as_str());
@@ -132,6 +133,12 @@ impl App {
             )
             .await?;
         self.once_check(&tx, ctx).await?;
+        // Asked after the policy, so that only someone who may write here learns the unit has ended.
+        if ended {
+            return Err(Error::Conflict(
+                "this couple or family has ended; write in each member's own chart instead".into(),
+            ));
+        }
         if unit_id.is_some() && kind.is_psychotherapy() {
             return Err(Error::invalid(
                 "template",
@@ -187,7 +194,14 @@ impl App {
         tx.audit(ev(Some(client)).resource(note.id).request(ctx.rid()))
             .await?;
         let rel = self
-            .note_relation(&tx, ctx, client, me, Some(note.id), unit_id)
+            .note_relation(
+                &tx,
+                ctx,
+                client,
+                me,
+                Some(note.id),
+                unit_id.map(|u| (u, note.created_at)),
+            )
             .await?;
         let view = self.note_view(&tx, ctx, note, rel).await?;
         self.commit_once(tx, ctx, view).await
@@ -309,7 +323,14 @@ impl App {
         )
         .await?;
         let rel = self
-            .note_relation(&tx, ctx, note.client_id, me, Some(id), note.unit_id)
+            .note_relation(
+                &tx,
+                ctx,
+                note.client_id,
+                me,
+                Some(id),
+                note.unit_id.map(|u| (u, note.created_at)),
+            )
             .await?;
         let view = self.note_view(&tx, ctx, note, rel).await?;
         tx.commit().await?;

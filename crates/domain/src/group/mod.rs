@@ -25,6 +25,36 @@ impl UnitKind {
         }
     }
 
+    /// The word staff read on a page.
+    pub fn label(self) -> &'static str {
+        match self {
+            UnitKind::Couple => "Couple",
+            UnitKind::Family => "Family",
+        }
+    }
+
+    /// The role a member has when none is given.
+    pub fn default_role(self) -> &'static str {
+        match self {
+            UnitKind::Couple => "partner",
+            UnitKind::Family => "member",
+        }
+    }
+
+    /// How many current members the unit needs: a couple exactly two, a family at least two.
+    pub fn check_size(self, members: usize) -> Result<()> {
+        match self {
+            UnitKind::Couple if members != 2 => {
+                Err(Error::invalid("members", "a couple has two members"))
+            }
+            UnitKind::Family if members < 2 => Err(Error::invalid(
+                "members",
+                "a family unit has at least two members",
+            )),
+            _ => Ok(()),
+        }
+    }
+
     pub fn parse(raw: &str) -> Result<Self> {
         match raw.trim() {
             "couple" => Ok(UnitKind::Couple),

@@ -718,3 +718,4 @@ fn the_on_call_rota_is_read_by_clinical_staff_and_planned_by_the_front_desk() {
 mod emergency;
 mod portal;
 mod records;
+mod units;

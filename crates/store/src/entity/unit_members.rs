@@ -12,6 +12,8 @@ pub struct Model {
     /// "partner", "parent", "child" or "member".
     pub member_role: String,
     pub added_at: DateTimeUtc,
+    /// When the member left the unit; joint notes written while they belonged stay in their chart.
+    pub left_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -14,6 +14,8 @@ pub struct Model {
     /// The label, sealed; `label` is empty once this is set.
     pub sealed_label: Option<Vec<u8>>,
     pub created_at: DateTimeUtc,
+    /// When the couple's or family's joint work ended: no joint note or change after it.
+    pub ended_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -37,5 +37,6 @@ mod secrets_at_rest;
 mod self_service;
 mod sign_in_limits;
 mod signin;
+mod unit_pages;
 mod units;
 mod waitlist;

@@ -144,10 +144,15 @@ async fn a_joint_note_is_in_each_members_chart_and_individual_notes_stay_apart(b
     )
     .await
     .expect(404);
-    // …and cannot open the unit's members, since she may not see Ben.
-    t.get(&individual, &format!("/api/v1/units/{unit_id}"))
-        .await
-        .expect(404);
+    // She opens the unit of her client (issue 16: this was a 404), but Ben, whom she may not see, is withheld.
+    let hers = t
+        .get(&individual, &format!("/api/v1/units/{unit_id}"))
+        .await;
+    hers.expect(200);
+    assert_eq!(hers.json["members"].as_array().unwrap().len(), 1);
+    assert_eq!(hers.json["members"][0]["client_id"], ana.as_str());
+    assert_eq!(hers.json["withheld_members"].as_array().unwrap().len(), 1);
+    assert!(!hers.text.contains(&ben), "Ben's id is not disclosed");
     let u = t.get(&couples, &format!("/api/v1/units/{unit_id}")).await;
     assert_eq!(
         ids(&u.json, "notes"),

@@ -29,6 +29,7 @@ mod referrals;
 mod safety;
 mod schedule;
 mod signin;
+mod units;
 
 use crate::auth::Staff;
 use crate::error::classify;
@@ -91,8 +92,17 @@ pub fn router() -> Router<AppState> {
         .route("/notes/{id}/print", get(notes::print))
         .route("/notes/{id}/release-consent", post(notes::release_consent))
         .route("/notes/{id}/release", post(notes::release))
-        .route("/units/{id}", get(notes::unit))
-        .route("/units/{id}/notes", post(notes::create_joint))
+        .route("/units", post(units::create))
+        .route("/units/new", get(units::new_form))
+        .route("/units/{id}", get(units::show).post(units::rename))
+        .route("/units/{id}/notes", post(units::create_joint))
+        .route("/units/{id}/members", post(units::add_member))
+        .route("/units/{id}/members/{client_id}", post(units::set_role))
+        .route(
+            "/units/{id}/members/{client_id}/remove",
+            post(units::remove_member),
+        )
+        .route("/units/{id}/end", post(units::end))
         .route("/clients/{id}/chart", get(notes::chart))
         .route("/clients/{id}/export", get(records::export))
         .route("/clients/{id}/export.json", get(records::export_json))
