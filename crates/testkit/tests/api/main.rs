@@ -38,4 +38,5 @@ mod self_service;
 mod sign_in_limits;
 mod signin;
 mod units;
+mod viewer_zone;
 mod waitlist;
