@@ -76,6 +76,9 @@ describe('clinical notes', () => {
       // Typing is saved by the editor's script without pressing anything.
       await page.getByLabel('Subjective').fill('Reports sleeping better since starting the wind-down routine.');
       await page.getByRole('status').filter({ hasText: 'Draft saved at' }).waitFor();
+      // In the clinician's own zone (New York), named, whatever zone the browser's clock is in.
+      assert.match(await page.getByRole('status').filter({ hasText: 'Draft saved at' }).textContent(), /^Draft saved at \d\d:\d\d E[SD]T\.$/);
+      assert.match(await page.locator('header .zone').textContent(), /times in New York/);
 
       // A second tab saves the note; the first tab, now stale, then saves too and sees both versions.
       const other = await context.newPage();

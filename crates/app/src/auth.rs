@@ -77,6 +77,8 @@ pub struct SessionInfo {
     pub passkey_offered: bool,
     pub must_change_password: bool,
     pub csrf_token: String,
+    /// The IANA zone the user reads times in: their clinician profile's, else the practice's.
+    pub time_zone: String,
 }
 
 impl SessionInfo {
@@ -252,7 +254,9 @@ impl App {
         if now - s.last_seen_at > chrono::Duration::seconds(60) {
             sessions::touch(db, &id_hash, now).await?;
         }
+        let time_zone = rapport_store::resources::zone_of_user(db, UserId(user.id)).await?;
         Ok(Some(SessionInfo {
+            time_zone,
             id_hash,
             user_id: UserId(user.id),
             roles: users::roles(&user),

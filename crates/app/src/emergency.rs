@@ -234,9 +234,9 @@ impl App {
                     recipient: u.email.clone(),
                     subject: format!("{practice}: emergency access to a record"),
                     body: format!(
-                        "Hello {name},\n\n{who} used emergency access (break the glass) to the record of {why}, for {EMERGENCY_HOURS} hours from {at} UTC. What they read is in Rapport:\n{url}\n\n{practice}\n",
+                        "Hello {name},\n\n{who} used emergency access (break the glass) to the record of {why}, for {EMERGENCY_HOURS} hours from {at}. What they read is in Rapport:\n{url}\n\n{practice}\n",
                         name = u.display_name,
-                        at = now.format("%Y-%m-%d %H:%M"),
+                        at = crate::measures::reader_zone(&tx, uid).await?.stamp(now),
                     ),
                     due_at: now,
                 },

@@ -169,14 +169,9 @@ pub(crate) async fn reachable_on_call(
 }
 
 impl App {
-    /// The zone a new shift defaults to: the practice's first location's, else UTC.
+    /// The zone a new shift defaults to: the practice's (`resources::practice_zone`).
     pub async fn practice_zone(&self) -> Result<String> {
-        Ok(resources::locations(self.store.db())
-            .await?
-            .into_iter()
-            .min_by_key(|l| l.created_at)
-            .map(|l| l.time_zone)
-            .unwrap_or_else(|| "UTC".into()))
+        Ok(resources::practice_zone(self.store.db()).await?)
     }
 
     /// Shifts sharing an instant with the range, earliest first.

@@ -110,6 +110,8 @@ pub struct Invitation {
     pub email: String,
     pub display_name: String,
     pub expires_at: DateTime<Utc>,
+    /// The zone of the first client the account was granted (the person it was made for), for the expiry.
+    pub time_zone: String,
 }
 
 fn account_of(ctx: &Ctx) -> Result<PortalAccountId> {
@@ -345,10 +347,25 @@ impl App {
             .await?
             .filter(|a| !a.disabled)
             .ok_or(Error::NotFound)?;
+        let first = repo::grants_of_account(db, PortalAccountId(a.id))
+            .await?
+            .into_iter()
+            .next();
+        let time_zone = match first {
+            Some(g) => rapport_store::clients::get(db, g.client_id)
+                .await?
+                .map(|c| c.time_zone),
+            None => None,
+        };
+        let time_zone = match time_zone {
+            Some(z) => z,
+            None => self.practice_zone().await?,
+        };
         Ok(Invitation {
             email: a.email,
             display_name: a.display_name,
             expires_at: inv.expires_at,
+            time_zone,
         })
     }
 

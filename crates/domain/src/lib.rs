@@ -25,6 +25,7 @@ pub mod role;
 pub mod safety;
 pub mod scheduling;
 pub mod validate;
+pub mod when;
 
 pub use error::{Error, FieldError, Replayed, Result};
 pub use ids::{ClientId, EpisodeId, NoteId, PortalAccountId, UserId};

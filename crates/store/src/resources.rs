@@ -102,6 +102,25 @@ pub async fn locations(c: &impl ConnectionTrait) -> Result<Vec<Location>, StoreE
         .await?)
 }
 
+/// The practice's zone: its first location's (the default for people and shifts without one of their own), else
+/// UTC.
+pub async fn practice_zone(c: &impl ConnectionTrait) -> Result<String, StoreError> {
+    Ok(locations::Entity::find()
+        .order_by_asc(locations::Column::CreatedAt)
+        .one(c)
+        .await?
+        .map(|l| l.time_zone)
+        .unwrap_or_else(|| "UTC".into()))
+}
+
+/// The zone a staff member reads times in: their clinician profile's, else the practice's.
+pub async fn zone_of_user(c: &impl ConnectionTrait, user: UserId) -> Result<String, StoreError> {
+    match crate::clinicians::get(c, user).await? {
+        Some(profile) => Ok(profile.time_zone),
+        None => practice_zone(c).await,
+    }
+}
+
 pub async fn add_room(
     c: &impl ConnectionTrait,
     location: Uuid,

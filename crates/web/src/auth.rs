@@ -262,6 +262,11 @@ impl Staff {
     pub fn is(&self, role: rapport_domain::Role) -> bool {
         self.session.roles.contains(&role)
     }
+
+    /// The zone this user reads times in (`when`).
+    pub fn zone(&self) -> crate::when::Zone {
+        crate::when::Zone::named(&self.session.time_zone)
+    }
 }
 
 /// Where a partly signed-in session must go next.

@@ -30,6 +30,8 @@ pub mod pages;
 pub mod request_id;
 pub mod state;
 pub mod trend;
+/// Instants in the reader's zone: the domain's `when`, named here for the templates.
+pub use rapport_domain::when;
 
 pub use state::{AppState, WebConfig};
 

@@ -23,8 +23,8 @@
       return r.json().catch(function () { return {}; }).then(function (j) {
         if (r.ok) {
           version.value = j.version;
-          var t = new Date();
-          say("Draft saved at " + String(t.getHours()).padStart(2, "0") + ":" + String(t.getMinutes()).padStart(2, "0") + ".");
+          // The server says when, in the writer's own zone (the browser's clock may be set to another).
+          say("Draft saved at " + (j.saved_at || "just now") + ".");
         } else {
           if (r.status === 409 || r.status === 403) stopped = true;
           say(j.message || ("Not saved (" + r.status + ")."));

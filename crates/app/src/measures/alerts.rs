@@ -12,6 +12,7 @@ use crate::{App, Ctx};
 use chrono::{DateTime, Duration, Utc};
 use rapport_domain::measures::{Instrument, InstrumentId};
 use rapport_domain::policy::{Action, Resource, authorize};
+use rapport_domain::when::Zone;
 use rapport_domain::{ClientId, Error, Result, Role, UserId};
 use rapport_store::audit::AuditEvent;
 use rapport_store::measures::{self as repo, Alert};
@@ -87,6 +88,13 @@ pub struct AlertNotice {
     pub may_break_glass: bool,
 }
 
+/// The zone a staff member reads times in, for an e-mail to them (`resources::zone_of_user`).
+pub(crate) async fn reader_zone(tx: &Tx<'_>, user: UserId) -> Result<Zone> {
+    Ok(Zone::named(
+        &rapport_store::resources::zone_of_user(tx.conn(), user).await?,
+    ))
+}
+
 /// How alert e-mails to people off the care team name the client: by the care team's names, never the client's.
 async fn client_of_team(tx: &Tx<'_>, team: &[UserId]) -> Result<String> {
     if team.is_empty() {
@@ -142,9 +150,9 @@ impl App {
                     recipient: u.email.clone(),
                     subject: "An alert was raised while you are on call".into(),
                     body: format!(
-                        "Hello {},\n\nAn answer to a questionnaire by {of} raised an alert at {} UTC. You are on call: please make sure someone on the care team responds. The link shows whom to reach and, if nobody can be reached, lets you open the record in an emergency:\n{}\n\nRapport\n",
+                        "Hello {},\n\nAn answer to a questionnaire by {of} raised an alert at {}. You are on call: please make sure someone on the care team responds. The link shows whom to reach and, if nobody can be reached, lets you open the record in an emergency:\n{}\n\nRapport\n",
                         u.display_name,
-                        a.raised_at.format("%Y-%m-%d %H:%M"),
+                        reader_zone(tx, UserId(u.id)).await?.stamp(a.raised_at),
                         self.alert_url(a.id)
                     ),
                     due_at: now_utc(),
@@ -435,9 +443,9 @@ impl App {
                         recipient: u.email.clone(),
                         subject: "An alert has not been acknowledged".into(),
                         body: format!(
-                            "Hello {},\n\nAn alert raised at {} UTC for {of} has not been acknowledged within {minutes} minutes. Please make sure someone on the care team responds now. The link shows whom to reach:\n{}\n\nRapport\n",
+                            "Hello {},\n\nAn alert raised at {} for {of} has not been acknowledged within {minutes} minutes. Please make sure someone on the care team responds now. The link shows whom to reach:\n{}\n\nRapport\n",
                             u.display_name,
-                            a.raised_at.format("%Y-%m-%d %H:%M"),
+                            reader_zone(&tx, UserId(u.id)).await?.stamp(a.raised_at),
                             self.alert_url(a.id)
                         ),
                         due_at: now_utc(),

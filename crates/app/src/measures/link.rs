@@ -37,13 +37,16 @@ pub struct LinkForm {
     /// The words the instrument's licence requires beside its questions (a copyright line), shown verbatim.
     pub notice: Option<String>,
     pub expires_at: DateTime<Utc>,
+    /// The client's own zone, for saying until when the link works.
+    pub time_zone: String,
 }
 
 const USED: &str = "this link has already been used; if you want to change an answer, please contact your practice";
 const EXPIRED: &str = "this link has expired; please ask your practice for a new one";
 
-fn form(i: &Instrument, expires_at: DateTime<Utc>) -> LinkForm {
+fn form(i: &Instrument, expires_at: DateTime<Utc>, time_zone: String) -> LinkForm {
     LinkForm {
+        time_zone,
         title: i.name.clone(),
         instructions: i.instructions.clone(),
         items: i
@@ -166,8 +169,12 @@ impl App {
                 .detail(instrument.id.as_str()),
         )
         .await?;
+        let time_zone = rapport_store::clients::get(tx.conn(), ClientId(link.client_id))
+            .await?
+            .map(|c| c.time_zone)
+            .unwrap_or_else(|| "UTC".into());
         tx.commit().await?;
-        Ok(form(instrument, link.expires_at))
+        Ok(form(instrument, link.expires_at, time_zone))
     }
 
     /// Submits the answers of a link's questionnaire: all or nothing.

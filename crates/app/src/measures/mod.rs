@@ -15,8 +15,8 @@ mod link;
 mod record;
 mod results;
 
-pub(crate) use alerts::was_told_of_alert;
 pub use alerts::{AlertNotice, AlertView};
+pub(crate) use alerts::{reader_zone, was_told_of_alert};
 pub use assign::{AssignInput, AssignmentView};
 pub use caseload::{BehaviourGlance, Caseload, CaseloadRow, CaseloadSeries};
 pub use fhir::{ObservationQuery, fhir_questionnaire, questionnaire_url};

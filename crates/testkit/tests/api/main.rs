@@ -39,4 +39,5 @@ mod sign_in_limits;
 mod signin;
 mod unit_pages;
 mod units;
+mod viewer_zone;
 mod waitlist;

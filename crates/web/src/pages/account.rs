@@ -20,6 +20,8 @@ use uuid::Uuid;
 #[derive(Template, WebTemplate)]
 #[template(path = "account.html")]
 struct AccountPage {
+    /// The zone the reader sees times in.
+    pub zone: crate::when::Zone,
     nav: Option<Nav>,
     name: String,
     email: String,
@@ -51,6 +53,7 @@ pub(super) async fn page(
     };
     match lists {
         Ok((tokens, passkeys)) => AccountPage {
+            zone: s.zone(),
             nav: Nav::of(s),
             name: s.session.display_name.clone(),
             email: s.session.email.clone(),

@@ -142,6 +142,8 @@ pub async fn user_action(
 #[derive(Template, WebTemplate)]
 #[template(path = "audit.html")]
 struct AuditPage {
+    /// The zone the reader sees times in.
+    pub zone: crate::when::Zone,
     nav: Option<Nav>,
     heading: String,
     entries: Vec<AuditEntry>,
@@ -182,6 +184,7 @@ pub async fn audit(State(st): State<AppState>, s: Staff, Query(f): Query<AuditFo
                 )
             });
             AuditPage {
+                zone: s.zone(),
                 nav: Nav::of(&s),
                 heading: "Audit log".into(),
                 entries,
@@ -213,6 +216,7 @@ pub async fn client_access_log(
     };
     match st.app.client_access_log(&s.ctx, ClientId(id), &q).await {
         Ok(entries) => AuditPage {
+            zone: s.zone(),
             nav: Nav::of(&s),
             heading: "Who accessed this record".into(),
             entries,

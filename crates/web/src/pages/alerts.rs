@@ -8,6 +8,7 @@ use super::{Nav, PagePath, error_page, expired, form_message};
 use crate::auth::Staff;
 use crate::state::AppState;
 use crate::trend::num;
+use crate::when::Zone;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -38,13 +39,9 @@ fn waited(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
     format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
 }
 
-fn stamp(at: DateTime<Utc>) -> String {
-    at.format("%-d %b %Y, %H:%M UTC").to_string()
-}
-
-fn row(a: AlertView, now: DateTime<Utc>) -> AlertRow {
+fn row(a: AlertView, now: DateTime<Utc>, zone: Zone) -> AlertRow {
     AlertRow {
-        raised: stamp(a.raised_at),
+        raised: zone.stamp(a.raised_at),
         waiting: waited(a.raised_at, now),
         escalated: a.escalated_at.is_some(),
         a,
@@ -72,7 +69,7 @@ pub async fn list(State(st): State<AppState>, s: Staff, Query(q): Query<Done>) -
             AlertsPage {
                 nav: Nav::of(&s),
                 csrf: s.session.csrf_token.clone(),
-                alerts: list.into_iter().map(|a| row(a, now)).collect(),
+                alerts: list.into_iter().map(|a| row(a, now, s.zone())).collect(),
                 notice: (q.done.as_deref() == Some("acknowledged")).then_some(
                     "Alert acknowledged. It no longer escalates and has left everyone's list.",
                 ),
@@ -147,14 +144,14 @@ pub async fn show(State(st): State<AppState>, s: Staff, PagePath(id): PagePath<U
         _ => response.score.invalid_reason.clone(),
     };
     let acknowledged = match (&a.acknowledged_at, &a.acknowledged_by) {
-        (Some(at), Some(by)) => Some(format!("{} by {}", stamp(*at), by.name)),
-        (Some(at), None) => Some(stamp(*at)),
+        (Some(at), Some(by)) => Some(format!("{} by {}", s.zone().stamp(at), by.name)),
+        (Some(at), None) => Some(s.zone().stamp(at)),
         _ => None,
     };
     AlertPage {
         nav: Nav::of(&s),
         csrf: s.session.csrf_token.clone(),
-        r: row(a, rapport_app::clock::now_utc()),
+        r: row(a, rapport_app::clock::now_utc(), s.zone()),
         acknowledged,
         score,
         critical,
@@ -192,11 +189,11 @@ fn notice_page(
     let page = NoticePage {
         nav: Nav::of(s),
         csrf: s.session.csrf_token.clone(),
-        raised: stamp(n.raised_at),
+        raised: s.zone().stamp(n.raised_at),
         waiting: waited(n.raised_at, now),
         acknowledged: match (&n.acknowledged_at, &n.acknowledged_by) {
-            (Some(at), Some(by)) => Some(format!("{} by {}", stamp(*at), by.name)),
-            (Some(at), None) => Some(stamp(*at)),
+            (Some(at), Some(by)) => Some(format!("{} by {}", s.zone().stamp(at), by.name)),
+            (Some(at), None) => Some(s.zone().stamp(at)),
             _ => None,
         },
         team: if names.is_empty() {

@@ -535,7 +535,7 @@ pub async fn show(
             .await
             .ok()
             .flatten()
-            .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+            .map(|t| s.zone().stamp(t))
     };
     ClientPageT {
         emergency_until,

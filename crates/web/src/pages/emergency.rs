@@ -116,6 +116,8 @@ pub async fn open(State(st): State<AppState>, s: Staff, Form(f): Form<GlassForm>
 #[derive(Template, WebTemplate)]
 #[template(path = "emergency_reviews.html")]
 struct ReviewsPage {
+    /// The zone the reader sees times in.
+    pub zone: crate::when::Zone,
     nav: Option<Nav>,
     csrf: String,
     items: Vec<EmergencyView>,
@@ -139,6 +141,7 @@ async fn reviews_page(
         Ok(items) => (
             error.map_or(StatusCode::OK, |e| crate::error::classify(e).0),
             ReviewsPage {
+                zone: s.zone(),
                 nav: Nav::of(s),
                 csrf: s.session.csrf_token.clone(),
                 items,

@@ -21,6 +21,8 @@ use uuid::Uuid;
 #[derive(Template, WebTemplate)]
 #[template(path = "group_session.html")]
 struct SessionPage {
+    /// The zone the reader sees times in.
+    pub zone: crate::when::Zone,
     nav: Option<Nav>,
     csrf: String,
     v: SessionView,
@@ -45,6 +47,7 @@ impl SessionPage {
 
 fn page(s: &Staff, v: SessionView, typed: Option<String>, e: Option<&Error>) -> SessionPage {
     SessionPage {
+        zone: s.zone(),
         nav: Nav::of(s),
         csrf: s.session.csrf_token.clone(),
         statuses: Attendance::ALL

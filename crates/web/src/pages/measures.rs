@@ -148,7 +148,7 @@ fn page(
         instructions: f.instructions,
         items,
         notice: f.notice,
-        expires: f.expires_at.format("%-d %B %Y, %H:%M UTC").to_string(),
+        expires: crate::when::Zone::named(&f.time_zone).stamp(f.expires_at),
         problems,
     }
 }

@@ -345,6 +345,8 @@ pub struct Nav {
     /// Whether the policy lets this user read the on-call rota.
     pub sees_on_call: bool,
     pub csrf: String,
+    /// Where the user's times are: "Chicago", shown beside their name.
+    pub place: String,
 }
 
 impl Nav {
@@ -366,6 +368,7 @@ impl Nav {
             )
             .is_allowed(),
             csrf: s.session.csrf_token.clone(),
+            place: s.zone().place(),
         })
     }
 }

@@ -100,6 +100,8 @@ pub async fn dashboard(State(st): State<AppState>, s: Staff) -> Response {
 #[derive(Template, WebTemplate)]
 #[template(path = "note.html")]
 struct NotePage {
+    /// The zone the reader sees times in.
+    pub zone: crate::when::Zone,
     nav: Option<Nav>,
     csrf: String,
     n: NoteView,
@@ -124,6 +126,7 @@ async fn note_page(
         vec![]
     };
     NotePage {
+        zone: s.zone(),
         nav: Nav::of(s),
         csrf: s.session.csrf_token.clone(),
         rows: rows(&n, typed.map(|t| t.0), saved, e),
@@ -312,7 +315,12 @@ pub async fn autosave(
         .save_note_draft(&s.ctx, NoteId(id), f.version, f.input())
         .await
     {
-        Ok(n) => Json(json!({ "version": n.version })).into_response(),
+        // The time in the writer's zone, from the server: the browser's clock may be in another zone.
+        Ok(n) => Json(json!({
+            "version": n.version,
+            "saved_at": s.zone().time(rapport_app::clock::now_utc()),
+        }))
+        .into_response(),
         Err(e) => {
             let (status, _, _) = crate::error::classify(&e);
             let message = match e {
@@ -492,6 +500,8 @@ pub async fn share(
 #[derive(Template, WebTemplate)]
 #[template(path = "note_print.html")]
 struct PrintPage {
+    /// The zone the reader sees times in.
+    pub zone: crate::when::Zone,
     n: NoteView,
     rows: Vec<FieldRow>,
 }
@@ -500,6 +510,7 @@ struct PrintPage {
 pub async fn print(State(st): State<AppState>, s: Staff, PagePath(id): PagePath<Uuid>) -> Response {
     match st.app.get_note(&s.ctx, NoteId(id)).await {
         Ok(n) => PrintPage {
+            zone: s.zone(),
             rows: rows(&n, None, None, None),
             n,
         }

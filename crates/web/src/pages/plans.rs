@@ -119,6 +119,8 @@ fn measured_row(m: &MeasuredObjective) -> MeasuredRow {
 #[derive(Template, WebTemplate)]
 #[template(path = "plan.html")]
 struct PlanPage {
+    /// The zone the reader sees times in.
+    pub zone: crate::when::Zone,
     nav: Option<Nav>,
     csrf: String,
     p: PlanView,
@@ -160,6 +162,7 @@ fn plan_page(s: &Staff, p: PlanView, message: Option<String>) -> PlanPage {
         }
     }
     PlanPage {
+        zone: s.zone(),
         nav: Nav::of(s),
         csrf: s.session.csrf_token.clone(),
         rows,

@@ -171,7 +171,7 @@ pub async fn welcome_page(
             token,
             name: inv.display_name,
             email: inv.email,
-            expires: inv.expires_at.format("%Y-%m-%d %H:%M").to_string(),
+            expires: crate::when::Zone::named(&inv.time_zone).stamp(inv.expires_at),
             password_error: None,
             confirm_error: None,
             problems: vec![],
@@ -230,7 +230,7 @@ pub async fn welcome(
                     token,
                     name: inv.display_name,
                     email: inv.email,
-                    expires: inv.expires_at.format("%Y-%m-%d %H:%M").to_string(),
+                    expires: crate::when::Zone::named(&inv.time_zone).stamp(inv.expires_at),
                     password_error: of("password"),
                     confirm_error: of("confirm"),
                     problems,
@@ -347,6 +347,8 @@ pub async fn record(
 ) -> Response {
     match st.app.portal_record(&u.ctx, ClientId(id)).await {
         Ok(r) => RecordPage {
+            // The portal reader is the client or someone acting for them: the client's own zone.
+            zone: crate::when::Zone::named(&r.client.time_zone),
             back: format!("/portal/clients/{id}"),
             back_label: "Back to the portal",
             r,

@@ -32,6 +32,8 @@ pub struct InviteForm {
 #[derive(Template, WebTemplate)]
 #[template(path = "portal_access.html")]
 struct AccessPage {
+    /// The zone the reader sees times in.
+    pub zone: crate::when::Zone,
     nav: Option<Nav>,
     csrf: String,
     client_id: ClientId,
@@ -106,6 +108,7 @@ async fn page(
     (
         status,
         AccessPage {
+            zone: s.zone(),
             nav: Nav::of(s),
             csrf: s.session.csrf_token.clone(),
             client_id: id,

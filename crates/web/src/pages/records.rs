@@ -22,6 +22,8 @@ use uuid::Uuid;
 #[derive(Template, WebTemplate)]
 #[template(path = "record_print.html")]
 pub(super) struct RecordPage {
+    /// The zone the reader sees times in.
+    pub zone: crate::when::Zone,
     pub r: ClientRecord,
     /// Where "back" leads: the client's page for staff, the person's portal page for a portal reader.
     pub back: String,
@@ -59,6 +61,7 @@ pub async fn export(
 ) -> Response {
     match st.app.export_client_record(&s.ctx, ClientId(id)).await {
         Ok(r) => RecordPage {
+            zone: s.zone(),
             back: format!("/clients/{id}"),
             back_label: "Back to the client",
             r,
@@ -83,6 +86,8 @@ pub async fn export_json(
 #[derive(Template, WebTemplate)]
 #[template(path = "record_requests.html")]
 struct RequestsPage {
+    /// The zone the reader sees times in.
+    pub zone: crate::when::Zone,
     nav: Option<Nav>,
     csrf: String,
     all: bool,
@@ -116,6 +121,7 @@ pub async fn list(State(st): State<AppState>, s: Staff, Query(q): Query<ListQuer
         _ => None,
     };
     RequestsPage {
+        zone: s.zone(),
         nav: Nav::of(&s),
         csrf: s.session.csrf_token.clone(),
         all,
@@ -190,6 +196,7 @@ pub async fn fulfil(
     match st.app.fulfil_record_request(&s.ctx, id).await {
         Ok(done) if f.output.as_deref() == Some("json") => json_file(&done.record),
         Ok(done) => RecordPage {
+            zone: s.zone(),
             back: format!("/clients/{}", done.record.client.id),
             back_label: "Back to the client",
             r: done.record,

@@ -24,6 +24,8 @@ type Field = (&'static str, &'static str, String);
 #[derive(Template, WebTemplate)]
 #[template(path = "safety_plan.html")]
 struct PlanPage {
+    /// The zone the reader sees times in.
+    pub zone: crate::when::Zone,
     nav: Option<Nav>,
     csrf: String,
     v: SafetyPlanView,
@@ -79,6 +81,7 @@ async fn page(
     (
         error.map_or(StatusCode::OK, |e| crate::error::classify(e).0),
         PlanPage {
+            zone: s.zone(),
             nav: Nav::of(s),
             csrf: s.session.csrf_token.clone(),
             can_edit,
