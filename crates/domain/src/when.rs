@@ -2,7 +2,7 @@
 //! practice's), always with the zone's abbreviation, so that "01:17" can never be UTC to one reader and Chicago to
 //! another. Stored times stay UTC instants; only pages and e-mails turn them into wall-clock time.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 /// The viewer's zone. Falls back to UTC only for a name that does not parse (stored names are validated).
@@ -55,6 +55,11 @@ impl Zone {
             .with_timezone(&self.0)
             .format("%Y-%m-%d %H:%M:%S %Z")
             .to_string()
+    }
+
+    /// The viewer's calendar date of an instant (a form's default "today" is the viewer's today, not UTC's).
+    pub fn date(&self, at: impl Instant) -> NaiveDate {
+        at.instant().with_timezone(&self.0).date_naive()
     }
 
     /// "7 Dec 2026": the viewer's calendar day of an instant.
@@ -111,6 +116,7 @@ mod tests {
         let at = Utc.with_ymd_and_hms(2026, 7, 1, 3, 30, 0).unwrap();
         let chicago = Zone::named("America/Chicago");
         assert_eq!(chicago.day(at), "30 Jun 2026");
+        assert_eq!(chicago.date(at).to_string(), "2026-06-30");
         assert_eq!(chicago.time(at), "22:30 CDT");
         assert_eq!(Zone::named("Europe/Berlin").time(at), "05:30 CEST");
     }

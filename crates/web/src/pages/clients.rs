@@ -551,7 +551,7 @@ pub async fn show(
         plan_templates,
         notes,
         note_templates,
-        today: rapport_app::clock::now_utc().date_naive().to_string(),
+        today: s.zone().date(rapport_app::clock::now_utc()).to_string(),
         nav: Nav::of(&s),
         can_edit: authorize(
             &s.ctx.actor,

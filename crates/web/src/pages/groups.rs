@@ -265,7 +265,7 @@ async fn group_page(
             },
             candidates,
             q: q.to_string(),
-            today: rapport_app::clock::now_utc().date_naive().to_string(),
+            today: s.zone().date(rapport_app::clock::now_utc()).to_string(),
             sessions,
             appointments,
             message: e.as_ref().map(form_message),

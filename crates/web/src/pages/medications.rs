@@ -78,7 +78,7 @@ async fn page(
             can_write: authorize(&s.ctx.actor, Action::Create, Resource::ClientClinical(rel))
                 .is_allowed(),
             f,
-            today: rapport_app::clock::now_utc().date_naive().to_string(),
+            today: s.zone().date(rapport_app::clock::now_utc()).to_string(),
             problems,
             notice,
         },

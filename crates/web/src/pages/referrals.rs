@@ -89,7 +89,7 @@ async fn page(
             f,
             kinds: ReferralKind::ALL,
             urgencies: Urgency::ALL,
-            today: rapport_app::clock::now_utc().date_naive().to_string(),
+            today: s.zone().date(rapport_app::clock::now_utc()).to_string(),
             problems,
             notice,
         },

@@ -281,6 +281,8 @@ pub async fn create(
 #[derive(Template, WebTemplate)]
 #[template(path = "unit.html")]
 struct UnitPage {
+    /// The zone the reader sees dates in.
+    zone: crate::when::Zone,
     nav: Option<Nav>,
     csrf: String,
     u: UnitView,
@@ -351,11 +353,12 @@ async fn unit_page(st: &AppState, s: &Staff, id: Uuid, q: &str, e: Option<Error>
     (
         status,
         UnitPage {
+            zone: s.zone(),
             nav: Nav::of(s),
             csrf: s.session.csrf_token.clone(),
             u,
             templates,
-            today: rapport_app::clock::now_utc().date_naive().to_string(),
+            today: s.zone().date(rapport_app::clock::now_utc()).to_string(),
             q: q.to_string(),
             candidates,
             total,
