@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use rapport_domain::policy::{Action, Resource};
 use rapport_domain::validate::{self, Email};
 use rapport_domain::{Error, Result, Role, UserId};
+use rapport_store::Unaudited;
 use rapport_store::audit::AuditEvent;
 use rapport_store::users::{self, NewUser, UserPatch};
 use rapport_store::{clinicians, sessions, tokens};
@@ -175,7 +176,9 @@ impl App {
 
     /// Whether no account exists yet (a fresh installation); used by the CLI to explain the first step.
     pub async fn has_no_accounts(&self) -> Result<bool> {
-        Ok(users::list(self.store.db()).await?.is_empty())
+        Ok(users::list(self.store.unaudited(Unaudited::Setup))
+            .await?
+            .is_empty())
     }
 
     pub async fn list_accounts(&self, ctx: &Ctx) -> Result<Vec<Account>> {
@@ -442,7 +445,7 @@ impl App {
 
     pub async fn list_api_tokens(&self, ctx: &Ctx) -> Result<Vec<TokenInfo>> {
         let me = ctx.actor.user_id().ok_or(Error::NotFound)?;
-        let list = tokens::list_for_user(self.store.db(), me).await?;
+        let list = tokens::list_for_user(self.store.unaudited(Unaudited::Credentials), me).await?;
         Ok(list.into_iter().map(TokenInfo::from).collect())
     }
 

@@ -10,6 +10,7 @@ use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Versio
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use rapport_domain::validate::Email;
 use rapport_domain::{Actor, Error, Result, Role, UserId};
+use rapport_store::Unaudited;
 use rapport_store::audit::{AuditEvent, Outcome};
 use rapport_store::users::{self, User, UserPatch};
 use rapport_store::{now_utc, sessions, tokens};
@@ -119,7 +120,7 @@ impl App {
     ) -> Result<LoginResult> {
         let fail = |_| Error::Unauthenticated;
         let email = Email::parse(email).map_err(fail)?;
-        let db = self.store.db();
+        let db = self.store.unaudited(Unaudited::Credentials);
         let user = users::by_email(db, email.as_str()).await?;
         let Some(user) = user.filter(|u| !u.disabled) else {
             // Spend the same Argon2 work as for a real account, so timing does not reveal which e-mails exist.
@@ -230,7 +231,7 @@ impl App {
 
     /// Resolves a session cookie, ending it if it has been idle or alive too long.
     pub async fn session(&self, token: &str) -> Result<Option<SessionInfo>> {
-        let db = self.store.db();
+        let db = self.store.unaudited(Unaudited::Credentials);
         let id_hash = sha256_hex(token);
         let Some(s) = sessions::get(db, &id_hash).await? else {
             return Ok(None);
@@ -271,7 +272,7 @@ impl App {
     }
 
     async fn user_of(&self, s: &SessionInfo) -> Result<User> {
-        users::by_id(self.store.db(), s.user_id)
+        users::by_id(self.store.unaudited(Unaudited::Credentials), s.user_id)
             .await?
             .ok_or(Error::Unauthenticated)
     }
@@ -433,7 +434,9 @@ impl App {
     }
 
     async fn recently_reauthenticated(&self, s: &SessionInfo) -> Result<bool> {
-        let Some(sess) = sessions::get(self.store.db(), &s.id_hash).await? else {
+        let Some(sess) =
+            sessions::get(self.store.unaudited(Unaudited::Credentials), &s.id_hash).await?
+        else {
             return Ok(false);
         };
         let window = chrono::Duration::from_std(self.config.reauth_window).unwrap_or_default();
@@ -456,7 +459,8 @@ impl App {
                 .await?;
             return Err(Error::invalid("password", "that password is not right"));
         }
-        sessions::mark_reauthenticated(self.store.db(), &s.id_hash).await?;
+        sessions::mark_reauthenticated(self.store.unaudited(Unaudited::Credentials), &s.id_hash)
+            .await?;
         Ok(())
     }
 
@@ -531,7 +535,7 @@ impl App {
 
     /// Resolves a personal API token (`Authorization: Bearer rpt_…`) to its owner's current rights.
     pub async fn api_token_actor(&self, raw: &str) -> Result<Option<Actor>> {
-        let db = self.store.db();
+        let db = self.store.unaudited(Unaudited::Credentials);
         let Some(t) = tokens::by_hash(db, &sha256_hex(raw)).await? else {
             return Ok(None);
         };
@@ -559,8 +563,13 @@ impl App {
         let now = now_utc();
         let idle = chrono::Duration::from_std(self.config.idle_timeout).unwrap_or_default();
         let absolute = chrono::Duration::from_std(self.config.absolute_timeout).unwrap_or_default();
-        rapport_store::passkeys::sweep_ceremonies(self.store.db()).await?;
-        Ok(sessions::delete_expired(self.store.db(), now - idle, now - absolute).await?)
+        rapport_store::passkeys::sweep_ceremonies(self.store.unaudited(Unaudited::Worker)).await?;
+        Ok(sessions::delete_expired(
+            self.store.unaudited(Unaudited::Worker),
+            now - idle,
+            now - absolute,
+        )
+        .await?)
     }
 
     /// For the web edge: the context of a fully signed-in session.

@@ -6,6 +6,7 @@ use rapport_domain::clinician::{self, WorkingBlock};
 use rapport_domain::error::Problems;
 use rapport_domain::policy::{Action, Resource, authorize};
 use rapport_domain::{Error, Result, UserId, validate};
+use rapport_store::Unaudited;
 use rapport_store::audit::AuditEvent;
 use rapport_store::clinicians::{self as repo, Profile};
 use serde::{Deserialize, Serialize};
@@ -89,7 +90,7 @@ impl App {
             },
         )
         .into_result()?;
-        let all = repo::list(self.store.db()).await?;
+        let all = repo::list(self.store.unaudited(Unaudited::Directory)).await?;
         let has = |list: &[String], want: &Option<String>| {
             want.as_deref()
                 .map(str::trim)
@@ -113,7 +114,7 @@ impl App {
             Resource::ClinicianProfile { owner: id },
         )
         .into_result()?;
-        repo::get(self.store.db(), id)
+        repo::get(self.store.unaudited(Unaudited::Directory), id)
             .await?
             .map(ClinicianView::from)
             .ok_or(Error::NotFound)

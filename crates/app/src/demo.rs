@@ -10,6 +10,7 @@ use chrono::{Duration, NaiveDate, NaiveTime, Weekday};
 use rapport_domain::client::{ClientStatus, Contact};
 use rapport_domain::clinician::WorkingBlock;
 use rapport_domain::{ClientId, Error, Result, Role, UserId};
+use rapport_store::Unaudited;
 use rapport_store::audit::AuditEvent;
 use rapport_store::clients::{self, Client, Clinical};
 use rapport_store::users::{self, NewUser};
@@ -283,7 +284,10 @@ impl App {
     /// Fills an empty database with the demo practice. Refuses a database that already has accounts.
     pub async fn seed_demo(&self, client_count: usize) -> Result<DemoSummary> {
         let ctx = Ctx::operator();
-        if !users::list(self.store.db()).await?.is_empty() {
+        if !users::list(self.store.unaudited(Unaudited::Setup))
+            .await?
+            .is_empty()
+        {
             return Err(Error::Conflict(
                 "the database already has accounts; demo data goes only into an empty one".into(),
             ));

@@ -14,6 +14,7 @@ use rapport_domain::emergency::{self, EMERGENCY_HOURS, Finding};
 use rapport_domain::error::Problems;
 use rapport_domain::policy::{Action, Resource};
 use rapport_domain::{ClientId, Error, Result, Role, UserId, validate};
+use rapport_store::Unaudited;
 use rapport_store::audit::{AuditEvent, AuditFilter};
 use rapport_store::emergency as repo;
 use rapport_store::outbox::{self, NewMessage};
@@ -270,7 +271,7 @@ impl App {
         let Some(me) = ctx.actor.user_id() else {
             return Ok(None);
         };
-        Ok(repo::live_until(self.store.db(), me, client).await?)
+        Ok(repo::live_until(self.store.unaudited(Unaudited::AfterDecision), me, client).await?)
     }
 
     /// The register of emergency accesses, unreviewed first, each with what was done under it.

@@ -11,6 +11,7 @@
 use crate::{App, Ctx};
 use rapport_domain::{Actor, Error, Replayed, Result};
 use rapport_store::Tx;
+use rapport_store::Unaudited;
 use rapport_store::idempotency::{self as repo, Answer, Earlier, Request};
 use serde::Serialize;
 use serde_json::Value;
@@ -139,7 +140,11 @@ impl App {
 
     /// Deletes the answers kept past their day; the outbox worker calls it.
     pub async fn sweep_idempotency(&self) -> Result<u64> {
-        Ok(repo::sweep(self.store.db(), rapport_store::now_utc()).await?)
+        Ok(repo::sweep(
+            self.store.unaudited(Unaudited::Worker),
+            rapport_store::now_utc(),
+        )
+        .await?)
     }
 }
 

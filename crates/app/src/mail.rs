@@ -8,6 +8,7 @@ use chrono::Duration;
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use rapport_domain::{Error, Result};
+use rapport_store::Unaudited;
 use rapport_store::{now_utc, outbox};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -72,7 +73,7 @@ const MAX_ATTEMPTS: i32 = 12;
 impl App {
     /// Sends what is due now. Returns how many were sent and how many failed (to be retried).
     pub async fn deliver_due(&self, mailer: &Mailer) -> Result<Delivery> {
-        let db = self.store.db();
+        let db = self.store.unaudited(Unaudited::Worker);
         let mut report = Delivery::default();
         for m in outbox::due(db, now_utc(), 50).await? {
             // One Message-ID per message, the same on every attempt: if a process died after the SMTP server

@@ -12,6 +12,7 @@ use rapport_domain::error::Problems;
 use rapport_domain::oncall::{self, ShiftTimes};
 use rapport_domain::policy::{Action, Resource, authorize};
 use rapport_domain::{Error, Result, UserId, validate};
+use rapport_store::Unaudited;
 use rapport_store::audit::AuditEvent;
 use rapport_store::on_call::{self as repo, Shift};
 use rapport_store::{Tx, now_utc, resources, users};
@@ -171,7 +172,7 @@ pub(crate) async fn reachable_on_call(
 impl App {
     /// The zone a new shift defaults to: the practice's (`resources::practice_zone`).
     pub async fn practice_zone(&self) -> Result<String> {
-        Ok(resources::practice_zone(self.store.db()).await?)
+        Ok(resources::practice_zone(self.store.unaudited(Unaudited::Configuration)).await?)
     }
 
     /// Shifts sharing an instant with the range, earliest first.

@@ -20,6 +20,7 @@ use rapport_domain::policy::{Action, ClientRelation, Resource};
 use rapport_domain::portal::{Capacity, PortalRelation};
 use rapport_domain::validate::{self, Email};
 use rapport_domain::{Actor, ClientId, Error, PortalAccountId, Result};
+use rapport_store::Unaudited;
 use rapport_store::audit::{AuditEvent, Outcome};
 use rapport_store::outbox::{self, NewMessage};
 use rapport_store::portal::{self as repo, Account};
@@ -339,7 +340,7 @@ impl App {
 
     /// The invitation behind a welcome link, while it can still be accepted.
     pub async fn portal_invitation(&self, token: &str) -> Result<Invitation> {
-        let db = self.store.db();
+        let db = self.store.unaudited(Unaudited::Credentials);
         let inv = repo::live_invitation(db, &sha256_hex(token))
             .await?
             .ok_or(Error::NotFound)?;
@@ -429,7 +430,7 @@ impl App {
     ) -> Result<String> {
         let refused =
             || AuditEvent::anonymous("portal.login", "portal_session").outcome(Outcome::Denied);
-        let db = self.store.db();
+        let db = self.store.unaudited(Unaudited::Credentials);
         let account = match Email::parse(email) {
             Ok(e) => repo::account_by_email(db, e.as_str()).await?,
             Err(_) => None,
@@ -481,7 +482,7 @@ impl App {
 
     /// Resolves a portal session cookie, ending it if it has been idle or alive too long (the staff limits).
     pub async fn portal_session(&self, token: &str) -> Result<Option<PortalSession>> {
-        let db = self.store.db();
+        let db = self.store.unaudited(Unaudited::Credentials);
         let id_hash = sha256_hex(token);
         let Some(s) = repo::session(db, &id_hash).await? else {
             return Ok(None);

@@ -266,7 +266,17 @@ impl Store {
         self.backend
     }
 
+    /// The pool itself, for the store's own work, the CLI and tests. Use cases may not call it (`clippy.toml` of
+    /// the app crate): they read and write clinical data in a transaction (`begin`, `begin_read`, `write`) that
+    /// is authorised and audited, and reach the pool otherwise only through `unaudited`, naming why.
     pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// The pool, for a use case's access that needs no audit entry of its own, with the reason named at the call
+    /// site so that each one is a decision a reviewer can check against `Unaudited`'s list, not a habit.
+    pub fn unaudited(&self, why: Unaudited) -> &DatabaseConnection {
+        let _ = why;
         &self.db
     }
 
@@ -404,6 +414,32 @@ impl Store {
 
 pub use keys::Rotation;
 pub use tx::Tx;
+
+/// The only reasons a use case may touch the database outside an audited transaction. Clinical data is never
+/// among them: a clinical read or write goes through `Store::begin`, `begin_read` or `write`, after the policy,
+/// with its audit entry in the same transaction (or made durable before the answer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unaudited {
+    /// Sign-in, sessions, API tokens, passkeys and portal accounts: who the caller is. Their changes and refusals
+    /// are audited where they happen; resolving a cookie on every request is not.
+    Credentials,
+    /// Practice configuration: settings, appointment types, locations, note templates, zones, online-booking
+    /// rules. Not about any client.
+    Configuration,
+    /// The staff directory: clinicians' profiles, names and supervisors. Not about any client.
+    Directory,
+    /// A worker's scan for due work (mail, measure jobs, escalations, sweeps of expired rows); each item it finds
+    /// is then handled in an audited transaction of its own.
+    Worker,
+    /// A read that belongs to a use case whose policy decision was already taken and audited, done outside the
+    /// chain's lock on purpose (a booking's preflight, the calendar, the caseload's behaviour glance) or one that
+    /// reveals only the caller's own state (their own emergency access).
+    AfterDecision,
+    /// The public booking pages: open times and the practice's offer, no client data.
+    PublicBooking,
+    /// First start and the demo: whether any account exists yet.
+    Setup,
+}
 
 async fn check_schema_not_newer(db: &DatabaseConnection) -> Result<(), StoreError> {
     let backend = db.get_database_backend();

@@ -15,6 +15,7 @@ use crate::auth::SessionInfo;
 use crate::secrets::{self, sha256_hex};
 use chrono::{DateTime, Utc};
 use rapport_domain::{Actor, Error, Result, UserId};
+use rapport_store::Unaudited;
 use rapport_store::audit::{AuditEvent, Outcome};
 use rapport_store::passkeys::{self, NewPasskey};
 use rapport_store::sessions;
@@ -87,7 +88,7 @@ impl App {
 
     /// Whether the account has a passkey to offer as its second factor.
     pub(crate) async fn has_passkey(&self, user: UserId) -> Result<bool> {
-        Ok(passkeys::count_for_user(self.store.db(), user).await? > 0)
+        Ok(passkeys::count_for_user(self.store.unaudited(Unaudited::Credentials), user).await? > 0)
     }
 
     /// The signed-in user's passkeys.
@@ -95,16 +96,18 @@ impl App {
         if s.actor().is_none() {
             return Err(Error::Unauthenticated);
         }
-        Ok(passkeys::list_for_user(self.store.db(), s.user_id)
-            .await?
-            .into_iter()
-            .map(|p| PasskeyInfo {
-                id: p.id,
-                name: p.name,
-                created_at: p.created_at,
-                last_used_at: p.last_used_at,
-            })
-            .collect())
+        Ok(
+            passkeys::list_for_user(self.store.unaudited(Unaudited::Credentials), s.user_id)
+                .await?
+                .into_iter()
+                .map(|p| PasskeyInfo {
+                    id: p.id,
+                    name: p.name,
+                    created_at: p.created_at,
+                    last_used_at: p.last_used_at,
+                })
+                .collect(),
+        )
     }
 
     /// Checks the password again (a passkey is added or removed only by someone who knows it), counting a wrong
@@ -139,7 +142,9 @@ impl App {
         self.confirm_password(s, password, "auth.passkey.add", request_id)
             .await?;
         let webauthn = self.webauthn()?;
-        let existing = passkeys::list_for_user(self.store.db(), s.user_id).await?;
+        let existing =
+            passkeys::list_for_user(self.store.unaudited(Unaudited::Credentials), s.user_id)
+                .await?;
         if existing.len() >= MAX_PER_ACCOUNT {
             return Err(Error::invalid(
                 "passkey",
@@ -283,7 +288,8 @@ impl App {
         }
         let user = self.user_of(s).await?;
         self.check_lock(&user)?;
-        let rows = passkeys::list_for_user(self.store.db(), s.user_id).await?;
+        let rows = passkeys::list_for_user(self.store.unaudited(Unaudited::Credentials), s.user_id)
+            .await?;
         if rows.is_empty() {
             return Err(Error::invalid(
                 "passkey",
@@ -428,9 +434,11 @@ impl App {
             .and_then(|c| webauthn.identify_discoverable_authentication(c).ok())
             .map(|(id, _)| UserId(id));
         let user = match user_id {
-            Some(id) => rapport_store::users::by_id(self.store.db(), id)
-                .await?
-                .filter(|u| !u.disabled),
+            Some(id) => {
+                rapport_store::users::by_id(self.store.unaudited(Unaudited::Credentials), id)
+                    .await?
+                    .filter(|u| !u.disabled)
+            }
             None => None,
         };
         let (Some(user), Some(credential), Some(state)) = (user, credential, state) else {
@@ -446,7 +454,12 @@ impl App {
         self.check_lock(&user)?;
         let state: DiscoverableAuthentication = from_json(state)?;
         let mut used = None;
-        for row in passkeys::list_for_user(self.store.db(), UserId(user.id)).await? {
+        for row in passkeys::list_for_user(
+            self.store.unaudited(Unaudited::Credentials),
+            UserId(user.id),
+        )
+        .await?
+        {
             let p: Passkey = from_json(passkeys::open(self.store.cipher(), &row)?)?;
             if p.cred_id().as_slice() == credential.get_credential_id() {
                 used = Some((row.id, p));

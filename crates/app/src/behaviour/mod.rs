@@ -28,6 +28,7 @@ use rapport_domain::behaviour::{
 use rapport_domain::plans::PlanContent;
 use rapport_domain::policy::{Action, Resource};
 use rapport_domain::{ClientId, Error, Result};
+use rapport_store::Unaudited;
 use rapport_store::audit::AuditEvent;
 use rapport_store::behaviour::{self as repo, Behaviour};
 use rapport_store::clients::Client;
@@ -141,10 +142,13 @@ fn linked_objective<'p>(
 
 impl App {
     pub async fn behaviour_settings(&self) -> Result<BehaviourSettings> {
-        let days = resources::setting(self.store.db(), LINK_DAYS_SETTING)
-            .await?
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(DEFAULT_DIARY_LINK_DAYS);
+        let days = resources::setting(
+            self.store.unaudited(Unaudited::Configuration),
+            LINK_DAYS_SETTING,
+        )
+        .await?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(DEFAULT_DIARY_LINK_DAYS);
         Ok(BehaviourSettings { link_days: days })
     }
 

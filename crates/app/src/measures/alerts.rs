@@ -14,6 +14,7 @@ use rapport_domain::measures::{Instrument, InstrumentId};
 use rapport_domain::policy::{Action, Resource, authorize};
 use rapport_domain::when::Zone;
 use rapport_domain::{ClientId, Error, Result, Role, UserId};
+use rapport_store::Unaudited;
 use rapport_store::audit::AuditEvent;
 use rapport_store::measures::{self as repo, Alert};
 use rapport_store::outbox::{self, NewMessage};
@@ -398,8 +399,13 @@ impl App {
     pub async fn escalate_measure_alerts(&self, now: DateTime<Utc>) -> Result<usize> {
         let minutes = self.measure_settings().await?.escalate_after_minutes;
         let cutoff = now - Duration::minutes(minutes);
-        let overdue =
-            repo::overdue_alerts(self.store.db(), self.store.cipher(), cutoff, 100).await?;
+        let overdue = repo::overdue_alerts(
+            self.store.unaudited(Unaudited::Worker),
+            self.store.cipher(),
+            cutoff,
+            100,
+        )
+        .await?;
         let mut escalated = 0;
         for a in overdue {
             let tx = self.store.begin().await?;

@@ -8,6 +8,7 @@ use rapport_domain::error::Problems;
 use rapport_domain::measures::{InstrumentId, Schedule};
 use rapport_domain::policy::Action;
 use rapport_domain::{ClientId, Error, Result, UserId};
+use rapport_store::Unaudited;
 use rapport_store::audit::AuditEvent;
 use rapport_store::measures::{self as repo, Assignment};
 use rapport_store::{clients, now_utc};
@@ -198,7 +199,12 @@ impl App {
     /// Sends the links of scheduled assignments that are due by `now` (the worker calls this). Each assignment
     /// is handled in its own transaction, so one client without an e-mail address does not hold up the rest.
     pub async fn send_due_measure_links(&self, now: DateTime<Utc>) -> Result<usize> {
-        let due = repo::due_assignments(self.store.db(), now.date_naive(), 100).await?;
+        let due = repo::due_assignments(
+            self.store.unaudited(Unaudited::Worker),
+            now.date_naive(),
+            100,
+        )
+        .await?;
         let mut sent = 0;
         for a in due {
             let tx = self.store.begin().await?;

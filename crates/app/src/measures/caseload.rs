@@ -18,6 +18,7 @@ use rapport_domain::measures::progress::{
 use rapport_domain::measures::{self as m, InstrumentId, ReliableChangeOutcome};
 use rapport_domain::policy::{Action, ClientRelation, Resource, authorize};
 use rapport_domain::{ClientId, Error, Result};
+use rapport_store::Unaudited;
 use rapport_store::audit::AuditEvent;
 use rapport_store::measures::{self as repo, ResponseHead};
 use rapport_store::{ConnectionTrait, behaviour, care, clients, now_utc};
@@ -224,7 +225,7 @@ impl App {
         // off the dashboard's critical path. It covers the whole care team; only listed clients show it.
         let (heads, behaviour) = tokio::join!(
             repo::responses_for_clients(tx.conn(), &mine),
-            glances(self.store.db(), &mine, now),
+            glances(self.store.unaudited(Unaudited::AfterDecision), &mine, now),
         );
         let (heads, behaviour) = (heads?, behaviour?);
         // Every client with scores or behaviour work is listed; the glance covers only `mine`, like the scores.

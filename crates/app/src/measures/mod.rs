@@ -30,6 +30,7 @@ use chrono::{DateTime, Duration, Utc};
 use rapport_domain::measures::{self as m, Instrument, InstrumentId, LicenceStatus};
 use rapport_domain::policy::{Action, Resource, authorize};
 use rapport_domain::{Actor, ClientId, Error, Result};
+use rapport_store::Unaudited;
 use rapport_store::audit::AuditEvent;
 use rapport_store::clients::Client;
 use rapport_store::outbox::{self, NewMessage};
@@ -146,10 +147,13 @@ impl App {
     }
 
     pub async fn measure_settings(&self) -> Result<MeasureSettings> {
-        let minutes = resources::setting(self.store.db(), ESCALATE_SETTING)
-            .await?
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(DEFAULT_ESCALATE_AFTER_MINUTES);
+        let minutes = resources::setting(
+            self.store.unaudited(Unaudited::Configuration),
+            ESCALATE_SETTING,
+        )
+        .await?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(DEFAULT_ESCALATE_AFTER_MINUTES);
         Ok(MeasureSettings {
             escalate_after_minutes: minutes,
         })

@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rapport_domain::notes::{NoteKind, NoteStatus, Template, built_in, lifecycle};
 use rapport_domain::policy::{Action, Resource, authorize};
 use rapport_domain::{ClientId, Error, NoteId, Result};
+use rapport_store::Unaudited;
 use rapport_store::audit::AuditEvent;
 use rapport_store::notes::{self as repo, NoteHead};
 use rapport_store::{Tx, care};
@@ -173,7 +174,7 @@ impl App {
     pub async fn note_templates(&self, ctx: &Ctx) -> Result<Vec<Template>> {
         authorize(&ctx.actor, Action::Read, Resource::PracticeSettings).into_result()?;
         let mut all = built_in();
-        all.extend(repo::templates(self.store.db()).await?);
+        all.extend(repo::templates(self.store.unaudited(Unaudited::Configuration)).await?);
         Ok(all)
     }
 
@@ -181,8 +182,10 @@ impl App {
     pub async fn my_supervisors(&self, ctx: &Ctx) -> Result<Vec<Person>> {
         let me = ctx.actor.user_id().ok_or(Error::NotFound)?;
         let mut out = Vec::new();
-        for id in care::supervisors_of(self.store.db(), &[me]).await? {
-            if let Some(u) = rapport_store::users::by_id(self.store.db(), id).await? {
+        for id in care::supervisors_of(self.store.unaudited(Unaudited::Directory), &[me]).await? {
+            if let Some(u) =
+                rapport_store::users::by_id(self.store.unaudited(Unaudited::Directory), id).await?
+            {
                 out.push(Person {
                     id,
                     name: u.display_name,

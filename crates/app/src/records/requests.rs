@@ -14,6 +14,7 @@ use rapport_domain::records::{
     self, Capacity, DEFAULT_DUE_DAYS, Delivery, RequestFormat, RequestStatus,
 };
 use rapport_domain::{ClientId, Error, Result, validate};
+use rapport_store::Unaudited;
 use rapport_store::audit::AuditEvent;
 use rapport_store::record_requests::{self as repo, RecordRequest};
 use rapport_store::{Tx, care, now_utc, resources};
@@ -207,10 +208,13 @@ pub(crate) async fn seed_demo(
 impl App {
     /// How many days the practice takes to answer a record request.
     pub async fn record_request_days(&self) -> Result<u32> {
-        Ok(resources::setting(self.store.db(), DUE_DAYS_SETTING)
-            .await?
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(DEFAULT_DUE_DAYS))
+        Ok(resources::setting(
+            self.store.unaudited(Unaudited::Configuration),
+            DUE_DAYS_SETTING,
+        )
+        .await?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(DEFAULT_DUE_DAYS))
     }
 
     /// Sets the period (1 to 30 days) for requests logged from now on; an administrator's setting.

@@ -18,6 +18,7 @@ use rapport_domain::scheduling::localtime::resolve_strict;
 use rapport_domain::scheduling::recurrence::{self, Rule};
 use rapport_domain::scheduling::slots::{BusyTime, fits};
 use rapport_domain::{ClientId, Error, Result, UserId, validate};
+use rapport_store::Unaudited;
 use rapport_store::audit::AuditEvent;
 use rapport_store::clinicians::Profile;
 use rapport_store::schedule::{self, Appointment};
@@ -474,7 +475,7 @@ impl App {
         // - The one policy answer that rests on changeable data, whether the caller sees the clients through a
         //   care-team relation, is asked again under the lock (`recheck_clients`).
         // - Double-booking is decided only under the lock (`check_conflicts`), which serialises bookings.
-        let db = self.store.db();
+        let db = self.store.unaudited(Unaudited::AfterDecision);
         let plan = self.plan(db, ctx, &input, mode).await?;
         let first = resolve_strict(plan.tz, start_local, "start")?;
         if let Some(g) = plan.group {

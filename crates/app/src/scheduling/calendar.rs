@@ -11,6 +11,7 @@ use rapport_domain::scheduling::availability::working_time;
 use rapport_domain::scheduling::interval::shifted;
 use rapport_domain::scheduling::slots::{BusyTime, Calendar, SlotQuery, earliest};
 use rapport_domain::{ClientId, Error, Result, UserId, validate};
+use rapport_store::Unaudited;
 use rapport_store::audit::AuditEvent;
 use rapport_store::schedule::{self, Appointment, RangeFilter};
 use rapport_store::{ConnectionTrait, care, clients, clinicians, now_utc, resources, users};
@@ -238,7 +239,7 @@ impl App {
             AuditEvent::new(&ctx.actor, "calendar.read", "appointment"),
         )
         .await?;
-        let db = self.store.db();
+        let db = self.store.unaudited(Unaudited::AfterDecision);
         let client = match q.client_id.map(ClientId) {
             Some(c) => {
                 // Filtering by a client is reading that client's schedule: only for those who may see them.
@@ -415,7 +416,7 @@ impl App {
             },
         )
         .into_result()?;
-        let db = self.store.db();
+        let db = self.store.unaudited(Unaudited::AfterDecision);
         let t = resources::appointment_type(db, q.type_key.trim())
             .await?
             .ok_or_else(|| {

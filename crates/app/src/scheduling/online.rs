@@ -18,6 +18,7 @@ use rapport_domain::policy::{Action, Resource};
 use rapport_domain::scheduling::Interval;
 use rapport_domain::scheduling::appointment::Status;
 use rapport_domain::{Actor, ClientId, Error, Result, UserId, validate};
+use rapport_store::Unaudited;
 use rapport_store::audit::AuditEvent;
 use rapport_store::clients::{Client, Clinical};
 use rapport_store::outbox::{self, NewMessage};
@@ -87,7 +88,7 @@ impl App {
     /// Clinicians who take new clients and have working hours, for the public page.
     pub async fn public_clinicians(&self) -> Result<Vec<PublicClinician>> {
         let rules = self.open_rules().await?;
-        let db = self.store.db();
+        let db = self.store.unaudited(Unaudited::PublicBooking);
         let mut out = Vec::new();
         for p in clinicians::list(db).await? {
             if p.accepts_new_clients
@@ -146,7 +147,7 @@ impl App {
     ) -> Result<Vec<SlotView>> {
         let rules = self.open_rules().await?;
         let tz = validate::time_zone("time_zone", tz)?;
-        let db = self.store.db();
+        let db = self.store.unaudited(Unaudited::PublicBooking);
         let p = clinicians::get(db, clinician)
             .await?
             .filter(|p| p.accepts_new_clients)
@@ -235,7 +236,11 @@ impl App {
     ) -> Result<BookingOutcome> {
         let rules = self.open_rules().await?;
         let rules = self
-            .effective_rules(self.store.db(), &rules, clinician)
+            .effective_rules(
+                self.store.unaudited(Unaudited::PublicBooking),
+                &rules,
+                clinician,
+            )
             .await?
             .ok_or(Error::NotFound)?;
         let mut p = Problems::new();
@@ -459,7 +464,7 @@ impl App {
     /// What a booking link offers: the client's own clinicians (never anyone's name but theirs).
     pub async fn link_context(&self, token: &str) -> Result<LinkContext> {
         let rules = self.open_rules().await?;
-        let db = self.store.db();
+        let db = self.store.unaudited(Unaudited::PublicBooking);
         let (_, client) = self.link_client(db, token).await?;
         let mut out = Vec::new();
         for m in care::members(db, client.id).await? {
@@ -486,7 +491,7 @@ impl App {
         limit: usize,
     ) -> Result<Vec<SlotView>> {
         let rules = self.open_rules().await?;
-        let db = self.store.db();
+        let db = self.store.unaudited(Unaudited::PublicBooking);
         let (_, client) = self.link_client(db, token).await?;
         if !care::relation(db, clinician, client.id).await?.on_care_team {
             return Err(Error::NotFound);

@@ -6,6 +6,7 @@ use crate::{App, Ctx};
 use rapport_domain::error::Problems;
 use rapport_domain::policy::{Action, Resource, authorize};
 use rapport_domain::{Actor, Error, Result, UserId};
+use rapport_store::Unaudited;
 use rapport_store::audit::AuditEvent;
 use rapport_store::{clinicians, resources};
 use serde::{Deserialize, Serialize};
@@ -92,7 +93,7 @@ fn clinician_key(id: UserId) -> String {
 
 impl App {
     pub async fn online_rules(&self) -> Result<OnlineRules> {
-        let db = self.store.db();
+        let db = self.store.unaudited(Unaudited::Configuration);
         Ok(match resources::setting(db, "online_booking").await? {
             Some(json) => serde_json::from_str(&json).unwrap_or_default(),
             None => OnlineRules::default(),
@@ -152,7 +153,7 @@ impl App {
             Resource::ClinicianProfile { owner: clinician },
         )
         .into_result()?;
-        let db = self.store.db();
+        let db = self.store.unaudited(Unaudited::Configuration);
         clinicians::get(db, clinician)
             .await?
             .ok_or(Error::NotFound)?;

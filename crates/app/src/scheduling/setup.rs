@@ -10,6 +10,7 @@ use rapport_domain::scheduling::appointment::AppointmentType;
 use rapport_domain::scheduling::availability::{AvailabilityException, ExceptionKind};
 use rapport_domain::scheduling::localtime::resolve_strict;
 use rapport_domain::{Error, Result, UserId, validate};
+use rapport_store::Unaudited;
 use rapport_store::audit::AuditEvent;
 use rapport_store::{clinicians, resources};
 use serde::{Deserialize, Serialize};
@@ -57,7 +58,7 @@ pub struct LocationView {
 impl App {
     pub async fn appointment_types(&self, ctx: &Ctx) -> Result<Vec<AppointmentType>> {
         authorize(&ctx.actor, Action::List, Resource::PracticeSettings).into_result()?;
-        Ok(resources::types(self.store.db()).await?)
+        Ok(resources::types(self.store.unaudited(Unaudited::Configuration)).await?)
     }
 
     /// Creates or replaces an appointment type (administrators).
@@ -289,7 +290,7 @@ impl App {
 
     pub async fn locations(&self, ctx: &Ctx) -> Result<Vec<LocationView>> {
         authorize(&ctx.actor, Action::List, Resource::PracticeSettings).into_result()?;
-        let db = self.store.db();
+        let db = self.store.unaudited(Unaudited::Configuration);
         let rooms = resources::rooms(db).await?;
         Ok(resources::locations(db)
             .await?
@@ -395,18 +396,22 @@ impl App {
         let from = rapport_domain::dates::instant_in_range("from", from)?;
         let to = rapport_domain::dates::instant_in_range("to", to)?;
         let range = Interval::new(from, to)?;
-        Ok(resources::exceptions(self.store.db(), &[clinician], range)
-            .await?
-            .into_iter()
-            .map(|e| ExceptionView {
-                id: e.id,
-                clinician_id: e.clinician_id,
-                kind: e.exception.kind,
-                start: e.exception.interval.start,
-                end: e.exception.interval.end,
-                note: e.note,
-            })
-            .collect())
+        Ok(resources::exceptions(
+            self.store.unaudited(Unaudited::Configuration),
+            &[clinician],
+            range,
+        )
+        .await?
+        .into_iter()
+        .map(|e| ExceptionView {
+            id: e.id,
+            clinician_id: e.clinician_id,
+            kind: e.exception.kind,
+            start: e.exception.interval.start,
+            end: e.exception.interval.end,
+            note: e.note,
+        })
+        .collect())
     }
 
     pub async fn remove_availability_exception(&self, ctx: &Ctx, id: Uuid) -> Result<()> {
