@@ -5,7 +5,9 @@ use crate::{App, Ctx};
 use chrono::{DateTime, NaiveDate, Utc};
 use rapport_domain::client::{self, ClientStatus, Contact};
 use rapport_domain::error::Problems;
-use rapport_domain::policy::{Action, ClientRelation, Resource, authorize, client_scope};
+use rapport_domain::policy::{
+    Action, ClientRelation, ClientRights, Resource, authorize, client_scope,
+};
 use rapport_domain::validate;
 use rapport_domain::{ClientId, EpisodeId, Error, Result, UserId};
 use rapport_store::audit::AuditEvent;
@@ -110,6 +112,10 @@ pub struct ClientView {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
+    /// What the caller may do with this client (the policy's answers for the relation found in the read); left
+    /// out when it is nothing, as in an exported record.
+    #[serde(skip_serializing_if = "ClientRights::is_nothing")]
+    pub rights: ClientRights,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -318,9 +324,11 @@ pub(crate) fn view(
     clinical: Option<Clinical>,
     team: Vec<care::Member>,
     memberships: Memberships,
+    rights: ClientRights,
 ) -> ClientView {
     let t = today();
     ClientView {
+        rights,
         id: c.id,
         age: client::age_on(c.date_of_birth, t),
         is_minor: client::is_minor(c.date_of_birth, t),
@@ -426,11 +434,19 @@ impl App {
         )
         .await?;
         let team = care::members(tx.conn(), client.id).await?;
+        let rights = ClientRights::of(
+            &ctx.actor,
+            ClientRelation {
+                on_care_team: joins_team,
+                ..ClientRelation::default()
+            },
+        );
         let out = view(
             client,
             clinical.filter(|_| joins_team),
             team,
             Default::default(),
+            rights,
         );
         self.commit_once(tx, ctx, out).await
     }
@@ -473,7 +489,13 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        Ok(view(client, clinical, team, memberships))
+        Ok(view(
+            client,
+            clinical,
+            team,
+            memberships,
+            ClientRights::of(&ctx.actor, rel),
+        ))
     }
 
     /// Updates a client if `expected_version` is still current. Clinical fields need the care team's rights.
@@ -533,7 +555,13 @@ impl App {
         let team = care::members(tx.conn(), id).await?;
         let memberships = rapport_store::groups::memberships(tx.conn(), tx.cipher(), id).await?;
         tx.commit().await?;
-        Ok(view(client, clinical, team, memberships))
+        Ok(view(
+            client,
+            clinical,
+            team,
+            memberships,
+            ClientRights::of(&ctx.actor, rel),
+        ))
     }
 
     /// Lists clients in the caller's scope (all for the front desk, own care teams for clinicians).

@@ -9,7 +9,9 @@ use crate::ids::UserId;
 use crate::portal::PortalRelation;
 use crate::role::{Actor, Role};
 
+mod rights;
 mod units;
+pub use rights::ClientRights;
 pub use units::UnitRelation;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

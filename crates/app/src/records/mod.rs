@@ -261,7 +261,14 @@ impl App {
         let clinical = rapport_store::clients::clinical(tx, id).await?;
         let team = care::members(tx.conn(), id).await?;
         let memberships = rapport_store::groups::memberships(tx.conn(), tx.cipher(), id).await?;
-        let client = crate::clients::view(c, clinical, team, memberships);
+        // A record is a document, not a screen: it carries no rights (an empty set is left out of it).
+        let client = crate::clients::view(
+            c,
+            clinical,
+            team,
+            memberships,
+            rapport_domain::policy::ClientRights::default(),
+        );
         let episodes = episodes::list_for_client(tx, id)
             .await?
             .into_iter()

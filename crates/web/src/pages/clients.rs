@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use rapport_app::clients::{ClientInput, ClientPage, ClientQuery, ClientView};
 use rapport_app::clinicians::ClinicianFilter;
 use rapport_domain::client::{ClientStatus, Contact};
-use rapport_domain::policy::{Action, ClientRelation, Resource, authorize};
+use rapport_domain::policy::{Action, Resource, authorize};
 use rapport_domain::{ClientId, Error, FieldError, Role, UserId};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -434,32 +434,32 @@ struct ClientPageT {
     emergency_until: Option<String>,
 }
 
-fn relation_of(s: &Staff, c: &ClientView) -> ClientRelation {
-    ClientRelation {
-        on_care_team: c.care_team.iter().any(|m| m.user_id == s.session.user_id),
-        // Supervision is not visible from here; it only widens reading, which the page already did.
-        supervises_care_team_member: false,
-        emergency_access: false,
-    }
-}
-
 pub async fn show(
     State(st): State<AppState>,
     s: Staff,
     PagePath(id): PagePath<Uuid>,
     Query(done): super::client_measures::DoneQuery,
 ) -> Response {
-    let c = match st.app.get_client(&s.ctx, ClientId(id)).await {
-        Ok(c) => c,
-        Err(e) => return error_page(e, &s.rid, Nav::of(&s)),
-    };
-    let rel = relation_of(&s, &c);
-    let can_assign = authorize(&s.ctx.actor, Action::Update, Resource::CareTeam(rel)).is_allowed();
-    let clinicians = if can_assign {
+    match client_page(&st, &s, ClientId(id), done.done.as_deref()).await {
+        Ok(page) => page.into_response(),
+        Err(e) => error_page(e, &s.rid, Nav::of(&s)),
+    }
+}
+
+/// The client page: what to show comes from the rights the client's read returned, and a part that cannot be
+/// read makes the page an error with the request id (never an empty section that looks like "no notes").
+async fn client_page(
+    st: &AppState,
+    s: &Staff,
+    id: ClientId,
+    done: Option<&str>,
+) -> Result<ClientPageT, Error> {
+    let c = st.app.get_client(&s.ctx, id).await?;
+    let r = c.rights;
+    let clinicians: Vec<(UserId, String)> = if r.assign_care_team {
         st.app
             .list_clinicians(&s.ctx, &ClinicianFilter::default())
-            .await
-            .unwrap_or_default()
+            .await?
             .into_iter()
             .filter(|x| !c.care_team.iter().any(|m| m.user_id == x.user_id))
             .map(|x| (x.user_id, x.display_name))
@@ -467,84 +467,60 @@ pub async fn show(
     } else {
         vec![]
     };
-    let notes = if c.clinical.is_some() {
-        st.app.client_notes(&s.ctx, c.id).await.ok()
-    } else {
-        None
+    let clinical = c.clinical.is_some();
+    let notes = match clinical {
+        true => Some(st.app.client_notes(&s.ctx, c.id).await?),
+        false => None,
     };
-    let can_write = authorize(
-        &s.ctx.actor,
-        Action::Create,
-        Resource::ClinicalNote(rapport_domain::policy::NoteRelation {
-            client: rel,
-            ..Default::default()
-        }),
-    )
-    .is_allowed();
-    let note_templates = if can_write {
-        st.app
+    let note_templates = match r.write_notes {
+        true => st
+            .app
             .note_templates(&s.ctx)
-            .await
-            .unwrap_or_default()
+            .await?
             .into_iter()
             .map(|t| (t.key, t.label))
-            .collect()
-    } else {
-        vec![]
+            .collect(),
+        false => vec![],
     };
-    let plans = if c.clinical.is_some() {
-        st.app.client_plans(&s.ctx, c.id).await.ok()
-    } else {
-        None
+    let plans = match clinical {
+        true => Some(st.app.client_plans(&s.ctx, c.id).await?),
+        false => None,
     };
-    let group_sessions = if c.clinical.is_some() {
-        st.app.client_group_sessions(&s.ctx, c.id).await.ok()
-    } else {
-        None
+    let group_sessions = match clinical {
+        true => Some(st.app.client_group_sessions(&s.ctx, c.id).await?),
+        false => None,
     };
-    let plan_templates = if can_write {
-        st.app
-            .plan_templates(&s.ctx)
-            .unwrap_or_default()
+    let plan_templates = match r.write_notes {
+        true => st
+            .app
+            .plan_templates(&s.ctx)?
             .into_iter()
             .map(|t| (t.key, t.label))
-            .collect()
-    } else {
-        vec![]
+            .collect(),
+        false => vec![],
     };
-    let measures = if c.clinical.is_some() {
-        let can_write =
-            authorize(&s.ctx.actor, Action::Create, Resource::ClientClinical(rel)).is_allowed();
-        super::client_measures::section(&st, &s, c.id, can_write).await
-    } else {
-        None
+    let measures = match clinical {
+        true => super::client_measures::section(st, s, c.id, r.write_clinical).await,
+        false => None,
     };
-    let behaviours = if c.clinical.is_some() {
-        let can_write =
-            authorize(&s.ctx.actor, Action::Create, Resource::ClientClinical(rel)).is_allowed();
-        let plans = plans.as_deref().unwrap_or_default();
-        super::client_behaviour::section(&st, &s, c.id, can_write, plans).await
-    } else {
-        None
+    let behaviours = match clinical {
+        true => {
+            let plans = plans.as_deref().unwrap_or_default();
+            super::client_behaviour::section(st, s, c.id, r.write_clinical, plans).await
+        }
+        false => None,
     };
-    let emergency_until = if rel.on_care_team {
-        None
-    } else {
-        st.app
-            .my_emergency_access(&s.ctx, c.id)
-            .await
-            .ok()
-            .flatten()
-            .map(|t| s.zone().stamp(t))
-    };
-    ClientPageT {
+    let emergency_until = st
+        .app
+        .my_emergency_access(&s.ctx, c.id)
+        .await?
+        .map(|t| s.zone().stamp(t));
+    Ok(ClientPageT {
         emergency_until,
         behaviours,
-        can_export: authorize(&s.ctx.actor, Action::Read, Resource::ClientRecord(rel)).is_allowed(),
-        can_log_request: authorize(&s.ctx.actor, Action::Create, Resource::RecordRequest(rel))
-            .is_allowed(),
-        can_manage_portal: authorize(&s.ctx.actor, Action::List, Resource::PortalAccess(rel))
-            .is_allowed(),
+        can_export: r.export,
+        can_log_request: r.log_record_request,
+        can_manage_portal: r.manage_portal,
         group_sessions,
         measures,
         plans,
@@ -552,23 +528,16 @@ pub async fn show(
         notes,
         note_templates,
         today: s.zone().date(rapport_app::clock::now_utc()).to_string(),
-        nav: Nav::of(&s),
-        can_edit: authorize(
-            &s.ctx.actor,
-            Action::Update,
-            Resource::ClientDemographics(rel),
-        )
-        .is_allowed(),
-        can_see_access_log: authorize(&s.ctx.actor, Action::Read, Resource::ClientAccessLog(rel))
-            .is_allowed(),
-        can_assign: can_assign && !clinicians.is_empty(),
+        nav: Nav::of(s),
+        can_edit: r.edit,
+        can_see_access_log: r.see_access_log,
+        can_assign: r.assign_care_team && !clinicians.is_empty(),
         clinicians,
         csrf: s.session.csrf_token.clone(),
-        notice: super::client_measures::notice(done.done.as_deref())
-            .or_else(|| super::client_behaviour::notice(done.done.as_deref())),
+        notice: super::client_measures::notice(done)
+            .or_else(|| super::client_behaviour::notice(done)),
         c,
-    }
-    .into_response()
+    })
 }
 
 pub async fn edit_form(
@@ -578,22 +547,14 @@ pub async fn edit_form(
 ) -> Response {
     match st.app.get_client(&s.ctx, ClientId(id)).await {
         Ok(c) => {
-            let rel = relation_of(&s, &c);
-            if !authorize(
-                &s.ctx.actor,
-                Action::Update,
-                Resource::ClientDemographics(rel),
-            )
-            .is_allowed()
-            {
+            if !c.rights.edit {
                 return error_page(
                     Error::Forbidden("you may not change this client's details".into()),
                     &s.rid,
                     Nav::of(&s),
                 );
             }
-            let clinical =
-                authorize(&s.ctx.actor, Action::Update, Resource::ClientClinical(rel)).is_allowed();
+            let clinical = c.rights.edit_clinical;
             form_page(&s, &ClientForm::from_view(&c), Some(c.id), clinical, vec![]).into_response()
         }
         Err(e) => error_page(e, &s.rid, Nav::of(&s)),

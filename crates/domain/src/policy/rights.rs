@@ -1,0 +1,108 @@
+//! What a caller may do with one client, asked of the policy by the use case that reads the client (with the
+//! relation it found in the same transaction) and handed to the page with the view. Pages show buttons from these
+//! answers and never ask the policy themselves, so a button cannot promise what the use case will refuse, and the
+//! relation is never guessed from what a page happens to show (a supervisor's or an emergency reader's relation is
+//! not visible on the page).
+
+use super::{Action, ClientRelation, NoteRelation, Resource, authorize};
+use crate::role::Actor;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ClientRights {
+    /// Change the client's details (demographics; clinical fields need `write_clinical` as well).
+    pub edit: bool,
+    /// Add to or take off the care team.
+    pub assign_care_team: bool,
+    /// Change the clinical fields of the client's details.
+    pub edit_clinical: bool,
+    /// Enter clinical data: questionnaire answers, diary entries, behaviours, homework.
+    pub write_clinical: bool,
+    /// Start a note or a treatment plan.
+    pub write_notes: bool,
+    /// Export the whole record.
+    pub export: bool,
+    /// Log a request for the record (the front desk and the care team).
+    pub log_record_request: bool,
+    /// See who has portal access and invite the client or a guardian.
+    pub manage_portal: bool,
+    /// Read who opened the record.
+    pub see_access_log: bool,
+}
+
+impl ClientRights {
+    /// No right at all (a document such as the exported record carries none).
+    pub fn is_nothing(&self) -> bool {
+        *self == ClientRights::default()
+    }
+
+    pub fn of(actor: &Actor, rel: ClientRelation) -> ClientRights {
+        let may = |action, resource| authorize(actor, action, resource).is_allowed();
+        ClientRights {
+            edit: may(Action::Update, Resource::ClientDemographics(rel)),
+            assign_care_team: may(Action::Update, Resource::CareTeam(rel)),
+            edit_clinical: may(Action::Update, Resource::ClientClinical(rel)),
+            write_clinical: may(Action::Create, Resource::ClientClinical(rel)),
+            write_notes: may(
+                Action::Create,
+                Resource::ClinicalNote(NoteRelation {
+                    client: rel,
+                    ..NoteRelation::default()
+                }),
+            ),
+            export: may(Action::Read, Resource::ClientRecord(rel)),
+            log_record_request: may(Action::Create, Resource::RecordRequest(rel)),
+            manage_portal: may(Action::List, Resource::PortalAccess(rel)),
+            see_access_log: may(Action::Read, Resource::ClientAccessLog(rel)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::UserId;
+    use crate::role::Role;
+
+    fn staff(roles: &[Role]) -> Actor {
+        Actor::staff(UserId::default(), roles.to_vec())
+    }
+
+    #[test]
+    fn the_care_team_may_do_everything_clinical_and_the_front_desk_nothing_clinical() {
+        let team = ClientRelation {
+            on_care_team: true,
+            ..ClientRelation::default()
+        };
+        let clin = ClientRights::of(&staff(&[Role::Clinician]), team);
+        assert!(clin.write_notes && clin.write_clinical && clin.export && clin.edit);
+        let desk = ClientRights::of(&staff(&[Role::Scheduler]), ClientRelation::default());
+        assert!(!desk.write_notes && !desk.write_clinical && !desk.export);
+        assert!(desk.log_record_request && desk.manage_portal);
+    }
+
+    #[test]
+    fn breaking_the_glass_reads_and_writes_nothing() {
+        let glass = ClientRelation {
+            emergency_access: true,
+            ..ClientRelation::default()
+        };
+        let r = ClientRights::of(&staff(&[Role::Clinician]), glass);
+        assert!(!r.write_notes && !r.write_clinical && !r.edit && !r.export);
+    }
+
+    #[test]
+    fn an_outsider_may_do_nothing() {
+        for roles in [
+            &[Role::Clinician][..],
+            &[Role::Supervisor],
+            &[Role::Billing],
+        ] {
+            let r = ClientRights::of(&staff(roles), ClientRelation::default());
+            assert!(
+                !r.write_notes && !r.write_clinical && !r.export && !r.see_access_log,
+                "{roles:?}"
+            );
+        }
+    }
+}
