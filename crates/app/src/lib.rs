@@ -25,6 +25,7 @@ pub mod plans;
 pub mod portal;
 pub mod records;
 pub mod referrals;
+mod rights;
 pub mod safety;
 pub mod scheduling;
 pub mod secrets;

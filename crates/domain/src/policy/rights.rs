@@ -24,8 +24,10 @@ pub struct ClientRights {
     pub export: bool,
     /// Log a request for the record (the front desk and the care team).
     pub log_record_request: bool,
-    /// See who has portal access and invite the client or a guardian.
+    /// See who has portal access.
     pub manage_portal: bool,
+    /// Invite the client or a guardian to the portal, and revoke access.
+    pub invite_portal: bool,
     /// Read who opened the record.
     pub see_access_log: bool,
 }
@@ -53,6 +55,7 @@ impl ClientRights {
             export: may(Action::Read, Resource::ClientRecord(rel)),
             log_record_request: may(Action::Create, Resource::RecordRequest(rel)),
             manage_portal: may(Action::List, Resource::PortalAccess(rel)),
+            invite_portal: may(Action::Create, Resource::PortalAccess(rel)),
             see_access_log: may(Action::Read, Resource::ClientAccessLog(rel)),
         }
     }

@@ -12,7 +12,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use rapport_app::medications::{MedicationView, StopInput};
 use rapport_domain::medication::MedicationInput;
-use rapport_domain::policy::{Action, Resource, authorize};
 use rapport_domain::{ClientId, Error};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -59,7 +58,10 @@ async fn page(
         Ok(v) => v,
         Err(e) => return error_page(e, &s.rid, Nav::of(s)),
     };
-    let rel = super::team_relation(st, s, id).await;
+    let rights = match super::client_rights(st, s, id).await {
+        Ok(r) => r,
+        Err(e) => return error_page(e, &s.rid, Nav::of(s)),
+    };
     let problems = match error {
         Some(Error::Validation(f)) => f
             .iter()
@@ -75,8 +77,7 @@ async fn page(
             csrf: s.session.csrf_token.clone(),
             client_id: id,
             items,
-            can_write: authorize(&s.ctx.actor, Action::Create, Resource::ClientClinical(rel))
-                .is_allowed(),
+            can_write: rights.write_clinical,
             f,
             today: s.zone().date(rapport_app::clock::now_utc()).to_string(),
             problems,

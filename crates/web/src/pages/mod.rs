@@ -315,24 +315,14 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned + Send> axum::extract::FromR
     }
 }
 
-/// Whether the signed-in staff member is on this client's care team, for a page's write affordances: the use case
-/// behind the page has already decided what may be read, and the policy decides again on every write.
-pub(super) async fn team_relation(
+/// What the signed-in staff member may do with this client, for a page's buttons: the use case behind the page has
+/// already decided what may be read, and the policy decides again on every write.
+pub(super) async fn client_rights(
     st: &AppState,
     s: &Staff,
     id: rapport_domain::ClientId,
-) -> rapport_domain::policy::ClientRelation {
-    let on_care_team = st
-        .app
-        .get_client(&s.ctx, id)
-        .await
-        .map(|c| c.care_team.iter().any(|m| m.user_id == s.session.user_id))
-        .unwrap_or(false);
-    rapport_domain::policy::ClientRelation {
-        on_care_team,
-        supervises_care_team_member: false,
-        emergency_access: false,
-    }
+) -> Result<rapport_domain::policy::ClientRights, Error> {
+    st.app.client_rights(&s.ctx, id).await
 }
 
 /// What the layout needs to draw the navigation for a signed-in user.

@@ -11,7 +11,6 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use rapport_app::portal::{AccessView, INVITATION_DAYS, InviteInput};
-use rapport_domain::policy::{Action, ClientRelation, Resource, authorize};
 use rapport_domain::{ClientId, Error};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -72,11 +71,6 @@ async fn page(
         Ok(g) => g,
         Err(e) => return error_page(e, &s.rid, Nav::of(s)),
     };
-    let rel = ClientRelation {
-        on_care_team: c.care_team.iter().any(|m| m.user_id == s.session.user_id),
-        supervises_care_team_member: false,
-        emergency_access: false,
-    };
     let mut suggestions = Vec::new();
     if let Some(e) = &c.email {
         suggestions.push((
@@ -115,8 +109,7 @@ async fn page(
             client_name: c.preferred_name.clone().unwrap_or(c.legal_name.clone()),
             minor: c.is_minor,
             grants,
-            can_manage: authorize(&s.ctx.actor, Action::Create, Resource::PortalAccess(rel))
-                .is_allowed(),
+            can_manage: c.rights.invite_portal,
             form,
             suggestions,
             errors,

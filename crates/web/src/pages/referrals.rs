@@ -11,7 +11,6 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use rapport_app::referrals::{MoveInput, ReferralView};
-use rapport_domain::policy::{Action, Resource, authorize};
 use rapport_domain::referral::{ReferralInput, ReferralKind, ReferralStatus, Urgency};
 use rapport_domain::{ClientId, Error};
 use serde::Deserialize;
@@ -71,7 +70,10 @@ async fn page(
         Ok(v) => v,
         Err(e) => return error_page(e, &s.rid, Nav::of(s)),
     };
-    let rel = super::team_relation(st, s, id).await;
+    let rights = match super::client_rights(st, s, id).await {
+        Ok(r) => r,
+        Err(e) => return error_page(e, &s.rid, Nav::of(s)),
+    };
     let problems = match error {
         Some(Error::Validation(f)) => f.iter().map(|e| e.message.clone()).collect(),
         Some(other) => vec![form_message(other)],
@@ -84,8 +86,7 @@ async fn page(
             csrf: s.session.csrf_token.clone(),
             client_id: id,
             items,
-            can_write: authorize(&s.ctx.actor, Action::Create, Resource::ClientClinical(rel))
-                .is_allowed(),
+            can_write: rights.write_clinical,
             f,
             kinds: ReferralKind::ALL,
             urgencies: Urgency::ALL,

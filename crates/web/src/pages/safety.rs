@@ -11,7 +11,6 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use rapport_app::safety::SafetyPlanView;
-use rapport_domain::policy::{Action, Resource, authorize};
 use rapport_domain::safety::{SECTIONS, SafetyPlan};
 use rapport_domain::{ClientId, Error};
 use serde::Deserialize;
@@ -66,9 +65,10 @@ async fn page(
         Ok(v) => v,
         Err(e) => return error_page(e, &s.rid, Nav::of(s)),
     };
-    let rel = super::team_relation(st, s, id).await;
-    let can_edit =
-        authorize(&s.ctx.actor, Action::Update, Resource::ClientClinical(rel)).is_allowed();
+    let can_edit = match super::client_rights(st, s, id).await {
+        Ok(r) => r.edit_clinical,
+        Err(e) => return error_page(e, &s.rid, Nav::of(s)),
+    };
     let problems = match error {
         Some(Error::Validation(f)) => f
             .iter()
