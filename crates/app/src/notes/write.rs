@@ -6,6 +6,7 @@ use crate::{App, Ctx};
 use chrono::NaiveDate;
 use rapport_domain::notes::{Content, NoteStatus, Template, built_in_template, lifecycle};
 use rapport_domain::policy::{Action, Resource};
+use rapport_domain::when::Zone;
 use rapport_domain::{ClientId, Error, NoteId, Result, UserId, validate};
 use rapport_store::audit::AuditEvent;
 use rapport_store::notes::{self as repo, Addendum, Note};
@@ -45,11 +46,19 @@ enum Subject {
     Unit(Uuid),
 }
 
-fn service_date(raw: Option<&str>, default: NaiveDate) -> Result<NaiveDate> {
-    match raw.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => validate::date("service_date", s),
-        None => Ok(default),
-    }
+/// The date typed (or `default`), never after the writer's `today`.
+fn service_date(raw: Option<&str>, default: NaiveDate, today: NaiveDate) -> Result<NaiveDate> {
+    let date = match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => validate::date("service_date", s)?,
+        None => default,
+    };
+    lifecycle::check_service_date(date, today)
+}
+
+/// Today where the writer is (their clinician profile's zone, else the practice's).
+async fn writers_today(tx: &Tx<'_>, writer: UserId) -> Result<NaiveDate> {
+    let zone = rapport_store::resources::zone_of_user(tx.conn(), writer).await?;
+    Ok(Zone::named(&zone).date(now_utc()))
 }
 
 impl App {
@@ -146,6 +155,7 @@ impl App {
             ));
         }
         let content = template.clean(&input.fields)?;
+        let today = writers_today(&tx, me).await?;
         let date = match input.appointment_id {
             Some(a) => {
                 let appt = schedule::get(tx.conn(), a).await?.ok_or_else(|| {
@@ -165,9 +175,10 @@ impl App {
                 service_date(
                     input.service_date.as_deref(),
                     appt.session.start.with_timezone(&tz).date_naive(),
+                    today,
                 )?
             }
-            None => service_date(input.service_date.as_deref(), crate::today())?,
+            None => service_date(input.service_date.as_deref(), today, today)?,
         };
         let now = now_utc();
         let note = Note {
@@ -221,7 +232,12 @@ impl App {
             .await?;
         note.status.check_editable()?;
         let content = note.template.clean(&input.fields)?;
-        let date = service_date(input.service_date.as_deref(), note.service_date)?;
+        let writer = ctx.actor.user_id().ok_or(Error::NotFound)?;
+        let date = service_date(
+            input.service_date.as_deref(),
+            note.service_date,
+            writers_today(&tx, writer).await?,
+        )?;
         note.version = repo::save_draft(&tx, id, version, &content, date).await?;
         note.content = content;
         note.service_date = date;

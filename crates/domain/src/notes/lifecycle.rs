@@ -132,10 +132,34 @@ pub fn is_late(
             .is_some_and(|due| today > due)
 }
 
+/// A note documents something that happened: its date of service is at most the writer's today (in their zone,
+/// so a clinician ahead of UTC can date a note today).
+pub fn check_service_date(date: NaiveDate, writers_today: NaiveDate) -> Result<NaiveDate> {
+    if date > writers_today {
+        return Err(Error::invalid(
+            "service_date",
+            format!(
+                "a note cannot be dated in the future (today is {})",
+                writers_today.format("%-d %B %Y")
+            ),
+        ));
+    }
+    Ok(date)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn a_service_date_is_accepted_exactly_when_it_is_not_after_today(offset in -4000i64..4000) {
+            let today = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+            let date = today + chrono::Duration::days(offset);
+            prop_assert_eq!(check_service_date(date, today).is_ok(), offset <= 0);
+        }
+    }
 
     #[test]
     fn a_trainees_signed_note_waits_for_co_signature() {

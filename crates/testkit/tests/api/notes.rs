@@ -530,13 +530,14 @@ async fn a_note_for_an_appointment_takes_its_date_and_needs_the_client_on_it(b: 
     let clin = t.user(&[Role::Clinician]).await;
     let client = client_of(&t, &clin, "Appt Example").await;
     let other = client_of(&t, &clin, "Other Example").await;
-    // 23:30 in Los Angeles is already the next day in UTC: the note takes the local date.
+    // 23:30 in Los Angeles is already the next day in UTC: the note takes the local date. (The scene's clock is
+    // 26 November, 12:00 UTC: this session was last night.)
     let appt = t
         .post(
             &clin,
             "/api/v1/appointments",
             json!({"type_key": "individual", "clinician_id": clin.id, "client_ids": [client],
-                   "start": "2027-03-02T23:30", "time_zone": "America/Los_Angeles", "outside_working_hours": true}),
+                   "start": "2026-11-25T23:30", "time_zone": "America/Los_Angeles", "outside_working_hours": true}),
         )
         .await;
     appt.expect(201);
@@ -549,7 +550,7 @@ async fn a_note_for_an_appointment_takes_its_date_and_needs_the_client_on_it(b: 
         )
         .await;
     n.expect(201);
-    assert_eq!(n.json["service_date"], "2027-03-02");
+    assert_eq!(n.json["service_date"], "2026-11-25");
     assert_eq!(n.json["appointment_id"], json!(appt_id));
     let wrong = t
         .post(
@@ -564,10 +565,45 @@ async fn a_note_for_an_appointment_takes_its_date_and_needs_the_client_on_it(b: 
     t.post(
         &clin,
         &format!("/api/v1/clients/{client}/notes"),
-        json!({ "template": "crisis", "service_date": "2027-03-02" }),
+        json!({ "template": "crisis", "service_date": "2026-11-25" }),
     )
     .await
     .expect(201);
+    // A note cannot be dated in the future: neither by its date nor by a coming appointment's. The writer's today
+    // (Berlin, the test accounts' zone) is 26 November.
+    let future = t
+        .post(
+            &clin,
+            &format!("/api/v1/clients/{client}/notes"),
+            json!({ "template": "crisis", "service_date": "2026-11-27" }),
+        )
+        .await;
+    future.expect(422);
+    assert_eq!(future.json["fields"][0]["field"], "service_date");
+    let coming = t
+        .post(
+            &clin,
+            "/api/v1/appointments",
+            json!({"type_key": "individual", "clinician_id": clin.id, "client_ids": [client],
+                   "start": "2026-12-02T10:00", "time_zone": "Europe/Berlin", "outside_working_hours": true}),
+        )
+        .await;
+    coming.expect(201);
+    let coming_id = coming.json["appointments"][0]["id"].as_str().unwrap();
+    let early = t
+        .post(
+            &clin,
+            &format!("/api/v1/clients/{client}/notes"),
+            json!({ "template": "progress_birp", "appointment_id": coming_id }),
+        )
+        .await;
+    early.expect(422);
+    assert!(
+        early.json["fields"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("a note cannot be dated in the future")
+    );
     let list = t
         .get(&clin, &format!("/api/v1/clients/{client}/notes"))
         .await;
@@ -762,13 +798,13 @@ async fn the_chart_puts_sessions_notes_and_plans_on_one_filtered_timeline(b: Bac
         &clin,
         "/api/v1/appointments",
         json!({"type_key": "individual", "clinician_id": clin.id, "client_ids": [client],
-               "start": "2027-02-01T10:00", "time_zone": "Europe/Berlin", "outside_working_hours": true}),
+               "start": "2026-11-02T10:00", "time_zone": "Europe/Berlin", "outside_working_hours": true}),
     )
     .await
     .expect(201);
     for (date, text) in [
-        ("2027-02-01", "First session"),
-        ("2027-02-08", "Second session"),
+        ("2026-11-02", "First session"),
+        ("2026-11-09", "Second session"),
     ] {
         t.post(
             &clin,
@@ -781,7 +817,7 @@ async fn the_chart_puts_sessions_notes_and_plans_on_one_filtered_timeline(b: Bac
     t.post(
         &clin,
         &format!("/api/v1/clients/{client}/notes"),
-        json!({ "template": "psychotherapy", "service_date": "2027-02-08", "fields": { "notes": "mine alone" } }),
+        json!({ "template": "psychotherapy", "service_date": "2026-11-09", "fields": { "notes": "mine alone" } }),
     )
     .await
     .expect(201);
@@ -855,14 +891,14 @@ async fn the_chart_puts_sessions_notes_and_plans_on_one_filtered_timeline(b: Bac
     let feb1 = t
         .get(
             &clin,
-            &format!("{chart}?kinds=note,appointment&from=2027-02-01&to=2027-02-01"),
+            &format!("{chart}?kinds=note,appointment&from=2026-11-02&to=2026-11-02"),
         )
         .await;
     assert_eq!(feb1.json["entries"].as_array().unwrap().len(), 2);
     t.get(&clin, &format!("{chart}?kinds=gossip"))
         .await
         .expect(422);
-    t.get(&clin, &format!("{chart}?from=2027-03-01&to=2027-02-01"))
+    t.get(&clin, &format!("{chart}?from=2027-03-01&to=2026-11-02"))
         .await
         .expect(422);
     t.get(&sched, &chart).await.expect(403);

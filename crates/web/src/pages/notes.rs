@@ -102,6 +102,8 @@ pub async fn dashboard(State(st): State<AppState>, s: Staff) -> Response {
 struct NotePage {
     /// The zone the reader sees times in.
     pub zone: crate::when::Zone,
+    /// The reader's today: the latest date of service the form offers.
+    today: String,
     nav: Option<Nav>,
     csrf: String,
     n: NoteView,
@@ -127,6 +129,7 @@ async fn note_page(
     };
     NotePage {
         zone: s.zone(),
+        today: s.zone().date(rapport_app::clock::now_utc()).to_string(),
         nav: Nav::of(s),
         csrf: s.session.csrf_token.clone(),
         rows: rows(&n, typed.map(|t| t.0), saved, e),
