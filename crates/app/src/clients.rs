@@ -173,7 +173,7 @@ fn today() -> NaiveDate {
     now_utc().date_naive()
 }
 
-fn summary(c: Client) -> ClientSummary {
+pub(crate) fn summary(c: Client) -> ClientSummary {
     ClientSummary {
         id: c.id,
         is_minor: client::is_minor(c.date_of_birth, today()),

@@ -297,6 +297,31 @@ pub async fn search(
     Ok((list, total))
 }
 
+/// Those of `ids` that lie within the policy's scope for this actor, by name: a form's already chosen clients.
+/// An id outside the scope is left out like an unknown one, so a form cannot be used to learn a client exists.
+pub async fn within_scope(
+    c: &impl ConnectionTrait,
+    scope: ClientScope,
+    actor: Option<UserId>,
+    ids: &[ClientId],
+) -> Result<Vec<Client>, StoreError> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut q = clients::Entity::find()
+        .filter(clients::Column::Id.is_in(ids.iter().map(|c| c.0).collect::<Vec<_>>()));
+    if let Some(cond) = scope_condition(scope, actor) {
+        q = q.filter(cond);
+    }
+    q.order_by_asc(clients::Column::LegalName)
+        .order_by_asc(clients::Column::Id)
+        .all(c)
+        .await?
+        .into_iter()
+        .map(from_model)
+        .collect()
+}
+
 /// Display names (preferred name if given, else legal name) for these clients, in one query per 500. Only the
 /// name columns are read: a calendar names hundreds of clients and needs none of their other (sealed) fields.
 pub async fn names(
