@@ -99,9 +99,10 @@ async fn the_front_desk_books_and_waitlists_a_client_far_beyond_the_first_page(b
         "{}T10:00",
         rapport_testkit::today() + chrono::Duration::days(10)
     );
+    let clinician = clin.id.to_string();
     let (_, _, page) = web
         .get(&format!(
-            "/appointments/new?clinician={}&start={start}&client={zora}&client2_q=tara"
+            "/appointments/new?clinician={clinician}&start={start}&client={zora}&client2_q=tara"
         ))
         .await;
     assert!(page.contains(&format!(
@@ -121,7 +122,6 @@ async fn the_front_desk_books_and_waitlists_a_client_far_beyond_the_first_page(b
     assert_eq!(json["items"][0]["date_of_birth"], "1991-02-03");
 
     // Booking the client found.
-    let clinician = clin.id.to_string();
     let (status, location, body) = web
         .post(
             "/appointments",
