@@ -167,10 +167,10 @@ async function book({ client, start, repeat = '', count, outsideHours = true }) 
   await page.locator('select[name="clinician_id"]').selectOption({ label: clinician.name });
   await pick('client_1', client);
   await page.locator('input[type="radio"][name="client_2"][value=""]').check();
-  await page.locator('input[name="start"]').fill(start);
+  await page.locator('input#start').fill(start);
   assert.equal(await page.locator('input[name="time_zone"]').inputValue(), '', 'time_zone starts empty');
   await page.locator('select[name="repeat"]').selectOption(repeat);
-  if (count !== undefined) await page.locator('input[name="count"]').fill(String(count));
+  if (count !== undefined) await page.locator('input#count').fill(String(count));
   await page.locator('input[name="outside_working_hours"]').setChecked(outsideHours);
   await submit(page.getByRole('button', { name: 'Book', exact: true }));
   return { path: new URL(page.url()).pathname, alert: await alertText() };
@@ -346,7 +346,7 @@ describe('scheduling in the browser (demo practice, as the scheduler)', () => {
       assert.equal(path, '/appointments', 'a refused booking shows the form again');
       assert.match(alert ?? '(no alert)', /time is taken/i, 'the alert should say the time is taken');
       assert.equal(await chosen('client_1'), second.id, 'the form keeps the client');
-      assert.equal(await page.locator('input[name="start"]').inputValue(), `${date}T10:00`, 'the form keeps the start');
+      assert.equal(await page.locator('input#start').inputValue(), `${date}T10:00`, 'the form keeps the start');
     });
 
     await withScreenshot('book-outside-hours', async () => {
@@ -479,7 +479,7 @@ describe('scheduling in the browser (demo practice, as the scheduler)', () => {
       await Promise.all([page.waitForURL(pathIs('/appointments/new')), link.click()]);
       assert.equal(await chosen('client_1'), waiting.id);
       assert.equal(await page.locator('select[name="clinician_id"]').inputValue(), clinician.id);
-      assert.ok((await page.locator('input[name="start"]').inputValue()).endsWith(offeredTime));
+      assert.ok((await page.locator('input#start').inputValue()).endsWith(offeredTime));
       assert.notEqual(await page.locator('input[name="time_zone"]').inputValue(), '', 'the waiting client\'s zone is filled in');
       await page.locator('input[name="outside_working_hours"]').setChecked(true);
       await submit(page.getByRole('button', { name: 'Book', exact: true }));
@@ -555,7 +555,7 @@ describe('booking a client beyond the first 200 (demo practice of 240, as the sc
   async function bookAt(client, start) {
     await page.locator('select[name="type_key"]').selectOption('individual');
     await page.locator('select[name="clinician_id"]').selectOption({ label: clinicianName });
-    await page.locator('input[name="start"]').fill(start);
+    await page.locator('input#start').fill(start);
     await page.locator('input[name="outside_working_hours"]').setChecked(true);
     await submit(page.getByRole('button', { name: 'Book', exact: true }));
     assert.equal(await alertText(), null, `booking ${client.name} at ${start} was refused`);
