@@ -7,20 +7,20 @@
   var pickers = document.querySelectorAll("[data-client-picker]");
   if (!pickers.length) return;
 
-  // The same words as count_line in pages/client_picker.rs.
-  function countLine(q, shown, total) {
-    var clients = function (n) { return n === 1 ? "1 client" : n + " clients"; };
-    if (total === 0) return q ? "No client matches \u201c" + q + "\u201d." : "No clients yet.";
-    if (!q) {
-      return shown < total
-        ? "Showing " + shown + " of " + total + " clients; type part of a name to find others."
-        : clients(total) + ".";
-    }
-    if (shown < total) {
-      return "Showing " + shown + " of " + total + " clients matching \u201c" + q +
+  // What to offer and what to say, as `offered` in pages/client_picker.rs: before anything is typed, a directory
+  // larger than one answer offers nobody rather than the first names of the alphabet.
+  function offered(q, items, total) {
+    var shown = items.length;
+    if (!q && shown < total) return { items: [], line: total + " clients: type part of a name to find one." };
+    var line;
+    if (!q) line = total === 0 ? "No clients yet." : total === 1 ? "1 client." : total + " clients.";
+    else if (total === 0) line = "No client matches \u201c" + q + "\u201d.";
+    else if (shown < total) {
+      line = "Showing " + shown + " of " + total + " clients matching \u201c" + q +
         "\u201d; type more of the name to narrow the list.";
-    }
-    return total === 1 ? "1 client matches \u201c" + q + "\u201d." : total + " clients match \u201c" + q + "\u201d.";
+    } else if (total === 1) line = "1 client matches \u201c" + q + "\u201d.";
+    else line = total + " clients match \u201c" + q + "\u201d.";
+    return { items: items, line: line };
   }
 
   function choice(field, id, name, born, checked) {
@@ -60,12 +60,13 @@
         var radio = label.querySelector("input[type='radio']");
         if (radio && (radio.value === "" || radio === checked)) keep.push(label); else label.remove();
       });
-      page.items.forEach(function (c) {
+      var answer = offered(q, page.items, page.total);
+      answer.items.forEach(function (c) {
         if (checked && checked.value === c.id) return;
         var name = c.preferred_name ? c.legal_name + " (" + c.preferred_name + ")" : c.legal_name;
         list.appendChild(choice(field, c.id, name, c.date_of_birth, false));
       });
-      status.textContent = countLine(q, page.items.length, page.total);
+      status.textContent = answer.line;
     }
 
     function search() {

@@ -61,30 +61,31 @@ pub struct Picker {
     pub limit: u64,
 }
 
-/// "3 clients match “tar”." or "Showing 20 of 242 clients matching “t”; type more of the name to narrow the list."
-/// `client-picker.js` words its line the same way.
-pub fn count_line(q: &str, shown: usize, total: u64) -> String {
+/// The matches a picker offers, and its line: "3 clients match “tar”.", "Showing 20 of 242 clients matching “t”;
+/// type more of the name to narrow the list.". Before anything is typed, a directory larger than one answer offers
+/// nobody ("242 clients: type part of a name to find one.") rather than the first names of the alphabet; a small one
+/// is offered whole. `client-picker.js` does and words the same.
+pub fn offered(q: &str, matches: Vec<ClientSummary>, total: u64) -> (Vec<ClientSummary>, String) {
     let q = q.trim();
-    let clients = |n: u64| {
-        if n == 1 {
-            "1 client".to_string()
-        } else {
-            format!("{n} clients")
-        }
-    };
-    match (q.is_empty(), total) {
+    let shown = matches.len() as u64;
+    if q.is_empty() && shown < total {
+        return (
+            vec![],
+            format!("{total} clients: type part of a name to find one."),
+        );
+    }
+    let line = match (q.is_empty(), total) {
         (true, 0) => "No clients yet.".into(),
+        (true, 1) => "1 client.".into(),
+        (true, t) => format!("{t} clients."),
         (false, 0) => format!("No client matches “{q}”."),
-        (true, t) if (shown as u64) < t => {
-            format!("Showing {shown} of {t} clients; type part of a name to find others.")
-        }
-        (true, t) => format!("{}.", clients(t)),
-        (false, t) if (shown as u64) < t => format!(
+        (false, t) if shown < t => format!(
             "Showing {shown} of {t} clients matching “{q}”; type more of the name to narrow the list."
         ),
         (false, 1) => format!("1 client matches “{q}”."),
         (false, t) => format!("{t} clients match “{q}”."),
-    }
+    };
+    (matches, line)
 }
 
 /// The picker for `spec`, with the clients matching `q` and the one chosen by id (`chosen`, empty if none).
@@ -102,7 +103,7 @@ pub async fn picker(st: &AppState, s: &Staff, spec: PickerSpec, q: &str, chosen:
             matches,
             total,
         }) => {
-            let line = count_line(q, matches.len(), total);
+            let (matches, line) = offered(q, matches, total);
             let others = matches
                 .into_iter()
                 .filter(|m| Some(m.id) != chosen_id)
@@ -137,26 +138,56 @@ pub async fn picker(st: &AppState, s: &Staff, spec: PickerSpec, q: &str, chosen:
 
 #[cfg(test)]
 mod tests {
-    use super::count_line;
+    use super::offered;
+    use rapport_app::clients::ClientSummary;
+    use rapport_domain::ClientId;
+    use rapport_domain::client::ClientStatus;
+
+    fn some(n: usize) -> Vec<ClientSummary> {
+        (0..n)
+            .map(|i| ClientSummary {
+                id: ClientId(uuid::Uuid::new_v4()),
+                legal_name: format!("Client {i}"),
+                preferred_name: None,
+                date_of_birth: chrono::NaiveDate::MIN,
+                is_minor: false,
+                status: ClientStatus::Active,
+            })
+            .collect()
+    }
+
+    fn line(q: &str, shown: usize, total: u64) -> (usize, String) {
+        let (list, line) = offered(q, some(shown), total);
+        (list.len(), line)
+    }
 
     #[test]
-    fn the_count_line_says_when_a_list_is_cut_short() {
+    fn a_search_cut_short_says_how_many_it_shows_of_how_many() {
         assert_eq!(
-            count_line("t", 20, 242),
-            "Showing 20 of 242 clients matching “t”; type more of the name to narrow the list."
-        );
-        assert_eq!(
-            count_line("", 20, 242),
-            "Showing 20 of 242 clients; type part of a name to find others."
+            line("t", 20, 242),
+            (
+                20,
+                "Showing 20 of 242 clients matching “t”; type more of the name to narrow the list."
+                    .into()
+            )
         );
     }
 
     #[test]
-    fn the_count_line_counts_in_words() {
-        assert_eq!(count_line("tar", 1, 1), "1 client matches “tar”.");
-        assert_eq!(count_line("tar", 3, 3), "3 clients match “tar”.");
-        assert_eq!(count_line(" zz ", 0, 0), "No client matches “zz”.");
-        assert_eq!(count_line("", 0, 0), "No clients yet.");
-        assert_eq!(count_line("", 1, 1), "1 client.");
+    fn before_a_search_a_large_directory_offers_nobody_and_a_small_one_everybody() {
+        assert_eq!(
+            line("", 20, 242),
+            (0, "242 clients: type part of a name to find one.".into())
+        );
+        assert_eq!(line("", 12, 12), (12, "12 clients.".into()));
+        assert_eq!(line("", 1, 1), (1, "1 client.".into()));
+        assert_eq!(line("", 0, 0), (0, "No clients yet.".into()));
+    }
+
+    #[test]
+    fn the_line_counts_in_words() {
+        assert_eq!(line("tar", 1, 1), (1, "1 client matches “tar”.".into()));
+        assert_eq!(line("tar", 3, 3), (3, "3 clients match “tar”.".into()));
+        assert_eq!(line(" zz ", 0, 0), (0, "No client matches “zz”.".into()));
     }
 }

@@ -2,7 +2,7 @@
 //! with join and leave dates, its sessions and the form that starts one). The session screen is in
 //! `group_sessions`.
 
-use super::client_picker::{Choice, count_line};
+use super::client_picker::{Choice, offered};
 use super::expired;
 use super::{Nav, PagePath, error_page, form_message};
 use crate::auth::Staff;
@@ -201,20 +201,19 @@ async fn candidates(st: &AppState, s: &Staff, g: &GroupDetail, q: &str) -> (Vec<
     };
     match st.app.client_choices(&s.ctx, &query).await {
         Ok(found) => {
-            let mut line = count_line(q, found.matches.len(), found.total);
-            let shown = found.matches.len();
-            let offered: Vec<Choice> = found
-                .matches
+            let (matches, mut line) = offered(q, found.matches, found.total);
+            let shown = matches.len();
+            let addable: Vec<Choice> = matches
                 .into_iter()
                 .filter(|c| !g.members.iter().any(|m| m.client_id == c.id))
                 .map(Choice::from)
                 .collect();
-            if offered.len() < shown {
+            if addable.len() < shown {
                 line.push_str(
                     " Clients on the roster are left out (a former member rejoins on their line).",
                 );
             }
-            (offered, line)
+            (addable, line)
         }
         Err(e) => (
             vec![],
