@@ -5,6 +5,7 @@
 
 use crate::clients::{ClientSummary, summary};
 use crate::{App, Ctx};
+use rapport_domain::client::SearchTerms;
 use rapport_domain::policy::{Action, Resource, client_scope};
 use rapport_domain::validate;
 use rapport_domain::{ClientId, Result};
@@ -16,7 +17,8 @@ pub const MAX_CHOICES: u64 = 50;
 
 #[derive(Debug, Clone, Default)]
 pub struct ChoiceQuery {
-    /// Part of the legal or preferred name, any case; empty lists the directory from the start of the alphabet.
+    /// Part of the legal or preferred name, any case, and a date of birth if one is typed (YYYY-MM-DD); empty lists
+    /// the directory from the start of the alphabet.
     pub q: String,
     /// Clients the form has already chosen (by id), to show by name; unknown ids and ids outside the caller's
     /// scope are left out.
@@ -37,7 +39,8 @@ pub struct ClientChoices {
 impl App {
     /// The clients a form offers for `q` and the ones it has already chosen, within the caller's scope.
     pub async fn client_choices(&self, ctx: &Ctx, q: &ChoiceQuery) -> Result<ClientChoices> {
-        let text = validate::optional_line("q", &q.q, 200)?;
+        let terms =
+            SearchTerms::parse(&validate::optional_line("q", &q.q, 200)?.unwrap_or_default());
         let limit = q.limit.clamp(1, MAX_CHOICES);
         let ev = || AuditEvent::new(&ctx.actor, "client.list", "client");
         let tx = self.store.begin_read().await?;
@@ -51,7 +54,8 @@ impl App {
             scope,
             me,
             &repo::Search {
-                text,
+                text: terms.name,
+                born: terms.born,
                 status: None,
                 limit,
                 offset: 0,

@@ -222,6 +222,8 @@ pub async fn update(
 pub struct Search {
     /// Matches any part of the legal or preferred name, case-insensitively.
     pub text: Option<String>,
+    /// Matches the date of birth exactly.
+    pub born: Option<NaiveDate>,
     pub status: Option<ClientStatus>,
     pub limit: u64,
     pub offset: u64,
@@ -278,6 +280,9 @@ pub async fn search(
     }
     if let Some(t) = s.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         q = q.filter(clients::Column::SearchText.contains(t.to_lowercase()));
+    }
+    if let Some(born) = s.born {
+        q = q.filter(clients::Column::DateOfBirth.eq(born));
     }
     if let Some(st) = s.status {
         q = q.filter(clients::Column::Status.eq(st.as_str()));

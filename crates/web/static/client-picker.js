@@ -17,7 +17,7 @@
     else if (total === 0) line = "No client matches \u201c" + q + "\u201d.";
     else if (shown < total) {
       line = "Showing " + shown + " of " + total + " clients matching \u201c" + q +
-        "\u201d; type more of the name to narrow the list.";
+        "\u201d; type more of the name, or a date of birth (YYYY-MM-DD), to narrow the list.";
     } else if (total === 1) line = "1 client matches \u201c" + q + "\u201d.";
     else line = total + " clients match \u201c" + q + "\u201d.";
     return { items: items, line: line };
