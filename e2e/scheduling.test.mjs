@@ -502,9 +502,10 @@ describe('scheduling in the browser (demo practice, as the scheduler)', () => {
 
 // The booking form once offered a select of the first 200 clients: with more,
 // the front desk could not book anyone whose name sorted later. Its own demo
-// practice of 240 clients; the clients are found by name, with the script (no
-// page load) and without it (a plain search form).
-describe('booking a client beyond the first 200 (demo practice of 240, as the scheduler)', () => {
+// practice of 10,000 clients; the clients are found by name, with the script
+// (no page load), and without it (a plain search form) by name and date of
+// birth, which tells apart the demo's many clients who share a name.
+describe('booking the clients whose names sort last among 10,000 (as the scheduler)', () => {
   let bigDir;
   let bigServer;
   let bigBrowser;
@@ -521,7 +522,7 @@ describe('booking a client beyond the first 200 (demo practice of 240, as the sc
     assert.ok(BIN, 'RAPPORT_BIN must point to the rapport binary (scripts/test sets it)');
     bigDir = mkdtempSync(join(tmpdir(), 'rapport-e2e-picker-'));
     mkdirSync(RESULTS, { recursive: true });
-    const demo = runRapport(['--data-dir', bigDir, 'demo', '--clients', '240']);
+    const demo = runRapport(['--data-dir', bigDir, 'demo', '--clients', '10000']);
     const names = [...demo.stdout.matchAll(/^\s+\S+@\S+\s+(.+?) \(Clinician\b[^)]*\)\s*$/gm)].map((m) => m[1]);
     assert.ok(names.length > 0, `no clinicians in the demo output:\n${demo.stdout}`);
     clinicianName = names.includes(PREFERRED_CLINICIAN) ? PREFERRED_CLINICIAN : names[0];
@@ -536,9 +537,9 @@ describe('booking a client beyond the first 200 (demo practice of 240, as the sc
       // The directory in the pickers' order (by legal name), through the JSON API with the session.
       const count = await (await page.request.get('/api/v1/clients?limit=1')).json();
       total = count.total;
-      assert.ok(total > 200, `the demo should have more than 200 clients, has ${total}`);
+      assert.equal(total, 10000, 'the demo has the clients it was asked for');
       const tail = await (await page.request.get(`/api/v1/clients?limit=2&offset=${total - 2}`)).json();
-      [lastButOne, last] = tail.items.map((c) => ({ id: c.id, name: c.legal_name }));
+      [lastButOne, last] = tail.items.map((c) => ({ id: c.id, name: c.legal_name, born: c.date_of_birth }));
     });
     let day = addDays(new Date().toISOString().slice(0, 10), 7);
     while (weekdayOf(day) !== 0) day = addDays(day, 1);
@@ -548,7 +549,7 @@ describe('booking a client beyond the first 200 (demo practice of 240, as the sc
   after(async () => {
     await bigBrowser?.close();
     await stopServer(bigServer);
-    if (anyFailed) console.error(`--- rapport serve output (240 clients) ---\n${bigServer?.log ?? ''}`);
+    if (anyFailed) console.error(`--- rapport serve output (10,000 clients) ---\n${bigServer?.log ?? ''}`);
     if (bigDir) rmSync(bigDir, { recursive: true, force: true });
   });
 
@@ -583,7 +584,7 @@ describe('booking a client beyond the first 200 (demo practice of 240, as the sc
     });
   });
 
-  test('without the script: a plain search form finds and books a client beyond the first 200', { timeout: 120_000 }, async () => {
+  test('without the script: a plain search form finds the last client but one by name and date of birth, and books them', { timeout: 120_000 }, async () => {
     const scripted = page;
     const plain = await bigBrowser.newContext({
       baseURL: bigServer.base, javaScriptEnabled: false, storageState: await context.storageState(),
@@ -593,11 +594,13 @@ describe('booking a client beyond the first 200 (demo practice of 240, as the sc
       page.setDefaultTimeout(15_000);
       await withScreenshot('picker-no-script-search', async () => {
         await open('/appointments/new');
-        await page.locator('#client_1-q').fill(lastButOne.name);
+        await page.locator('#client_1-q').fill(`${lastButOne.name} ${lastButOne.born}`);
         await submit(page.getByRole('button', { name: 'Search for the client', exact: true }));
         const url = new URL(page.url());
         assert.equal(url.pathname, '/appointments/new');
-        assert.equal(url.searchParams.get('client_q'), lastButOne.name, 'the search is in the URL');
+        assert.equal(url.searchParams.get('client_q'), `${lastButOne.name} ${lastButOne.born}`, 'the search is in the URL');
+        const line = (await page.locator('#client_1-count').innerText()).trim();
+        assert.match(line, /^\d+ clients? match(es)? “/, `every match is shown: ${line}`);
         await page.locator(`input[type="radio"][name="client_1"][value="${lastButOne.id}"]`).check();
       });
       await withScreenshot('picker-no-script-book', async () => {
