@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rapport_domain::client::{ClientStatus, Contact};
 use rapport_domain::policy::ClientScope;
 use rapport_domain::{ClientId, UserId};
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::{Expr, LikeExpr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -279,7 +279,18 @@ pub async fn search(
         q = q.filter(cond);
     }
     if let Some(t) = s.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        q = q.filter(clients::Column::SearchText.contains(t.to_lowercase()));
+        // `%` and `_` typed in a name are letters, not LIKE's wildcards.
+        let escaped: String = t
+            .to_lowercase()
+            .chars()
+            .flat_map(|c| match c {
+                '%' | '_' | '\\' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        q = q.filter(
+            clients::Column::SearchText.like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
+        );
     }
     if let Some(born) = s.born {
         q = q.filter(clients::Column::DateOfBirth.eq(born));

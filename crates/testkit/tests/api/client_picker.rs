@@ -94,6 +94,12 @@ async fn the_front_desk_books_and_waitlists_a_client_far_beyond_the_first_page(b
         );
     }
 
+    // LIKE's wildcards typed in the field are only characters.
+    let (_, _, page) = web.get("/appointments/new?client_q=_").await;
+    assert!(page.contains("No client matches “_”."), "{page}");
+    let (_, _, page) = web.get("/appointments/new?client_q=%25").await;
+    assert!(page.contains("No client matches “%”."), "{page}");
+
     // Two clients with the same name: both offered, each with a date of birth.
     let (_, _, page) = web.get("/appointments/new?client_q=tara+young").await;
     assert!(page.contains("2 clients match “tara young”."), "{page}");
