@@ -53,12 +53,11 @@
     var timer = null, asked = 0, last = null;
 
     function redraw(q, page) {
-      var keep = [];
       var checked = list.querySelector("input[type='radio']:checked");
       // "None" and the chosen client stay; everything else is replaced by the matches.
       list.querySelectorAll("label").forEach(function (label) {
         var radio = label.querySelector("input[type='radio']");
-        if (radio && (radio.value === "" || radio === checked)) keep.push(label); else label.remove();
+        if (!radio || (radio.value !== "" && radio !== checked)) label.remove();
       });
       var answer = offered(q, page.items, page.total);
       answer.items.forEach(function (c) {

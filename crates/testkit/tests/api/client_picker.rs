@@ -75,7 +75,8 @@ async fn the_front_desk_books_and_waitlists_a_client_far_beyond_the_first_page(b
     // A search matching more than the form shows says so.
     let (_, _, page) = web.get("/appointments/new?client_q=client").await;
     assert!(
-        page.contains("Showing 20 of 300 clients matching “client”; type more of the name, or a date of birth (YYYY-MM-DD), to narrow the list."),
+        page.contains("Showing 20 of 300 clients matching “client”; type more of the name, or a date of birth \
+                 (YYYY-MM-DD), to narrow the list."),
         "{page}"
     );
 

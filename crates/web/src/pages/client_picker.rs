@@ -61,10 +61,10 @@ pub struct Picker {
     pub limit: u64,
 }
 
-/// The matches a picker offers, and its line: "3 clients match “tar”.", "Showing 20 of 242 clients matching “t”;
-/// type more of the name, or a date of birth (YYYY-MM-DD), to narrow the list.". Before anything is typed, a directory larger than one answer offers
-/// nobody ("242 clients: type part of a name to find one.") rather than the first names of the alphabet; a small one
-/// is offered whole. `client-picker.js` does and words the same.
+/// The matches a picker offers, and its line: "3 clients match “tar”.", or "Showing 20 of 242 clients matching
+/// “t”; type more of the name, or a date of birth (YYYY-MM-DD), to narrow the list.". Before anything is typed, a
+/// directory larger than one answer offers nobody ("242 clients: type part of a name to find one.") rather than the
+/// first names of the alphabet; a small one is offered whole. `client-picker.js` does and words the same.
 pub fn offered(q: &str, matches: Vec<ClientSummary>, total: u64) -> (Vec<ClientSummary>, String) {
     let q = q.trim();
     let shown = matches.len() as u64;
@@ -80,7 +80,8 @@ pub fn offered(q: &str, matches: Vec<ClientSummary>, total: u64) -> (Vec<ClientS
         (true, t) => format!("{t} clients."),
         (false, 0) => format!("No client matches “{q}”."),
         (false, t) if shown < t => format!(
-            "Showing {shown} of {t} clients matching “{q}”; type more of the name, or a date of birth (YYYY-MM-DD), to narrow the list."
+            "Showing {shown} of {t} clients matching “{q}”; type more of the name, or a date of birth \
+                 (YYYY-MM-DD), to narrow the list."
         ),
         (false, 1) => format!("1 client matches “{q}”."),
         (false, t) => format!("{t} clients match “{q}”."),
@@ -167,7 +168,8 @@ mod tests {
             line("t", 20, 242),
             (
                 20,
-                "Showing 20 of 242 clients matching “t”; type more of the name, or a date of birth (YYYY-MM-DD), to narrow the list."
+                "Showing 20 of 242 clients matching “t”; type more of the name, or a date of birth \
+                 (YYYY-MM-DD), to narrow the list."
                     .into()
             )
         );
