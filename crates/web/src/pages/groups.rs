@@ -192,7 +192,8 @@ struct GroupPage {
     message: Option<String>,
 }
 
-/// The clients matching `q` that are not on the roster now, and the line saying how many match.
+/// The clients matching `q` that have never been on the roster (a former member rejoins on their roster line), and
+/// the line saying how many match.
 async fn candidates(st: &AppState, s: &Staff, g: &GroupDetail, q: &str) -> (Vec<Choice>, String) {
     let query = ChoiceQuery {
         q: q.to_string(),
@@ -215,14 +216,17 @@ async fn candidates(st: &AppState, s: &Staff, g: &GroupDetail, q: &str) -> (Vec<
             }
             (addable, line)
         }
-        Err(e) => (
-            vec![],
-            format!(
+        Err(e) => {
+            if e.is_server_fault() {
+                tracing::error!(request_id = %s.rid.0, error = %e, "client search failed");
+            }
+            let line = format!(
                 "The search did not work ({}). Request id {}.",
                 form_message(&e),
                 s.rid.0
-            ),
-        ),
+            );
+            (vec![], line)
+        }
     }
 }
 
