@@ -9,6 +9,7 @@ use rapport_testkit::{Backend, TestApp, TestUser, both};
 both!(
     the_front_desk_books_and_waitlists_a_client_far_beyond_the_first_page,
     a_clinician_finds_only_clients_of_their_own_care_teams,
+    the_group_roster_search_says_how_many_it_offers_with_dates_of_birth,
 );
 
 /// Creates `n` filler clients ("Client 000" …) and the named ones, through the use cases (quicker than HTTP);
@@ -235,5 +236,31 @@ async fn a_clinician_finds_only_clients_of_their_own_care_teams(b: Backend) {
     // A chosen id outside the clinician's scope is not named either.
     let (_, _, page) = web.get(&format!("/appointments/new?client={other}")).await;
     assert!(!page.contains("Mira Other"), "{page}");
+    t.finish().await;
+}
+
+async fn the_group_roster_search_says_how_many_it_offers_with_dates_of_birth(b: Backend) {
+    let t = TestApp::spawn(b).await;
+    let desk = t.user(&[Role::Scheduler]).await;
+    let admin = t.user(&[Role::Admin]).await;
+    let clin = t.user(&[Role::Clinician]).await;
+    practice(&t, &desk, 60, &[]).await;
+    let group = crate::groups::group(&t, &admin, 12, &[&clin]).await;
+    let web = t.sign_in(&admin).await;
+    let (status, _, page) = web.get(&format!("/groups/{group}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("60 clients: type part of a name to find one."),
+        "{page}"
+    );
+    let (_, _, page) = web.get(&format!("/groups/{group}?q=client")).await;
+    assert!(
+        page.contains("Showing 50 of 60 clients matching “client”"),
+        "{page}"
+    );
+    assert!(
+        page.contains(">Client 000, born 1980-05-17</option>"),
+        "{page}"
+    );
     t.finish().await;
 }
