@@ -38,9 +38,10 @@ let browser;
 let page;
 let anyFailed = false;
 
-// Found in before(): the clinician { id, name, zone }, the clients offered by
-// the booking form [{ id, name }], and the first Tuesday at least 7 days ahead
-// in the clinician's zone (YYYY-MM-DD).
+// Found in before(): the clinician { id, name, zone }, five clients with names
+// no other client has [{ id, name }] (name: the legal name, which the booking
+// form's search finds), and the first Tuesday at least 7 days ahead in the
+// clinician's zone (YYYY-MM-DD).
 let clinician;
 let clients;
 let tuesday;
@@ -134,6 +135,30 @@ async function open(path) {
   assert.equal(new URL(page.url()).pathname, new URL(path, 'http://x').pathname, `GET ${path} ended elsewhere`);
 }
 
+// The clients a picker (`field`: client_1, client_id) offers on the page, as
+// { id, name }: the radio buttons' values and the legal names of their labels
+// ("Legal (Preferred) born 1990-01-02" gives "Legal").
+async function offered(field) {
+  return page.locator(`input[type="radio"][name="${field}"]`).evaluateAll((els) => els
+    .map((el) => ({ id: el.value, name: (el.parentElement?.childNodes[1]?.textContent ?? '').trim().replace(/ \(.*\)$/, '') }))
+    .filter((c) => c.id !== ''));
+}
+
+// Chooses `client` in a picker by typing (part of) the name into its search
+// field and ticking the match the script shows, without a page load.
+async function pick(field, client, typed = client.name) {
+  await page.locator(`#${field}-q`).fill(typed);
+  const radio = page.locator(`input[type="radio"][name="${field}"][value="${client.id}"]`);
+  await radio.waitFor();
+  await radio.check();
+}
+
+// The chosen client of a picker (its ticked radio button's value), or null.
+async function chosen(field) {
+  const radio = page.locator(`input[type="radio"][name="${field}"]:checked`);
+  return (await radio.count()) > 0 ? radio.getAttribute('value') : null;
+}
+
 // Fills the booking form (the page must show it) and presses "Book". `start`
 // is YYYY-MM-DDTHH:MM in the clinician's zone (the time zone field is left
 // empty). Returns { path, alert }: the page reached and its alert, if any.
@@ -141,12 +166,12 @@ async function book({ client, start, repeat = '', count, outsideHours = true }) 
   assert.equal(new URL(page.url()).pathname, '/appointments/new', 'book() needs the booking form');
   await page.locator('select[name="type_key"]').selectOption('individual');
   await page.locator('select[name="clinician_id"]').selectOption({ label: clinician.name });
-  await page.locator('select[name="client_1"]').selectOption(client.id);
-  await page.locator('select[name="client_2"]').selectOption('');
-  await page.locator('input[name="start"]').fill(start);
+  await pick('client_1', client);
+  await page.locator('input[type="radio"][name="client_2"][value=""]').check();
+  await page.locator('input#start').fill(start);
   assert.equal(await page.locator('input[name="time_zone"]').inputValue(), '', 'time_zone starts empty');
   await page.locator('select[name="repeat"]').selectOption(repeat);
-  if (count !== undefined) await page.locator('input[name="count"]').fill(String(count));
+  if (count !== undefined) await page.locator('input#count').fill(String(count));
   await page.locator('input[name="outside_working_hours"]').setChecked(outsideHours);
   await submit(page.getByRole('button', { name: 'Book', exact: true }));
   return { path: new URL(page.url()).pathname, alert: await alertText() };
@@ -265,13 +290,11 @@ describe('scheduling in the browser (demo practice, as the scheduler)', () => {
       assert.doesNotThrow(() => new Intl.DateTimeFormat('en', { timeZone: zone }), `time zone ${JSON.stringify(zone)}`);
       clinician = { id, name: clinicianName, zone };
 
-      // The clients the booking form offers, with unambiguous names.
-      await open('/appointments/new');
-      const options = await page.locator('select[name="client_1"] option').evaluateAll(
-        (els) => els.map((el) => ({ id: el.value, name: el.textContent.trim() })).filter((o) => o.id !== ''),
-      );
+      // Clients with unambiguous names, from the directory (the JSON API, with the session).
+      const directory = await (await page.request.get('/api/v1/clients?limit=200')).json();
+      const options = directory.items.map((c) => ({ id: c.id, name: c.legal_name }));
       clients = options.filter((o) => options.filter((p) => p.name === o.name).length === 1).slice(0, 5);
-      assert.equal(clients.length, 5, `need 5 clients in the booking form, found ${JSON.stringify(options)}`);
+      assert.equal(clients.length, 5, `need 5 clients with names of their own, found ${JSON.stringify(options)}`);
 
       // Weeks used: the first Tuesday (booking), +1 (waitlist), +2 to +5 (series).
       tuesday = await firstFreeTuesday(addDays(todayIn(clinician.zone), 7), 6, clients.map((c) => c.name));
@@ -323,8 +346,8 @@ describe('scheduling in the browser (demo practice, as the scheduler)', () => {
       const { path, alert } = await book({ client: second, start: `${date}T10:00` });
       assert.equal(path, '/appointments', 'a refused booking shows the form again');
       assert.match(alert ?? '(no alert)', /time is taken/i, 'the alert should say the time is taken');
-      assert.equal(await page.locator('select[name="client_1"]').inputValue(), second.id, 'the form keeps the client');
-      assert.equal(await page.locator('input[name="start"]').inputValue(), `${date}T10:00`, 'the form keeps the start');
+      assert.equal(await chosen('client_1'), second.id, 'the form keeps the client');
+      assert.equal(await page.locator('input#start').inputValue(), `${date}T10:00`, 'the form keeps the start');
     });
 
     await withScreenshot('book-outside-hours', async () => {
@@ -405,7 +428,7 @@ describe('scheduling in the browser (demo practice, as the scheduler)', () => {
         page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Waitlist', exact: true }).click(),
       ]);
       const form = page.locator('form', { has: page.getByRole('button', { name: 'Add to waitlist' }) });
-      await form.locator('select[name="client_id"]').selectOption({ label: waiting.name });
+      await pick('client_id', waiting);
       await form.locator('select[name="type_key"]').selectOption('individual');
       await form.locator('select[name="priority"]').selectOption({ label: 'Soon' });
       for (const day of ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']) {
@@ -455,9 +478,9 @@ describe('scheduling in the browser (demo practice, as the scheduler)', () => {
       // "Book this time" opens the booking form with the client, clinician, type, zone and time filled in.
       const link = waitingRow().locator('li.offer', { hasText: clinician.name }).getByRole('link', { name: /Book this time/ });
       await Promise.all([page.waitForURL(pathIs('/appointments/new')), link.click()]);
-      assert.equal(await page.locator('select[name="client_1"]').inputValue(), waiting.id);
+      assert.equal(await chosen('client_1'), waiting.id);
       assert.equal(await page.locator('select[name="clinician_id"]').inputValue(), clinician.id);
-      assert.ok((await page.locator('input[name="start"]').inputValue()).endsWith(offeredTime));
+      assert.ok((await page.locator('input#start').inputValue()).endsWith(offeredTime));
       assert.notEqual(await page.locator('input[name="time_zone"]').inputValue(), '', 'the waiting client\'s zone is filled in');
       await page.locator('input[name="outside_working_hours"]').setChecked(true);
       await submit(page.getByRole('button', { name: 'Book', exact: true }));
@@ -471,6 +494,135 @@ describe('scheduling in the browser (demo practice, as the scheduler)', () => {
       assert.equal(await offer.getByRole('link', { name: /Book this time/ }).count(), 0, 'no link for a time that is taken');
       const serious = (await axeScan(page)).filter((v) => FAILING_IMPACTS.has(v.impact));
       assert.equal(serious.length, 0, `axe-core on /waitlist:\n${serious.map(describeViolation).join('\n')}`);
+    });
+  });
+});
+
+// ---- more clients than the old picker held ------------------------------------------
+
+// The booking form once offered a select of the first 200 clients: with more,
+// the front desk could not book anyone whose name sorted later. Its own demo
+// practice of 10,000 clients; the clients are found by name, with the script
+// (no page load), and without it (a plain search form) by name and date of
+// birth, which tells apart the demo's many clients who share a name.
+describe('booking the clients whose names sort last among 10,000 (as the scheduler)', () => {
+  let bigDir;
+  let bigServer;
+  let bigBrowser;
+  let context;
+  let clinicianName;
+  // The clients whose names sort last and last but one: [{ id, name }], and how many clients there are.
+  let last;
+  let lastButOne;
+  let total;
+  // A Sunday at least a week ahead: demo clinicians work on weekdays, so their calendars are free then.
+  let sunday;
+
+  before(async () => {
+    assert.ok(BIN, 'RAPPORT_BIN must point to the rapport binary (scripts/test sets it)');
+    bigDir = mkdtempSync(join(tmpdir(), 'rapport-e2e-picker-'));
+    mkdirSync(RESULTS, { recursive: true });
+    const demo = runRapport(['--data-dir', bigDir, 'demo', '--clients', '10000']);
+    const names = [...demo.stdout.matchAll(/^\s+\S+@\S+\s+(.+?) \(Clinician\b[^)]*\)\s*$/gm)].map((m) => m[1]);
+    assert.ok(names.length > 0, `no clinicians in the demo output:\n${demo.stdout}`);
+    clinicianName = names.includes(PREFERRED_CLINICIAN) ? PREFERRED_CLINICIAN : names[0];
+    bigServer = await startServer(bigDir);
+    await waitReady(bigServer);
+    bigBrowser = await launchBrowser();
+    context = await bigBrowser.newContext({ baseURL: bigServer.base, bypassCSP: true });
+    page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    await withScreenshot('picker-sign-in', async () => {
+      await signInEnrollingTotp(page, SCHEDULER_EMAIL, DEMO_PASSWORD);
+      // The directory in the pickers' order (by legal name), through the JSON API with the session.
+      const count = await (await page.request.get('/api/v1/clients?limit=1')).json();
+      total = count.total;
+      assert.equal(total, 10000, 'the demo has the clients it was asked for');
+      const tail = await (await page.request.get(`/api/v1/clients?limit=2&offset=${total - 2}`)).json();
+      [lastButOne, last] = tail.items.map((c) => ({ id: c.id, name: c.legal_name, born: c.date_of_birth }));
+    });
+    let day = addDays(new Date().toISOString().slice(0, 10), 7);
+    while (weekdayOf(day) !== 0) day = addDays(day, 1);
+    sunday = day;
+  }, { timeout: 120_000 });
+
+  after(async () => {
+    await bigBrowser?.close();
+    await stopServer(bigServer);
+    if (anyFailed) console.error(`--- rapport serve output (10,000 clients) ---\n${bigServer?.log ?? ''}`);
+    if (bigDir) rmSync(bigDir, { recursive: true, force: true });
+  });
+
+  // Fills the rest of the booking form and presses "Book"; expects the appointment page naming `client`.
+  async function bookAt(client, start) {
+    await page.locator('select[name="type_key"]').selectOption('individual');
+    await page.locator('select[name="clinician_id"]').selectOption({ label: clinicianName });
+    await page.locator('input#start').fill(start);
+    await page.locator('input[name="outside_working_hours"]').setChecked(true);
+    await submit(page.getByRole('button', { name: 'Book', exact: true }));
+    assert.equal(await alertText(), null, `booking ${client.name} at ${start} was refused`);
+    assert.match(new URL(page.url()).pathname, APPOINTMENT_PATH, 'a booking redirects to /appointments/<id>');
+    assert.equal(await page.locator(`dl a[href="/clients/${client.id}"]`).count(), 1, `the appointment names ${client.name}`);
+  }
+
+  test('with the script: the client whose name sorts last is found as one types and booked', { timeout: 120_000 }, async () => {
+    await withScreenshot('picker-search-as-you-type', async () => {
+      await open('/appointments/new');
+      const line = (await page.locator('#client_1-count').innerText()).trim();
+      assert.equal(line, `${total} clients: type part of a name to find one.`);
+      assert.deepEqual(await offered('client_1'), [], 'before a search, nobody is offered from so many');
+      // Typing, and then Enter in the search field, search without loading a page.
+      const navigations = [];
+      const onNavigate = (frame) => { if (frame === page.mainFrame()) navigations.push(frame.url()); };
+      page.on('framenavigated', onNavigate);
+      await page.locator('#client_1-q').fill(last.name);
+      await page.locator('#client_1-q').press('Enter');
+      await page.locator(`input[type="radio"][name="client_1"][value="${last.id}"]`).check();
+      page.off('framenavigated', onNavigate);
+      assert.deepEqual(navigations, [], 'the search loaded a page');
+      assert.match((await page.locator('#client_1-count').innerText()).trim(), /match(es)? “/);
+      assert.equal(new URL(page.url()).searchParams.get('client_q'), null, 'the search did not load a page');
+      const born = (await page.locator(`input[name="client_1"][value="${last.id}"] + span`).innerText()).trim();
+      assert.match(born, /^born \d{4}-\d\d-\d\d$/, 'a match shows the date of birth');
+      const serious = (await axeScan(page)).filter((v) => FAILING_IMPACTS.has(v.impact));
+      assert.equal(serious.length, 0, `axe-core on the picker's matches:\n${serious.map(describeViolation).join('\n')}`);
+    });
+    await withScreenshot('picker-book-last', async () => {
+      await bookAt(last, `${sunday}T07:00`);
+    });
+  });
+
+  test('without the script: a plain search form finds the last client but one by name and date of birth, and books them', { timeout: 120_000 }, async () => {
+    const scripted = page;
+    const plain = await bigBrowser.newContext({
+      baseURL: bigServer.base, javaScriptEnabled: false, storageState: await context.storageState(),
+    });
+    try {
+      page = await plain.newPage();
+      page.setDefaultTimeout(15_000);
+      await withScreenshot('picker-no-script-search', async () => {
+        await open('/appointments/new');
+        await page.locator('#client_1-q').fill(`${lastButOne.name} ${lastButOne.born}`);
+        await submit(page.getByRole('button', { name: 'Search for the client', exact: true }));
+        const url = new URL(page.url());
+        assert.equal(url.pathname, '/appointments/new');
+        assert.equal(url.searchParams.get('client_q'), `${lastButOne.name} ${lastButOne.born}`, 'the search is in the URL');
+        const line = (await page.locator('#client_1-count').innerText()).trim();
+        assert.match(line, /^\d+ clients? match(es)? “/, `every match is shown: ${line}`);
+        await page.locator(`input[type="radio"][name="client_1"][value="${lastButOne.id}"]`).check();
+      });
+      await withScreenshot('picker-no-script-book', async () => {
+        await bookAt(lastButOne, `${sunday}T08:00`);
+      });
+    } finally {
+      await plain.close();
+      page = scripted;
+    }
+    await withScreenshot('picker-no-script-axe', async () => {
+      // The page as the plain search leaves it (matches drawn by the server), scanned where axe-core can run.
+      await open(`/appointments/new?client_q=${encodeURIComponent(lastButOne.name)}`);
+      const serious = (await axeScan(page)).filter((v) => FAILING_IMPACTS.has(v.impact));
+      assert.equal(serious.length, 0, `axe-core on the searched form:\n${serious.map(describeViolation).join('\n')}`);
     });
   });
 });

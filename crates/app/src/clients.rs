@@ -564,7 +564,8 @@ impl App {
         ))
     }
 
-    /// Lists clients in the caller's scope (all for the front desk, own care teams for clinicians).
+    /// Lists clients in the caller's scope (all for the front desk, own care teams for clinicians); `q` is part of a
+    /// name, with a date of birth (YYYY-MM-DD) if typed.
     pub async fn search_clients(&self, ctx: &Ctx, q: &ClientQuery) -> Result<ClientPage> {
         let status = match q.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             Some(s) => Some(ClientStatus::parse(s)?),
@@ -572,9 +573,11 @@ impl App {
         };
         let limit = q.limit.unwrap_or(50).clamp(1, 200);
         let offset = q.offset.unwrap_or(0);
-        let text = match q.q.as_deref() {
-            Some(t) => validate::optional_line("q", t, 200)?,
-            None => None,
+        let terms = match q.q.as_deref() {
+            Some(t) => client::SearchTerms::parse(
+                &validate::optional_line("q", t, 200)?.unwrap_or_default(),
+            ),
+            None => client::SearchTerms::default(),
         };
         let tx = self.store.begin_read().await?;
         let tx = self
@@ -591,7 +594,8 @@ impl App {
             client_scope(&ctx.actor),
             ctx.actor.user_id(),
             &repo::Search {
-                text,
+                text: terms.name,
+                born: terms.born,
                 status,
                 limit,
                 offset,

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod behaviour;
 pub mod chart;
+pub mod client_choices;
 pub mod clients;
 pub mod clinicians;
 pub mod config;

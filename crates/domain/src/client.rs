@@ -141,9 +141,47 @@ pub fn icd10_code(field: &str, raw: &str) -> Result<String> {
     }
 }
 
+/// What a search for clients asks: part of a name (any case), and a date of birth when one is typed as
+/// YYYY-MM-DD. Clients who share a name are told apart by searching for "Zoe Zhang 1984-07-21".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchTerms {
+    /// The words that are not a date, lower-cased and joined by single spaces.
+    pub name: Option<String>,
+    pub born: Option<NaiveDate>,
+}
+
+impl SearchTerms {
+    pub fn parse(q: &str) -> SearchTerms {
+        let mut born = None;
+        let mut words = vec![];
+        for w in q.split_whitespace() {
+            match NaiveDate::parse_from_str(w, "%Y-%m-%d") {
+                Ok(d) if born.is_none() => born = Some(d),
+                _ => words.push(w),
+            }
+        }
+        SearchTerms {
+            name: (!words.is_empty()).then(|| words.join(" ").to_lowercase()),
+            born,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_search_takes_a_typed_date_as_the_date_of_birth() {
+        let t = SearchTerms::parse("  Zoe   ZHANG 1984-07-21 ");
+        assert_eq!(t.name.as_deref(), Some("zoe zhang"));
+        assert_eq!(t.born, NaiveDate::from_ymd_opt(1984, 7, 21));
+        let t = SearchTerms::parse("1984-07-21");
+        assert_eq!((t.name, t.born.is_some()), (None, true));
+        // Not a date (no such day): a word of the name like any other.
+        assert_eq!(SearchTerms::parse("1984-02-30").born, None);
+        assert_eq!(SearchTerms::parse("").name, None);
+    }
 
     #[test]
     fn icd10_codes_are_shape_checked() {

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rapport_domain::client::{ClientStatus, Contact};
 use rapport_domain::policy::ClientScope;
 use rapport_domain::{ClientId, UserId};
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::{Expr, LikeExpr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -222,6 +222,8 @@ pub async fn update(
 pub struct Search {
     /// Matches any part of the legal or preferred name, case-insensitively.
     pub text: Option<String>,
+    /// Matches the date of birth exactly.
+    pub born: Option<NaiveDate>,
     pub status: Option<ClientStatus>,
     pub limit: u64,
     pub offset: u64,
@@ -277,7 +279,21 @@ pub async fn search(
         q = q.filter(cond);
     }
     if let Some(t) = s.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        q = q.filter(clients::Column::SearchText.contains(t.to_lowercase()));
+        // `%` and `_` typed in a name are letters, not LIKE's wildcards.
+        let escaped: String = t
+            .to_lowercase()
+            .chars()
+            .flat_map(|c| match c {
+                '%' | '_' | '\\' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        q = q.filter(
+            clients::Column::SearchText.like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
+        );
+    }
+    if let Some(born) = s.born {
+        q = q.filter(clients::Column::DateOfBirth.eq(born));
     }
     if let Some(st) = s.status {
         q = q.filter(clients::Column::Status.eq(st.as_str()));
@@ -295,6 +311,31 @@ pub async fn search(
         .map(from_model)
         .collect::<Result<Vec<_>, _>>()?;
     Ok((list, total))
+}
+
+/// Those of `ids` that lie within the policy's scope for this actor, by name: a form's already chosen clients.
+/// An id outside the scope is left out like an unknown one, so a form cannot be used to learn a client exists.
+pub async fn within_scope(
+    c: &impl ConnectionTrait,
+    scope: ClientScope,
+    actor: Option<UserId>,
+    ids: &[ClientId],
+) -> Result<Vec<Client>, StoreError> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut q = clients::Entity::find()
+        .filter(clients::Column::Id.is_in(ids.iter().map(|c| c.0).collect::<Vec<_>>()));
+    if let Some(cond) = scope_condition(scope, actor) {
+        q = q.filter(cond);
+    }
+    q.order_by_asc(clients::Column::LegalName)
+        .order_by_asc(clients::Column::Id)
+        .all(c)
+        .await?
+        .into_iter()
+        .map(from_model)
+        .collect()
 }
 
 /// Display names (preferred name if given, else legal name) for these clients, in one query per 500. Only the

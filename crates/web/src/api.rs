@@ -37,7 +37,7 @@ macro_rules! routes {
 
 routes! {
     "GET" "/api/v1/me" "account" "The caller's own account";
-    "GET" "/api/v1/clients" "clients" "List and search clients within the caller's scope";
+    "GET" "/api/v1/clients" "clients" "List and search clients within the caller's scope (q: part of a name, and a date of birth as YYYY-MM-DD)";
     "POST" "/api/v1/clients" "clients" "Register a client";
     "GET" "/api/v1/clients/{id}" "clients" "Read a client (clinical fields only for the care team)";
     "PUT" "/api/v1/clients/{id}" "clients" "Update a client (If-Match: version)";

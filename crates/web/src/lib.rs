@@ -184,6 +184,18 @@ async fn passkey_script() -> Response {
         .into_response()
 }
 
+/// The booking and waitlist forms' client search as one types (progressive: the forms work without it).
+async fn client_picker_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/client-picker.js"),
+    )
+        .into_response()
+}
+
 pub fn router(app: App, cfg: WebConfig) -> Router {
     let state = AppState::new(app, cfg);
     edges(
@@ -195,6 +207,7 @@ pub fn router(app: App, cfg: WebConfig) -> Router {
             .route("/static/app.css", get(stylesheet))
             .route("/static/autosave.js", get(autosave_script))
             .route("/static/passkey.js", get(passkey_script))
+            .route("/static/client-picker.js", get(client_picker_script))
             .fallback(pages::not_found)
             .route_layer(middleware::from_fn(request_id::log)),
     )

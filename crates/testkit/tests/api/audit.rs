@@ -7,7 +7,8 @@ use rapport_testkit::{Backend, TestApp, both, client_body};
 both!(
     reads_writes_and_denials_are_audited,
     tampering_with_an_entry_is_detected,
-    the_access_log_shows_who_read_a_record
+    the_access_log_shows_who_read_a_record,
+    a_long_access_log_page_links_to_its_older_entries
 );
 
 async fn reads_writes_and_denials_are_audited(b: Backend) {
@@ -114,5 +115,39 @@ async fn the_access_log_shows_who_read_a_record(b: Backend) {
         .await
         .unwrap();
     assert!(all.iter().all(|e| e.action.starts_with("client.")));
+    t.finish().await;
+}
+
+/// A record read more often than one page of its access log holds: the page says nothing is missing by linking to
+/// the older entries, which open on a page of their own.
+async fn a_long_access_log_page_links_to_its_older_entries(b: Backend) {
+    let t = TestApp::spawn(b).await;
+    let clin = t.user(&[Role::Clinician]).await;
+    let id = t
+        .post(&clin, "/api/v1/clients", client_body("Often Read"))
+        .await
+        .json["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let client = rapport_domain::ClientId(id.parse().unwrap());
+    for _ in 0..510 {
+        t.app.get_client(&clin.ctx(), client).await.unwrap();
+    }
+    let web = t.sign_in(&clin).await;
+    let (status, _, page) = web.get(&format!("/clients/{id}/access-log")).await;
+    assert_eq!(status, 200);
+    let older = rapport_testkit::between(&page, "<p><a href=\"", "\">Older entries</a>");
+    assert!(
+        older.starts_with(&format!("/clients/{id}/access-log?before=")),
+        "{older}"
+    );
+    let (status, _, page) = web.get(&older.replace("&amp;", "&")).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("<code>client.read</code>"), "{page}");
+    assert!(
+        !page.contains("Older entries"),
+        "the second page holds the rest"
+    );
     t.finish().await;
 }

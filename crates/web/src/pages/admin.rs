@@ -205,13 +205,18 @@ pub async fn audit(State(st): State<AppState>, s: Staff, Query(f): Query<AuditFo
     }
 }
 
+/// Entries per page of a client's access log; older ones are a link away, never silently left out.
+const ACCESS_PAGE: u64 = 500;
+
 pub async fn client_access_log(
     State(st): State<AppState>,
     s: Staff,
     PagePath(id): PagePath<Uuid>,
+    Query(f): Query<AuditForm>,
 ) -> Response {
     let q = AuditQuery {
-        limit: Some(500),
+        before: f.before,
+        limit: Some(ACCESS_PAGE),
         ..Default::default()
     };
     match st.app.client_access_log(&s.ctx, ClientId(id), &q).await {
@@ -219,12 +224,17 @@ pub async fn client_access_log(
             zone: s.zone(),
             nav: Nav::of(&s),
             heading: "Who accessed this record".into(),
+            more: (entries.len() as u64 == ACCESS_PAGE).then(|| {
+                format!(
+                    "/clients/{id}/access-log?before={}",
+                    entries.last().map(|e| e.seq).unwrap_or(0)
+                )
+            }),
             entries,
             show_filters: false,
             action: String::new(),
             outcome: String::new(),
             outcomes: vec![],
-            more: None,
         }
         .into_response(),
         Err(e) => error_page(e, &s.rid, Nav::of(&s)),

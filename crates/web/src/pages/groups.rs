@@ -2,6 +2,7 @@
 //! with join and leave dates, its sessions and the form that starts one). The session screen is in
 //! `group_sessions`.
 
+use super::client_picker::{Choice, offered};
 use super::expired;
 use super::{Nav, PagePath, error_page, form_message};
 use crate::auth::Staff;
@@ -12,7 +13,7 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use rapport_app::clients::ClientQuery;
+use rapport_app::client_choices::{ChoiceQuery, MAX_CHOICES};
 use rapport_app::clinicians::ClinicianFilter;
 use rapport_app::groups::{
     AppointmentChoice, GroupDetail, GroupInput, GroupView, LeaveInput, MemberInput, NewSession,
@@ -179,14 +180,54 @@ struct GroupPage {
     f: GroupForm,
     kinds: Vec<(&'static str, &'static str)>,
     clinicians: Vec<(String, String)>,
-    /// Clients that can be added (visible to the caller, not on the roster now), for the search `q`; former members
-    /// are also offered on their roster line.
-    candidates: Vec<(ClientId, String)>,
+    /// Clients that can be added (visible to the caller, not on the roster now), for the search `q`, each with its
+    /// date of birth; former members are also offered on their roster line.
+    candidates: Vec<Choice>,
+    /// How many clients match and how many are offered: the list is never cut short silently.
+    candidates_line: String,
     q: String,
     today: String,
     sessions: Option<Vec<SessionSummary>>,
     appointments: Vec<AppointmentChoice>,
     message: Option<String>,
+}
+
+/// The clients matching `q` that have never been on the roster (a former member rejoins on their roster line), and
+/// the line saying how many match.
+async fn candidates(st: &AppState, s: &Staff, g: &GroupDetail, q: &str) -> (Vec<Choice>, String) {
+    let query = ChoiceQuery {
+        q: q.to_string(),
+        chosen: vec![],
+        limit: MAX_CHOICES,
+    };
+    match st.app.client_choices(&s.ctx, &query).await {
+        Ok(found) => {
+            let (matches, mut line) = offered(q, found.matches, found.total);
+            let shown = matches.len();
+            let addable: Vec<Choice> = matches
+                .into_iter()
+                .filter(|c| !g.members.iter().any(|m| m.client_id == c.id))
+                .map(Choice::from)
+                .collect();
+            if addable.len() < shown {
+                line.push_str(
+                    " Clients on the roster are left out (a former member rejoins on their line).",
+                );
+            }
+            (addable, line)
+        }
+        Err(e) => {
+            if e.is_server_fault() {
+                tracing::error!(request_id = %s.rid.0, error = %e, "client search failed");
+            }
+            let line = format!(
+                "The search did not work ({}). Request id {}.",
+                form_message(&e),
+                s.rid.0
+            );
+            (vec![], line)
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -207,29 +248,10 @@ async fn group_page(
         Ok(g) => g,
         Err(e) => return error_page(e, &s.rid, Nav::of(s)),
     };
-    let candidates = if g.rights.edit {
-        let query = ClientQuery {
-            q: Some(q.to_string()).filter(|q| !q.trim().is_empty()),
-            limit: Some(50),
-            ..Default::default()
-        };
-        st.app
-            .search_clients(&s.ctx, &query)
-            .await
-            .map(|p| p.items)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|c| !g.members.iter().any(|m| m.client_id == c.id))
-            .map(|c| {
-                let name = match &c.preferred_name {
-                    Some(p) => format!("{} ({p})", c.legal_name),
-                    None => c.legal_name.clone(),
-                };
-                (c.id, name)
-            })
-            .collect()
+    let (candidates, candidates_line) = if g.rights.edit {
+        candidates(st, s, &g, q).await
     } else {
-        vec![]
+        (vec![], String::new())
     };
     let sessions = if g.rights.read_sessions {
         st.app.list_group_sessions(&s.ctx, id).await.ok()
@@ -264,6 +286,7 @@ async fn group_page(
                 vec![]
             },
             candidates,
+            candidates_line,
             q: q.to_string(),
             today: s.zone().date(rapport_app::clock::now_utc()).to_string(),
             sessions,

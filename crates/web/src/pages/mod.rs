@@ -9,6 +9,7 @@ mod booking;
 mod caseload;
 mod client_behaviour;
 mod client_measures;
+mod client_picker;
 mod clients;
 mod diary;
 mod emergency;
@@ -18,6 +19,7 @@ mod home;
 mod measure_entry;
 mod measures;
 mod medications;
+mod new_appointment;
 mod notes;
 mod on_call;
 mod passkeys;
@@ -30,6 +32,7 @@ mod safety;
 mod schedule;
 mod signin;
 mod units;
+mod waitlist;
 
 use crate::auth::Staff;
 use crate::error::classify;
@@ -208,8 +211,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/{id}/{action}", post(admin::user_action))
         .route("/admin/audit", get(admin::audit))
         .route("/calendar", get(schedule::calendar))
-        .route("/appointments", post(schedule::book))
-        .route("/appointments/new", get(schedule::new_appointment))
+        .route("/appointments", post(new_appointment::book))
+        .route("/appointments/new", get(new_appointment::new_appointment))
         .route("/appointments/{id}", get(schedule::appointment))
         .route("/appointments/{id}/status", post(schedule::set_status))
         .route("/appointments/{id}/reschedule", post(schedule::reschedule))
@@ -217,9 +220,9 @@ pub fn router() -> Router<AppState> {
         .route("/appointments/{id}/end-series", post(schedule::end_series))
         .route(
             "/waitlist",
-            get(schedule::waitlist).post(schedule::add_to_waitlist),
+            get(waitlist::waitlist).post(waitlist::add_to_waitlist),
         )
-        .route("/waitlist/{id}", post(schedule::waitlist_status))
+        .route("/waitlist/{id}", post(waitlist::waitlist_status))
         .route("/book", get(booking::index))
         .route(
             "/book/clinician/{id}",

@@ -1,4 +1,5 @@
-//! Scheduling pages: day and week calendars, booking, one appointment (status, move, series edits), waitlist.
+//! Scheduling pages: day and week calendars and one appointment (status, move, series edits); the booking form is
+//! in `new_appointment`, the waitlist in `waitlist`.
 
 use super::expired;
 use super::{Nav, PagePath, error_page, form_message};
@@ -9,35 +10,20 @@ use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use chrono::{Datelike, Duration, NaiveDate};
 use chrono_tz::Tz;
-use rapport_app::clients::ClientQuery;
 use rapport_app::clinicians::ClinicianFilter;
 use rapport_app::scheduling::{
-    AppointmentView, BookingInput, CalendarQuery, RescheduleInput, SeriesChangeInput, StatusInput,
-    WaitlistInput, WaitlistView,
+    AppointmentView, CalendarQuery, RescheduleInput, SeriesChangeInput, StatusInput,
 };
 use rapport_domain::policy::{Action, Resource, authorize};
 use rapport_domain::scheduling::appointment::Status;
-use rapport_domain::{ClientId, Error, UserId};
+use rapport_domain::{Error, UserId};
 use serde::Deserialize;
-use std::collections::HashMap;
 use uuid::Uuid;
 
 /// Choices for the forms' selects; a failure leaves a select empty rather than the page unreachable.
-async fn client_options(st: &AppState, s: &Staff) -> Vec<(ClientId, String)> {
-    let q = ClientQuery {
-        limit: Some(200),
-        ..Default::default()
-    };
-    st.app
-        .search_clients(&s.ctx, &q)
-        .await
-        .map(|p| p.items.into_iter().map(|c| (c.id, c.legal_name)).collect())
-        .unwrap_or_default()
-}
-
-async fn type_options(st: &AppState, s: &Staff) -> Vec<(String, String)> {
+pub(super) async fn type_options(st: &AppState, s: &Staff) -> Vec<(String, String)> {
     st.app
         .appointment_types(&s.ctx)
         .await
@@ -47,7 +33,7 @@ async fn type_options(st: &AppState, s: &Staff) -> Vec<(String, String)> {
         .collect()
 }
 
-async fn clinician_options(st: &AppState, s: &Staff) -> Vec<(UserId, String)> {
+pub(super) async fn clinician_options(st: &AppState, s: &Staff) -> Vec<(UserId, String)> {
     st.app
         .list_clinicians(&s.ctx, &ClinicianFilter::default())
         .await
@@ -260,215 +246,6 @@ pub async fn calendar(
         can_book: can_book(&s),
     }
     .into_response()
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct BookingForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
-    #[serde(default)]
-    type_key: String,
-    #[serde(default)]
-    clinician_id: String,
-    #[serde(default)]
-    client_1: String,
-    #[serde(default)]
-    client_2: String,
-    #[serde(default)]
-    start: String,
-    #[serde(default)]
-    time_zone: String,
-    #[serde(default)]
-    mode: String,
-    #[serde(default)]
-    room_id: String,
-    #[serde(default)]
-    repeat: String,
-    #[serde(default)]
-    count: String,
-    #[serde(default)]
-    outside_working_hours: Option<String>,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "appointment_new.html")]
-struct NewAppointmentPage {
-    nav: Option<Nav>,
-    csrf: String,
-    error: Option<String>,
-    types: Vec<(String, String)>,
-    clinicians: Vec<(UserId, String)>,
-    clients: Vec<(ClientId, String)>,
-    rooms: Vec<(Uuid, String)>,
-    f: BookingFormView,
-}
-
-struct BookingFormView {
-    type_key: String,
-    clinician_id: String,
-    client_1: String,
-    client_2: String,
-    start: String,
-    time_zone: String,
-    mode: String,
-    room_id: String,
-    repeat: String,
-    count: String,
-    outside_working_hours: bool,
-}
-
-impl From<&BookingForm> for BookingFormView {
-    fn from(f: &BookingForm) -> Self {
-        BookingFormView {
-            type_key: f.type_key.clone(),
-            clinician_id: f.clinician_id.clone(),
-            client_1: f.client_1.clone(),
-            client_2: f.client_2.clone(),
-            start: f.start.clone(),
-            time_zone: f.time_zone.clone(),
-            mode: f.mode.clone(),
-            room_id: f.room_id.clone(),
-            repeat: f.repeat.clone(),
-            count: if f.count.is_empty() {
-                "10".into()
-            } else {
-                f.count.clone()
-            },
-            outside_working_hours: f.outside_working_hours.is_some(),
-        }
-    }
-}
-
-async fn booking_page(
-    st: &AppState,
-    s: &Staff,
-    f: &BookingForm,
-    error: Option<String>,
-) -> Response {
-    let types = type_options(st, s).await;
-    let clinicians = clinician_options(st, s).await;
-    let clients = client_options(st, s).await;
-    let rooms = st
-        .app
-        .locations(&s.ctx)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .flat_map(|l| l.rooms.into_iter().map(|r| (r.id, r.name)))
-        .collect();
-    let status = if error.is_some() {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        axum::http::StatusCode::OK
-    };
-    (
-        status,
-        NewAppointmentPage {
-            nav: Nav::of(s),
-            csrf: s.session.csrf_token.clone(),
-            error,
-            types,
-            clinicians,
-            clients,
-            rooms,
-            f: f.into(),
-        },
-    )
-        .into_response()
-}
-
-pub async fn new_appointment(
-    State(st): State<AppState>,
-    s: Staff,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let f = BookingForm {
-        type_key: q
-            .get("type")
-            .cloned()
-            .unwrap_or_else(|| "individual".into()),
-        time_zone: q.get("tz").cloned().unwrap_or_default(),
-        clinician_id: q
-            .get("clinician")
-            .cloned()
-            .unwrap_or_else(|| s.session.user_id.to_string()),
-        client_1: q.get("client").cloned().unwrap_or_default(),
-        start: q.get("start").cloned().unwrap_or_default(),
-        ..Default::default()
-    };
-    booking_page(&st, &s, &f, None).await
-}
-
-/// The RRULE for the form's repeat choice, anchored on the start date.
-fn rule_for(repeat: &str, count: &str, start: &str) -> Result<Option<String>, Error> {
-    if repeat.is_empty() {
-        return Ok(None);
-    }
-    let n: u32 = count
-        .trim()
-        .parse()
-        .map_err(|_| Error::invalid("count", "enter the number of sessions"))?;
-    let day = rapport_domain::validate::local_datetime("start", start)?.date();
-    Ok(Some(match repeat {
-        "weekly" => format!("FREQ=WEEKLY;COUNT={n}"),
-        "biweekly" => format!("FREQ=WEEKLY;INTERVAL=2;COUNT={n}"),
-        "monthly" => {
-            let code = match day.weekday() {
-                Weekday::Mon => "MO",
-                Weekday::Tue => "TU",
-                Weekday::Wed => "WE",
-                Weekday::Thu => "TH",
-                Weekday::Fri => "FR",
-                Weekday::Sat => "SA",
-                Weekday::Sun => "SU",
-            };
-            format!(
-                "FREQ=MONTHLY;BYDAY={}{code};COUNT={n}",
-                (day.day() - 1) / 7 + 1
-            )
-        }
-        _ => return Err(Error::invalid("repeat", "choose how the series repeats")),
-    }))
-}
-
-pub async fn book(State(st): State<AppState>, s: Staff, Form(f): Form<BookingForm>) -> Response {
-    if !s.csrf_ok(&f.csrf) {
-        return expired(&s);
-    }
-    let clinician = match f.clinician_id.parse::<UserId>() {
-        Ok(c) => c,
-        Err(_) => return booking_page(&st, &s, &f, Some("Choose a clinician.".into())).await,
-    };
-    let client_ids: Vec<ClientId> = [&f.client_1, &f.client_2]
-        .iter()
-        .filter_map(|c| c.parse().ok())
-        .collect();
-    let rrule = match rule_for(&f.repeat, &f.count, &f.start) {
-        Ok(r) => r,
-        Err(e) => return booking_page(&st, &s, &f, Some(form_message(&e))).await,
-    };
-    let input = BookingInput {
-        type_key: f.type_key.clone(),
-        clinician_id: clinician,
-        client_ids,
-        start: f.start.clone(),
-        time_zone: Some(f.time_zone.clone()).filter(|t| !t.trim().is_empty()),
-        mode: Some(f.mode.clone()).filter(|m| !m.is_empty()),
-        room_id: f.room_id.parse().ok(),
-        group_id: None,
-        rrule,
-        outside_working_hours: f.outside_working_hours.is_some(),
-    };
-    match st.app.book(&s.ctx, input).await {
-        Ok(b) => match b.appointments.first() {
-            Some(a) => Redirect::to(&format!("/appointments/{}", a.id)).into_response(),
-            None => Redirect::to("/calendar").into_response(),
-        },
-        Err(e @ (Error::Validation(_) | Error::Conflict(_) | Error::Forbidden(_))) => {
-            booking_page(&st, &s, &f, Some(form_message(&e))).await
-        }
-        Err(e) => error_page(e, &s.rid, Nav::of(&s)),
-    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -698,105 +475,4 @@ pub async fn end_series(
     }
     let r = st.app.end_series(&s.ctx, id, false).await.map(|_| ());
     after(&st, &s, id, r).await
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "waitlist.html")]
-struct WaitlistPage {
-    nav: Option<Nav>,
-    csrf: String,
-    entries: Vec<WaitlistView>,
-    clients: Vec<(ClientId, String)>,
-    types: Vec<(String, String)>,
-    weekdays: Vec<&'static str>,
-    notice: Option<String>,
-    error: Option<String>,
-}
-
-async fn waitlist_page(
-    st: &AppState,
-    s: &Staff,
-    notice: Option<String>,
-    error: Option<String>,
-) -> Response {
-    let entries = match st.app.waitlist(&s.ctx, None).await {
-        Ok(e) => e,
-        Err(e) => return error_page(e, &s.rid, Nav::of(s)),
-    };
-    let clients = client_options(st, s).await;
-    let types = type_options(st, s).await;
-    WaitlistPage {
-        nav: Nav::of(s),
-        csrf: s.session.csrf_token.clone(),
-        entries,
-        clients,
-        types,
-        weekdays: vec!["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
-        notice,
-        error,
-    }
-    .into_response()
-}
-
-pub async fn waitlist(State(st): State<AppState>, s: Staff) -> Response {
-    waitlist_page(&st, &s, None, None).await
-}
-
-pub async fn add_to_waitlist(
-    State(st): State<AppState>,
-    s: Staff,
-    Form(f): Form<HashMap<String, String>>,
-) -> Response {
-    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
-    if !s.csrf_ok(&get("_csrf")) {
-        return expired(&s);
-    }
-    let Ok(client_id) = get("client_id").parse::<ClientId>() else {
-        return waitlist_page(&st, &s, None, Some("Choose a client.".into())).await;
-    };
-    let input = WaitlistInput {
-        client_id,
-        type_key: get("type_key"),
-        clinician_id: None,
-        mode: None,
-        days: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-            .iter()
-            .filter(|d| f.contains_key(&format!("day_{d}")))
-            .map(|d| d.to_string())
-            .collect(),
-        earliest: Some(get("earliest")).filter(|v| !v.is_empty()),
-        latest: Some(get("latest")).filter(|v| !v.is_empty()),
-        time_zone: None,
-        priority: get("priority").parse().ok(),
-        note: None,
-    };
-    match st.app.add_to_waitlist(&s.ctx, input).await {
-        Ok(_) => waitlist_page(&st, &s, Some("Added to the waitlist.".into()), None).await,
-        Err(e @ (Error::Validation(_) | Error::Conflict(_))) => {
-            waitlist_page(&st, &s, None, Some(form_message(&e))).await
-        }
-        Err(e) => error_page(e, &s.rid, Nav::of(&s)),
-    }
-}
-
-#[derive(Debug, Deserialize)]
-pub struct WaitlistStatusForm {
-    #[serde(rename = "_csrf")]
-    csrf: String,
-    status: String,
-}
-
-pub async fn waitlist_status(
-    State(st): State<AppState>,
-    s: Staff,
-    PagePath(id): PagePath<Uuid>,
-    Form(f): Form<WaitlistStatusForm>,
-) -> Response {
-    if !s.csrf_ok(&f.csrf) {
-        return expired(&s);
-    }
-    match st.app.set_waitlist_status(&s.ctx, id, &f.status).await {
-        Ok(()) => Redirect::to("/waitlist").into_response(),
-        Err(e) => error_page(e, &s.rid, Nav::of(&s)),
-    }
 }
