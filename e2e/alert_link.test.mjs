@@ -10,12 +10,11 @@
 // binary. Needs Debian's chromium and playwright-core (npm ci --prefix e2e).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   BIN, FAILING_IMPACTS, RESULTS, axeScan, describeViolation, launchBrowser, pathIs,
-  runRapport, signInEnrollingTotp, startServer, startSmtpSink, stopServer, waitForLink, waitReady,
+  signInEnrollingTotp, startDemoPractice, waitForLink,
 } from './helpers.mjs';
 
 const ADMIN_EMAIL = 'olivia.grant@demo.rapport.test';
@@ -32,39 +31,25 @@ const REASON = 'On call: the care team does not answer and the alert has waited;
 // `YYYY-MM-DDTHH:MM` in UTC, `minutes` from now (the rota form's datetime-local value with zone UTC).
 const utcIn = (minutes) => new Date(Date.now() + minutes * 60_000).toISOString().slice(0, 16);
 
-let dataDir;
-let mailRoot;
-let mailDir;
-let smtp;
+let practice;
 let server;
+let mailDir;
 let browser;
 let anyFailed = false;
 
 describe('an alert link for the clinician on call', () => {
   before(async () => {
     assert.ok(BIN, 'RAPPORT_BIN must point to the rapport binary (scripts/test sets it)');
-    dataDir = mkdtempSync(join(tmpdir(), 'rapport-e2e-alert-link-'));
-    mailRoot = mkdtempSync(join(tmpdir(), 'rapport-e2e-mail-'));
-    mailDir = join(mailRoot, 'maildir');
     mkdirSync(RESULTS, { recursive: true });
-    runRapport(['--data-dir', dataDir, 'demo', '--clients', '40']);
-    smtp = await startSmtpSink(mailDir);
-    server = await startServer(dataDir, (base) => [
-      '--smtp-url', `smtp://127.0.0.1:${smtp.port}`,
-      '--public-url', base,
-      '--worker-interval-seconds', '2',
-    ]);
-    await waitReady(server);
+    practice = await startDemoPractice({ name: 'alert-link', mail: true });
+    ({ server, mailDir } = practice);
     browser = await launchBrowser();
   }, { timeout: 120_000 });
 
   after(async () => {
     await browser?.close();
-    await stopServer(server);
-    smtp?.child.kill();
     if (anyFailed) console.error(`--- rapport serve output ---\n${server?.log ?? ''}`);
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    if (mailRoot) rmSync(mailRoot, { recursive: true, force: true });
+    await practice?.stop();
   });
 
   test('the on-call clinician follows the e-mail, learns whom to reach and breaks the glass', { timeout: 240_000 }, async () => {

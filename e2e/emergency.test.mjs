@@ -10,12 +10,11 @@
 // binary. Needs Debian's chromium and playwright-core (npm ci --prefix e2e).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  BIN, FAILING_IMPACTS, RESULTS, axeScan, describeViolation, launchBrowser, pathIs,
-  runRapport, signInEnrollingTotp, startServer, stopServer, waitReady,
+  BIN, FAILING_IMPACTS, RESULTS, axeScan, describeViolation, launchBrowser, pathIs, signInEnrollingTotp,
+  startDemoPractice,
 } from './helpers.mjs';
 
 const ADMIN_EMAIL = 'olivia.grant@demo.rapport.test';
@@ -28,7 +27,7 @@ const CLINICIANS = [
 ];
 const REASON = 'Crisis line call at 02:10: the client reports an overdose; the care team cannot be reached.';
 
-let dataDir;
+let practice;
 let server;
 let browser;
 let anyFailed = false;
@@ -36,19 +35,16 @@ let anyFailed = false;
 describe('emergency access', () => {
   before(async () => {
     assert.ok(BIN, 'RAPPORT_BIN must point to the rapport binary (scripts/test sets it)');
-    dataDir = mkdtempSync(join(tmpdir(), 'rapport-e2e-emergency-'));
     mkdirSync(RESULTS, { recursive: true });
-    runRapport(['--data-dir', dataDir, 'demo', '--clients', '40']);
-    server = await startServer(dataDir);
-    await waitReady(server);
+    practice = await startDemoPractice({ name: 'emergency' });
+    ({ server } = practice);
     browser = await launchBrowser();
   }, { timeout: 90_000 });
 
   after(async () => {
     await browser?.close();
-    await stopServer(server);
     if (anyFailed) console.error(`--- rapport serve output ---\n${server?.log ?? ''}`);
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await practice?.stop();
   });
 
   test('break the glass for a client outside one\'s caseload, then review it', { timeout: 180_000 }, async () => {

@@ -5,7 +5,8 @@
 // Not a test file itself (node --test only picks up *.test.mjs and friends).
 import { spawn, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
@@ -154,6 +155,38 @@ export async function stopServer(server) {
     await exited;
     clearTimeout(timer);
   }
+}
+
+// A demo practice of `clients` clients on a server of its own, optionally with an SMTP sink (`mail: true`: the
+// server sends through it, with its public URL set and the worker every 2 s, and `mailDir` is the sink's Maildir).
+// Returns { server, mailDir, stop }; `stop()` ends the server and the sink and removes their folders.
+export async function startDemoPractice({ name, clients = 40, mail = false }) {
+  const dataDir = mkdtempSync(join(tmpdir(), `rapport-e2e-${name}-`));
+  const mailRoot = mail ? mkdtempSync(join(tmpdir(), 'rapport-e2e-mail-')) : null;
+  // aiosmtpd's Mailbox creates the Maildir (new/, cur/, tmp/) itself, so it must not exist yet.
+  const mailDir = mailRoot ? join(mailRoot, 'maildir') : null;
+  let smtp = null;
+  let server = null;
+  const stop = async () => {
+    await stopServer(server);
+    smtp?.child.kill();
+    rmSync(dataDir, { recursive: true, force: true });
+    if (mailRoot) rmSync(mailRoot, { recursive: true, force: true });
+  };
+  try {
+    runRapport(['--data-dir', dataDir, 'demo', '--clients', String(clients)]);
+    if (mail) smtp = await startSmtpSink(mailDir);
+    server = await startServer(dataDir, (base) => (mail ? [
+      '--smtp-url', `smtp://127.0.0.1:${smtp.port}`,
+      '--public-url', base,
+      '--worker-interval-seconds', '2',
+    ] : []));
+    await waitReady(server);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { server, mailDir, stop };
 }
 
 // ---- small page helpers --------------------------------------------------------

@@ -12,23 +12,20 @@
 // python3 with aiosmtpd.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   BIN, FAILING_IMPACTS, RESULTS, axeScan, describeViolation, launchBrowser, pathIs,
-  runRapport, signInEnrollingTotp, startServer, startSmtpSink, stopServer, waitForLink, waitReady,
+  signInEnrollingTotp, startDemoPractice, waitForLink,
 } from './helpers.mjs';
 
 // A demo clinician (not a supervisor) who is primary clinician of some demo clients.
 const CLINICIAN_EMAIL = 'noor.haddad@demo.rapport.test';
 const DEMO_PASSWORD = 'rapport demo 2026';
 
-let dataDir;
-let mailRoot;
-let mailDir;
-let smtp;
+let practice;
 let server;
+let mailDir;
 let browser;
 let anyFailed = false;
 
@@ -38,29 +35,16 @@ const questionnaireLink = (address) => waitForLink(mailDir, address, '/m/', 'que
 describe('measurement-based care', () => {
   before(async () => {
     assert.ok(BIN, 'RAPPORT_BIN must point to the rapport binary (scripts/test sets it)');
-    dataDir = mkdtempSync(join(tmpdir(), 'rapport-e2e-measures-'));
-    mailRoot = mkdtempSync(join(tmpdir(), 'rapport-e2e-mail-'));
-    // aiosmtpd's Mailbox creates the Maildir (new/, cur/, tmp/) itself, so it must not exist yet.
-    mailDir = join(mailRoot, 'maildir');
     mkdirSync(RESULTS, { recursive: true });
-    runRapport(['--data-dir', dataDir, 'demo', '--clients', '40']);
-    smtp = await startSmtpSink(mailDir);
-    server = await startServer(dataDir, (base) => [
-      '--smtp-url', `smtp://127.0.0.1:${smtp.port}`,
-      '--public-url', base,
-      '--worker-interval-seconds', '2',
-    ]);
-    await waitReady(server);
+    practice = await startDemoPractice({ name: 'measures', mail: true });
+    ({ server, mailDir } = practice);
     browser = await launchBrowser();
   }, { timeout: 120_000 });
 
   after(async () => {
     await browser?.close();
-    await stopServer(server);
-    smtp?.child.kill();
     if (anyFailed) console.error(`--- rapport serve output ---\n${server?.log ?? ''}`);
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    if (mailRoot) rmSync(mailRoot, { recursive: true, force: true });
+    await practice?.stop();
   });
 
   test('assign a PHQ-9, answer it by e-mailed link with item 9 > 0, acknowledge the alert, see the trend', { timeout: 240_000 }, async () => {

@@ -8,12 +8,11 @@
 // binary. Needs Debian's chromium and playwright-core (npm ci --prefix e2e).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  BIN, FAILING_IMPACTS, RESULTS, axeScan, describeViolation, launchBrowser, pathIs, runRapport,
-  pdfText, signInEnrollingTotp, startServer, stopServer, waitReady,
+  BIN, FAILING_IMPACTS, RESULTS, axeScan, describeViolation, launchBrowser, pathIs, pdfText,
+  signInEnrollingTotp, startDemoPractice,
 } from './helpers.mjs';
 
 // A demo supervisor (so her own notes need no co-signature) who is primary
@@ -22,7 +21,7 @@ const CLINICIAN_EMAIL = 'helena.marsh@demo.rapport.test';
 const DEMO_PASSWORD = 'rapport demo 2026';
 const NOTE_PATH = /^\/notes\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-let dataDir;
+let practice;
 let server;
 let browser;
 let anyFailed = false;
@@ -30,19 +29,16 @@ let anyFailed = false;
 describe('clinical notes', () => {
   before(async () => {
     assert.ok(BIN, 'RAPPORT_BIN must point to the rapport binary (scripts/test sets it)');
-    dataDir = mkdtempSync(join(tmpdir(), 'rapport-e2e-notes-'));
     mkdirSync(RESULTS, { recursive: true });
-    runRapport(['--data-dir', dataDir, 'demo', '--clients', '40']);
-    server = await startServer(dataDir);
-    await waitReady(server);
+    practice = await startDemoPractice({ name: 'notes' });
+    ({ server } = practice);
     browser = await launchBrowser();
   }, { timeout: 90_000 });
 
   after(async () => {
     await browser?.close();
-    await stopServer(server);
     if (anyFailed) console.error(`--- rapport serve output ---\n${server?.log ?? ''}`);
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await practice?.stop();
   });
 
   test('write, autosave, resolve a stale save, sign, add an addendum; start and review a treatment plan', { timeout: 180_000 }, async () => {

@@ -7,12 +7,11 @@
 // and playwright-core (npm ci --prefix e2e).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  BIN, FAILING_IMPACTS, RESULTS, axeScan, describeViolation, launchBrowser, pathIs, runRapport,
-  signInEnrollingTotp, startServer, stopServer, waitReady,
+  BIN, FAILING_IMPACTS, RESULTS, axeScan, describeViolation, launchBrowser, pathIs, signInEnrollingTotp,
+  startDemoPractice,
 } from './helpers.mjs';
 
 // A demo clinician and supervisor, primary clinician of some demo clients.
@@ -21,7 +20,7 @@ const DEMO_PASSWORD = 'rapport demo 2026';
 const UNIT_PATH = /^\/units\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const NOTE_PATH = /^\/notes\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-let dataDir;
+let practice;
 let server;
 let browser;
 let anyFailed = false;
@@ -29,19 +28,16 @@ let anyFailed = false;
 describe('couples and families', () => {
   before(async () => {
     assert.ok(BIN, 'RAPPORT_BIN must point to the rapport binary (scripts/test sets it)');
-    dataDir = mkdtempSync(join(tmpdir(), 'rapport-e2e-units-'));
     mkdirSync(RESULTS, { recursive: true });
-    runRapport(['--data-dir', dataDir, 'demo', '--clients', '40']);
-    server = await startServer(dataDir);
-    await waitReady(server);
+    practice = await startDemoPractice({ name: 'units' });
+    ({ server } = practice);
     browser = await launchBrowser();
   }, { timeout: 90_000 });
 
   after(async () => {
     await browser?.close();
-    await stopServer(server);
     if (anyFailed) console.error(`--- rapport serve output ---\n${server?.log ?? ''}`);
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await practice?.stop();
   });
 
   test('a primary clinician creates a couple from the client page, opens it and writes a joint note', { timeout: 180_000 }, async () => {
