@@ -115,6 +115,12 @@ describe('measurement-based care', () => {
       await page.getByRole('link', { name: 'Details of the answers' }).click();
       await page.getByRole('cell', { name: /^9\. Thoughts that you would be better off dead/ }).waitFor();
       assert.match(await page.locator('table').textContent(), /More than half the days/);
+      // Acknowledging says what was done: without a choice the page says so; then "contacted the client".
+      violations.push(...(await axeScan(page, '#ack-action')));
+      await page.getByRole('button', { name: 'Acknowledge alert' }).click();
+      await page.getByRole('alert').filter({ hasText: 'say what was done' }).waitFor();
+      await page.getByRole('radio', { name: 'Contacted the client' }).check();
+      await page.getByLabel(/^Note/).fill('Called the client; safe tonight, session moved to tomorrow.');
       await page.getByRole('button', { name: 'Acknowledge alert' }).click();
       await page.waitForURL((u) => u.pathname === '/alerts' && u.search === '?done=acknowledged');
       await page.getByText('No open alerts.').waitFor();

@@ -3,11 +3,12 @@
 //! The reason (which questionnaire, which items) is sealed (`sealed_labels`): it tells whoever reads a copy of the
 //! database that a client answered a risk item. Queries filter by client and dates only, never by the reason.
 
-use crate::crypto::Cipher;
+use crate::crypto::{Aad, Cipher, Encrypted};
 use crate::entity::measure_alerts;
 use crate::sealed_labels::Sealed;
 use crate::{StoreError, Tx};
 use chrono::{DateTime, Utc};
+use rapport_domain::measures::acknowledgement::{AckAction, Acknowledgement};
 use rapport_domain::{ClientId, UserId};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -28,10 +29,31 @@ pub struct Alert {
     pub acknowledged_by: Option<Uuid>,
     pub acknowledged_at: Option<DateTime<Utc>>,
     pub escalated_at: Option<DateTime<Utc>>,
+    /// What the acknowledging clinician did, and their note (opened); none for alerts acknowledged before 000037.
+    pub ack_action: Option<AckAction>,
+    pub ack_note: Option<String>,
+}
+
+fn note_aad(id: &str) -> Aad<'_> {
+    Aad {
+        table: "measure_alerts",
+        column: "ack_note_sealed",
+        row: id,
+    }
 }
 
 fn open(cipher: &Cipher, m: measure_alerts::Model) -> Result<Alert, StoreError> {
+    let ack_note = match &m.ack_note_sealed {
+        Some(sealed) => Some(Encrypted::<String>::open(
+            cipher,
+            note_aad(&m.id.to_string()),
+            sealed,
+        )?),
+        None => None,
+    };
     Ok(Alert {
+        ack_action: m.ack_action.as_deref().and_then(AckAction::parse),
+        ack_note,
         reason: Sealed::AlertReason.open(cipher, m.id, m.sealed_reason.as_deref(), &m.reason)?,
         id: m.id,
         response_id: m.response_id,
@@ -59,6 +81,8 @@ pub async fn insert_alert(tx: &Tx<'_>, a: &Alert) -> Result<(), StoreError> {
         acknowledged_by: Set(a.acknowledged_by),
         acknowledged_at: Set(a.acknowledged_at),
         escalated_at: Set(a.escalated_at),
+        ack_action: Set(None),
+        ack_note_sealed: Set(None),
     }
     .insert(c)
     .await?;
@@ -118,14 +142,30 @@ pub async fn alerts_for_client(
         .collect()
 }
 
-/// Acknowledges an open alert; false if someone acknowledged it first.
+/// Acknowledges an open alert with what was done (the note sealed to the row); false if someone acknowledged it
+/// first.
 pub async fn acknowledge(
-    c: &impl ConnectionTrait,
+    tx: &Tx<'_>,
     id: Uuid,
     by: UserId,
     now: DateTime<Utc>,
+    ack: &Acknowledgement,
 ) -> Result<bool, StoreError> {
+    let c = tx.conn();
+    let note = match &ack.note {
+        Some(n) => Some(Encrypted::<String>::seal(
+            tx.cipher(),
+            note_aad(&id.to_string()),
+            n,
+        )?),
+        None => None,
+    };
     Ok(measure_alerts::Entity::update_many()
+        .col_expr(
+            measure_alerts::Column::AckAction,
+            Expr::value(Some(ack.action.key().to_string())),
+        )
+        .col_expr(measure_alerts::Column::AckNoteSealed, Expr::value(note))
         .col_expr(
             measure_alerts::Column::AcknowledgedBy,
             Expr::value(Some(by.0)),

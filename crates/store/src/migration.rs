@@ -32,6 +32,7 @@ mod m20261207_000031_passkeys;
 mod m20261207_000032_sealed_labels;
 mod m20261207_000034_readiness_probe;
 mod m20261207_000036_unit_periods;
+mod m20261207_000037_alert_acknowledgement;
 
 use sea_orm_migration::prelude::*;
 
@@ -72,6 +73,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000032_sealed_labels::Migration),
             Box::new(m20261207_000034_readiness_probe::Migration),
             Box::new(m20261207_000036_unit_periods::Migration),
+            Box::new(m20261207_000037_alert_acknowledgement::Migration),
         ]
     }
 }

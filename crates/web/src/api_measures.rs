@@ -14,7 +14,9 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use rapport_app::measures::{AssignInput, MeasureSettings, ObservationQuery, ResponseInput};
+use rapport_app::measures::{
+    AckInput, AssignInput, MeasureSettings, ObservationQuery, ResponseInput,
+};
 use rapport_domain::ClientId;
 use uuid::Uuid;
 
@@ -184,10 +186,11 @@ async fn acknowledge(
     c: Caller,
     State(s): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
+    ApiJson(input): ApiJson<AckInput>,
 ) -> ApiResult<Response> {
     Ok(Json(
         s.app
-            .acknowledge_measure_alert(&c.ctx, id)
+            .acknowledge_measure_alert(&c.ctx, id, input)
             .await
             .or_api(&c.rid)?,
     )

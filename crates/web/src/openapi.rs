@@ -62,6 +62,7 @@ fn body_schema(method: &str, path: &str) -> Option<&'static str> {
         ("PUT", "/api/v1/plans/{id}") => "PlanContent",
         ("POST", "/api/v1/plans/{id}/reviews") => "PlanReview",
         ("POST", "/api/v1/plans/{id}/acknowledge") => "PlanAcknowledgement",
+        ("POST", "/api/v1/alerts/{id}/acknowledge") => "AlertAcknowledgement",
         ("POST", "/api/v1/clients/{id}/measure-assignments") => "AssignInput",
         ("POST", "/api/v1/clients/{id}/measure-responses") => "ResponseInput",
         ("PUT", "/api/v1/settings/measures") => "MeasureSettings",
@@ -237,6 +238,10 @@ fn schemas() -> Value {
             "next_review_on": { "type": ["string", "null"], "format": "date" },
         })),
         "PlanAcknowledgement": obj(&["how"], json!({ "how": { "type": "string", "description": "e.g. signed in session" } })),
+        "AlertAcknowledgement": obj(&["action"], json!({
+            "action": { "type": "string", "enum": ["contacted_client", "safety_plan_reviewed", "emergency_services", "no_action_needed"] },
+            "note": { "type": ["string", "null"], "maxLength": 2000, "description": "Required (at least 15 characters) with no_action_needed: why nothing was needed" },
+        })),
         "ShareInput": obj(&["user_id"], json!({ "user_id": uuid })),
         "AssignInput": obj(&["instrument"], json!({
             "instrument": { "type": "string", "description": "Instrument id from /api/v1/instruments, e.g. phq9" },

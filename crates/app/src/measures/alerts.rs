@@ -10,6 +10,7 @@ use super::{Person, system_event};
 use crate::notes::Names;
 use crate::{App, Ctx};
 use chrono::{DateTime, Duration, Utc};
+use rapport_domain::measures::acknowledgement::Acknowledgement;
 use rapport_domain::measures::{Instrument, InstrumentId};
 use rapport_domain::policy::{Action, Resource, authorize};
 use rapport_domain::when::Zone;
@@ -19,9 +20,20 @@ use rapport_store::audit::AuditEvent;
 use rapport_store::measures::{self as repo, Alert};
 use rapport_store::outbox::{self, NewMessage};
 use rapport_store::{Tx, care, clients, now_utc, users};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use uuid::Uuid;
+
+/// What acknowledging says: `action` is one of `contacted_client`, `safety_plan_reviewed`, `emergency_services`,
+/// `no_action_needed` (which needs a `note` saying why).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AckInput {
+    #[serde(default)]
+    pub action: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct AlertView {
@@ -36,6 +48,9 @@ pub struct AlertView {
     pub escalated_at: Option<DateTime<Utc>>,
     pub acknowledged_at: Option<DateTime<Utc>>,
     pub acknowledged_by: Option<Person>,
+    /// What was done ("Contacted the client"), and the acknowledging clinician's note.
+    pub acknowledged_action: Option<String>,
+    pub acknowledged_note: Option<String>,
     /// Whether the caller may acknowledge it (clinicians on the care team; a supervisor who sees an escalated
     /// alert of a supervisee's client may not, and should reach the care team instead).
     pub can_acknowledge: bool,
@@ -224,6 +239,8 @@ impl App {
                     Some(u) => Some(names.person(tx, UserId(u)).await?),
                     None => None,
                 },
+                acknowledged_action: a.ack_action.map(|x| x.label().to_string()),
+                acknowledged_note: a.ack_note,
                 can_acknowledge: false,
             });
         }
@@ -349,8 +366,14 @@ impl App {
         })
     }
 
-    /// A care-team clinician acknowledges an alert: it leaves everyone's list and will not escalate.
-    pub async fn acknowledge_measure_alert(&self, ctx: &Ctx, id: Uuid) -> Result<AlertView> {
+    /// A care-team clinician acknowledges an alert, saying what was done: it leaves everyone's list and will not
+    /// escalate. The input is checked after the policy, so a refusal says nothing to someone who may not know.
+    pub async fn acknowledge_measure_alert(
+        &self,
+        ctx: &Ctx,
+        id: Uuid,
+        input: AckInput,
+    ) -> Result<AlertView> {
         let me = ctx.actor.user_id().ok_or(Error::NotFound)?;
         let ev = || {
             AuditEvent::new(&ctx.actor, "measure.alert.acknowledge", "measure_alert").resource(id)
@@ -368,20 +391,27 @@ impl App {
                 ev().client(a.client_id),
             )
             .await?;
+        let ack = Acknowledgement::parse(&input.action, input.note.as_deref().unwrap_or(""))?;
         let now = now_utc();
-        if !repo::acknowledge(tx.conn(), id, me, now).await? {
+        if !repo::acknowledge(&tx, id, me, now, &ack).await? {
             return Err(Error::Conflict(
                 "this alert was already acknowledged by someone else".into(),
             ));
         }
-        tx.audit(ev().client(a.client_id).request(ctx.rid()))
-            .await?;
+        tx.audit(
+            ev().client(a.client_id)
+                .request(ctx.rid())
+                .detail(ack.action.key()),
+        )
+        .await?;
         let view = self
             .alert_views(
                 &tx,
                 vec![Alert {
                     acknowledged_by: Some(me.0),
                     acknowledged_at: Some(now),
+                    ack_action: Some(ack.action),
+                    ack_note: ack.note.clone(),
                     ..a
                 }],
             )

@@ -15,7 +15,7 @@ mod link;
 mod record;
 mod results;
 
-pub use alerts::{AlertNotice, AlertView};
+pub use alerts::{AckInput, AlertNotice, AlertView};
 pub(crate) use alerts::{reader_zone, was_told_of_alert};
 pub use assign::{AssignInput, AssignmentView};
 pub use caseload::{BehaviourGlance, Caseload, CaseloadRow, CaseloadSeries};

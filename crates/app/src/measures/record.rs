@@ -128,6 +128,8 @@ impl App {
                 acknowledged_by: None,
                 acknowledged_at: None,
                 escalated_at: None,
+                ack_action: None,
+                ack_note: None,
             };
             repo::insert_alert(tx, &a).await?;
             tx.audit(

@@ -4,6 +4,7 @@
 //! Talking Therapies thresholds) lives in `crates/domain/instruments/*.json` next to its citation, and the code
 //! only interprets it. The loader checks each file's invariants at first use, and a unit test loads them all.
 
+pub mod acknowledgement;
 pub mod change;
 pub mod instrument;
 pub mod library;

@@ -17,6 +17,10 @@ pub struct Model {
     pub acknowledged_by: Option<Uuid>,
     pub acknowledged_at: Option<DateTimeUtc>,
     pub escalated_at: Option<DateTimeUtc>,
+    /// What the acknowledging clinician did (`domain::measures::AckAction`), for alerts acknowledged since 000037.
+    pub ack_action: Option<String>,
+    /// Their note, sealed to the row.
+    pub ack_note_sealed: Option<Vec<u8>>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

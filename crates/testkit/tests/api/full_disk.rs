@@ -128,6 +128,13 @@ async fn book(t: &TestApp, clin: &TestUser, client: &str, hours: i64) -> Option<
             assert_eq!(r.json["error"], "storage_full", "{}", r.text);
             None
         }
+        // On PostgreSQL a booking's batch can also lose its connection while the tablespace is full (seen once
+        // under parallel load): a refusal as well (the issue asks for 507 or 503), and the test goes on to check
+        // that nothing acknowledged was lost.
+        503 => {
+            assert_eq!(r.json["error"], "unavailable", "{}", r.text);
+            None
+        }
         other => panic!("a booking on a full disk answered {other}: {}", r.text),
     }
 }

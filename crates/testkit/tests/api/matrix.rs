@@ -1006,7 +1006,7 @@ async fn prepare(
             let (_, alert) = fresh_response(t, f, 1).await;
             (
                 format!("/api/v1/alerts/{}/acknowledge", alert.unwrap()),
-                None,
+                Some(json!({"action": "contacted_client"})),
                 None,
             )
         }

@@ -16,8 +16,9 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
-use rapport_app::measures::{AlertNotice, AlertView};
+use rapport_app::measures::{AckInput, AlertNotice, AlertView};
 use rapport_domain::Error;
+use rapport_domain::measures::acknowledgement::AckAction;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -52,7 +53,6 @@ fn row(a: AlertView, now: DateTime<Utc>, zone: Zone) -> AlertRow {
 #[template(path = "alerts.html")]
 struct AlertsPage {
     nav: Option<Nav>,
-    csrf: String,
     alerts: Vec<AlertRow>,
     notice: Option<&'static str>,
 }
@@ -68,7 +68,6 @@ pub async fn list(State(st): State<AppState>, s: Staff, Query(q): Query<Done>) -
             let now = rapport_app::clock::now_utc();
             AlertsPage {
                 nav: Nav::of(&s),
-                csrf: s.session.csrf_token.clone(),
                 alerts: list.into_iter().map(|a| row(a, now, s.zone())).collect(),
                 notice: (q.done.as_deref() == Some("acknowledged")).then_some(
                     "Alert acknowledged. It no longer escalates and has left everyone's list.",
@@ -98,25 +97,40 @@ struct AlertPage {
     score: Option<String>,
     critical: Vec<CriticalRow>,
     instrument_name: String,
+    /// (key, label) of each thing that may have been done, for the acknowledgement form.
+    actions: Vec<(&'static str, &'static str)>,
+    /// The form as sent, when it comes back with a problem.
+    f: AckForm,
+    problem: Option<String>,
 }
 
 pub async fn show(State(st): State<AppState>, s: Staff, PagePath(id): PagePath<Uuid>) -> Response {
+    alert_page(&st, &s, id, AckForm::default(), None).await
+}
+
+async fn alert_page(
+    st: &AppState,
+    s: &Staff,
+    id: Uuid,
+    f: AckForm,
+    problem: Option<(StatusCode, String)>,
+) -> Response {
     let a = match st.app.measure_alert(&s.ctx, id).await {
         Ok(a) => a,
         // Someone e-mailed about the alert without access to its client (on call, or escalated to): the page
         // says whom to reach and offers break-the-glass, still without naming the client.
         Err(e @ (Error::NotFound | Error::Forbidden(_))) => {
             return match st.app.measure_alert_notice(&s.ctx, id).await {
-                Ok(n) => notice_page(&s, n, None, None),
-                Err(Error::NotFound) => error_page(e, &s.rid, Nav::of(&s)),
-                Err(other) => error_page(other, &s.rid, Nav::of(&s)),
+                Ok(n) => notice_page(s, n, None, None),
+                Err(Error::NotFound) => error_page(e, &s.rid, Nav::of(s)),
+                Err(other) => error_page(other, &s.rid, Nav::of(s)),
             };
         }
-        Err(e) => return error_page(e, &s.rid, Nav::of(&s)),
+        Err(e) => return error_page(e, &s.rid, Nav::of(s)),
     };
     let response = match st.app.measure_response(&s.ctx, a.response_id).await {
         Ok(r) => r,
-        Err(e) => return error_page(e, &s.rid, Nav::of(&s)),
+        Err(e) => return error_page(e, &s.rid, Nav::of(s)),
     };
     let instrument = rapport_domain::measures::instrument(response.instrument.as_str()).ok();
     let critical = response
@@ -148,16 +162,26 @@ pub async fn show(State(st): State<AppState>, s: Staff, PagePath(id): PagePath<U
         (Some(at), None) => Some(s.zone().stamp(at)),
         _ => None,
     };
-    AlertPage {
-        nav: Nav::of(&s),
+    let (status, problem) = match problem {
+        Some((status, m)) => (status, Some(m)),
+        None => (StatusCode::OK, None),
+    };
+    let page = AlertPage {
+        nav: Nav::of(s),
         csrf: s.session.csrf_token.clone(),
         r: row(a, rapport_app::clock::now_utc(), s.zone()),
         acknowledged,
         score,
         critical,
         instrument_name: response.instrument_name,
-    }
-    .into_response()
+        actions: AckAction::ALL
+            .iter()
+            .map(|x| (x.key(), x.label()))
+            .collect(),
+        f,
+        problem,
+    };
+    (status, page).into_response()
 }
 
 #[derive(Template, WebTemplate)]
@@ -239,10 +263,14 @@ pub async fn break_glass(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct AckForm {
-    #[serde(rename = "_csrf")]
+    #[serde(rename = "_csrf", default)]
     csrf: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    note: String,
 }
 
 pub async fn acknowledge(
@@ -258,8 +286,16 @@ pub async fn acknowledge(
             Nav::of(&s),
         );
     }
-    match st.app.acknowledge_measure_alert(&s.ctx, id).await {
+    let input = AckInput {
+        action: f.action.clone(),
+        note: Some(f.note.clone()),
+    };
+    match st.app.acknowledge_measure_alert(&s.ctx, id, input).await {
         Ok(_) => Redirect::to("/alerts?done=acknowledged").into_response(),
+        Err(e @ (Error::Validation(_) | Error::Conflict(_))) => {
+            let status = crate::error::classify(&e).0;
+            alert_page(&st, &s, id, f, Some((status, form_message(&e)))).await
+        }
         Err(e) => error_page(e, &s.rid, Nav::of(&s)),
     }
 }

@@ -65,9 +65,15 @@ async fn an_unacknowledged_alert_escalates_to_supervisors_and_administrators(b: 
     assert!((at - later).num_seconds().abs() <= 1, "{at} vs {later}");
     // Still the care team's to acknowledge.
     let ack = format!("/api/v1/alerts/{alert}/acknowledge");
-    t.call(Some(&sup), Method::POST, &ack, None, None)
-        .await
-        .expect(403);
+    t.call(
+        Some(&sup),
+        Method::POST,
+        &ack,
+        Some(json!({"action": "contacted_client"})),
+        None,
+    )
+    .await
+    .expect(403);
 
     let sink = SmtpSink::start().await;
     t.app.deliver_due(&mailer(&sink)).await.unwrap();
@@ -91,7 +97,7 @@ async fn an_unacknowledged_alert_escalates_to_supervisors_and_administrators(b: 
         Some(&clin),
         Method::POST,
         &format!("/api/v1/alerts/{second}/acknowledge"),
-        None,
+        Some(json!({"action": "safety_plan_reviewed"})),
         None,
     )
     .await

@@ -100,13 +100,32 @@ async fn a_client_answers_by_link_and_the_clinician_acknowledges_the_alert(b: Ba
     assert!(!body_of(&told[0]).contains("Casey") && !told[0].contains("PHQ"));
 
     let path = format!("/api/v1/alerts/{alert}/acknowledge");
-    let ack = t.call(Some(&clin), Method::POST, &path, None, None).await;
+    let did =
+        || Some(json!({"action": "contacted_client", "note": "Called; safe and seen tomorrow."}));
+    // Acknowledging says what was done; "no action needed" says why.
+    for (body, field) in [
+        (json!({}), "action"),
+        (json!({"action": "clicked"}), "action"),
+        (json!({"action": "no_action_needed"}), "note"),
+    ] {
+        let r = t
+            .call(Some(&clin), Method::POST, &path, Some(body), None)
+            .await;
+        r.expect(422);
+        assert_eq!(r.json["fields"][0]["field"], field);
+    }
+    let ack = t.call(Some(&clin), Method::POST, &path, did(), None).await;
     ack.expect(200);
     assert_eq!(ack.json["acknowledged_by"]["id"], json!(clin.id));
-    t.call(Some(&clin), Method::POST, &path, None, None)
+    assert_eq!(ack.json["acknowledged_action"], "Contacted the client");
+    assert_eq!(
+        ack.json["acknowledged_note"],
+        "Called; safe and seen tomorrow."
+    );
+    t.call(Some(&clin), Method::POST, &path, did(), None)
         .await
         .expect(409);
-    t.call(Some(&other), Method::POST, &path, None, None)
+    t.call(Some(&other), Method::POST, &path, did(), None)
         .await
         .expect(404);
     assert_eq!(t.get(&clin, "/api/v1/alerts").await.json, json!([]));

@@ -254,7 +254,10 @@ async fn alerts_are_announced_on_the_dashboard_and_acknowledged_on_their_page(b:
     let outsider = t.sign_in(&other).await;
     assert_eq!(outsider.get(&format!("/alerts/{alert}")).await.0, 404);
     let (status, _, _) = outsider
-        .post(&format!("/alerts/{alert}/acknowledge"), &[])
+        .post(
+            &format!("/alerts/{alert}/acknowledge"),
+            &[("action", "contacted_client")],
+        )
         .await;
     assert_eq!(status, 404);
     let (_, _, home) = outsider.get("/").await;
@@ -275,10 +278,42 @@ async fn alerts_are_announced_on_the_dashboard_and_acknowledged_on_their_page(b:
     assert!(list.contains("Escalated to you as supervisor") && list.contains("escalated</span>"));
     assert!(!list.contains("/acknowledge\""));
     let (_, _, list) = page.get("/alerts").await;
-    assert!(list.contains(&format!("action=\"/alerts/{alert}/acknowledge\"")));
+    assert!(list.contains(&format!("href=\"/alerts/{alert}#acknowledge\"")));
+    let (_, _, one) = page.get(&format!("/alerts/{alert}")).await;
+    assert!(one.contains(
+        r#"<input type="radio" name="action" value="no_action_needed"> No action needed</label>"#
+    ));
+
+    // Without saying what was done, or "no action needed" without why: the same page, the note kept.
+    let (status, _, again) = page
+        .post(
+            &format!("/alerts/{alert}/acknowledge"),
+            &[("note", "thinking")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(again.contains("Not acknowledged: <a href=\"#ack-action\">say what was done"));
+    assert!(again.contains(">thinking</textarea>"));
+    let (status, _, again) = page
+        .post(
+            &format!("/alerts/{alert}/acknowledge"),
+            &[("action", "no_action_needed")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(again.contains(r#"value="no_action_needed" checked"#));
 
     let (status, location, _) = page
-        .post(&format!("/alerts/{alert}/acknowledge"), &[])
+        .post(
+            &format!("/alerts/{alert}/acknowledge"),
+            &[
+                ("action", "no_action_needed"),
+                (
+                    "note",
+                    "Answered about last month; seen in session today, no current intent.",
+                ),
+            ],
+        )
         .await;
     assert_eq!(
         (status, location.as_str()),
@@ -286,6 +321,13 @@ async fn alerts_are_announced_on_the_dashboard_and_acknowledged_on_their_page(b:
     );
     let (_, _, list) = page.get(&location).await;
     assert!(list.contains("Alert acknowledged") && list.contains("No open alerts."));
+    // The alert keeps what was done, for whoever reads it later.
+    let (_, _, done) = page.get(&format!("/alerts/{alert}")).await;
+    assert!(
+        done.contains("<h2>What was done</h2>\n<p>No action needed</p>"),
+        "{done}"
+    );
+    assert!(done.contains("no current intent") && !done.contains("id=\"acknowledge\""));
     let (_, _, home) = page.get("/").await;
     assert!(!home.contains("alert-banner"));
     let (_, _, one) = page.get(&format!("/alerts/{alert}")).await;
