@@ -496,7 +496,6 @@ mod tests {
                 || r.path.ends_with("/diary-link")
                 || r.path.ends_with("/diary-link/revoke")
                 || r.path.ends_with("/fulfil")
-                || r.path == "/api/v1/alerts/{id}/acknowledge"
                 || r.path == "/api/v1/plans/{id}/activate"
                 || r.path == "/api/v1/plans/{id}/close";
             assert_eq!(
