@@ -130,20 +130,14 @@ pub async fn set_role(
     client: ClientId,
     role: &str,
 ) -> Result<(), StoreError> {
-    let r = unit_members::Entity::update_many()
-        .col_expr(unit_members::Column::MemberRole, Expr::value(role))
-        .filter(unit_members::Column::UnitId.eq(id))
-        .filter(unit_members::Column::ClientId.eq(client.0))
-        .filter(unit_members::Column::LeftAt.is_null())
-        .exec(tx.conn())
-        .await?;
-    if r.rows_affected == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::Conflict(
-            "this client is no longer a member".into(),
-        ))
-    }
+    update_current_member(
+        tx,
+        id,
+        client,
+        unit_members::Column::MemberRole,
+        Expr::value(role),
+    )
+    .await
 }
 
 /// Ends a current membership at `at`; inside the transaction, so two removals cannot both count.
@@ -153,8 +147,26 @@ pub async fn remove_member(
     client: ClientId,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    update_current_member(
+        tx,
+        id,
+        client,
+        unit_members::Column::LeftAt,
+        Expr::value(Some(at)),
+    )
+    .await
+}
+
+/// Sets one column of a client's current membership; a conflict when there is none (they left meanwhile).
+async fn update_current_member(
+    tx: &Tx<'_>,
+    id: Uuid,
+    client: ClientId,
+    column: unit_members::Column,
+    value: sea_orm::sea_query::SimpleExpr,
+) -> Result<(), StoreError> {
     let r = unit_members::Entity::update_many()
-        .col_expr(unit_members::Column::LeftAt, Expr::value(Some(at)))
+        .col_expr(column, value)
         .filter(unit_members::Column::UnitId.eq(id))
         .filter(unit_members::Column::ClientId.eq(client.0))
         .filter(unit_members::Column::LeftAt.is_null())
