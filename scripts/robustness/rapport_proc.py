@@ -121,13 +121,15 @@ def audit_verify(db):
 class Server:
     """`rapport serve` on a free port, its output collected in a log file in the data directory."""
 
-    def __init__(self, db, extra=()):
+    def __init__(self, db, extra=(), name="serve"):
         self.db = db
+        self.name = name
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.extra = list(extra)
         self.proc = None
-        self.log_path = os.path.join(db.dir, "serve.log")
+        # Several servers may share one data directory (one keyring): each logs to a file of its own.
+        self.log_path = os.path.join(db.dir, f"{name}.log")
 
     def start(self):
         log = open(self.log_path, "ab")
@@ -260,9 +262,9 @@ def _csrf(html):
     return m.group(1).decode()
 
 
-def api_token(base, email, password):
-    """Signs in as a person does (password, then enrolling TOTP), and makes a personal API token with the
-    session: `POST /api/v1/tokens` with the session cookie and its CSRF token."""
+def sign_in(base, email, password):
+    """Signs in as a person does (password, then enrolling TOTP); returns the connection holding the session
+    cookie."""
     web = Http(base)
     origin = {"Origin": base}
     status, _, res = web.request("POST", "/login", form={"email": email, "password": password}, headers=origin)
@@ -276,12 +278,24 @@ def api_token(base, email, password):
     status, _, res = web.request("POST", "/mfa/setup", form={"_csrf": _csrf(page), "code": code}, headers=origin)
     if status != 303:
         raise RuntimeError(f"TOTP enrolment answered {status}")
+    return web
+
+
+def csrf_token(web):
+    """The session's CSRF token, from the account page."""
     status, page, _ = web.request("GET", "/account", headers={"Accept": "text/html"})
     if status != 200:
         raise RuntimeError(f"/account answered {status}")
+    return _csrf(page)
+
+
+def api_token(base, email, password):
+    """Signs in (`sign_in`) and makes a personal API token with the session: `POST /api/v1/tokens` with the
+    session cookie and its CSRF token."""
+    web = sign_in(base, email, password)
     status, body, _ = web.request(
         "POST", "/api/v1/tokens", body={"name": "robustness", "expires_in_days": 1},
-        headers={"X-CSRF-Token": _csrf(page), **origin},
+        headers={"X-CSRF-Token": csrf_token(web), "Origin": base},
     )
     web.close()
     if status != 201:
