@@ -5,6 +5,8 @@ background worker running every second and sending to one real SMTP server (PyPI
 
 What it checks, in order (any failure ends the run with exit 1 and says what failed):
 
+  0. The nodes start together on the new, empty database (as servers restarted at once after an upgrade do):
+     each waits for the start lock while another migrates, and all become ready.
   1. Sessions are the database's, not a node's: a staff sign-in (password, then TOTP enrolment) made on node 1
      is signed in on nodes 2 and 3; its CSRF token, read on node 2, lets node 3 make an API token, which works on
      every node; signing out on node 2 ends the session on all three. haproxy's answers name the node that
@@ -23,10 +25,10 @@ What it checks, in order (any failure ends the run with exit 1 and says what fai
      e-mail per person to tell).
   4. A node killed mid-request loses nothing it acknowledged: writers book sessions (more than two weeks ahead,
      so no reminder falls due) and create clients through haproxy, each with an Idempotency-Key; node 3 gets
-     SIGKILL during the load. Requests without an answer (or with haproxy's 502/503/504) are sent again with
-     their key; then every 201 is a row in the database, every row was acknowledged (no duplicate), each has
-     its one creation entry in the audit log, and no clinician has two overlapping sessions. Node 3 restarts
-     and serves again.
+     SIGKILL during the load (and, in a second round once it is back, node 1). Requests without an answer (or
+     with haproxy's 502/503/504) are sent again with their key; then every 201 is a row in the database, every
+     row was acknowledged (no duplicate), each has its one creation entry in the audit log, and no clinician has
+     two overlapping sessions. The killed node restarts, serves again and is back in haproxy's rotation.
   5. `rapport audit verify` says the chain is intact, and every acknowledged create of the whole run is
      counted against the stored rows.
 
@@ -54,7 +56,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 from rapport_proc import (
-    Database, Http, Server, api_token, audit_verify, create_account, csrf_token, free_port, rapport, sign_in,
+    CHILD_ENV, Database, Http, Server, api_token, audit_verify, binary, create_account, csrf_token, free_port, sign_in,
 )
 
 RACE_ROUNDS = 5
@@ -109,10 +111,11 @@ class SmtpSink:
         )
         wait_port(self.port, self.proc, "the SMTP sink")
 
-    def message_ids(self):
+    def messages(self):
+        """(Message-ID, sender) of every message received."""
         if not os.path.isdir(self.dir):
             return []
-        return [m["Message-ID"] for m in mailbox.Maildir(self.dir, factory=None, create=False)]
+        return [(m["Message-ID"], m["From"]) for m in mailbox.Maildir(self.dir, factory=None, create=False)]
 
     def stop(self):
         self.proc.terminate()
@@ -275,6 +278,7 @@ def check_sessions(nodes, email, password):
 
 def race(proxy, nodes, token, clinician, clients, start, ledger):
     targets = [proxy.base] * RACERS_VIA_PROXY + [n.base for n in nodes for _ in range(RACERS_PER_NODE)]
+    names = {n.base: n.name for n in nodes}
     barrier = threading.Barrier(len(targets))
 
     def one(i):
@@ -289,7 +293,7 @@ def race(proxy, nodes, token, clinician, clients, start, ledger):
                                                headers={"Idempotency-Key": str(uuid.uuid4())})
         finally:
             http.close()
-        return status, answer, res.getheader("X-Rapport-Node") or targets[i]
+        return status, answer, res.getheader("X-Rapport-Node") or names[targets[i]]
 
     results = parallel(len(targets), one)
     statuses = collections.Counter(r[0] for r in results)
@@ -356,7 +360,9 @@ def check_outbox(db, sink, alerts, assignments):
     rows = outbox_rows(db)
     failed = [r for r in rows if r["attempts"] or r["error"]]
     check(not failed, f"{len(failed)} message(s) needed a second attempt, e.g. {failed[:2]}")
-    received = collections.Counter(sink.message_ids())
+    messages = sink.messages()
+    received = collections.Counter(m for m, _ in messages)
+    senders = collections.Counter(sender.split("<")[-1].split("@")[0] for _, sender in messages)
     twice = {m: n for m, n in received.items() if n > 1}
     check(not twice, f"{len(twice)} message(s) reached the SMTP server more than once: {list(twice.items())[:3]}")
     sent = {r["message_id"] for r in rows if r["sent"]}
@@ -379,9 +385,9 @@ def check_outbox(db, sink, alerts, assignments):
           f"{assignments} assignments, links per assignment (expected 2): {per_assignment}")
     print(f"  outbox: {len(received)} messages, each received once by the SMTP server "
           f"({', '.join(f'{n} {k}' for k, n in sorted(by_kind.items()))}), settled {took:.1f} s after the last "
-          f"was made due; {alerts} alerts escalated once each, {assignments} scheduled links sent once each",
-          flush=True)
-    return dict(by_kind)
+          f"was made due; {alerts} alerts escalated once each, {assignments} scheduled links sent once each; "
+          f"sent by {', '.join(f'{n} {k}' for k, n in sorted(senders.items()))}", flush=True)
+    return {"kinds": dict(by_kind), "senders": dict(senders)}
 
 
 # ---- 4. a node killed mid-request -----------------------------------------------------------------------------
@@ -463,12 +469,13 @@ def kill_during_load(proxy, nodes, victim, token, clinician, clients, ledger, se
         t.join(60)
     replayed = load.retry()
     made = {t: len(ledger.acked[t]) - before[t] for t in before}
-    print(f"  kill: {victim.name} got SIGKILL 1.5 s into the load of {writers} writers; "
+    print(f"  {victim.name} got SIGKILL 1.5 s into the load of {writers} writers through haproxy: "
           f"{made['appointments']} bookings and {made['clients']} clients acknowledged, {load.refused} bookings "
-          f"refused as taken, {len(load.unanswered)} requests unanswered or answered {load.gateway_errors}x by "
-          f"haproxy with 50x, sent again with their key: {replayed} replayed a committed answer", flush=True)
-    return dict(acknowledged=made, refused=load.refused, unanswered=len(load.unanswered), replayed=replayed,
-                gateway_errors=load.gateway_errors)
+          f"refused as taken; {len(load.unanswered)} requests had no answer ({load.gateway_errors} of them a 50x "
+          f"from haproxy), sent again with their key: {replayed} replayed a committed answer, the rest ran anew",
+          flush=True)
+    return dict(victim=victim.name, acknowledged=made, refused=load.refused, unanswered=len(load.unanswered),
+                replayed=replayed, gateway_errors=load.gateway_errors)
 
 
 # ---- 5. acknowledged against stored, and the chain ------------------------------------------------------------
@@ -523,19 +530,25 @@ def main():
     summary = {"nodes": args.nodes, "seed": seed}
     ok = False
     try:
-        rapport(db, "migrate")
+        # The keyring first (one data directory, one keyring for every node, as a deployment copies its keyring
+        # to every server): `rapport migrate` on the directory's own SQLite database makes it and leaves the
+        # PostgreSQL database empty, so that the nodes below start together on a database that needs migrating.
+        subprocess.run([binary(), "--data-dir", db.dir, "migrate"], check=True, env=CHILD_ENV,
+                       stdout=subprocess.DEVNULL)
+        sink = SmtpSink(db.dir)
+        # Each node sends as itself, so the Maildir tells which node sent each message.
+        nodes = [Server(db, name=f"node{i + 1}", extra=[
+            "--smtp-url", f"smtp://127.0.0.1:{sink.port}", "--worker-interval-seconds", "1",
+            "--mail-from", f"Rapport <node{i + 1}@multinode.test>",
+            "--trusted-proxy", "127.0.0.1/32"]) for i in range(args.nodes)]
+        print(f"0. {len(nodes)} servers started together on a new database", flush=True)
+        for n in nodes:
+            n.start()
+        ready = [n.wait_ready() for n in nodes]
+        print(f"  all ready within {max(ready):.1f} s (the start lock lets one migrate at a time)", flush=True)
         pw = {role: create_account(db, f"{role}@multinode.test", f"Multinode {role.title()}", [role], "UTC")
               for role in ("admin", "clinician", "supervisor")}
         pw["teammate"] = create_account(db, "teammate@multinode.test", "Multinode Teammate", ["clinician"], "UTC")
-        sink = SmtpSink(db.dir)
-        # One data directory (one keyring) for every node, as a deployment shares its keyring file.
-        nodes = [Server(db, name=f"node{i + 1}", extra=[
-            "--smtp-url", f"smtp://127.0.0.1:{sink.port}", "--worker-interval-seconds", "1",
-            "--trusted-proxy", "127.0.0.1/32"]) for i in range(args.nodes)]
-        for n in nodes:
-            n.start()
-        for n in nodes:
-            n.wait_ready()
         proxy = Haproxy(db.dir, nodes)
         ledger = Ledger()
 
@@ -572,7 +585,7 @@ def main():
         winners = [race(proxy, nodes, clin, clinician, clients, at_hour(h), ledger) for h in range(RACE_ROUNDS)]
         racers = RACERS_VIA_PROXY + RACERS_PER_NODE * len(nodes)
         print(f"  {RACE_ROUNDS} rounds of {racers} simultaneous bookings of one slot ({RACERS_VIA_PROXY} through "
-              f"haproxy, {RACERS_PER_NODE} straight to each node): one 201 each, the rest 409; won on {winners}",
+              f"haproxy, {RACERS_PER_NODE} straight to each node): one 201 each, the rest 409; won on {' '.join(winners)}",
               flush=True)
         summary["races"] = {"rounds": RACE_ROUNDS, "bookings_each": racers}
 
@@ -599,14 +612,21 @@ def main():
         db.query("UPDATE measure_alerts SET raised_at = raised_at - interval '2 hours'")
         summary["sent"] = check_outbox(db, sink, ALERTS, ASSIGNMENTS)
 
-        print("4. a node killed mid-request", flush=True)
-        victim = nodes[-1]
-        summary["kill"] = kill_during_load(proxy, nodes, victim, clin, clinician, clients, ledger, seed)
-        check(not ledger.errors, "errors under load: " + "; ".join(ledger.errors[:5]))
-        victim.start()
-        victim.wait_ready()
-        status, _, _ = Http(victim.base, clin).request("GET", f"/api/v1/clients/{clients[0]}")
-        check(status == 200, f"{victim.name} after its restart answered {status}")
+        print("4. a node killed mid-request, twice", flush=True)
+        summary["kills"] = []
+        for i, victim in enumerate((nodes[-1], nodes[0])):
+            summary["kills"].append(
+                kill_during_load(proxy, nodes, victim, clin, clinician, clients, ledger, seed + 100 * i))
+            check(not ledger.errors, "errors under load: " + "; ".join(ledger.errors[:5]))
+            victim.start()
+            took = victim.wait_ready()
+            status, _, _ = Http(victim.base, clin).request("GET", f"/api/v1/clients/{clients[0]}")
+            check(status == 200, f"{victim.name} after its restart answered {status}")
+            # Back in haproxy's rotation (two good health checks) before the next round.
+            wait_until(f"{victim.name} back behind haproxy", lambda: victim.name in {
+                Http(proxy.base).request("GET", "/healthz")[2].getheader("X-Rapport-Node")
+                for _ in range(2 * len(nodes))}, timeout=10)
+            print(f"  {victim.name} restarted, ready in {took:.1f} s and back in haproxy's rotation", flush=True)
 
         print("5. acknowledged writes against stored rows, and the audit chain", flush=True)
         summary["stored"] = check_stored(db, ledger)
