@@ -585,8 +585,8 @@ def main():
         winners = [race(proxy, nodes, clin, clinician, clients, at_hour(h), ledger) for h in range(RACE_ROUNDS)]
         racers = RACERS_VIA_PROXY + RACERS_PER_NODE * len(nodes)
         print(f"  {RACE_ROUNDS} rounds of {racers} simultaneous bookings of one slot ({RACERS_VIA_PROXY} through "
-              f"haproxy, {RACERS_PER_NODE} straight to each node): one 201 each, the rest 409; won on {' '.join(winners)}",
-              flush=True)
+              f"haproxy, {RACERS_PER_NODE} straight to each node): one 201 each, the rest 409; "
+              f"won on {' '.join(winners)}", flush=True)
         summary["races"] = {"rounds": RACE_ROUNDS, "bookings_each": racers}
 
         print("3. what the workers send, across nodes", flush=True)
