@@ -75,8 +75,9 @@ def ensure_tools():
     """Debian's haproxy and PyPI's aiosmtpd, installed by name when missing."""
     if not shutil.which("haproxy"):
         print("installing Debian's haproxy", flush=True)
-        subprocess.run(["apt-get", "install", "-y", "-q", "haproxy"], check=True,
-                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}, stdout=subprocess.DEVNULL)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-q"], check=True, env=env, stdout=subprocess.DEVNULL)
+        subprocess.run(["apt-get", "install", "-y", "-q", "haproxy"], check=True, env=env, stdout=subprocess.DEVNULL)
     try:
         import aiosmtpd  # noqa: F401
     except ImportError:
