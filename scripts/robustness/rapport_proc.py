@@ -1,6 +1,7 @@
 """What the robustness drivers share: a fresh database (SQLite data directory or PostgreSQL database), the
-`rapport` command, a `rapport serve` process that can be killed and restarted, a small HTTP client, and a staff
-account signed in the way a person does (password, then TOTP enrolment) to make a personal API token.
+`rapport` command, a `rapport serve` process that can be killed and restarted, haproxy in front of several of
+them, an SMTP server that keeps what it receives, a small HTTP client, and a staff account signed in the way a
+person does (password, then TOTP enrolment) to make a personal API token.
 
 Standard library only, so the drivers run on any machine that has python3 and the built binary: the checks
 must not depend on the packages they are checking around.
@@ -11,6 +12,7 @@ import hashlib
 import hmac
 import http.client
 import json
+import mailbox
 import os
 import re
 import secrets
@@ -179,6 +181,90 @@ class Server:
                 return f.read()[-tail:]
         except OSError:
             return ""
+
+
+def wait_port(port, proc, what, timeout=30):
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited ({proc.returncode}) before listening")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{what} did not listen on {port} within {timeout} s")
+
+
+class SmtpSink:
+    """aiosmtpd writing every message it accepts into a Maildir."""
+
+    def __init__(self, dir):
+        self.dir = os.path.join(dir, "maildir")  # aiosmtpd's Mailbox creates it, so it must not exist yet
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{self.port}", "-c",
+             "aiosmtpd.handlers.Mailbox", self.dir],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        wait_port(self.port, self.proc, "the SMTP sink")
+
+    def messages(self):
+        """(Message-ID, sender) of every message received."""
+        if not os.path.isdir(self.dir):
+            return []
+        return [(m["Message-ID"], m["From"]) for m in mailbox.Maildir(self.dir, factory=None, create=False)]
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+class Haproxy:
+    """haproxy in front of the nodes: round-robin per request, health checks on /healthz every 200 ms (a dead
+    node is out after one failed check; not /readyz, whose probe is a write under the chain's lock, 15 a second
+    from three nodes), a refused connection redispatched to another node (nothing was sent), and the serving
+    node's name on every answer."""
+
+    def __init__(self, dir, servers):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        backends = "\n".join(
+            f"    server {s.name} 127.0.0.1:{s.port} check" for s in servers
+        )
+        self.cfg = os.path.join(dir, "haproxy.cfg")
+        with open(self.cfg, "w") as f:
+            f.write(f"""global
+    maxconn 2000
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 60s
+    timeout server 60s
+    retries 3
+    option redispatch
+frontend rapport
+    bind 127.0.0.1:{self.port}
+    option forwardfor
+    http-response set-header X-Rapport-Node %[srv_name]
+    default_backend nodes
+backend nodes
+    balance roundrobin
+    option httpchk GET /healthz
+    default-server inter 200ms fall 1 rise 2
+{backends}
+""")
+        with open(os.path.join(dir, "haproxy.log"), "ab") as log:
+            self.proc = subprocess.Popen(["haproxy", "-f", self.cfg, "-db"], stdout=subprocess.DEVNULL, stderr=log)
+        wait_port(self.port, self.proc, "haproxy")
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
 
 
 class Http:
