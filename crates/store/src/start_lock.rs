@@ -3,7 +3,8 @@
 //! try to create the same tables and rows, and all but one would stop with "duplicate key" errors.
 //!
 //! On PostgreSQL the lock is a session advisory lock held on a connection of its own, so it ends with the
-//! process however that ends (the server ends the session). An engine without advisory locks starts unlocked, as
+//! process however that ends (the server ends the session); advisory locks belong to one database, so other
+//! databases on the same server start undisturbed. An engine without advisory locks starts unlocked, as
 //! before, with a warning: there, run `rapport migrate` once before starting several servers. On SQLite it is
 //! an exclusive lock on a file beside the database (`rapport.db-start`), never on the database file itself:
 //! closing any descriptor of that file would drop the POSIX locks SQLite holds on it in this process.
@@ -53,11 +54,13 @@ async fn take_postgres(url: &str) -> Result<StartLock, StoreError> {
                 .map_err(|e| StoreError::Unreachable(e.to_string()))?;
             Ok(StartLock::Postgres(conn))
         }
-        Err(e) => {
+        // 42883: no such function; 0A000: not supported. Any other failure is the database's, not the engine's.
+        Err(sqlx::Error::Database(e)) if matches!(e.code().as_deref(), Some("42883" | "0A000")) => {
             tracing::warn!(error = %e, "this database has no advisory locks: starting without the start lock (run `rapport migrate` once before starting several servers)");
             let _ = conn.close().await;
             Ok(StartLock::None)
         }
+        Err(e) => Err(StoreError::Unreachable(e.to_string())),
     }
 }
 
