@@ -44,6 +44,7 @@ pub mod safety_plans;
 pub mod schedule;
 mod sealed_labels;
 pub mod sessions;
+mod start_lock;
 pub mod tokens;
 mod tx;
 pub mod units;
@@ -229,8 +230,12 @@ pub async fn connect(url: &str) -> Result<(DatabaseConnection, Backend), StoreEr
 
 impl Store {
     /// Connects, refuses a schema newer than this binary, migrates, and unlocks the data keys with the keyring.
+    ///
+    /// The schema, the first data key and the chain's head are made under the database's start lock
+    /// (`start_lock`), so servers started together wait for each other instead of colliding.
     pub async fn open(url: &str, keyring: &Keyring) -> Result<Store, StoreError> {
         let (db, backend) = connect(url).await?;
+        let start = start_lock::take(url, backend).await?;
         check_schema_not_newer(&db).await?;
         // A head without a seal is sealed only by the start that adds seals; after that a missing seal is
         // tampering, which `audit verify` reports, and must never be papered over by a restart.
@@ -255,6 +260,7 @@ impl Store {
         }
         tx.commit().await?;
         sealed_labels::seal_at_start(&store).await?;
+        start.release().await;
         let queue = writer::spawn(store.clone());
         Ok(Store {
             queue: Some(queue),

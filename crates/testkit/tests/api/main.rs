@@ -36,6 +36,7 @@ mod safety;
 mod scheduling;
 mod secrets_at_rest;
 mod self_service;
+mod several_servers;
 mod sign_in_limits;
 mod signin;
 mod unit_pages;
