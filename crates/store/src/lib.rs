@@ -30,6 +30,7 @@ mod keys;
 pub mod measures;
 pub mod medications;
 pub mod migration;
+pub mod note_feedback;
 pub mod note_privacy;
 pub mod notes;
 pub mod on_call;

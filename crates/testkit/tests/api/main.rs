@@ -22,6 +22,7 @@ mod input;
 mod matrix;
 mod measures;
 mod medications;
+mod note_feedback;
 mod note_takeover;
 mod notes;
 mod on_call;

@@ -137,12 +137,25 @@ pub(super) async fn sign(
     Ok(with_etag(v.version, v))
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CosignInput {
+    /// For the trainee, kept with the note.
+    #[serde(default)]
+    feedback: Option<String>,
+}
+
 pub(super) async fn cosign(
     c: Caller,
     State(s): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
+    ApiJson(i): ApiJson<CosignInput>,
 ) -> ApiResult<Response> {
-    let v = s.app.cosign_note(&c.ctx, NoteId(id)).await.or_api(&c.rid)?;
+    let v = s
+        .app
+        .cosign_note(&c.ctx, NoteId(id), i.feedback.as_deref())
+        .await
+        .or_api(&c.rid)?;
     Ok(with_etag(v.version, v))
 }
 

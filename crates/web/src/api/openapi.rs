@@ -63,6 +63,7 @@ fn body_schema(method: &str, path: &str) -> Option<&'static str> {
         ("POST", "/api/v1/plans/{id}/reviews") => "PlanReview",
         ("POST", "/api/v1/plans/{id}/acknowledge") => "PlanAcknowledgement",
         ("POST", "/api/v1/alerts/{id}/acknowledge") => "AlertAcknowledgement",
+        ("POST", "/api/v1/notes/{id}/cosign") => "CosignInput",
         ("POST", "/api/v1/clients/{id}/measure-assignments") => "AssignInput",
         ("POST", "/api/v1/clients/{id}/measure-responses") => "ResponseInput",
         ("PUT", "/api/v1/settings/measures") => "MeasureSettings",
@@ -241,6 +242,9 @@ fn schemas() -> Value {
         "AlertAcknowledgement": obj(&["action"], json!({
             "action": { "type": "string", "enum": ["contacted_client", "safety_plan_reviewed", "emergency_services", "no_action_needed"] },
             "note": { "type": ["string", "null"], "maxLength": 2000, "description": "Required (at least 15 characters) with no_action_needed: why nothing was needed" },
+        })),
+        "CosignInput": obj(&[], json!({
+            "feedback": { "type": ["string", "null"], "maxLength": 4000, "description": "For the trainee: kept with the note and shown to whoever reads it" },
         })),
         "ShareInput": obj(&["user_id"], json!({ "user_id": uuid })),
         "AssignInput": obj(&["instrument"], json!({
@@ -487,7 +491,6 @@ mod tests {
             let bodiless = r.path.ends_with("/disable")
                 || r.path.ends_with("/enable")
                 || r.path.ends_with("/sign")
-                || r.path.ends_with("/cosign")
                 || r.path.ends_with("/take-over")
                 || r.path
                     .ends_with("/measure-assignments/{assignment_id}/stop")

@@ -250,6 +250,8 @@ impl FromRequestParts<AppState> for Caller {
 pub struct Staff {
     pub session: SessionInfo,
     pub ctx: Ctx,
+    /// What the roles allow across the practice, asked of the policy once for the request.
+    pub rights: rapport_domain::policy::StaffRights,
     pub rid: RequestId,
     pub ip: IpAddr,
 }
@@ -306,6 +308,7 @@ impl FromRequestParts<AppState> for Staff {
             return Err(Redirect::to("/login").into_response());
         };
         Ok(Staff {
+            rights: state.app.staff_rights(&ctx),
             session,
             ctx,
             rid,

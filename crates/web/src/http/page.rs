@@ -54,18 +54,8 @@ impl Nav {
             name: s.session.display_name.clone(),
             is_admin: s.is(Role::Admin),
             is_clinical: s.ctx.actor.is_clinical(),
-            sees_record_requests: rapport_domain::policy::authorize(
-                &s.ctx.actor,
-                rapport_domain::policy::Action::List,
-                rapport_domain::policy::Resource::RecordRequests,
-            )
-            .is_allowed(),
-            sees_on_call: rapport_domain::policy::authorize(
-                &s.ctx.actor,
-                rapport_domain::policy::Action::List,
-                rapport_domain::policy::Resource::OnCallRota,
-            )
-            .is_allowed(),
+            sees_record_requests: s.rights.see_record_requests,
+            sees_on_call: s.rights.see_on_call,
             csrf: s.session.csrf_token.clone(),
             place: s.zone().place(),
         })

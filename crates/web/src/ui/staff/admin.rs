@@ -12,7 +12,6 @@ use axum::response::{IntoResponse, Response};
 use rapport_app::accounts::{Account, NewAccount};
 use rapport_app::audit::{AuditEntry, AuditQuery};
 use rapport_app::behaviour::BehaviourSettings;
-use rapport_domain::policy::{Action, Resource, authorize};
 use rapport_domain::{ClientId, Error, Role, UserId};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -262,7 +261,13 @@ pub struct SettingsForm {
 
 /// Practice settings are the administrator's: the policy decides, as it does for the API.
 fn may_change_settings(s: &Staff) -> Result<(), Error> {
-    authorize(&s.ctx.actor, Action::Update, Resource::PracticeSettings).into_result()
+    if s.rights.change_practice_settings {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(
+            "only an administrator changes the practice's settings".into(),
+        ))
+    }
 }
 
 pub async fn settings(State(st): State<AppState>, s: Staff) -> Response {

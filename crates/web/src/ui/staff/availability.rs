@@ -19,7 +19,6 @@ use chrono_tz::Tz;
 use rapport_app::clinicians::{ClinicianInput, ClinicianView};
 use rapport_app::scheduling::{ClinicianOnlineRules, ExceptionInput, ExceptionView, OnlineRules};
 use rapport_domain::clinician::WorkingBlock;
-use rapport_domain::policy::{Action, Resource, authorize};
 use rapport_domain::scheduling::appointment::Mode;
 use rapport_domain::scheduling::availability::ExceptionKind;
 use rapport_domain::{Error, UserId};
@@ -223,21 +222,12 @@ async fn page(
     }
     let tz: Tz = c.time_zone.parse().unwrap_or(chrono_tz::UTC);
     let refused = error.is_some();
+    let rights = st.app.calendar_rights(&s.ctx, id);
     let body = AvailabilityPage {
         nav: Nav::of(s),
         csrf: s.session.csrf_token.clone(),
-        can_edit_hours: authorize(
-            &s.ctx.actor,
-            Action::Update,
-            Resource::ClinicianProfile { owner: id },
-        )
-        .is_allowed(),
-        can_edit_calendar: authorize(
-            &s.ctx.actor,
-            Action::Update,
-            Resource::Calendar { owner: id },
-        )
-        .is_allowed(),
+        can_edit_hours: rights.edit_profile,
+        can_edit_calendar: rights.change,
         days: day_rows(&c.weekly_hours, typed),
         places,
         exceptions: exception_rows(exceptions, tz),

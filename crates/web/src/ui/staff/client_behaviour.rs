@@ -390,11 +390,10 @@ async fn forms_page(
         Ok(c) => c,
         Err(e) => return error_page(e, &s.rid, Nav::of(s)),
     };
-    let plans = st
-        .app
-        .client_plans(&s.ctx, client)
-        .await
-        .unwrap_or_default();
+    let plans = match st.app.client_plans(&s.ctx, client).await {
+        Ok(v) => v,
+        Err(e) => return error_page(e, &s.rid, Nav::of(s)),
+    };
     let (message, errors) = match e {
         Some(Error::Validation(v)) => (
             Some("Please check the form; nothing has been saved.".to_string()),

@@ -244,6 +244,23 @@ fn combined(m: &MeasureResults) -> Vec<FigureRow> {
     ]
 }
 
+/// The section when part of it cannot be read: the reason in its place (logged with the request id when it is
+/// the server's fault), never an empty section that looks like a client without measures.
+fn unavailable(s: &Staff, e: &Error) -> MeasuresSection {
+    if e.is_server_fault() {
+        tracing::error!(request_id = %s.rid.0, error = %e, "measures section");
+    }
+    MeasuresSection {
+        unavailable: Some(form_message(e)),
+        instruments: Vec::new(),
+        combined: Vec::new(),
+        open_alerts: 0,
+        assignments: Vec::new(),
+        offered: Vec::new(),
+        can_write: false,
+    }
+}
+
 /// The section for the client page; `None` when the caller may not read the client's measures. Any other
 /// failure shows in the section rather than hiding it: an empty Measures section must never mean "no alerts".
 pub async fn section(
@@ -255,37 +272,21 @@ pub async fn section(
     let m = match st.app.client_measures(&s.ctx, client).await {
         Ok(m) => m,
         Err(Error::NotFound | Error::Forbidden(_)) => return None,
-        Err(e) => {
-            if e.is_server_fault() {
-                tracing::error!(request_id = %s.rid.0, error = %e, "measures section");
-            }
-            return Some(MeasuresSection {
-                unavailable: Some(form_message(&e)),
-                instruments: Vec::new(),
-                combined: Vec::new(),
-                open_alerts: 0,
-                assignments: Vec::new(),
-                offered: Vec::new(),
-                can_write: false,
-            });
-        }
+        Err(e) => return Some(unavailable(s, &e)),
     };
-    let assignments = st
-        .app
-        .measure_assignments(&s.ctx, client)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|a| a.active)
-        .collect();
+    let assignments = match st.app.measure_assignments(&s.ctx, client).await {
+        Ok(v) => v.into_iter().filter(|a| a.active).collect(),
+        Err(e) => return Some(unavailable(s, &e)),
+    };
     let offered = if can_write {
-        st.app
-            .instruments(&s.ctx)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|i| i.offered)
-            .map(|i| (i.id.to_string(), i.short_name, i.name))
-            .collect()
+        match st.app.instruments(&s.ctx) {
+            Ok(v) => v
+                .into_iter()
+                .filter(|i| i.offered)
+                .map(|i| (i.id.to_string(), i.short_name, i.name))
+                .collect(),
+            Err(e) => return Some(unavailable(s, &e)),
+        }
     } else {
         Vec::new()
     };
@@ -362,10 +363,11 @@ async fn assign_page(
         Ok(c) => c,
         Err(e) => return error_page(e, &s.rid, Nav::of(s)),
     };
-    let offered = st
-        .app
-        .instruments(&s.ctx)
-        .unwrap_or_default()
+    let instruments = match st.app.instruments(&s.ctx) {
+        Ok(v) => v,
+        Err(e) => return error_page(e, &s.rid, Nav::of(s)),
+    };
+    let offered = instruments
         .into_iter()
         .filter(|i| i.offered)
         .map(|i| {

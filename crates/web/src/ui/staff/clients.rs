@@ -11,13 +11,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use rapport_app::clients::{ClientInput, ClientPage, ClientQuery, ClientView};
 use rapport_app::clinicians::ClinicianFilter;
 use rapport_domain::client::{ClientStatus, Contact};
-use rapport_domain::policy::{Action, Resource, authorize};
 use rapport_domain::{ClientId, Error, FieldError, Role, UserId};
 use serde::Deserialize;
 use uuid::Uuid;
 
 fn can_register(s: &Staff) -> bool {
-    authorize(&s.ctx.actor, Action::Create, Resource::ClientDirectory).is_allowed()
+    s.rights.register_clients
 }
 
 #[derive(Template, WebTemplate)]
@@ -354,7 +353,7 @@ fn form_page(
     }
 }
 
-pub async fn new_form(State(st): State<AppState>, s: Staff) -> Response {
+pub async fn new_form(s: Staff) -> Response {
     if !can_register(&s) {
         return error_page(
             Error::Forbidden("you may not register clients".into()),
@@ -362,13 +361,8 @@ pub async fn new_form(State(st): State<AppState>, s: Staff) -> Response {
             Nav::of(&s),
         );
     }
-    // Default the time zone to the clinician's own, when there is one.
-    let tz = st
-        .app
-        .get_clinician(&s.ctx, s.session.user_id)
-        .await
-        .map(|c| c.time_zone)
-        .unwrap_or_else(|_| "UTC".into());
+    // Default the time zone to the user's own (a clinician's, else the practice's).
+    let tz = s.zone().name().to_string();
     let f = ClientForm {
         time_zone: tz,
         ..Default::default()

@@ -20,7 +20,6 @@ use rapport_app::groups::{
     SessionSummary,
 };
 use rapport_domain::group::GroupKind;
-use rapport_domain::policy::{Action, Resource, authorize};
 use rapport_domain::{ClientId, Error, UserId};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -88,14 +87,22 @@ fn kinds() -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
-async fn clinicians(st: &AppState, s: &Staff) -> Vec<(String, String)> {
-    st.app
+/// The facilitators one may choose, for whoever may choose them (else none, without asking the store).
+async fn clinicians(
+    st: &AppState,
+    s: &Staff,
+    wanted: bool,
+) -> Result<Vec<(String, String)>, Error> {
+    if !wanted {
+        return Ok(vec![]);
+    }
+    Ok(st
+        .app
         .list_clinicians(&s.ctx, &ClinicianFilter::default())
-        .await
-        .unwrap_or_default()
+        .await?
         .into_iter()
         .map(|c| (c.user_id.to_string(), c.display_name))
-        .collect()
+        .collect())
 }
 
 #[derive(Template, WebTemplate)]
@@ -116,7 +123,7 @@ async fn groups_page(st: &AppState, s: &Staff, f: GroupForm, message: Option<Str
         Ok(g) => g,
         Err(e) => return error_page(e, &s.rid, Nav::of(s)),
     };
-    let can_create = authorize(&s.ctx.actor, Action::Create, Resource::GroupDirectory).is_allowed();
+    let can_create = s.rights.create_groups;
     let f = if f.capacity.is_empty() {
         GroupForm {
             capacity: "12".into(),
@@ -136,6 +143,10 @@ async fn groups_page(st: &AppState, s: &Staff, f: GroupForm, message: Option<Str
     } else {
         StatusCode::OK
     };
+    let clinicians = match clinicians(st, s, can_create).await {
+        Ok(v) => v,
+        Err(e) => return error_page(e, &s.rid, Nav::of(s)),
+    };
     (
         status,
         GroupsPage {
@@ -144,11 +155,7 @@ async fn groups_page(st: &AppState, s: &Staff, f: GroupForm, message: Option<Str
             groups,
             can_create,
             kinds: kinds(),
-            clinicians: if can_create {
-                clinicians(st, s).await
-            } else {
-                vec![]
-            },
+            clinicians,
             f,
             message,
         },
@@ -262,10 +269,11 @@ async fn group_page(
         None
     };
     let appointments = if g.rights.run_sessions {
-        st.app
-            .group_appointment_choices(&s.ctx, id)
-            .await
-            .unwrap_or_default()
+        let choices = match st.app.group_appointment_choices(&s.ctx, id).await {
+            Ok(v) => v,
+            Err(e) => return error_page(e, &s.rid, Nav::of(s)),
+        };
+        choices
             .into_iter()
             .filter(|a| a.session_id.is_none())
             .collect()
@@ -276,6 +284,10 @@ async fn group_page(
         Some(e) => crate::http::error::classify(e).0,
         None => StatusCode::OK,
     };
+    let clinicians = match clinicians(st, s, g.rights.edit).await {
+        Ok(v) => v,
+        Err(e) => return error_page(e, &s.rid, Nav::of(s)),
+    };
     (
         status,
         GroupPage {
@@ -283,11 +295,7 @@ async fn group_page(
             csrf: s.session.csrf_token.clone(),
             f: f.unwrap_or_else(|| GroupForm::of(&g)),
             kinds: kinds(),
-            clinicians: if g.rights.edit {
-                clinicians(st, s).await
-            } else {
-                vec![]
-            },
+            clinicians,
             candidates,
             candidates_line,
             q: q.to_string(),

@@ -9,12 +9,11 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use rapport_app::clients::ClientQuery;
 use rapport_app::clinicians::{ClinicianFilter, ClinicianView};
-use rapport_domain::policy::{Action, Resource, authorize};
 use rapport_domain::{Role, UserId};
 use uuid::Uuid;
 
 fn can_register(s: &Staff) -> bool {
-    authorize(&s.ctx.actor, Action::Create, Resource::ClientDirectory).is_allowed()
+    s.rights.register_clients
 }
 
 #[derive(Template, WebTemplate)]

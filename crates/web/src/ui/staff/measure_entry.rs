@@ -13,6 +13,8 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{NaiveDate, TimeZone};
+use chrono_tz::Tz;
 use rapport_app::measures::ResponseInput;
 use rapport_domain::measures::Answers;
 use rapport_domain::{ClientId, Error, FieldError};
@@ -48,6 +50,9 @@ struct EntryPage {
     /// The licence's required copyright line, printed with the questions.
     notice: Option<String>,
     partial: bool,
+    /// The day the client filled it in (YYYY-MM-DD), and today, both in the user's zone.
+    completed_on: String,
+    today: String,
     /// (anchor, message) of every problem, shown above the form.
     problems: Vec<(String, String)>,
 }
@@ -56,6 +61,27 @@ struct EntryPage {
 pub struct Which {
     #[serde(default)]
     instrument: String,
+}
+
+/// When the client filled the form in, from the day typed in the user's zone: now for today (or no day), noon of an
+/// earlier day (a paper form entered later). A day still to come is refused by the use case, as over the API.
+fn completed_at(s: &Staff, day: &str) -> Result<Option<String>, Error> {
+    let day = day.trim();
+    if day.is_empty() {
+        return Ok(None);
+    }
+    let date = NaiveDate::parse_from_str(day, "%Y-%m-%d")
+        .map_err(|_| Error::invalid("completed_on", "a date such as 2026-03-14"))?;
+    let zone = s.zone();
+    if date == zone.date(rapport_app::clock::now_utc()) {
+        return Ok(None);
+    }
+    let tz: Tz = zone.name().parse().unwrap_or(chrono_tz::UTC);
+    let noon = date
+        .and_hms_opt(12, 0, 0)
+        .and_then(|t| tz.from_local_datetime(&t).earliest())
+        .ok_or_else(|| Error::invalid("completed_on", "a date such as 2026-03-14"))?;
+    Ok(Some(noon.with_timezone(&chrono::Utc).to_rfc3339()))
 }
 
 /// Answers parsed from `items.<id>` fields; anything that is not a whole number is a problem under that item.
@@ -161,6 +187,13 @@ async fn page(
         .collect();
     // Problems that belong to no question (the instrument, the assignment) are listed too.
     for e in errors.iter().filter(|e| !e.field.starts_with("items.")) {
+        if e.field.starts_with("completed_") {
+            problems.push((
+                "completed_on".into(),
+                format!("Filled in on: {}", e.message),
+            ));
+            continue;
+        }
         problems.push(("entry".into(), e.message.clone()));
     }
     let status = if errors.is_empty() {
@@ -168,6 +201,7 @@ async fn page(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    let today = s.zone().date(rapport_app::clock::now_utc()).to_string();
     let page = EntryPage {
         nav: Nav::of(s),
         csrf: s.session.csrf_token.clone(),
@@ -179,6 +213,11 @@ async fn page(
         items,
         notice: i.licence.notice.clone(),
         partial: field(submitted, "partial") == "on",
+        completed_on: match field(submitted, "completed_on") {
+            "" => today.clone(),
+            typed => typed.to_string(),
+        },
+        today,
         problems,
     };
     (status, page).into_response()
@@ -215,11 +254,18 @@ pub async fn enter(
         }
         Err(e) => return error_page(e, &s.rid, Nav::of(&s)),
     };
+    let completed_at = match completed_at(&s, field(&fields, "completed_on")) {
+        Ok(at) => at,
+        Err(Error::Validation(errs)) => {
+            return page(&st, &s, client, &instrument, &fields, &errs).await;
+        }
+        Err(e) => return error_page(e, &s.rid, Nav::of(&s)),
+    };
     let input = ResponseInput {
         instrument: instrument.clone(),
         answers,
         assignment_id: None,
-        completed_at: None,
+        completed_at,
         partial: field(&fields, "partial") == "on",
     };
     match st.app.enter_measure_response(&s.ctx, client, input).await {

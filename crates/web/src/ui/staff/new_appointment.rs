@@ -122,15 +122,17 @@ async fn booking_page(
     searches: (&str, &str),
     error: Option<String>,
 ) -> Response {
-    let types = type_options(st, s).await;
-    let clinicians = clinician_options(st, s).await;
+    let (types, clinicians) = match (type_options(st, s).await, clinician_options(st, s).await) {
+        (Ok(t), Ok(c)) => (t, c),
+        (Err(e), _) | (_, Err(e)) => return error_page(e, &s.rid, Nav::of(s)),
+    };
     let first = picker(st, s, FIRST_CLIENT, searches.0, &f.client_1).await;
     let second = picker(st, s, SECOND_CLIENT, searches.1, &f.client_2).await;
-    let rooms = st
-        .app
-        .locations(&s.ctx)
-        .await
-        .unwrap_or_default()
+    let rooms = match st.app.locations(&s.ctx).await {
+        Ok(v) => v,
+        Err(e) => return error_page(e, &s.rid, Nav::of(s)),
+    };
+    let rooms = rooms
         .into_iter()
         .flat_map(|l| l.rooms.into_iter().map(|r| (r.id, r.name)))
         .collect();

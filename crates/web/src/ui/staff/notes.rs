@@ -435,21 +435,27 @@ pub async fn add_addendum(
 }
 
 #[derive(Deserialize)]
-pub struct CsrfOnly {
+pub struct CosignForm {
     #[serde(rename = "_csrf")]
     csrf: String,
+    #[serde(default)]
+    feedback: String,
 }
 
 pub async fn cosign(
     State(st): State<AppState>,
     s: Staff,
     PagePath(id): PagePath<Uuid>,
-    Form(f): Form<CsrfOnly>,
+    Form(f): Form<CosignForm>,
 ) -> Response {
     if !s.csrf_ok(&f.csrf) {
         return expired(&s);
     }
-    match st.app.cosign_note(&s.ctx, NoteId(id)).await {
+    match st
+        .app
+        .cosign_note(&s.ctx, NoteId(id), Some(&f.feedback))
+        .await
+    {
         Ok(_) => Redirect::to(&format!("/notes/{id}")).into_response(),
         Err(e) => error_page(e, &s.rid, Nav::of(&s)),
     }

@@ -16,50 +16,38 @@ use rapport_app::clinicians::ClinicianFilter;
 use rapport_app::scheduling::{
     AppointmentView, CalendarQuery, RescheduleInput, SeriesChangeInput, StatusInput,
 };
-use rapport_domain::policy::{Action, Resource, authorize};
 use rapport_domain::scheduling::appointment::Status;
 use rapport_domain::{Error, UserId};
 use serde::Deserialize;
 use uuid::Uuid;
 
-/// Choices for the forms' selects; a failure leaves a select empty rather than the page unreachable.
-pub(super) async fn type_options(st: &AppState, s: &Staff) -> Vec<(String, String)> {
-    st.app
+/// Choices for the forms' selects. A failure is the page's failure (an error page with the request id), never an
+/// empty select that looks like a practice without appointment types or clinicians.
+pub(super) async fn type_options(st: &AppState, s: &Staff) -> Result<Vec<(String, String)>, Error> {
+    Ok(st
+        .app
         .appointment_types(&s.ctx)
-        .await
-        .unwrap_or_default()
+        .await?
         .into_iter()
         .map(|t| (t.key, t.label))
-        .collect()
+        .collect())
 }
 
-pub(super) async fn clinician_options(st: &AppState, s: &Staff) -> Vec<(UserId, String)> {
-    st.app
+pub(super) async fn clinician_options(
+    st: &AppState,
+    s: &Staff,
+) -> Result<Vec<(UserId, String)>, Error> {
+    Ok(st
+        .app
         .list_clinicians(&s.ctx, &ClinicianFilter::default())
-        .await
-        .unwrap_or_default()
+        .await?
         .into_iter()
         .map(|c| (c.user_id, c.display_name))
-        .collect()
+        .collect())
 }
 
 fn can_book(s: &Staff) -> bool {
-    authorize(
-        &s.ctx.actor,
-        Action::Create,
-        Resource::Calendar {
-            owner: s.session.user_id,
-        },
-    )
-    .is_allowed()
-}
-
-async fn home_zone(st: &AppState, s: &Staff) -> String {
-    st.app
-        .get_clinician(&s.ctx, s.session.user_id)
-        .await
-        .map(|c| c.time_zone)
-        .unwrap_or_else(|_| "UTC".into())
+    s.rights.book_own_calendar
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -137,7 +125,7 @@ pub async fn calendar(
     Query(p): Query<CalendarParams>,
 ) -> Response {
     let tz_name = if p.tz.trim().is_empty() {
-        home_zone(&st, &s).await
+        s.zone().name().to_string()
     } else {
         p.tz.trim().to_string()
     };
@@ -201,7 +189,10 @@ pub async fn calendar(
             });
         }
     }
-    let clinicians = clinician_options(&st, &s).await;
+    let clinicians = match clinician_options(&st, &s).await {
+        Ok(v) => v,
+        Err(e) => return error_page(e, &s.rid, Nav::of(&s)),
+    };
     let places = match st.app.locations(&s.ctx).await {
         Ok(v) => v,
         Err(e) => return error_page(e, &s.rid, Nav::of(&s)),
@@ -303,14 +294,7 @@ async fn appointment_page(st: &AppState, s: &Staff, id: Uuid, error: Option<Stri
             }
         })
         .collect();
-    let can_change = authorize(
-        &s.ctx.actor,
-        Action::Update,
-        Resource::Calendar {
-            owner: a.clinician_id,
-        },
-    )
-    .is_allowed();
+    let can_change = st.app.calendar_rights(&s.ctx, a.clinician_id).change;
     let next_statuses = [
         Status::Confirmed,
         Status::Arrived,

@@ -52,7 +52,10 @@ async fn waitlist_page(
         Err(e) => return error_page(e, &s.rid, Nav::of(s)),
     };
     let client = picker(st, s, CLIENT, q, chosen).await;
-    let types = type_options(st, s).await;
+    let types = match type_options(st, s).await {
+        Ok(v) => v,
+        Err(e) => return error_page(e, &s.rid, Nav::of(s)),
+    };
     WaitlistPage {
         nav: Nav::of(s),
         csrf: s.session.csrf_token.clone(),
