@@ -129,7 +129,7 @@ describe('accessibility of the demo practice', () => {
         return href;
       });
       await scan(clientPath);
-      for (const path of ['/clients/new', '/clinicians', '/groups', '/waitlist', '/waitlist?client_q=a', '/appointments/new', '/appointments/new?client_q=a', '/record-requests', '/admin/users', '/admin/audit', '/admin/settings', '/account', '/on-call', `${clientPath}/portal`]) {
+      for (const path of ['/clients/new', '/clinicians', '/groups', '/waitlist', '/waitlist?client_q=a', '/appointments/new', '/appointments/new?client_q=a', '/record-requests', '/admin/users', '/admin/audit', '/admin/settings', '/admin/mail', '/admin/mail?all=1', '/account', '/on-call', `${clientPath}/portal`]) {
         await scan(path);
       }
       // A couple started from the client's page: the new-unit form with search results, then the couple's page

@@ -18,6 +18,7 @@ pub mod groups;
 mod guard;
 pub mod idempotency;
 pub mod mail;
+pub mod mail_queue;
 pub mod measures;
 pub mod medications;
 pub mod notes;

@@ -137,6 +137,8 @@ pub enum Resource {
     UserAccounts,
     Supervision,
     AuditLog,
+    /// The outgoing mail queue: kinds, recipients, states and errors (never a body), and retrying a message.
+    Outbox,
     ApiToken {
         owner: UserId,
     },
@@ -441,7 +443,7 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Decision 
             _ if actor.has(Role::Admin) => Allow,
             _ => forbid(ADMIN_ONLY),
         },
-        Resource::UserAccounts | Resource::AuditLog => {
+        Resource::UserAccounts | Resource::AuditLog | Resource::Outbox => {
             if actor.has(Role::Admin) {
                 Allow
             } else {

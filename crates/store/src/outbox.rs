@@ -261,3 +261,73 @@ pub async fn for_appointment(
         .all(c)
         .await?)
 }
+
+/// Where a message stands, for the administrators' list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    Sent,
+    Cancelled,
+    /// Being sent (a claim within its lease).
+    Sending,
+    /// Tried and failed; waiting for the next attempt, or given up (`next_attempt_at` far away).
+    Failed,
+    Waiting,
+}
+
+pub fn state(m: &Message, now: DateTime<Utc>) -> State {
+    if m.sent_at.is_some() {
+        State::Sent
+    } else if m.cancelled_at.is_some() {
+        State::Cancelled
+    } else if m.claimed_at.is_some_and(|at| at > lease_start(now)) {
+        State::Sending
+    } else if m.attempts > 0 {
+        State::Failed
+    } else {
+        State::Waiting
+    }
+}
+
+/// A page of the queue, newest first, and how many messages it holds (for "showing N of M"); `unsent` keeps only
+/// messages neither sent nor cancelled.
+pub async fn page(
+    c: &impl ConnectionTrait,
+    unsent: bool,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<Message>, u64), StoreError> {
+    use sea_orm::PaginatorTrait;
+    let mut q = outbox::Entity::find();
+    if unsent {
+        q = q
+            .filter(outbox::Column::SentAt.is_null())
+            .filter(outbox::Column::CancelledAt.is_null());
+    }
+    let total = q.clone().count(c).await?;
+    let rows = q
+        .order_by_desc(outbox::Column::CreatedAt)
+        .order_by_desc(outbox::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(c)
+        .await?;
+    Ok((rows, total))
+}
+
+/// Sends an unsent, uncancelled message again at the next run, with a fresh count of attempts (an administrator
+/// fixed what made it fail, or it was given up). A message being sent right now is left alone. Returns whether it
+/// was changed.
+pub async fn retry(c: &impl ConnectionTrait, id: Uuid) -> Result<bool, StoreError> {
+    let now = now_utc();
+    Ok(outbox::Entity::update_many()
+        .col_expr(outbox::Column::NextAttemptAt, Expr::value(now))
+        .col_expr(outbox::Column::Attempts, Expr::value(0))
+        .filter(outbox::Column::Id.eq(id))
+        .filter(outbox::Column::SentAt.is_null())
+        .filter(outbox::Column::CancelledAt.is_null())
+        .filter(unclaimed(now))
+        .exec(c)
+        .await?
+        .rows_affected
+        == 1)
+}

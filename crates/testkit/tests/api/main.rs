@@ -19,6 +19,7 @@ mod group_sessions;
 mod groups;
 mod idempotency;
 mod input;
+mod mail_queue;
 mod matrix;
 mod measures;
 mod medications;

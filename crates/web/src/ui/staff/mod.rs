@@ -15,6 +15,7 @@ mod emergency;
 mod group_sessions;
 mod groups;
 mod home;
+mod mail;
 mod measure_entry;
 mod medications;
 mod new_appointment;
@@ -236,6 +237,8 @@ pub fn router() -> Router<AppState> {
             get(admin::settings).post(admin::save_settings),
         )
         .route("/admin/settings/portal", post(admin::save_portal_settings))
+        .route("/admin/mail", get(mail::show))
+        .route("/admin/mail/{id}/retry", post(mail::retry))
         .route("/on-call", get(on_call::show).post(on_call::add))
         .route("/on-call/{id}/remove", post(on_call::remove))
         .route(
