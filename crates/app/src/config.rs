@@ -18,6 +18,9 @@ pub struct AppConfig {
     pub totp_issuer: String,
     /// The address people use to reach Rapport (for links in e-mails), e.g. https://rapport.example.org.
     pub public_url: String,
+    /// A demo practice with no SMTP server (`serve --demo` without `--smtp-url`): administrators may read what
+    /// would have been sent, bodies included, in the demo mailbox. Never on otherwise.
+    pub demo_mailbox: bool,
 }
 
 impl Default for AppConfig {
@@ -30,6 +33,7 @@ impl Default for AppConfig {
             reauth_window: Duration::from_secs(5 * 60),
             totp_issuer: "Rapport".to_string(),
             public_url: "http://127.0.0.1:8080".to_string(),
+            demo_mailbox: false,
         }
     }
 }

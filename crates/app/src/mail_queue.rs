@@ -134,9 +134,69 @@ impl App {
     }
 }
 
+/// A message as the demo mailbox shows it: what would have been sent, text included.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoMail {
+    pub kind: &'static str,
+    pub recipient: String,
+    pub subject: String,
+    pub text: String,
+    /// The first web address in the text (a questionnaire, diary, booking or portal link), to follow it.
+    pub link: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The first `http://` or `https://` address in a text, up to the next white space.
+pub fn first_link(text: &str) -> Option<String> {
+    let i = text.find("http://").or_else(|| text.find("https://"))?;
+    let rest = &text[i..];
+    let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+    Some(rest[..end].trim_end_matches(['.', ',', ')']).to_string())
+}
+
+impl App {
+    /// The demo mailbox: the newest unsent messages with their texts, for administrators of a demo practice that
+    /// has no SMTP server. Anywhere else it does not exist (404), whoever asks.
+    pub async fn demo_mailbox(&self, ctx: &Ctx) -> Result<Vec<DemoMail>> {
+        if !self.config().demo_mailbox {
+            return Err(Error::NotFound);
+        }
+        let ev = || AuditEvent::new(&ctx.actor, "outbox.demo_read", "outbox");
+        let tx = self.store.begin_read().await?;
+        let tx = self
+            .guard(tx, ctx, Action::Read, Resource::Outbox, ev())
+            .await?;
+        let (rows, _) = outbox::page(tx.conn(), true, 0, PAGE_SIZE).await?;
+        let mut mails = Vec::with_capacity(rows.len());
+        for m in rows {
+            let text = outbox::body(tx.cipher(), &m)?;
+            mails.push(DemoMail {
+                kind: kind_label(&m.kind),
+                link: first_link(&text),
+                recipient: m.recipient,
+                subject: m.subject,
+                text,
+                created_at: m.created_at,
+            });
+        }
+        tx.audit(ev().request(ctx.rid())).await?;
+        tx.commit().await?;
+        Ok(mails)
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::kind_label;
+    use super::{first_link, kind_label};
+
+    #[test]
+    fn the_first_link_is_found_without_its_punctuation() {
+        assert_eq!(
+            first_link("Please answer: https://rapport.test/m/abc123.\nThanks"),
+            Some("https://rapport.test/m/abc123".into())
+        );
+        assert_eq!(first_link("no link here"), None);
+    }
 
     #[test]
     fn every_kind_has_words_and_no_code_shows() {

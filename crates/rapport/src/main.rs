@@ -318,6 +318,8 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> Result<ExitCode> {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{}", args.listen)),
+        // Nothing is sent in a demo without SMTP, so the demo shows what would have been.
+        demo_mailbox: args.demo && args.smtp_url.is_none(),
         ..defaults
     };
     // Without an SMTP server the worker still runs the measure jobs; their e-mails wait in the outbox.

@@ -2,11 +2,15 @@
 //! its subject or text; paged with "showing N of M"; a failed or given-up message retried from the page, the
 //! retry audited; nobody but an administrator sees the queue.
 
+use rapport_app::AppConfig;
 use rapport_domain::Role;
 use rapport_testkit::{Backend, TestApp, both, client_body};
 use serde_json::json;
 
-both!(administrators_follow_and_retry_outgoing_mail);
+both!(
+    administrators_follow_and_retry_outgoing_mail,
+    the_demo_mailbox_exists_only_in_a_demo_without_smtp
+);
 
 async fn administrators_follow_and_retry_outgoing_mail(b: Backend) {
     let t = TestApp::spawn(b).await;
@@ -100,5 +104,72 @@ async fn administrators_follow_and_retry_outgoing_mail(b: Backend) {
         )
         .await;
     assert_eq!(denied.len(), 1);
+    t.finish().await;
+}
+
+/// Assigns a questionnaire to a new client with an address: one message in the outbox.
+async fn one_message(t: &TestApp, clin: &rapport_testkit::TestUser) {
+    let mut body = client_body("Dee Demo");
+    body["email"] = json!("dee@client.test");
+    let r = t.post(clin, "/api/v1/clients", body).await;
+    r.expect(201);
+    let client = r.json["id"].as_str().unwrap().to_string();
+    t.post(
+        clin,
+        &format!("/api/v1/clients/{client}/measure-assignments"),
+        json!({ "instrument": "phq9" }),
+    )
+    .await
+    .expect(201);
+}
+
+async fn the_demo_mailbox_exists_only_in_a_demo_without_smtp(b: Backend) {
+    // A real practice: no demo mailbox, for an administrator either.
+    let t = TestApp::spawn(b).await;
+    let admin = t.user(&[Role::Admin]).await;
+    let clin = t.user(&[Role::Clinician]).await;
+    one_message(&t, &clin).await;
+    let page = t.sign_in(&admin).await;
+    let (status, _, html) = page.get("/demo/mailbox").await;
+    assert_eq!(status, 404);
+    assert!(!html.contains("dee@client.test"));
+    let (_, _, html) = page.get("/admin/mail").await;
+    assert!(!html.contains("/demo/mailbox"));
+    t.finish().await;
+
+    // A demo without SMTP: the administrator reads what would have been sent and can follow its link.
+    let t = TestApp::spawn_with(
+        b,
+        AppConfig {
+            demo_mailbox: true,
+            ..AppConfig::default()
+        },
+    )
+    .await;
+    let admin = t.user(&[Role::Admin]).await;
+    let clin = t.user(&[Role::Clinician]).await;
+    one_message(&t, &clin).await;
+    let subject = t.query_text("SELECT subject FROM outbox").await.remove(0);
+    let page = t.sign_in(&admin).await;
+    let (_, _, html) = page.get("/admin/mail").await;
+    assert!(html.contains(r#"href="/demo/mailbox""#), "{html}");
+    let (status, _, html) = page.get("/demo/mailbox").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Demo only: nothing here was sent."), "{html}");
+    assert!(
+        html.contains(&subject) && html.contains("dee@client.test"),
+        "{html}"
+    );
+    let link = rapport_testkit::between(&html, r#"<p><a href=""#, r#"">Follow the link"#);
+    assert!(link.contains("/m/"), "a questionnaire link: {link}");
+    // The link names the practice's public address; this test server listens elsewhere.
+    let path = &link[link.find("/m/").unwrap()..];
+    let opened = reqwest::get(t.url(path)).await.unwrap();
+    assert_eq!(opened.status(), 200, "the link works: {link}");
+    // Still the administrators' only.
+    let other = t.sign_in(&clin).await;
+    let (status, _, html) = other.get("/demo/mailbox").await;
+    assert_eq!(status, 403);
+    assert!(!html.contains("dee@client.test"));
     t.finish().await;
 }

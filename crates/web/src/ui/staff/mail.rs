@@ -10,7 +10,7 @@ use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use rapport_app::mail_queue::{PAGE_SIZE, QueuedMail};
+use rapport_app::mail_queue::{DemoMail, PAGE_SIZE, QueuedMail};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -28,6 +28,29 @@ struct MailPage {
     newer: Option<String>,
     older: Option<String>,
     notice: Option<&'static str>,
+    /// A demo without an e-mail server: link to the demo mailbox.
+    demo_mailbox: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "demo_mailbox.html")]
+struct DemoMailboxPage {
+    nav: Option<Nav>,
+    zone: Zone,
+    mails: Vec<DemoMail>,
+}
+
+/// What a demo practice without an e-mail server would have sent (404 anywhere else).
+pub async fn demo_mailbox(State(st): State<AppState>, s: Staff) -> Response {
+    match st.app.demo_mailbox(&s.ctx).await {
+        Ok(mails) => DemoMailboxPage {
+            nav: Nav::of(&s),
+            zone: s.zone(),
+            mails,
+        }
+        .into_response(),
+        Err(e) => error_page(e, &s.rid, Nav::of(&s)),
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -80,6 +103,7 @@ pub async fn show(State(st): State<AppState>, s: Staff, Query(q): Query<MailQuer
             .retried
             .is_some()
             .then_some("The message will be sent again within a minute."),
+        demo_mailbox: st.app.config().demo_mailbox,
     }
     .into_response()
 }

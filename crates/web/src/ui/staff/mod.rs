@@ -238,6 +238,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/admin/settings/portal", post(admin::save_portal_settings))
         .route("/admin/mail", get(mail::show))
+        .route("/demo/mailbox", get(mail::demo_mailbox))
         .route("/admin/mail/{id}/retry", post(mail::retry))
         .route("/on-call", get(on_call::show).post(on_call::add))
         .route("/on-call/{id}/remove", post(on_call::remove))
