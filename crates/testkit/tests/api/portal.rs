@@ -558,6 +558,32 @@ async fn a_client_cancels_in_the_portal_only_outside_the_late_window(b: Backend)
     );
     let csrf = rapport_testkit::between(&page, "name=\"_csrf\" value=\"", "\"");
 
+    // The list asks first: a page names the appointment and offers "yes" and "keep it".
+    let (status, _, confirm) = p.get(&cancel(&far)).await;
+    assert_eq!(status, 200);
+    assert!(
+        confirm.contains("Cancel this appointment?")
+            && confirm.contains("Yes, cancel this appointment")
+            && confirm.contains(&format!(r#"href="{page_path}">No, keep it"#)),
+        "{confirm}"
+    );
+    assert_eq!(
+        t.get(&clin, &format!("/api/v1/appointments/{far}"))
+            .await
+            .json["status"],
+        json!("booked"),
+        "asking cancels nothing"
+    );
+    // One inside the window (or not theirs) has no such page: back to the list, which says why.
+    for id in [&near, &theirs] {
+        let (status, location, _) = p.get(&cancel(id)).await;
+        assert_eq!(
+            (status, location.as_str()),
+            (303, page_path.as_str()),
+            "{id}"
+        );
+    }
+
     // Inside the window: refused with the reason, nothing changes.
     let (status, _, page) = p.post(&cancel(&near), &[("_csrf", csrf.as_str())]).await;
     assert_eq!(status, 409);

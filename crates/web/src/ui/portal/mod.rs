@@ -22,6 +22,6 @@ pub fn router() -> Router<AppState> {
         .route("/portal/clients/{id}/record", get(views::record))
         .route(
             "/portal/clients/{id}/appointments/{appointment}/cancel",
-            post(views::cancel),
+            get(views::confirm_cancel).post(views::cancel),
         )
 }

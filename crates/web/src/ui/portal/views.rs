@@ -271,7 +271,6 @@ pub async fn home(State(st): State<AppState>, u: PortalUser) -> Response {
 struct ClientPage {
     portal: Option<PortalNav>,
     v: PortalClient,
-    csrf: String,
     notice: Option<String>,
     problem: Option<String>,
 }
@@ -295,7 +294,6 @@ async fn client_page(
             ClientPage {
                 portal: PortalNav::of(u),
                 v,
-                csrf: u.session.csrf_token.clone(),
                 notice,
                 problem: problem.map(form_message),
             },
@@ -314,6 +312,46 @@ pub async fn client(
     let notice = (d.done.as_deref() == Some("cancelled"))
         .then(|| "The appointment is cancelled. The practice has been told.".to_string());
     client_page(&st, &u, id, notice, None).await
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "portal_cancel.html")]
+struct CancelPage {
+    portal: Option<PortalNav>,
+    client_id: Uuid,
+    a: rapport_app::scheduling::OwnAppointment,
+    time_zone: String,
+    csrf: String,
+}
+
+/// Asks before cancelling: which appointment, with whom, and what follows. One that may no longer be cancelled
+/// online (or is not this person's to see) goes back to the list, which says why.
+pub async fn confirm_cancel(
+    State(st): State<AppState>,
+    u: PortalUser,
+    PagePath((id, appointment)): PagePath<(Uuid, Uuid)>,
+) -> Response {
+    let v = match st.app.portal_client(&u.ctx, ClientId(id)).await {
+        Ok(v) => v,
+        Err(e) => return error_page(e, &u.rid, None),
+    };
+    let time_zone = v.appointments.time_zone.clone();
+    match v
+        .appointments
+        .appointments
+        .into_iter()
+        .find(|a| a.id == appointment && a.can_cancel_online)
+    {
+        Some(a) => CancelPage {
+            portal: PortalNav::of(&u),
+            client_id: id,
+            a,
+            time_zone,
+            csrf: u.session.csrf_token.clone(),
+        }
+        .into_response(),
+        None => Redirect::to(&format!("/portal/clients/{id}")).into_response(),
+    }
 }
 
 pub async fn cancel(
