@@ -13,15 +13,20 @@ const GONE_CODES: [&str; 3] = ["57P01", "57P02", "57P03"];
 
 /// Whether `e` says the connection to the database was lost or could not be had.
 pub(crate) fn is_lost(e: &DbErr) -> bool {
-    let runtime = match e {
+    let (runtime, connecting) = match e {
         DbErr::ConnectionAcquire(_) => return true,
-        DbErr::Conn(r) | DbErr::Exec(r) | DbErr::Query(r) => r,
+        DbErr::Conn(r) => (r, true),
+        DbErr::Exec(r) | DbErr::Query(r) => (r, false),
         _ => return false,
     };
     let RuntimeErr::SqlxError(sqlx) = runtime else {
         return false;
     };
     match &**sqlx {
+        // While connecting, a server that closes the socket at once (one shutting down, a proxy with no server
+        // behind it) can leave sqlx reading garbage where the answer to its SSL request should be. Once
+        // connected, a protocol error is a bug to look at, and stays a 500.
+        sqlx::Error::Protocol(_) => connecting,
         sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)
         | sqlx::Error::PoolTimedOut
@@ -54,6 +59,17 @@ mod tests {
         )))));
         assert!(is_lost(&DbErr::ConnectionAcquire(ConnAcquireErr::Timeout)));
         assert!(is_lost(&sqlx_err(sqlx::Error::PoolTimedOut)));
+    }
+
+    #[test]
+    fn garbage_while_connecting_is_lost_but_garbage_on_a_connection_is_a_bug() {
+        let garbage = || {
+            Arc::new(sqlx::Error::Protocol(
+                "unexpected response from SSLRequest: 0x00".into(),
+            ))
+        };
+        assert!(is_lost(&DbErr::Conn(RuntimeErr::SqlxError(garbage()))));
+        assert!(!is_lost(&DbErr::Query(RuntimeErr::SqlxError(garbage()))));
     }
 
     #[test]
