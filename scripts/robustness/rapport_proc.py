@@ -1,6 +1,7 @@
 """What the robustness drivers share: a fresh database (SQLite data directory or PostgreSQL database), the
-`rapport` command, a `rapport serve` process that can be killed and restarted, a small HTTP client, and a staff
-account signed in the way a person does (password, then TOTP enrolment) to make a personal API token.
+`rapport` command, a `rapport serve` process that can be killed and restarted, haproxy in front of several of
+them, an SMTP server that keeps what it receives, a small HTTP client, and a staff account signed in the way a
+person does (password, then TOTP enrolment) to make a personal API token.
 
 Standard library only, so the drivers run on any machine that has python3 and the built binary: the checks
 must not depend on the packages they are checking around.
@@ -11,6 +12,7 @@ import hashlib
 import hmac
 import http.client
 import json
+import mailbox
 import os
 import re
 import secrets
@@ -121,13 +123,15 @@ def audit_verify(db):
 class Server:
     """`rapport serve` on a free port, its output collected in a log file in the data directory."""
 
-    def __init__(self, db, extra=()):
+    def __init__(self, db, extra=(), name="serve"):
         self.db = db
+        self.name = name
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.extra = list(extra)
         self.proc = None
-        self.log_path = os.path.join(db.dir, "serve.log")
+        # Several servers may share one data directory (one keyring): each logs to a file of its own.
+        self.log_path = os.path.join(db.dir, f"{name}.log")
 
     def start(self):
         log = open(self.log_path, "ab")
@@ -177,6 +181,90 @@ class Server:
                 return f.read()[-tail:]
         except OSError:
             return ""
+
+
+def wait_port(port, proc, what, timeout=30):
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited ({proc.returncode}) before listening")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{what} did not listen on {port} within {timeout} s")
+
+
+class SmtpSink:
+    """aiosmtpd writing every message it accepts into a Maildir."""
+
+    def __init__(self, dir):
+        self.dir = os.path.join(dir, "maildir")  # aiosmtpd's Mailbox creates it, so it must not exist yet
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{self.port}", "-c",
+             "aiosmtpd.handlers.Mailbox", self.dir],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        wait_port(self.port, self.proc, "the SMTP sink")
+
+    def messages(self):
+        """(Message-ID, sender) of every message received."""
+        if not os.path.isdir(self.dir):
+            return []
+        return [(m["Message-ID"], m["From"]) for m in mailbox.Maildir(self.dir, factory=None, create=False)]
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+class Haproxy:
+    """haproxy in front of the nodes: round-robin per request, health checks on /healthz every 200 ms (a dead
+    node is out after one failed check; not /readyz, whose probe is a write under the chain's lock, 15 a second
+    from three nodes), a refused connection redispatched to another node (nothing was sent), and the serving
+    node's name on every answer."""
+
+    def __init__(self, dir, servers):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        backends = "\n".join(
+            f"    server {s.name} 127.0.0.1:{s.port} check" for s in servers
+        )
+        self.cfg = os.path.join(dir, "haproxy.cfg")
+        with open(self.cfg, "w") as f:
+            f.write(f"""global
+    maxconn 2000
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 60s
+    timeout server 60s
+    retries 3
+    option redispatch
+frontend rapport
+    bind 127.0.0.1:{self.port}
+    option forwardfor
+    http-response set-header X-Rapport-Node %[srv_name]
+    default_backend nodes
+backend nodes
+    balance roundrobin
+    option httpchk GET /healthz
+    default-server inter 200ms fall 1 rise 2
+{backends}
+""")
+        with open(os.path.join(dir, "haproxy.log"), "ab") as log:
+            self.proc = subprocess.Popen(["haproxy", "-f", self.cfg, "-db"], stdout=subprocess.DEVNULL, stderr=log)
+        wait_port(self.port, self.proc, "haproxy")
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
 
 
 class Http:
@@ -260,9 +348,9 @@ def _csrf(html):
     return m.group(1).decode()
 
 
-def api_token(base, email, password):
-    """Signs in as a person does (password, then enrolling TOTP), and makes a personal API token with the
-    session: `POST /api/v1/tokens` with the session cookie and its CSRF token."""
+def sign_in(base, email, password):
+    """Signs in as a person does (password, then enrolling TOTP); returns the connection holding the session
+    cookie."""
     web = Http(base)
     origin = {"Origin": base}
     status, _, res = web.request("POST", "/login", form={"email": email, "password": password}, headers=origin)
@@ -276,12 +364,24 @@ def api_token(base, email, password):
     status, _, res = web.request("POST", "/mfa/setup", form={"_csrf": _csrf(page), "code": code}, headers=origin)
     if status != 303:
         raise RuntimeError(f"TOTP enrolment answered {status}")
+    return web
+
+
+def csrf_token(web):
+    """The session's CSRF token, from the account page."""
     status, page, _ = web.request("GET", "/account", headers={"Accept": "text/html"})
     if status != 200:
         raise RuntimeError(f"/account answered {status}")
+    return _csrf(page)
+
+
+def api_token(base, email, password):
+    """Signs in (`sign_in`) and makes a personal API token with the session: `POST /api/v1/tokens` with the
+    session cookie and its CSRF token."""
+    web = sign_in(base, email, password)
     status, body, _ = web.request(
         "POST", "/api/v1/tokens", body={"name": "robustness", "expires_in_days": 1},
-        headers={"X-CSRF-Token": _csrf(page), **origin},
+        headers={"X-CSRF-Token": csrf_token(web), "Origin": base},
     )
     web.close()
     if status != 201:

@@ -11,7 +11,7 @@ use crate::role::{Actor, Role};
 
 mod rights;
 mod units;
-pub use rights::ClientRights;
+pub use rights::{CalendarRights, ClientRights, StaffRights};
 pub use units::UnitRelation;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

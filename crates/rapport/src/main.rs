@@ -216,7 +216,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => serve(&cli.db, args).await,
         Command::Openapi => {
-            println!("{:#}", rapport_web::openapi::build());
+            println!("{:#}", rapport_web::api::openapi::build());
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {

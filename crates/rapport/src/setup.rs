@@ -90,6 +90,8 @@ fn sqlite_files(db: &DbArgs) -> Vec<PathBuf> {
     vec![
         base.with_extension("db-wal"),
         base.with_extension("db-shm"),
+        // The start lock's file (`rapport_store`'s `start_lock`).
+        base.with_extension("db-start"),
         base,
     ]
 }

@@ -34,6 +34,7 @@ pub mod measure_links;
 pub mod measure_responses;
 pub mod medications;
 pub mod note_addenda;
+pub mod note_feedback;
 pub mod note_release_consents;
 pub mod note_releases;
 pub mod note_shares;

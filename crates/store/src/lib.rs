@@ -32,6 +32,7 @@ mod lost_connection;
 pub mod measures;
 pub mod medications;
 pub mod migration;
+pub mod note_feedback;
 pub mod note_privacy;
 pub mod notes;
 pub mod on_call;
@@ -46,6 +47,7 @@ pub mod safety_plans;
 pub mod schedule;
 mod sealed_labels;
 pub mod sessions;
+mod start_lock;
 pub mod tokens;
 mod tx;
 pub mod units;
@@ -256,8 +258,12 @@ async fn probe_postgres(url: &str) -> Result<(), StoreError> {
 
 impl Store {
     /// Connects, refuses a schema newer than this binary, migrates, and unlocks the data keys with the keyring.
+    ///
+    /// The schema, the first data key and the chain's head are made under the database's start lock
+    /// (`start_lock`), so servers started together wait for each other instead of colliding.
     pub async fn open(url: &str, keyring: &Keyring) -> Result<Store, StoreError> {
         let (db, backend) = connect(url).await?;
+        let start = start_lock::take(url, backend).await?;
         check_schema_not_newer(&db).await?;
         // A head without a seal is sealed only by the start that adds seals; after that a missing seal is
         // tampering, which `audit verify` reports, and must never be papered over by a restart.
@@ -282,6 +288,7 @@ impl Store {
         }
         tx.commit().await?;
         sealed_labels::seal_at_start(&store).await?;
+        start.release().await;
         let queue = writer::spawn(store.clone());
         Ok(Store {
             queue: Some(queue),

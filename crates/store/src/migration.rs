@@ -33,6 +33,7 @@ mod m20261207_000032_sealed_labels;
 mod m20261207_000034_readiness_probe;
 mod m20261207_000036_unit_periods;
 mod m20261207_000037_alert_acknowledgement;
+mod m20261207_000038_note_feedback;
 
 use sea_orm_migration::prelude::*;
 
@@ -74,6 +75,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000034_readiness_probe::Migration),
             Box::new(m20261207_000036_unit_periods::Migration),
             Box::new(m20261207_000037_alert_acknowledgement::Migration),
+            Box::new(m20261207_000038_note_feedback::Migration),
         ]
     }
 }

@@ -37,6 +37,52 @@ fn direct(url: &str) -> String {
     url.to_string()
 }
 
+/// A new, empty database: a SQLite file in `dir` (created), or a PostgreSQL database of its own (in
+/// `pg_tablespace` if given). Returns its URL and, on PostgreSQL, its name for `drop_database`.
+pub async fn empty_database(
+    backend: Backend,
+    dir: &std::path::Path,
+    pg_tablespace: Option<&str>,
+) -> (String, Option<String>) {
+    std::fs::create_dir_all(dir).unwrap();
+    match backend {
+        Backend::Sqlite => (
+            format!("sqlite://{}?mode=rwc", dir.join("rapport.db").display()),
+            None,
+        ),
+        Backend::Postgres => {
+            let tag = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
+            let name = format!("rapport_t_{tag}");
+            let placed = pg_tablespace
+                .map(|t| format!(" TABLESPACE {t}"))
+                .unwrap_or_default();
+            rapport_store::execute_admin(
+                &pg_admin_url(),
+                &format!("CREATE DATABASE {name}{placed}"),
+            )
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "PostgreSQL at {} is needed for this test: {e}",
+                    pg_admin_url()
+                )
+            });
+            (pg_url_for(&name), Some(name))
+        }
+    }
+}
+
+/// Drops a PostgreSQL database made by `empty_database` (SQLite's file goes with its directory).
+pub async fn drop_database(pg_database: Option<&str>) {
+    if let Some(name) = pg_database {
+        let _ = rapport_store::execute_admin(
+            &pg_admin_url(),
+            &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+        )
+        .await;
+    }
+}
+
 pub struct TestApp {
     pub backend: Backend,
     pub base: String,
@@ -161,32 +207,7 @@ impl TestApp {
         host: &str,
         route: &(dyn Fn(&str) -> String + Sync),
     ) -> TestApp {
-        let tag = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
-        std::fs::create_dir_all(&dir).unwrap();
-        let (database_url, pg_database) = match backend {
-            Backend::Sqlite => (
-                format!("sqlite://{}?mode=rwc", dir.join("rapport.db").display()),
-                None,
-            ),
-            Backend::Postgres => {
-                let name = format!("rapport_t_{tag}");
-                let placed = pg_tablespace
-                    .map(|t| format!(" TABLESPACE {t}"))
-                    .unwrap_or_default();
-                rapport_store::execute_admin(
-                    &pg_admin_url(),
-                    &format!("CREATE DATABASE {name}{placed}"),
-                )
-                .await
-                .unwrap_or_else(|e| {
-                    panic!(
-                        "PostgreSQL at {} is needed for this test: {e}",
-                        pg_admin_url()
-                    )
-                });
-                (pg_url_for(&name), Some(name))
-            }
-        };
+        let (database_url, pg_database) = empty_database(backend, &dir, pg_tablespace).await;
         let keyring = Keyring::create(&dir.join("keyring.json")).unwrap();
         let server_url = route(&database_url);
         let (base, server, shutdown, app) =
@@ -454,13 +475,7 @@ impl TestApp {
     /// Stops the server and removes the database and files.
     pub async fn finish(mut self) {
         self.stop().await;
-        if let Some(name) = &self.pg_database {
-            let _ = rapport_store::execute_admin(
-                &pg_admin_url(),
-                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-            )
-            .await;
-        }
+        drop_database(self.pg_database.as_deref()).await;
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

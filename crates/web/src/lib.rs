@@ -1,234 +1,63 @@
-//! Rapport's HTTP edge: the staff UI, the JSON API under `/api/v1`, health endpoints, and the middleware every
-//! response passes through (request id, security headers, same-origin check for state-changing requests).
+//! Rapport's HTTP edge: the JSON API under `/api/v1`, the pages of each audience (staff, portal, public), health
+//! endpoints and static assets, behind the middleware every response passes through.
 //!
-//! This crate depends on `rapport-app` only: it cannot reach the database except through a use case, so it
-//! cannot skip the policy or the audit log.
+//! Layers, top to bottom, and nothing imports upward: this file (the routers) → `api` (one table registers every
+//! API route for the router, the OpenAPI document and the role matrix) and `ui::{staff, portal, public}` →
+//! `http` (state, identity, extractors, errors, response shapes, middleware). The crate depends on `rapport-app`
+//! only: it cannot reach the database except through a use case, so it cannot skip the policy or the audit log.
 
 // The OpenAPI schema table is one large `json!` literal.
 #![recursion_limit = "512"]
 
 pub mod api;
-pub mod api_behaviour;
-pub mod api_emergency;
-pub mod api_groups;
-pub mod api_measures;
-pub mod api_medications;
-pub mod api_notes;
-pub mod api_on_call;
-pub mod api_plans;
-pub mod api_records;
-pub mod api_referrals;
-pub mod api_safety;
-pub mod api_schedule;
-pub mod auth;
-pub mod edge_errors;
-pub mod error;
-pub mod extract;
-pub mod idempotency;
-pub mod openapi;
-pub mod pages;
-pub mod request_id;
-pub mod state;
-pub mod trend;
+pub mod http;
+pub mod ui;
 /// Instants in the reader's zone: the domain's `when`, named here for the templates.
 pub use rapport_domain::when;
 
-pub use state::{AppState, WebConfig};
+pub use http::state::{AppState, WebConfig};
 
 use axum::Router;
-use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
-use axum::middleware::{self, Next};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use http::auth::AnySession;
+use http::{assets, health, request_id};
 use rapport_app::App;
+use rapport_domain::Error;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
-const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
-                   frame-ancestors 'none'; base-uri 'none'; connect-src 'self'";
-
-/// Security headers on every response; nothing but static assets may be cached (pages carry clinical data).
-async fn security_headers(req: Request, next: Next) -> Response {
-    let is_static = req.uri().path().starts_with("/static/");
-    let mut res = next.run(req).await;
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    // `same-origin` rather than `no-referrer`: under no-referrer browsers send `Origin: null` on form posts, which
-    // the same-origin check must refuse; referrers still never leave the site.
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
-    h.insert(
-        "permissions-policy",
-        HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
-    );
-    h.insert(
-        "cross-origin-opener-policy",
-        HeaderValue::from_static("same-origin"),
-    );
-    if !is_static {
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
-    res
-}
-
-/// Refuses state-changing requests sent by a page on another origin (defence in depth beside CSRF tokens and
-/// SameSite cookies). Requests without an Origin header (API clients, old browsers) pass to the other checks.
-async fn same_origin(req: Request, next: Next) -> Response {
-    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
-        && let Some(origin) = req
-            .headers()
-            .get(header::ORIGIN)
-            .and_then(|v| v.to_str().ok())
-    {
-        let host = req
-            .headers()
-            .get(header::HOST)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        let origin_host = origin.split("://").nth(1).unwrap_or("");
-        let fetch_site = req
-            .headers()
-            .get("sec-fetch-site")
-            .and_then(|v| v.to_str().ok());
-        let same = if origin == "null" {
-            fetch_site == Some("same-origin")
-        } else {
-            origin_host == host
-        };
-        if !same {
-            let rid = req
-                .extensions()
-                .get::<request_id::RequestId>()
-                .cloned()
-                .unwrap_or_else(|| request_id::RequestId(String::new()));
-            return edge_errors::answer(
-                StatusCode::FORBIDDEN,
-                "request.cross_origin",
-                "A change sent from another site was refused.",
-                &rid,
-                edge_errors::wants_page(req.headers(), req.uri().path()),
-            );
-        }
-    }
-    next.run(req).await
-}
-
-async fn healthz() -> &'static str {
-    "ok"
-}
-
-async fn readyz(
-    State(st): State<AppState>,
-    axum::Extension(rid): axum::Extension<request_id::RequestId>,
-) -> Response {
-    match st.app.ready().await {
-        Ok(()) => "ready".into_response(),
-        Err(e) => {
-            tracing::warn!(request_id = %rid.0, error = %e, "not ready");
-            error::ApiError::edge(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "not_ready",
-                "Not ready: the database or the writer is not available.",
-                &rid,
-            )
-            .into_response()
-        }
-    }
-}
-
-async fn stylesheet() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("../static/app.css"),
-    )
-        .into_response()
-}
-
-/// The note editor's autosave, served from our origin (the CSP allows no other scripts).
-async fn autosave_script() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("../static/autosave.js"),
-    )
-        .into_response()
-}
-
-/// Passkeys: the calls around `navigator.credentials` on the account and second-step pages.
-async fn passkey_script() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("../static/passkey.js"),
-    )
-        .into_response()
-}
-
-/// The booking and waitlist forms' client search as one types (progressive: the forms work without it).
-async fn client_picker_script() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("../static/client-picker.js"),
-    )
-        .into_response()
-}
-
 pub fn router(app: App, cfg: WebConfig) -> Router {
     let state = AppState::new(app, cfg);
-    edges(
+    http::edges::edges(
         Router::new()
             .merge(api::router())
-            .merge(pages::router())
-            .route("/healthz", get(healthz))
-            .route("/readyz", get(readyz))
-            .route("/static/app.css", get(stylesheet))
-            .route("/static/autosave.js", get(autosave_script))
-            .route("/static/passkey.js", get(passkey_script))
-            .route("/static/client-picker.js", get(client_picker_script))
-            .fallback(pages::not_found)
+            .merge(ui::router())
+            .route("/healthz", get(health::healthz))
+            .route("/readyz", get(health::readyz))
+            .route("/static/app.css", get(assets::stylesheet))
+            .route("/static/autosave.js", get(assets::autosave_script))
+            .route("/static/passkey.js", get(assets::passkey_script))
+            .route(
+                "/static/client-picker.js",
+                get(assets::client_picker_script),
+            )
+            .fallback(not_found)
             .route_layer(middleware::from_fn(request_id::log)),
     )
     .with_state(state)
 }
 
-/// The middleware every response passes through (the last layer added is the outermost).
-fn edges<S: Clone + Send + Sync + 'static>(routes: Router<S>) -> Router<S> {
-    routes
-        .layer(middleware::from_fn(same_origin))
-        // Inside the body limit: a keyed create's body is read (to hash it) only up to the limit.
-        .layer(middleware::from_fn(idempotency::hash_body))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
-        // A panic answers 500 instead of closing the connection; `uniform` gives every error raised outside the
-        // handlers (this one, the body limit's 413, the router's 405) our error shape with the request id.
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
-            edge_errors::panicked,
-        ))
-        .layer(middleware::from_fn(edge_errors::uniform))
-        .layer(middleware::from_fn(security_headers))
-        .layer(middleware::from_fn(request_id::assign))
+/// The fallback for unknown paths: JSON under `/api/`, a page elsewhere.
+async fn not_found(uri: axum::http::Uri, s: AnySession) -> Response {
+    if uri.path().starts_with("/api/") {
+        api::not_found(&s.rid).into_response()
+    } else {
+        http::page::error_page(Error::NotFound, &s.rid, None)
+    }
 }
 
 /// Serves until `shutdown` resolves, then lets in-flight requests finish. Expired sessions are swept hourly.
@@ -256,73 +85,4 @@ pub async fn serve(
     .await;
     sweeper.abort();
     r
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use axum::body::Body;
-    use tower::ServiceExt;
-
-    /// A handler that panics gets an answer (500 in our JSON shape, with the request id and the security
-    /// headers), not a closed connection; the next request is served as usual.
-    #[tokio::test]
-    async fn a_panicking_handler_is_answered_in_our_error_shape() {
-        let app = edges(
-            Router::new()
-                .route(
-                    "/boom",
-                    get(|| async {
-                        let t = chrono::DateTime::<chrono::Utc>::MAX_UTC;
-                        (t + chrono::Duration::days(1)).to_string()
-                    }),
-                )
-                .route("/fine", get(|| async { "fine" })),
-        );
-        let res = app
-            .clone()
-            .oneshot(Request::get("/boom").body(Body::empty()).unwrap())
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
-        let rid = res.headers()["x-request-id"].to_str().unwrap().to_string();
-        assert!(res.headers().contains_key(header::CONTENT_SECURITY_POLICY));
-        let body = axum::body::to_bytes(res.into_body(), 1 << 16)
-            .await
-            .unwrap();
-        let j: serde_json::Value = serde_json::from_slice(&body).unwrap();
-        assert_eq!(j["error"], "internal");
-        assert_eq!(j["request_id"], rid.as_str());
-        let res = app
-            .oneshot(Request::get("/fine").body(Body::empty()).unwrap())
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::OK);
-    }
-
-    /// A browser asking a page gets the error page instead.
-    #[tokio::test]
-    async fn a_browser_gets_the_error_page_for_a_wrong_method() {
-        let app = edges(Router::new().route("/page", get(|| async { "page" })));
-        let res = app
-            .oneshot(
-                Request::delete("/page")
-                    .header(header::ACCEPT, "text/html")
-                    .body(Body::empty())
-                    .unwrap(),
-            )
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
-        assert!(res.headers().contains_key(header::ALLOW));
-        let rid = res.headers()["x-request-id"].to_str().unwrap().to_string();
-        let body = axum::body::to_bytes(res.into_body(), 1 << 20)
-            .await
-            .unwrap();
-        let page = String::from_utf8_lossy(&body);
-        assert!(
-            page.contains("Not possible here") && page.contains(&rid),
-            "{page}"
-        );
-    }
 }

@@ -27,6 +27,9 @@ pub(crate) struct Recording<'a> {
     pub completed_at: DateTime<Utc>,
 }
 
+/// How far back a questionnaire filled in on paper may be dated when it is entered.
+const PAPER_DAYS: i64 = 366;
+
 /// Answers entered by staff.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -179,6 +182,13 @@ impl App {
                     .with_timezone(&Utc);
                 if at > now {
                     return Err(Error::invalid("completed_at", "cannot be in the future"));
+                }
+                // A paper form is entered days or weeks later, not decades: an older date is a typing slip.
+                if at < now - chrono::Duration::days(PAPER_DAYS) {
+                    return Err(Error::invalid(
+                        "completed_at",
+                        "is more than a year ago; check the date",
+                    ));
                 }
                 // Microseconds, as every stored instant (both databases must return what was written).
                 at.trunc_subsecs(6)

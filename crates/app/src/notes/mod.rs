@@ -56,6 +56,14 @@ pub struct NoteRights {
     pub release: bool,
 }
 
+/// A supervisor's feedback on a co-signed note.
+#[derive(Debug, Clone, Serialize)]
+pub struct FeedbackView {
+    pub given_by: Person,
+    pub given_at: DateTime<Utc>,
+    pub text: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct NoteView {
     pub id: NoteId,
@@ -78,6 +86,9 @@ pub struct NoteView {
     pub cosign_required: bool,
     pub cosigned_by: Option<Person>,
     pub cosigned_at: Option<DateTime<Utc>>,
+    /// What the supervisor wrote for the trainee when co-signing, for whoever may read the note.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub supervisor_feedback: Option<FeedbackView>,
     pub addenda: Vec<AddendumView>,
     /// Psychotherapy notes only, and only for their author: who it is shared with for supervision.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -315,8 +326,23 @@ impl App {
                 }),
             None => None,
         };
+        // Only a co-signed note can have feedback: the others are not asked.
+        let given = if note.status == NoteStatus::Cosigned {
+            rapport_store::note_feedback::of(tx, note.id).await?
+        } else {
+            None
+        };
+        let supervisor_feedback = match given {
+            Some(f) => Some(FeedbackView {
+                given_by: names.person(tx, f.given_by).await?,
+                given_at: f.given_at,
+                text: f.text,
+            }),
+            None => None,
+        };
         let due = self.note_due_days(tx).await?;
         Ok(NoteView {
+            supervisor_feedback,
             id: note.id,
             client_id: note.client_id,
             client_name,

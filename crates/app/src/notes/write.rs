@@ -293,16 +293,31 @@ impl App {
         Ok(view)
     }
 
-    /// A supervisor co-signs their trainee's signed note.
-    pub async fn cosign_note(&self, ctx: &Ctx, id: NoteId) -> Result<NoteView> {
+    /// A supervisor co-signs their trainee's signed note, with feedback for the trainee if they give any (kept
+    /// with the note, sealed, in the same transaction as the co-signature).
+    pub async fn cosign_note(
+        &self,
+        ctx: &Ctx,
+        id: NoteId,
+        feedback: Option<&str>,
+    ) -> Result<NoteView> {
         let me = ctx.actor.user_id().ok_or(Error::NotFound)?;
         let tx = self.store.begin().await?;
         let (tx, mut note, rel) = self
             .note_for(tx, ctx, id, Action::CoSign, "note.cosign")
             .await?;
         note.status = lifecycle::cosign(note.status, false)?;
+        let feedback = lifecycle::check_feedback(feedback)?;
         let at = now_utc();
         repo::cosign(&tx, id, me, at).await?;
+        if let Some(text) = &feedback {
+            let f = rapport_store::note_feedback::Feedback {
+                given_by: me,
+                given_at: at,
+                text: text.clone(),
+            };
+            rapport_store::note_feedback::give(&tx, id, &f).await?;
+        }
         note.cosigned_by = Some(me);
         note.cosigned_at = Some(at);
         note.version += 1;
@@ -310,6 +325,11 @@ impl App {
             AuditEvent::new(&ctx.actor, "note.cosign", "note")
                 .resource(id)
                 .client(note.client_id.0)
+                .detail(if feedback.is_some() {
+                    "with feedback"
+                } else {
+                    "without feedback"
+                })
                 .request(ctx.rid()),
         )
         .await?;

@@ -147,6 +147,24 @@ pub fn check_service_date(date: NaiveDate, writers_today: NaiveDate) -> Result<N
     Ok(date)
 }
 
+/// The longest feedback a supervisor may leave when co-signing.
+pub const FEEDBACK_MAX: usize = 4000;
+
+/// A supervisor's feedback with a co-signature: trimmed, optional (blank is none), at most `FEEDBACK_MAX`
+/// characters.
+pub fn check_feedback(text: Option<&str>) -> Result<Option<String>> {
+    let Some(t) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    if t.chars().count() > FEEDBACK_MAX {
+        return Err(Error::invalid(
+            "feedback",
+            format!("at most {FEEDBACK_MAX} characters"),
+        ));
+    }
+    Ok(Some(t.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,5 +231,17 @@ mod tests {
             let s = [NoteStatus::Draft, NoteStatus::Signed, NoteStatus::AwaitingCosign, NoteStatus::Cosigned][i];
             prop_assert_eq!(NoteStatus::parse(s.as_str()).unwrap(), s);
         }
+    }
+
+    #[test]
+    fn feedback_is_optional_trimmed_and_bounded() {
+        assert_eq!(check_feedback(None).unwrap(), None);
+        assert_eq!(check_feedback(Some("   ")).unwrap(), None);
+        assert_eq!(
+            check_feedback(Some("  Good use of the DAP format. ")).unwrap(),
+            Some("Good use of the DAP format.".to_string())
+        );
+        assert!(check_feedback(Some(&"é".repeat(FEEDBACK_MAX))).is_ok());
+        assert!(check_feedback(Some(&"é".repeat(FEEDBACK_MAX + 1))).is_err());
     }
 }

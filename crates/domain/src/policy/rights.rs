@@ -5,6 +5,7 @@
 //! not visible on the page).
 
 use super::{Action, ClientRelation, NoteRelation, Resource, authorize};
+use crate::ids::UserId;
 use crate::role::Actor;
 use serde::Serialize;
 
@@ -61,10 +62,62 @@ impl ClientRights {
     }
 }
 
+/// What a member of staff may do across the practice, from their roles alone: asked of the policy once per request
+/// (when the session is resolved) and handed to every page, for the navigation and the buttons that need no record.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct StaffRights {
+    /// Register a new client.
+    pub register_clients: bool,
+    /// Create a therapy group.
+    pub create_groups: bool,
+    /// See the register of record requests (the front desk included).
+    pub see_record_requests: bool,
+    /// Read the on-call rota.
+    pub see_on_call: bool,
+    /// Change the practice's settings.
+    pub change_practice_settings: bool,
+    /// Book into one's own calendar.
+    pub book_own_calendar: bool,
+}
+
+impl StaffRights {
+    pub fn of(actor: &Actor) -> StaffRights {
+        let may = |action, resource| authorize(actor, action, resource).is_allowed();
+        StaffRights {
+            register_clients: may(Action::Create, Resource::ClientDirectory),
+            create_groups: may(Action::Create, Resource::GroupDirectory),
+            see_record_requests: may(Action::List, Resource::RecordRequests),
+            see_on_call: may(Action::List, Resource::OnCallRota),
+            change_practice_settings: may(Action::Update, Resource::PracticeSettings),
+            book_own_calendar: actor
+                .user_id()
+                .is_some_and(|me| may(Action::Create, Resource::Calendar { owner: me })),
+        }
+    }
+}
+
+/// What a caller may do with one clinician's calendar and profile, for the appointment and availability pages.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct CalendarRights {
+    /// Change appointments in the calendar (status, time, series) and its exceptions and feed.
+    pub change: bool,
+    /// Change the clinician's profile: weekly hours and online-booking rules.
+    pub edit_profile: bool,
+}
+
+impl CalendarRights {
+    pub fn of(actor: &Actor, owner: UserId) -> CalendarRights {
+        let may = |action, resource| authorize(actor, action, resource).is_allowed();
+        CalendarRights {
+            change: may(Action::Update, Resource::Calendar { owner }),
+            edit_profile: may(Action::Update, Resource::ClinicianProfile { owner }),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::UserId;
     use crate::role::Role;
 
     fn staff(roles: &[Role]) -> Actor {
@@ -107,5 +160,56 @@ mod tests {
                 "{roles:?}"
             );
         }
+    }
+
+    #[test]
+    fn staff_rights_are_the_policys_answers_for_each_role() {
+        for role in Role::ALL {
+            let a = staff(&[role]);
+            let r = StaffRights::of(&a);
+            let may = |action, resource| authorize(&a, action, resource).is_allowed();
+            assert_eq!(
+                r.register_clients,
+                may(Action::Create, Resource::ClientDirectory),
+                "{role:?}"
+            );
+            assert_eq!(
+                r.create_groups,
+                may(Action::Create, Resource::GroupDirectory),
+                "{role:?}"
+            );
+            assert_eq!(
+                r.see_record_requests,
+                may(Action::List, Resource::RecordRequests),
+                "{role:?}"
+            );
+            assert_eq!(
+                r.see_on_call,
+                may(Action::List, Resource::OnCallRota),
+                "{role:?}"
+            );
+            assert_eq!(
+                r.change_practice_settings,
+                may(Action::Update, Resource::PracticeSettings),
+                "{role:?}"
+            );
+        }
+        assert!(StaffRights::of(&staff(&[Role::Admin])).change_practice_settings);
+        assert!(!StaffRights::of(&staff(&[Role::Clinician])).change_practice_settings);
+        assert!(StaffRights::of(&staff(&[Role::Scheduler])).register_clients);
+        assert!(!StaffRights::of(&staff(&[Role::Billing])).register_clients);
+    }
+
+    #[test]
+    fn a_clinician_changes_their_own_calendar_and_not_a_colleagues() {
+        let me = UserId(uuid::Uuid::from_u128(1));
+        let colleague = UserId(uuid::Uuid::from_u128(2));
+        let a = Actor::staff(me, vec![Role::Clinician]);
+        assert!(StaffRights::of(&a).book_own_calendar);
+        let own = CalendarRights::of(&a, me);
+        assert!(own.change && own.edit_profile);
+        assert_eq!(CalendarRights::of(&a, colleague), CalendarRights::default());
+        // Someone without an account (a public booking) books into no calendar of their own.
+        assert!(!StaffRights::of(&Actor::Public).book_own_calendar);
     }
 }

@@ -204,6 +204,17 @@ impl Writable {
     }
 }
 
+/// One connection of its own, for work beside the pool (the start lock): to the host that accepts writes when
+/// `url` lists several, else as sqlx connects to any URL.
+pub(crate) async fn connect_one(url: &str) -> Result<PgConnection, StoreError> {
+    match hosts::parse(url).map_err(|e| StoreError::Unreachable(e.to_string()))? {
+        hosts::Target::Single => PgConnection::connect(url)
+            .await
+            .map_err(|e| StoreError::Unreachable(e.to_string())),
+        hosts::Target::Writable(list) => Ok(Writable::new(list)?.find().await?.1),
+    }
+}
+
 /// Connects to one host and keeps the connection only if the host accepts writes.
 async fn connect_writable(opts: &PgConnectOptions) -> Result<PgConnection, sqlx::Error> {
     let mut conn = PgConnection::connect_with(opts).await?;

@@ -11,6 +11,7 @@ both!(
     questionnaires_are_assigned_and_entered_through_the_pages,
     alerts_are_announced_on_the_dashboard_and_acknowledged_on_their_page,
     the_caseload_lists_clients_not_on_track_first,
+    answers_from_paper_keep_the_day_they_were_given,
 );
 
 /// Enters PHQ-9 answers (items 1–9) as completed `days_ago` days ago.
@@ -399,5 +400,87 @@ async fn the_caseload_lists_clients_not_on_track_first(b: Backend) {
     assert!(stu < bea, "not on track first");
     let report = t.app.verify_audit().await.unwrap();
     assert!(report.first_broken.is_none(), "{report:?}");
+    t.finish().await;
+}
+
+/// A questionnaire filled in on paper is entered later with its own day: stored at noon of that day in the user's
+/// zone, so the trend shows it where it belongs; a day to come or more than a year back is refused by name.
+async fn answers_from_paper_keep_the_day_they_were_given(b: Backend) {
+    let t = TestApp::spawn(b).await;
+    let clin = t.user(&[Role::Clinician]).await;
+    let client = client_of(&t, &clin, "Pia Paper", "pia@client.test").await;
+    let page = t.sign_in(&clin).await;
+    let enter = format!("/clients/{client}/measures/enter");
+    let (status, _, html) = page.get(&format!("{enter}?instrument=phq9")).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains(r#"type="date" id="completed_on" name="completed_on""#),
+        "{html}"
+    );
+    let now = rapport_testkit::now();
+    let day = |days_from_now: i64| {
+        (now + chrono::Duration::days(days_from_now))
+            .date_naive()
+            .to_string()
+    };
+    let answers = |on: String| {
+        let mut f: Vec<(String, String)> = (1..=9)
+            .map(|i| (format!("items.{i}"), "0".into()))
+            .collect();
+        f.push(("instrument".into(), "phq9".into()));
+        f.push(("completed_on".into(), on));
+        f
+    };
+
+    for (on, problem) in [
+        (day(2), "Filled in on: cannot be in the future"),
+        (
+            day(-400),
+            "Filled in on: is more than a year ago; check the date",
+        ),
+        ("14/03/2026".to_string(), "Filled in on: a date such as"),
+    ] {
+        let (status, _, html) = page.post(&enter, &refs(&answers(on.clone()))).await;
+        assert_eq!(status, 422, "{on}");
+        assert!(html.contains(problem), "{on}: {html}");
+        assert!(
+            html.contains(&format!(r#"value="{on}""#)),
+            "what was typed stays: {on}"
+        );
+    }
+    assert_eq!(stored_responses(&t).await, 0);
+
+    let paper_day = day(-10);
+    let (status, location, _) = page.post(&enter, &refs(&answers(paper_day.clone()))).await;
+    assert_eq!(status, 303, "{location}");
+    let (status, _, _) = page.post(&enter, &refs(&answers(String::new()))).await;
+    assert_eq!(status, 303, "no day given is today");
+    let r = t
+        .get(&clin, &format!("/api/v1/clients/{client}/measures"))
+        .await;
+    r.expect(200);
+    let mut when: Vec<chrono::DateTime<chrono::Utc>> = r.json["instruments"][0]["responses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["completed_at"].as_str().unwrap().parse().unwrap())
+        .collect();
+    when.sort();
+    assert_eq!(when.len(), 2, "{}", r.json);
+    // Noon of the paper day in the user's zone is within half a day of noon UTC that day.
+    let noon_utc = chrono::NaiveDate::parse_from_str(&paper_day, "%Y-%m-%d")
+        .unwrap()
+        .and_hms_opt(12, 0, 0)
+        .unwrap()
+        .and_utc();
+    assert!(
+        (when[0] - noon_utc).num_hours().abs() <= 14,
+        "{} vs {noon_utc}",
+        when[0]
+    );
+    assert!(
+        (now - when[1]).num_minutes().abs() <= 5,
+        "entered today: now"
+    );
     t.finish().await;
 }
