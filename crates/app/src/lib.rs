@@ -118,7 +118,16 @@ impl App {
         if !self.store.writer_running() {
             return Err(Error::internal("the group-commit writer is not running"));
         }
-        self.store.ping().await.map_err(Error::from)?;
+        // Both waits are bounded: while the database is away (killed, failing over) a pooled connection is
+        // retried until the pool's 30-second acquire timeout, and `/readyz` must say "not ready" long before.
+        match tokio::time::timeout(READY_WRITE_WAIT, self.store.ping()).await {
+            Ok(r) => r.map_err(Error::from)?,
+            Err(_) => {
+                return Err(Error::Unavailable(
+                    "the database did not answer within 5 seconds".into(),
+                ));
+            }
+        }
         // Ready means a write can commit: a full disk still answers `SELECT 1`.
         match tokio::time::timeout(READY_WRITE_WAIT, self.store.probe_write()).await {
             Ok(r) => r.map_err(Error::from),

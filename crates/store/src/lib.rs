@@ -20,6 +20,7 @@ pub mod crypto;
 pub mod emergency;
 pub mod entity;
 pub mod episodes;
+mod failover;
 pub mod feeds;
 mod full_disk;
 pub mod group_sessions;
@@ -27,6 +28,7 @@ pub mod groups;
 pub mod idempotency;
 pub mod keyring;
 mod keys;
+mod lost_connection;
 pub mod measures;
 pub mod medications;
 pub mod migration;
@@ -94,6 +96,8 @@ impl From<DbErr> for StoreError {
     fn from(e: DbErr) -> Self {
         if full_disk::is_full(&e) {
             StoreError::DiskFull(e.to_string())
+        } else if lost_connection::is_lost(&e) {
+            StoreError::Unreachable(e.to_string())
         } else {
             StoreError::Db(e)
         }
@@ -155,7 +159,9 @@ impl std::fmt::Debug for Store {
     }
 }
 
-/// Connects without touching the schema. SQLite gets the durability settings a clinical record needs.
+/// Connects without touching the schema. SQLite gets the durability settings a clinical record needs. A
+/// PostgreSQL URL with several hosts (or `target_session_attrs=read-write`) connects to the host that accepts
+/// writes and follows it through failovers (`failover`).
 pub async fn connect(url: &str) -> Result<(DatabaseConnection, Backend), StoreError> {
     let backend = if url.starts_with("sqlite:") {
         Backend::Sqlite
@@ -166,28 +172,21 @@ pub async fn connect(url: &str) -> Result<(DatabaseConnection, Backend), StoreEr
             "the database URL must start with sqlite:// or postgres://".into(),
         ));
     };
+    let mut pool_url = url.to_string();
+    let mut writable = None;
     if backend == Backend::Postgres {
-        // One direct attempt first: the pool would retry a refused connection until its acquire timeout, and an
-        // operator with a typo in the URL deserves the real reason at once.
-        use sea_orm::sqlx::Connection;
-        let probe = tokio::time::timeout(
-            Duration::from_secs(10),
-            sea_orm::sqlx::PgConnection::connect(url),
-        )
-        .await;
-        match probe {
-            Ok(Ok(c)) => {
-                let _ = c.close().await;
-            }
-            Ok(Err(e)) => return Err(StoreError::Unreachable(e.to_string())),
-            Err(_) => {
-                return Err(StoreError::Unreachable(
-                    "no answer within 10 seconds".into(),
-                ));
+        match failover::hosts::parse(url).map_err(|e| StoreError::Unreachable(e.to_string()))? {
+            failover::hosts::Target::Single => probe_postgres(url).await?,
+            failover::hosts::Target::Writable(list) => {
+                let hosts = Arc::new(failover::Writable::new(list)?);
+                // Like the single host's probe: a URL where no host accepts writes fails at once, saying why.
+                let (first, conn) = hosts.find().await?;
+                pool_url = hosts.url(first).to_string();
+                writable = Some((hosts, conn));
             }
         }
     }
-    let mut opts = ConnectOptions::new(url.to_string());
+    let mut opts = ConnectOptions::new(pool_url);
     opts.sqlx_logging(false)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(30));
@@ -216,17 +215,45 @@ pub async fn connect(url: &str) -> Result<(DatabaseConnection, Backend), StoreEr
                 });
         }
         Backend::Postgres => {
-            opts.max_connections(10)
-                .min_connections(1)
-                .map_sqlx_postgres_before_acquire(|conn, _| {
-                    Box::pin(async move { Ok(full_disk::reusable(&*conn)) })
-                });
+            opts.max_connections(10).min_connections(1);
+            match &writable {
+                Some((hosts, _)) => hosts.hook(&mut opts),
+                None => {
+                    opts.map_sqlx_postgres_before_acquire(|conn, _| {
+                        Box::pin(async move { Ok(full_disk::reusable(&*conn)) })
+                    });
+                }
+            }
         }
     }
     let db = Database::connect(opts)
         .await
         .map_err(|e| StoreError::Unreachable(e.to_string()))?;
+    if let Some((hosts, conn)) = writable {
+        hosts.follow(db.get_postgres_connection_pool().clone(), conn);
+    }
     Ok((db, backend))
+}
+
+/// One direct attempt before the pool: the pool would retry a refused connection until its acquire timeout, and
+/// an operator with a typo in the URL deserves the real reason at once.
+async fn probe_postgres(url: &str) -> Result<(), StoreError> {
+    use sea_orm::sqlx::Connection;
+    let probe = tokio::time::timeout(
+        Duration::from_secs(10),
+        sea_orm::sqlx::PgConnection::connect(url),
+    )
+    .await;
+    match probe {
+        Ok(Ok(c)) => {
+            let _ = c.close().await;
+            Ok(())
+        }
+        Ok(Err(e)) => Err(StoreError::Unreachable(e.to_string())),
+        Err(_) => Err(StoreError::Unreachable(
+            "no answer within 10 seconds".into(),
+        )),
+    }
 }
 
 impl Store {

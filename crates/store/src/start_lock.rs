@@ -36,9 +36,8 @@ pub(crate) async fn take(url: &str, backend: Backend) -> Result<StartLock, Store
 }
 
 async fn take_postgres(url: &str) -> Result<StartLock, StoreError> {
-    let mut conn = PgConnection::connect(url)
-        .await
-        .map_err(|e| StoreError::Unreachable(e.to_string()))?;
+    // On the host that accepts writes when the URL lists several (the lock must be where the schema is made).
+    let mut conn = crate::failover::connect_one(url).await?;
     let got: Result<bool, sqlx::Error> = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
         .bind(KEY)
         .fetch_one(&mut conn)

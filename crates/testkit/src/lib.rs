@@ -32,6 +32,11 @@ fn pg_url_for(db: &str) -> String {
     }
 }
 
+/// The route of a server that connects to its database directly.
+fn direct(url: &str) -> String {
+    url.to_string()
+}
+
 /// A new, empty database: a SQLite file in `dir` (created), or a PostgreSQL database of its own (in
 /// `pg_tablespace` if given). Returns its URL and, on PostgreSQL, its name for `drop_database`.
 pub async fn empty_database(
@@ -85,6 +90,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub dir: PathBuf,
     pub database_url: String,
+    /// The URL the server connects with: `database_url`, or the route to it a test chose (`spawn_routed`).
+    server_url: String,
     pg_database: Option<String>,
     server: tokio::task::JoinHandle<()>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
@@ -153,7 +160,27 @@ impl TestApp {
     ) -> TestApp {
         let tag = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
         let dir = std::env::temp_dir().join(format!("rapport-test-{tag}"));
-        Self::spawn_placed(backend, config, web, dir, None, host).await
+        Self::spawn_placed(backend, config, web, dir, None, host, &direct).await
+    }
+
+    /// Boots the server connecting through `route(database_url)` (e.g. a proxy that a test can cut, or a list
+    /// of hosts), while the test's own queries and `database_url` go straight to the database.
+    pub async fn spawn_routed(
+        backend: Backend,
+        route: &(dyn Fn(&str) -> String + Sync),
+    ) -> TestApp {
+        let tag = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
+        let dir = std::env::temp_dir().join(format!("rapport-test-{tag}"));
+        Self::spawn_placed(
+            backend,
+            AppConfig::default(),
+            rapport_web::WebConfig::default(),
+            dir,
+            None,
+            "127.0.0.1",
+            route,
+        )
+        .await
     }
 
     /// Boots the server with its files (SQLite database, keyring) in `dir`, and on PostgreSQL its database in
@@ -166,6 +193,7 @@ impl TestApp {
             dir,
             pg_tablespace,
             "127.0.0.1",
+            &direct,
         )
         .await
     }
@@ -177,11 +205,13 @@ impl TestApp {
         dir: PathBuf,
         pg_tablespace: Option<&str>,
         host: &str,
+        route: &(dyn Fn(&str) -> String + Sync),
     ) -> TestApp {
         let (database_url, pg_database) = empty_database(backend, &dir, pg_tablespace).await;
         let keyring = Keyring::create(&dir.join("keyring.json")).unwrap();
+        let server_url = route(&database_url);
         let (base, server, shutdown, app) =
-            Self::boot(&database_url, &keyring, config, web, host).await;
+            Self::boot(&server_url, &keyring, config, web, host).await;
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -193,6 +223,7 @@ impl TestApp {
             http,
             dir,
             database_url,
+            server_url,
             pg_database,
             server,
             shutdown: Some(shutdown),
@@ -242,7 +273,7 @@ impl TestApp {
             .map(|(h, _)| h.to_string())
             .unwrap_or_else(|| "127.0.0.1".into());
         let (base, server, shutdown, app) = Self::boot(
-            &self.database_url,
+            &self.server_url,
             &keyring,
             AppConfig::default(),
             rapport_web::WebConfig::default(),

@@ -10,6 +10,7 @@ mod behaviour;
 mod behaviour_pages;
 mod client_picker;
 mod clients;
+mod database_away;
 mod demo;
 mod emergency;
 mod export;
