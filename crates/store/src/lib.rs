@@ -262,8 +262,19 @@ impl Store {
     /// The schema, the first data key and the chain's head are made under the database's start lock
     /// (`start_lock`), so servers started together wait for each other instead of colliding.
     pub async fn open(url: &str, keyring: &Keyring) -> Result<Store, StoreError> {
+        // On SQLite the lock (a file) comes before the pool: the pool's first connection switches a new database to
+        // WAL, which fails with "database is locked" while another process migrates it. On PostgreSQL the lock needs
+        // the writable host, which connecting finds.
+        let early = if url.starts_with("sqlite:") {
+            Some(start_lock::take(url, Backend::Sqlite).await?)
+        } else {
+            None
+        };
         let (db, backend) = connect(url).await?;
-        let start = start_lock::take(url, backend).await?;
+        let start = match early {
+            Some(lock) => lock,
+            None => start_lock::take(url, backend).await?,
+        };
         check_schema_not_newer(&db).await?;
         // A head without a seal is sealed only by the start that adds seals; after that a missing seal is
         // tampering, which `audit verify` reports, and must never be papered over by a restart.
