@@ -259,8 +259,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     Ok(ExitCode::SUCCESS)
                 }
                 Some((seq, why)) => {
+                    // 0: what is broken is a chain's head or a checkpoint's entry, not an entry in the log.
+                    let at = if seq == 0 {
+                        String::new()
+                    } else {
+                        format!(" at entry {seq}")
+                    };
                     eprintln!(
-                        "The audit chain is broken at entry {seq}: {why}. {} entries before it verify.",
+                        "The audit chain is broken{at}: {why}. {} entries checked before it verify.",
                         report.entries
                     );
                     Ok(ExitCode::from(3))

@@ -330,14 +330,20 @@ fn cutting_entries_off_the_end_or_restoring_an_older_copy_is_detected() {
     assert!(o.status.success(), "{:?}", text(&o));
     let checkpoint = text(&o).0.trim().to_string();
     assert!(
-        checkpoint.starts_with("rapport-audit-checkpoint-v2:"),
+        checkpoint.starts_with("rapport-audit-checkpoint-v3:"),
         "{checkpoint}"
     );
     let o = rapport(&d.0, &["audit", "verify", "--checkpoint", &checkpoint], "");
     assert!(o.status.success(), "{:?}", text(&o));
     // A checkpoint that was edited (its sequence number) is refused as such.
     let mut parts: Vec<String> = checkpoint.split(':').map(String::from).collect();
-    parts[2] = (parts[2].parse::<i64>().unwrap() - 1).to_string();
+    let mut ends: Vec<i64> = parts[2].split('.').map(|n| n.parse().unwrap()).collect();
+    ends[0] -= 1;
+    parts[2] = ends
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(".");
     let forged = parts.join(":");
     let o = rapport(&d.0, &["audit", "verify", "--checkpoint", &forged], "");
     assert!(!o.status.success());

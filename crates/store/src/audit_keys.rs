@@ -102,7 +102,7 @@ pub(crate) async fn rotate(
     let (id, key) = keyring.add_audit_key()?;
     store.audit_keys.add(id.clone(), key);
     let tx = store.begin().await?;
-    crate::audit::rotate(tx.conn(), &store.audit_keys, &id, detail).await?;
+    crate::audit::chain::rotate(tx.conn(), &store.audit_keys, &id, detail).await?;
     tx.commit().await?;
     Ok(id)
 }

@@ -146,6 +146,9 @@ pub struct Store {
     writer: Arc<tokio::sync::Mutex<()>>,
     /// The group-commit writer's queue (see `writer`); `None` in the writer's own handle.
     queue: Option<writer::Queue>,
+    /// On PostgreSQL, a second group-commit lane for reads' audit entries, which takes no writers' turn
+    /// (`begin_append`); `None` on SQLite (one writer at a time there) and in the lanes' own handles.
+    audit_lane: Option<writer::Queue>,
 }
 
 /// How long a transaction waits for its turn before giving up, like SQLite's busy timeout.
@@ -291,18 +294,23 @@ impl Store {
             audit_keys: Arc::new(audit_keys::AuditKeys::from_keyring(keyring)),
             writer: Arc::new(tokio::sync::Mutex::new(())),
             queue: None,
+            audit_lane: None,
         };
-        // Make sure the chain head exists before the first request races to create it.
+        // Make sure every chain's head exists before the first request needs it.
         let tx = store.begin().await?;
         if sealing_now {
             audit::seal_unsealed_head(tx.conn(), &store.audit_keys).await?;
         }
+        audit::chain::ensure_heads(tx.conn(), &store.audit_keys).await?;
         tx.commit().await?;
         sealed_labels::seal_at_start(&store).await?;
         start.release().await;
-        let queue = writer::spawn(store.clone());
+        let queue = writer::spawn(store.clone(), writer::Lane::Writes);
+        let audit_lane = (backend == Backend::Postgres)
+            .then(|| writer::spawn(store.clone(), writer::Lane::ReadAudits));
         Ok(Store {
             queue: Some(queue),
+            audit_lane,
             ..store
         })
     }
@@ -332,6 +340,7 @@ impl Store {
     /// Whether the group-commit writer is running (always, for the writer's own handle, which writes alone).
     pub fn writer_running(&self) -> bool {
         self.queue.as_ref().is_none_or(writer::Queue::running)
+            && self.audit_lane.as_ref().is_none_or(writer::Queue::running)
     }
 
     /// Whether a write can commit now: rewrites the readiness row with fresh random padding through the
@@ -368,7 +377,7 @@ impl Store {
             .map_err(|e| StoreError::Unreachable(e.to_string()))
     }
 
-    /// Starts a transaction holding the audit chain's lock.
+    /// Starts a write: a transaction holding the writers' turn (`audit::chain::take_write_turn`).
     ///
     /// Transactions of this process first queue for their turn in memory (a fair async mutex), and only then take
     /// a pooled connection and the lock in the database. Without the queue, SQLite writers waiting for its write
@@ -382,8 +391,29 @@ impl Store {
                 StoreError::Unreachable("the database stayed busy for 30 seconds".into())
             })?;
         let txn = self.db.begin().await?;
-        audit::lock_head(&txn).await?;
-        Ok(Tx::locked(txn, self, turn))
+        audit::chain::take_write_turn(&txn).await?;
+        Ok(Tx::writing(txn, self, Some(turn)))
+    }
+
+    /// Starts a transaction of the audit lane: it only appends reads' audit entries, so it needs neither this
+    /// process's turn nor the writers' turn, only the heads of the chains it appends to (PostgreSQL only: on SQLite
+    /// reads' entries go through the one writer).
+    pub(crate) async fn begin_append(&self) -> Result<Tx<'_>, StoreError> {
+        Ok(Tx::writing(self.db.begin().await?, self, None))
+    }
+
+    /// Makes a read's audit entries durable: through the audit lane where there is one, else the writer.
+    pub(crate) async fn append_reads(&self, events: Vec<AuditEvent>) -> Result<(), StoreError> {
+        fn job<'t>(
+            tx: &'t Tx<'t>,
+            events: Vec<AuditEvent>,
+        ) -> writer::BoxFuture<'t, Result<(), StoreError>> {
+            Box::pin(async move { tx.audit_many(events).await })
+        }
+        match &self.audit_lane {
+            Some(lane) => writer::queue_on(lane, move |tx| job(tx, events)).await,
+            None => self.write(move |tx| job(tx, events)).await,
+        }
     }
 
     /// Starts a read: a transaction without the chain's lock, so reads run side by side and beside the writer.
@@ -405,11 +435,10 @@ impl Store {
     }
 
     /// Records an event on its own (a denial, a failed login) in a transaction of its own.
-    pub async fn audit_alone(&self, ev: AuditEvent) -> Result<i64, StoreError> {
+    pub async fn audit_alone(&self, ev: AuditEvent) -> Result<(), StoreError> {
         let tx = self.begin().await?;
-        let seq = tx.append(ev).await?;
-        tx.commit().await?;
-        Ok(seq)
+        tx.audit(ev).await?;
+        tx.commit().await
     }
 
     /// A signed line naming where the audit chain stands now, for the operator to keep elsewhere.

@@ -1,7 +1,7 @@
 //! Group commit (DESIGN.md §3): one writer task runs queued write jobs in one transaction per batch, each job in a
 //! savepoint of its own, and answers every job only after its batch has committed.
 //!
-//! Every write transaction takes the audit chain's lock, so writes run one at a time whatever their number. Run
+//! Every write transaction takes the writers' turn, so writes run one at a time whatever their number. Run
 //! alone, each also pays its own commit: on SQLite an fsync and a write of every page it touched (the audit head,
 //! each index), on PostgreSQL a WAL flush. Queued jobs instead share one lock, one commit and the shared pages.
 //! Jobs run in the order they were queued, so a later job sees what an earlier one in the same batch wrote (two
@@ -13,6 +13,9 @@
 //! error like any failed job (one booking with an impossible date once killed the task, and every later booking
 //! failed until a restart). Should the task end anyway, a supervisor starts it again on the same queue, and
 //! `Store::writer_running` (read by `/readyz`) is false until it runs.
+//!
+//! On PostgreSQL a second lane (`Lane::ReadAudits`) batches reads' audit entries the same way, in transactions that
+//! take no writers' turn: a read's entry waits for the heads of the chains it goes to, never for a booking.
 
 use crate::{Store, StoreError, Tx};
 use futures_util::FutureExt;
@@ -51,15 +54,22 @@ impl Queue {
 /// How long the supervisor waits before starting a writer that stopped, so a fault that repeats does not spin.
 const RESTART_PAUSE: Duration = Duration::from_millis(200);
 
-/// Starts the writer task for `store` (a clone without a queue of its own, so the task ends when the last store
+/// What a lane's batches are: writes (holding the writers' turn) or reads' audit entries (holding none).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Lane {
+    Writes,
+    ReadAudits,
+}
+
+/// Starts the task of `lane` for `store` (a clone without queues of its own, so the task ends when the last store
 /// handle that can queue jobs is dropped), under a supervisor that restarts it if it ever stops otherwise.
-pub(crate) fn spawn(store: Store) -> Queue {
+pub(crate) fn spawn(store: Store, lane: Lane) -> Queue {
     let (send, recv) = mpsc::unbounded_channel();
     // The receiver outlives any one run of the task, so jobs queued while it restarts are kept.
     let recv = Arc::new(Mutex::new(recv));
     let running = Arc::new(AtomicBool::new(true));
     tokio::spawn(supervise(running.clone(), RESTART_PAUSE, move || {
-        run(store.clone(), recv.clone())
+        run(store.clone(), lane, recv.clone())
     }));
     Queue { send, running }
 }
@@ -85,7 +95,7 @@ where
     }
 }
 
-async fn run(store: Store, queue: Arc<Mutex<mpsc::UnboundedReceiver<Job>>>) {
+async fn run(store: Store, lane: Lane, queue: Arc<Mutex<mpsc::UnboundedReceiver<Job>>>) {
     let mut queue = queue.lock().await;
     while let Some(first) = queue.recv().await {
         let mut batch = vec![first];
@@ -95,7 +105,7 @@ async fn run(store: Store, queue: Arc<Mutex<mpsc::UnboundedReceiver<Job>>>) {
                 Err(_) => break,
             }
         }
-        run_batch(&store, batch).await;
+        run_batch(&store, lane, batch).await;
     }
 }
 
@@ -108,10 +118,14 @@ fn shared(e: &StoreError) -> StoreError {
     }
 }
 
-async fn run_batch(store: &Store, batch: Vec<Job>) {
+async fn run_batch(store: &Store, lane: Lane, batch: Vec<Job>) {
     // A job that is dropped unanswered (because the batch failed before it ran) tells its caller so through its
     // closed channel; see `Store::write`.
-    let tx = match store.begin().await {
+    let began = match lane {
+        Lane::Writes => store.begin().await,
+        Lane::ReadAudits => store.begin_append().await,
+    };
+    let tx = match began {
         Ok(tx) => tx,
         Err(e) => {
             tracing::error!(error = %e, "a batch of writes could not start");
@@ -189,38 +203,48 @@ impl Store {
             tx.commit().await?;
             return Ok(t);
         };
-        let (answer, answered) = oneshot::channel::<Result<T, E>>();
-        let job: Job = Box::new(move |tx| {
-            Box::pin(async move {
-                // A panic in `f` (a bug, an overflow) fails this job alone, with an internal error.
-                let result = match AssertUnwindSafe(async move { f(tx).await })
-                    .catch_unwind()
-                    .await
-                {
-                    Ok(result) => result,
-                    Err(_) => Err(E::from(StoreError::Panicked)),
-                };
-                let keep = result.is_ok();
-                let finish: Finish = Box::new(move |committed| {
-                    let _ = answer.send(match (result, committed) {
-                        (Ok(t), Ok(())) => Ok(t),
-                        (Ok(_), Err(e)) => Err(E::from(e)),
-                        (Err(e), _) => Err(e),
-                    });
-                });
-                (keep, finish)
-            })
-        });
-        queue
-            .send
-            .send(job)
-            .map_err(|_| E::from(StoreError::Unreachable("the writer has stopped".into())))?;
-        answered.await.map_err(|_| {
-            E::from(StoreError::Unreachable(
-                "the write was dropped before it could be answered".into(),
-            ))
-        })?
+        queue_on(queue, f).await
     }
+}
+
+/// Queues `f` on `queue` and waits for its answer, given once its batch is durable.
+pub(crate) async fn queue_on<T, E, F>(queue: &Queue, f: F) -> Result<T, E>
+where
+    T: Send + 'static,
+    E: From<StoreError> + Send + 'static,
+    F: for<'t> FnOnce(&'t Tx<'t>) -> BoxFuture<'t, Result<T, E>> + Send + 'static,
+{
+    let (answer, answered) = oneshot::channel::<Result<T, E>>();
+    let job: Job = Box::new(move |tx| {
+        Box::pin(async move {
+            // A panic in `f` (a bug, an overflow) fails this job alone, with an internal error.
+            let result = match AssertUnwindSafe(async move { f(tx).await })
+                .catch_unwind()
+                .await
+            {
+                Ok(result) => result,
+                Err(_) => Err(E::from(StoreError::Panicked)),
+            };
+            let keep = result.is_ok();
+            let finish: Finish = Box::new(move |committed| {
+                let _ = answer.send(match (result, committed) {
+                    (Ok(t), Ok(())) => Ok(t),
+                    (Ok(_), Err(e)) => Err(E::from(e)),
+                    (Err(e), _) => Err(e),
+                });
+            });
+            (keep, finish)
+        })
+    });
+    queue
+        .send
+        .send(job)
+        .map_err(|_| E::from(StoreError::Unreachable("the writer has stopped".into())))?;
+    answered.await.map_err(|_| {
+        E::from(StoreError::Unreachable(
+            "the write was dropped before it could be answered".into(),
+        ))
+    })?
 }
 
 #[cfg(test)]
@@ -258,11 +282,11 @@ mod tests {
         assert_eq!(runs.load(Ordering::SeqCst), 3, "restarted after each panic");
     }
 
-    async fn note(store: &Store, what: &'static str) -> Result<i64, StoreError> {
+    async fn note(store: &Store, what: &'static str) -> Result<(), StoreError> {
         store
             .write(move |tx| {
                 Box::pin(async move {
-                    tx.append(crate::audit::AuditEvent::anonymous(what, "test"))
+                    tx.audit(crate::audit::AuditEvent::anonymous(what, "test"))
                         .await
                 })
             })

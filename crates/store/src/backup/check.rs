@@ -29,8 +29,13 @@ pub(super) async fn open_and_check(
     let result = async {
         let report = store.verify_audit().await?;
         if let Some((seq, why)) = report.first_broken {
+            let at = if seq == 0 {
+                String::new()
+            } else {
+                format!(" at entry {seq}")
+            };
             return Err(BackupError::Damaged(format!(
-                "its audit chain is broken at entry {seq}: {why}"
+                "its audit chain is broken{at}: {why}"
             )));
         }
         if i64::try_from(report.entries).ok() != Some(manifest.audit_entries) {

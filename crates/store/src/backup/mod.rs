@@ -98,7 +98,7 @@ pub struct Manifest {
     pub kind: Kind,
     /// The newest migration in the copy.
     pub schema: String,
-    /// The audit chain's length in the copy: a restore must verify exactly this many entries.
+    /// The audit chains' total length in the copy: a restore must verify exactly this many entries.
     pub audit_entries: i64,
     /// The key-encryption key that wraps the backup's key (the keyring must hold it).
     pub kek_id: String,
@@ -202,17 +202,19 @@ async fn record(
     let (db, _) = crate::connect(&at.url()).await?;
     let result = async {
         let txn = sea_orm::TransactionTrait::begin(&db).await?;
-        crate::audit::lock_head(&txn).await?;
+        crate::audit::chain::take_write_turn(&txn).await?;
         belongs(&txn, keyring).await?;
         let name = file
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        crate::audit::append(
+        let ev = crate::audit::AuditEvent::new(&rapport_domain::Actor::Operator, action, "backup")
+            .resource(name);
+        crate::audit::chain::append(
             &txn,
             &crate::audit_keys::AuditKeys::from_keyring(keyring),
-            crate::audit::AuditEvent::new(&rapport_domain::Actor::Operator, action, "backup")
-                .resource(name),
+            vec![(crate::audit::chain::partition_of(&ev), ev)],
+            None,
         )
         .await?;
         txn.commit().await?;
@@ -237,7 +239,7 @@ async fn belongs(c: &impl sea_orm::ConnectionTrait, keyring: &Keyring) -> Result
                 seal,
                 &id,
                 &first,
-                &crate::audit::head_seal(&key, h.seq, &h.hash),
+                &crate::audit::head_seal(&key, 0, h.seq, &h.hash),
             ),
             _ => false,
         };

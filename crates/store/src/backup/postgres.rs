@@ -188,7 +188,7 @@ pub(super) async fn create(
         let schema: String = scalar(&txn, "SELECT max(version) FROM seaql_migrations")
             .await?
             .unwrap_or_default();
-        let entries: i64 = scalar(&txn, "SELECT seq FROM audit_head")
+        let entries: i64 = scalar(&txn, "SELECT CAST(SUM(seq) AS BIGINT) FROM audit_head")
             .await?
             .unwrap_or(0);
         let manifest = Manifest::new(Kind::PgDumpCustom, schema, entries);

@@ -52,7 +52,7 @@ async fn open_ro(path: &Path) -> Result<SqliteConnection, BackupError> {
         .map_err(|e| BackupError::Source(format!("cannot open the copy {}: {e}", path.display())))
 }
 
-/// What a copy holds, for its manifest: the newest migration and the chain's length.
+/// What a copy holds, for its manifest: the newest migration and the audit chains' total length (their heads' places).
 async fn describe(path: &Path) -> Result<(String, i64), BackupError> {
     let mut c = open_ro(path).await?;
     let read = async {
@@ -60,9 +60,10 @@ async fn describe(path: &Path) -> Result<(String, i64), BackupError> {
             sqlx::query_scalar("SELECT max(version) FROM seaql_migrations")
                 .fetch_one(&mut c)
                 .await?;
-        let entries: Option<i64> = sqlx::query_scalar("SELECT seq FROM audit_head")
-            .fetch_optional(&mut c)
-            .await?;
+        let entries: Option<i64> =
+            sqlx::query_scalar("SELECT CAST(SUM(seq) AS BIGINT) FROM audit_head")
+                .fetch_optional(&mut c)
+                .await?;
         Ok::<_, sqlx::Error>((schema.unwrap_or_default(), entries.unwrap_or(0)))
     }
     .await;

@@ -1,4 +1,5 @@
-//! One row: the end of the audit chain. Every write transaction locks it first, which serialises appends.
+//! The end of each audit chain, one row per chain (`id` = chain + 1). A transaction locks the heads of the chains it
+//! appends to, in ascending order, when it appends.
 
 use sea_orm::entity::prelude::*;
 
@@ -10,7 +11,7 @@ pub struct Model {
     pub seq: i64,
     pub hash: String,
     pub updated_at: DateTimeUtc,
-    /// HMAC (audit key) over `seq` and `hash`: rewinding the head needs the key (see `audit::head_seal`).
+    /// HMAC (audit key) over the chain, `seq` and `hash`: rewinding the head needs the key (see `audit::head_seal`).
     pub seal: Option<String>,
 }
 

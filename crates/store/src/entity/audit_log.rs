@@ -1,4 +1,4 @@
-//! The hash-chained audit log. Entries carry ids and action names, never names or clinical text.
+//! The hash-chained audit log (several chains side by side, see `audit`). Entries carry ids and action names, never names or clinical text.
 
 use sea_orm::entity::prelude::*;
 
@@ -21,6 +21,10 @@ pub struct Model {
     pub detail: Option<String>,
     pub prev_hash: String,
     pub hash: String,
+    /// Which of the chains (`audit::PARTITIONS`) the entry belongs to.
+    pub part: i32,
+    /// Its place in that chain, from 1; `seq` is its number in the whole log.
+    pub pseq: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -63,23 +63,38 @@ async fn the_chain_verifies_across_two_rotations_and_names_a_change_in_any_epoch
             "SELECT resource_id FROM audit_log WHERE action = 'audit.key_rotate' ORDER BY seq",
         )
         .await;
-    assert_eq!(handed_to, ids[1..].to_vec());
-    let seal = t.query_text("SELECT seal FROM audit_head").await;
+    let chains = rapport_store::audit::PARTITIONS as usize;
+    assert_eq!(
+        handed_to,
+        ids[1..]
+            .iter()
+            .flat_map(|id| std::iter::repeat_n(id.clone(), chains))
+            .collect::<Vec<_>>(),
+        "each rotation hands every chain over, in one transaction"
+    );
+    let seals = t.query_text("SELECT seal FROM audit_head").await;
+    assert_eq!(seals.len(), chains);
     assert!(
-        seal[0].starts_with(&format!("{}:", second.new_audit_key_id)),
-        "the head is sealed with the newest key: {seal:?}"
+        seals
+            .iter()
+            .all(|s| s.starts_with(&format!("{}:", second.new_audit_key_id))),
+        "every head is sealed with the newest key: {seals:?}"
     );
 
     let report = t.app.verify_audit().await.unwrap();
     assert_eq!(report.first_broken, None);
-    assert_eq!(report.entries as i64, max_seq(&t).await);
+    let stored = crate::stored_audit_entries(&t).await;
+    assert_eq!(
+        report.entries, stored,
+        "every stored entry is in a verified chain"
+    );
     // A checkpoint signed before the rotations still verifies, and a new one names the newest key.
     let r = t.app.verify_audit_against(&before).await.unwrap();
     assert_eq!(r.first_broken, None);
     let after = t.app.audit_checkpoint().await.unwrap();
     assert!(
         after.starts_with(&format!(
-            "rapport-audit-checkpoint-v2:{}:",
+            "rapport-audit-checkpoint-v3:{}:",
             second.new_audit_key_id
         )),
         "{after}"

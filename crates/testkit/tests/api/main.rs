@@ -4,6 +4,7 @@
 mod account_security;
 mod alert_links;
 mod audit;
+mod audit_partitions;
 mod audit_privacy;
 mod audit_rotation;
 mod behaviour;
@@ -46,3 +47,11 @@ mod unit_pages;
 mod units;
 mod viewer_zone;
 mod waitlist;
+
+/// How many audit entries are stored, in every chain: what a whole `verify` must have walked.
+async fn stored_audit_entries(t: &rapport_testkit::TestApp) -> u64 {
+    t.query_text("SELECT CAST(COUNT(*) AS TEXT) FROM audit_log")
+        .await[0]
+        .parse()
+        .unwrap()
+}
