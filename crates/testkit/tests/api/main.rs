@@ -18,6 +18,7 @@ mod feeds;
 mod full_disk;
 mod group_sessions;
 mod groups;
+mod homework_links;
 mod idempotency;
 mod input;
 mod mail_queue;

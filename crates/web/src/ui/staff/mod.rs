@@ -11,10 +11,12 @@ mod client_behaviour;
 mod client_measures;
 mod client_picker;
 mod clients;
+mod diary_entries;
 mod emergency;
 mod group_sessions;
 mod groups;
 mod home;
+mod homework;
 mod mail;
 mod measure_entry;
 mod medications;
@@ -151,7 +153,7 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/clients/{id}/homework",
-            get(client_behaviour::new_homework).post(client_behaviour::add_homework),
+            get(client_behaviour::new_homework).post(homework::add_homework),
         )
         .route(
             "/clients/{id}/diary-link",
@@ -161,10 +163,7 @@ pub fn router() -> Router<AppState> {
             "/clients/{id}/diary-link/revoke",
             post(client_behaviour::revoke_link),
         )
-        .route(
-            "/homework/{id}/status",
-            post(client_behaviour::homework_status),
-        )
+        .route("/homework/{id}/status", post(homework::homework_status))
         .route("/plans/{id}", get(plans::show))
         .route("/plans/{id}/edit", get(plans::edit).post(plans::save))
         .route("/plans/{id}/{step}", post(plans::step))
@@ -226,11 +225,11 @@ pub fn router() -> Router<AppState> {
         .route("/alerts/{id}/break-glass", post(alerts::break_glass))
         .route(
             "/clients/{id}/behaviour-entries",
-            post(client_behaviour::log_entries),
+            post(diary_entries::log_entries),
         )
         .route(
             "/homework/{id}/edit",
-            get(client_behaviour::edit_homework).post(client_behaviour::save_homework),
+            get(homework::edit_homework).post(homework::save_homework),
         )
         .route(
             "/admin/settings",
