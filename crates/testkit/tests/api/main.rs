@@ -34,6 +34,7 @@ mod passkeys;
 mod plans;
 mod portal;
 mod referrals;
+mod referrals_waiting;
 mod reminders;
 mod robustness;
 mod safety;

@@ -123,6 +123,7 @@ pub fn router() -> Router<AppState> {
             get(referrals::show).post(referrals::refer),
         )
         .route("/referrals/{id}/status", post(referrals::move_to))
+        .route("/referrals", get(referrals::waiting))
         .route(
             "/clients/{id}/safety-plan",
             get(safety::show).post(safety::save),
@@ -265,4 +266,18 @@ pub(crate) async fn client_rights(
     id: rapport_domain::ClientId,
 ) -> Result<rapport_domain::policy::ClientRights, Error> {
     st.app.client_rights(&s.ctx, id).await
+}
+
+/// "Showing 51–100 of 230 messages" (nouns: singular, plural): every paged list says how much of the whole it
+/// shows, so none is silently cut off.
+pub(crate) fn showing(offset: u64, shown: usize, total: u64, noun: (&str, &str)) -> String {
+    let noun = if total == 1 { noun.0 } else { noun.1 };
+    if shown == 0 {
+        return format!("Showing none of {total} {noun}.");
+    }
+    format!(
+        "Showing {}–{} of {total} {noun}.",
+        offset + 1,
+        offset + shown as u64
+    )
 }
