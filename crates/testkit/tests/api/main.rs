@@ -8,6 +8,7 @@ mod audit_privacy;
 mod audit_rotation;
 mod behaviour;
 mod behaviour_pages;
+mod booking_words;
 mod client_picker;
 mod clients;
 mod database_away;
