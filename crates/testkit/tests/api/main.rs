@@ -20,6 +20,7 @@ mod full_disk;
 mod group_sessions;
 mod groups;
 mod homework_links;
+mod human_words;
 mod idempotency;
 mod input;
 mod mail_queue;
