@@ -1,6 +1,7 @@
 // Browser accessibility test on the demo practice: an axe-core scan (WCAG 2 A
 // and AA rules) of the main pages (a new couple's form and page among them), and of the print pages a clinician makes (a
-// signed note's print page, a client's printable record export), a phone-width
+// signed note's print page, a client's printable record export, the referrals
+// waiting for an answer after recording one), a phone-width
 // layout check, and keyboard order and submit on the sign-in form.
 //
 // Run by scripts/test as `node --test e2e/` with RAPPORT_BIN set to the built
@@ -239,6 +240,23 @@ describe('accessibility of the demo practice', () => {
         await page.getByLabel('To (person or service)').waitFor();
         violations.push(...(await axeScan(page)));
         scanned.push(`${clientOfHers}/referrals`);
+      });
+      // A referral she records waits for an answer on the practice's list, reached from the navigation, which
+      // leads back to it on the client's referrals page.
+      await withScreenshot(page, 'referrals-waiting', async () => {
+        await page.getByLabel('To (person or service)').fill('Dr. Waiting, memory clinic');
+        await page.getByLabel('Reason').fill('Assessment of memory complaints.');
+        await page.getByRole('button', { name: 'Record the referral' }).click();
+        await page.waitForURL((u) => u.pathname === `${clientOfHers}/referrals` && u.search === '?done=referred');
+        await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Referrals', exact: true }).click();
+        await page.waitForURL(pathIs('/referrals'));
+        assert.match(await page.locator('#count').textContent(), /^Showing 1–\d+ of \d+ referrals? waiting for an answer\.$/);
+        const row = page.locator('table.referrals-waiting tbody tr', { hasText: 'Dr. Waiting, memory clinic' });
+        assert.match(await row.textContent(), /Routine[\s\S]*\d+ days?/);
+        violations.push(...(await axeScan(page)));
+        scanned.push('/referrals');
+        await row.getByRole('link').click();
+        await page.waitForURL(pathIs(`${clientOfHers}/referrals`));
       });
     } finally {
       await context.close();

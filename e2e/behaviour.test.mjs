@@ -1,6 +1,7 @@
 // Browser end-to-end test of behaviour modification on the demo practice: a
 // clinician starts an anger-management plan for a client, adds a behaviour
-// linked to the plan's outbursts objective and a homework item, and e-mails
+// linked to the plan's outbursts objective and a homework item linked to the
+// same objective (which the plan page then lists under it), and e-mails
 // the diary link; the link reaches a real SMTP sink (PyPI aiosmtpd); the
 // client, in a fresh browser context at phone width and without an account,
 // is told plainly about an impossible value, then logs two days and ticks the
@@ -9,7 +10,7 @@
 // a day on the client's behalf from the keyboard (an impossible value first,
 // named beside its field) and changes the homework's title and due date. The
 // diary, the client page's behaviours section, the in-session form with its
-// error and the homework edit page pass an axe-core scan; the diary does not
+// error, the homework edit page and the plan page pass an axe-core scan; the diary does not
 // scroll sideways at 375 px.
 //
 // Run by scripts/test as `node --test e2e/` with RAPPORT_BIN set to the built
@@ -100,6 +101,7 @@ describe('behaviour modification', () => {
       await page.locator('#plan-template').selectOption('anger_management');
       await page.getByRole('button', { name: 'Start plan' }).click();
       await page.waitForURL((u) => u.pathname.startsWith('/plans/'));
+      const planPath = new URL(page.url()).pathname.replace(/\/edit$/, '');
       await page.goto(clientPath);
 
       await page.locator('#behaviours summary', { hasText: 'Add a behaviour' }).click();
@@ -119,8 +121,21 @@ describe('behaviour modification', () => {
       await page.locator('#hw-instructions').fill('Rate your anger each evening and note one trigger.');
       const due = new Date(Date.now() + 4 * 86_400_000).toISOString().slice(0, 10);
       await page.locator('#hw-due').fill(due);
+      // Linked, like the behaviour, to the plan's outbursts objective.
+      await page.locator('#hw-objective').selectOption(objective);
       await page.getByRole('button', { name: 'Set homework' }).click();
       await page.waitForURL((u) => u.pathname === clientPath && u.search === '?done=homework');
+      assert.match(
+        await page.locator('#behaviours table.homework').textContent(),
+        /Use the anger meter[\s\S]*For the plan objective “Fewer angry outbursts/,
+      );
+      // The plan lists the homework and the behaviour under the objective they serve.
+      await page.goto(planPath);
+      const served = page.locator('ul.objectives > li', { hasText: 'Fewer angry outbursts' });
+      assert.match(await served.locator('ul.linked-homework').textContent(), new RegExp(`Use the anger meter, due ${due}: Assigned`));
+      assert.match(await served.textContent(), /Behaviours logged for it: Angry outbursts/);
+      violations.push(...(await axeScan(page)));
+      await page.goto(clientPath);
 
       await page.getByRole('button', { name: 'E-mail a diary link' }).click();
       await page.waitForURL((u) => u.pathname === clientPath && u.search === '?done=diary-sent');

@@ -11,6 +11,7 @@ pub mod emergency;
 pub mod error;
 pub mod group;
 pub mod ids;
+pub mod labels;
 pub mod measures;
 pub mod medication;
 pub mod notes;

@@ -91,6 +91,9 @@ pub enum Resource {
     RecordRequest(ClientRelation),
     /// The register of record requests and their due dates (each entry then follows `RecordRequest`).
     RecordRequests,
+    /// The practice's referrals still waiting for an answer. Each one is clinical (to whom, why), so the list is
+    /// for clinicians and supervisors, and holds only clients whose clinical record each row's check lets them read.
+    OpenReferrals,
     ClinicianProfile {
         owner: UserId,
     },
@@ -369,6 +372,12 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Decision 
                 Allow
             }
             _ => forbid("only the front desk, clinicians and administrators see record requests"),
+        },
+        Resource::OpenReferrals => match action {
+            Action::Read | Action::List if actor.is_clinical() => Allow,
+            _ => forbid(
+                "referrals are clinical: only clinicians and supervisors see the ones waiting for an answer",
+            ),
         },
         Resource::ClinicianProfile { owner } => match action {
             Action::Read | Action::List => Allow,

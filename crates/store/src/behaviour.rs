@@ -73,6 +73,9 @@ pub struct Homework {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
+    /// The plan objective the item serves, as a behaviour's link: plan id and the objective's id in it.
+    pub plan_id: Option<Uuid>,
+    pub objective_id: Option<String>,
 }
 
 fn integrity(what: &str, id: Uuid, e: impl std::fmt::Display) -> StoreError {
@@ -288,6 +291,8 @@ fn homework_from(tx: &Tx<'_>, m: homework::Model) -> Result<Homework, StoreError
         created_at: m.created_at,
         updated_at: m.updated_at,
         version: m.version,
+        plan_id: m.plan_id,
+        objective_id: m.objective_id,
     })
 }
 
@@ -321,6 +326,8 @@ fn homework_model(tx: &Tx<'_>, h: &Homework) -> Result<homework::ActiveModel, St
         created_at: Set(h.created_at),
         updated_at: Set(h.updated_at),
         version: Set(h.version),
+        plan_id: Set(h.plan_id),
+        objective_id: Set(h.objective_id.clone()),
     })
 }
 
@@ -363,6 +370,32 @@ pub async fn homework_for_client(
         .await?
         .into_iter()
         .map(|m| homework_from(tx, m))
+        .collect()
+}
+
+/// The homework linked to an objective of this plan, by due date.
+pub async fn homework_for_plan(tx: &Tx<'_>, plan: Uuid) -> Result<Vec<Homework>, StoreError> {
+    homework::Entity::find()
+        .filter(homework::Column::PlanId.eq(plan))
+        .order_by_asc(homework::Column::DueOn)
+        .order_by_asc(homework::Column::CreatedAt)
+        .all(tx.conn())
+        .await?
+        .into_iter()
+        .map(|m| homework_from(tx, m))
+        .collect()
+}
+
+/// The behaviours linked to an objective of this plan, oldest first.
+pub async fn behaviours_for_plan(tx: &Tx<'_>, plan: Uuid) -> Result<Vec<Behaviour>, StoreError> {
+    behaviours::Entity::find()
+        .filter(behaviours::Column::PlanId.eq(plan))
+        .order_by_asc(behaviours::Column::CreatedAt)
+        .order_by_asc(behaviours::Column::Id)
+        .all(tx.conn())
+        .await?
+        .into_iter()
+        .map(|m| behaviour_from(tx, m))
         .collect()
 }
 

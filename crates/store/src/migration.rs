@@ -35,6 +35,7 @@ mod m20261207_000036_unit_periods;
 mod m20261207_000037_alert_acknowledgement;
 mod m20261207_000038_note_feedback;
 mod m20261207_000039_audit_partitions;
+mod m20261207_000040_homework_objective;
 
 use sea_orm_migration::prelude::*;
 
@@ -78,6 +79,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000037_alert_acknowledgement::Migration),
             Box::new(m20261207_000038_note_feedback::Migration),
             Box::new(m20261207_000039_audit_partitions::Migration),
+            Box::new(m20261207_000040_homework_objective::Migration),
         ]
     }
 }

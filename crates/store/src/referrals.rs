@@ -8,7 +8,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rapport_domain::referral::{ReferralKind, ReferralStatus, ReferralText, Urgency};
 use rapport_domain::{ClientId, UserId};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,6 +110,47 @@ pub async fn for_client(tx: &Tx<'_>, client: ClientId) -> Result<Vec<Referral>, 
         .collect::<Result<_, _>>()?;
     out.sort_by_key(|r| !r.status.is_open());
     Ok(out)
+}
+
+/// One page of the referrals still waiting for an answer (sent, neither accepted nor declined) of the clients
+/// whose care team includes one of `members`, longest waiting first, and how many there are in all. The care
+/// team is a subquery, so a supervisor's wide scope is never a long list of bound ids.
+pub async fn waiting(
+    tx: &Tx<'_>,
+    members: &[UserId],
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<Referral>, u64), StoreError> {
+    use crate::entity::care_team;
+    use sea_orm::ExprTrait;
+    use sea_orm::sea_query::Query;
+    if members.is_empty() {
+        return Ok((Vec::new(), 0));
+    }
+    let teams = Query::select()
+        .column(care_team::Column::ClientId)
+        .from(care_team::Entity)
+        .and_where(
+            Expr::col(care_team::Column::UserId)
+                .is_in(members.iter().map(|u| u.0).collect::<Vec<_>>()),
+        )
+        .to_owned();
+    let q = referrals::Entity::find()
+        .filter(referrals::Column::Status.eq(ReferralStatus::Sent.as_str()))
+        .filter(referrals::Column::ClientId.in_subquery(teams));
+    let total = q.clone().count(tx.conn()).await?;
+    let page = q
+        .order_by_asc(referrals::Column::SentOn)
+        .order_by_asc(referrals::Column::CreatedAt)
+        .order_by_asc(referrals::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(tx.conn())
+        .await?
+        .into_iter()
+        .map(|m| open(tx, m))
+        .collect::<Result<_, _>>()?;
+    Ok((page, total))
 }
 
 /// Moves the referral to `status` on `on` with its new text, if it is still at `version`; false otherwise.

@@ -45,6 +45,7 @@ pub fn router(app: App, cfg: WebConfig) -> Router {
                 "/static/client-picker.js",
                 get(assets::client_picker_script),
             )
+            .route("/static/tz-select.js", get(assets::tz_select_script))
             .fallback(not_found)
             .route_layer(middleware::from_fn(request_id::log)),
     )

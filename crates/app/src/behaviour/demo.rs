@@ -96,6 +96,8 @@ async fn homework(
             created_at: now,
             updated_at: now,
             version: 1,
+            plan_id: None,
+            objective_id: None,
         },
     )
     .await?;

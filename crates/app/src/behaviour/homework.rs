@@ -1,7 +1,8 @@
-//! Homework use cases for staff: set an item, change it (If-Match), list a client's items, and record that it
-//! was done, not done, or reopened. Title, instructions and the completion note are sealed at rest by the store.
+//! Homework use cases for staff: set an item (linked, like a behaviour, to an objective of one of the client's
+//! own plans when given), change it (If-Match), list a client's items, and record that it was done, not done, or
+//! reopened. Title, instructions and the completion note are sealed at rest by the store.
 
-use super::client_today;
+use super::{client_today, objective_in, objective_statement};
 use crate::{App, Ctx};
 use chrono::{DateTime, NaiveDate, Utc};
 use rapport_domain::behaviour::{HomeworkInput, HomeworkStatus, completion_note};
@@ -10,7 +11,7 @@ use rapport_domain::{ClientId, Error, Result};
 use rapport_store::audit::AuditEvent;
 use rapport_store::behaviour::{self as repo, Homework};
 use rapport_store::clients::Client;
-use rapport_store::{Tx, care, now_utc};
+use rapport_store::{Tx, care, now_utc, plans};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -32,6 +33,11 @@ pub struct HomeworkView {
     pub completed_via: Option<String>,
     pub created_at: DateTime<Utc>,
     pub version: i32,
+    /// The plan objective the item serves, like a behaviour's link.
+    pub plan_id: Option<Uuid>,
+    pub objective_id: Option<String>,
+    /// The linked objective's statement, while the plan still has it.
+    pub objective: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -44,8 +50,14 @@ pub struct HomeworkStatusInput {
     pub note: Option<String>,
 }
 
-pub(crate) fn homework_view(h: &Homework, today: NaiveDate) -> HomeworkView {
+pub(crate) fn homework_view(h: &Homework, today: NaiveDate, plans: &[plans::Plan]) -> HomeworkView {
     HomeworkView {
+        plan_id: h.plan_id,
+        objective_id: h.objective_id.clone(),
+        objective: match (h.plan_id, h.objective_id.as_deref()) {
+            (Some(p), Some(o)) => objective_statement(plans, p, o),
+            _ => None,
+        },
         id: h.id,
         client_id: h.client_id,
         title: h.title.clone(),
@@ -60,6 +72,20 @@ pub(crate) fn homework_view(h: &Homework, today: NaiveDate) -> HomeworkView {
         completed_via: h.completed_via.clone(),
         created_at: h.created_at,
         version: h.version,
+    }
+}
+
+/// The checked link of a new or changed item: the objective must be in one of the client's own plans.
+fn link_of(
+    plans: &[plans::Plan],
+    objective: Option<(Uuid, String)>,
+) -> Result<(Option<Uuid>, Option<String>)> {
+    match objective {
+        Some((plan, o)) => {
+            let found = objective_in(plans, plan, &o)?;
+            Ok((Some(plan), Some(found.id.clone())))
+        }
+        None => Ok((None, None)),
     }
 }
 
@@ -140,7 +166,11 @@ impl App {
         let now = now_utc();
         let (_, today) = client_today(&c, now);
         let v = input.validated(today, true)?;
+        let plans = plans::for_client(&tx, client).await?;
+        let (plan_id, objective_id) = link_of(&plans, v.objective)?;
         let h = Homework {
+            plan_id,
+            objective_id,
             id: Uuid::now_v7(),
             client_id: client,
             title: v.title,
@@ -158,7 +188,8 @@ impl App {
         };
         repo::insert_homework(&tx, &h).await?;
         tx.audit(ev().resource(h.id).request(ctx.rid())).await?;
-        self.commit_once(tx, ctx, homework_view(&h, today)).await
+        self.commit_once(tx, ctx, homework_view(&h, today, &plans))
+            .await
     }
 
     pub async fn client_homework(&self, ctx: &Ctx, client: ClientId) -> Result<Vec<HomeworkView>> {
@@ -172,10 +203,11 @@ impl App {
             .guard_clinical(tx, ctx, client, Action::List, ev())
             .await?;
         let (_, today) = client_today(&c, now_utc());
+        let plans = plans::for_client(&tx, client).await?;
         let list = repo::homework_for_client(&tx, client)
             .await?
             .iter()
-            .map(|h| homework_view(h, today))
+            .map(|h| homework_view(h, today, &plans))
             .collect();
         tx.audit(ev().request(ctx.rid())).await?;
         tx.commit().await?;
@@ -189,6 +221,7 @@ impl App {
             .homework_for(tx, ctx, id, Action::Read, "homework.read")
             .await?;
         let (_, today) = client_today(&c, now_utc());
+        let plans = plans::for_client(&tx, h.client_id).await?;
         tx.audit(
             AuditEvent::new(&ctx.actor, "homework.read", "homework")
                 .resource(id)
@@ -197,7 +230,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        Ok(homework_view(&h, today))
+        Ok(homework_view(&h, today, &plans))
     }
 
     /// Changes an item's title, instructions or due date, if it is still at `version`.
@@ -215,6 +248,8 @@ impl App {
         let now = now_utc();
         let (_, today) = client_today(&c, now);
         let v = input.validated(today, false)?;
+        let plans = plans::for_client(&tx, h.client_id).await?;
+        let (plan_id, objective_id) = link_of(&plans, v.objective)?;
         if h.version != version {
             return Err(Error::Conflict(
                 "this homework was changed by someone else since you opened it; reload it".into(),
@@ -223,6 +258,8 @@ impl App {
         h.title = v.title;
         h.instructions = v.instructions;
         h.due_on = v.due_on;
+        h.plan_id = plan_id;
+        h.objective_id = objective_id;
         h.updated_at = now;
         h.version += 1;
         if !repo::save_homework(&tx, &h, version).await? {
@@ -238,7 +275,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        Ok(homework_view(&h, today))
+        Ok(homework_view(&h, today, &plans))
     }
 
     /// Records that an item was done or not done (with what the client said), or reopens it.
@@ -283,7 +320,8 @@ impl App {
                 .detail(status.as_str()),
         )
         .await?;
+        let plans = plans::for_client(&tx, h.client_id).await?;
         tx.commit().await?;
-        Ok(homework_view(&h, today))
+        Ok(homework_view(&h, today, &plans))
     }
 }

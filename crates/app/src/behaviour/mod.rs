@@ -81,7 +81,11 @@ pub(crate) fn client_today(c: &Client, now: DateTime<Utc>) -> (Tz, NaiveDate) {
 }
 
 /// The objective with this id in any of the client's plans, with its statement.
-fn objective_statement(plans: &[plans::Plan], plan: Uuid, objective: &str) -> Option<String> {
+pub(crate) fn objective_statement(
+    plans: &[plans::Plan],
+    plan: Uuid,
+    objective: &str,
+) -> Option<String> {
     plans
         .iter()
         .find(|p| p.id == plan)
@@ -126,6 +130,16 @@ fn linked_objective<'p>(
     let (Some(plan), Some(objective)) = (input.plan_id, input.objective_id.as_deref()) else {
         return Ok(None);
     };
+    objective_in(plans, plan, objective).map(Some)
+}
+
+/// The objective `objective` of the client's plan `plan` (behaviours and homework link alike); refused under
+/// `plan_id` when the plan is not this client's, under `objective_id` when the plan has no such objective.
+pub(crate) fn objective_in<'p>(
+    plans: &'p [plans::Plan],
+    plan: Uuid,
+    objective: &str,
+) -> Result<&'p rapport_domain::plans::Objective> {
     let Some(p) = plans.iter().find(|p| p.id == plan) else {
         return Err(Error::invalid(
             "plan_id",
@@ -136,7 +150,6 @@ fn linked_objective<'p>(
     content
         .objectives()
         .find(|o| o.id == objective.trim())
-        .map(Some)
         .ok_or_else(|| Error::invalid("objective_id", "the plan has no such objective"))
 }
 

@@ -162,7 +162,10 @@ impl App {
             today,
             behaviours: list,
             homework: tally,
-            homework_items: items.iter().map(|h| homework_view(h, today)).collect(),
+            homework_items: items
+                .iter()
+                .map(|h| homework_view(h, today, &plans))
+                .collect(),
             diary_link_expires_at: link.as_ref().map(|l| l.expires_at),
             diary_link_last_used_at: link.and_then(|l| l.last_used_at),
             definitions: SUMMARY_DEFINITIONS.to_vec(),

@@ -1,11 +1,15 @@
 //! Treatment-plan use cases: start a plan (blank or from a programme template), edit it, put it into effect,
 //! review it (latest values and status per objective, with a note), record the client's acknowledgement and close
 //! it. Every step is a revision in the plan's history; all of it is clinical content for the care team. Objectives
-//! linked to a questionnaire also show the client's scores on it (`measured`), an audited read of measure data.
+//! linked to a questionnaire also show the client's scores on it (`measured`), an audited read of measure data;
+//! each objective shows the behaviours and homework linked to it (`linked`), likewise audited.
 //! An edit keeps the ids of the elements it keeps and never reuses an id from any earlier revision
 //! (`PlanIds`), because behaviours and reviews point at objectives by id.
 
+mod linked;
 mod measured;
+
+pub use linked::{LinkedBehaviour, LinkedHomework, LinkedWork};
 
 use crate::notes::{Names, Person};
 use crate::{App, Ctx};
@@ -95,6 +99,8 @@ pub struct PlanView {
     pub progress: Vec<ObjectiveProgress>,
     /// Objectives linked to an instrument, with the client's baseline, latest score and verdict.
     pub measured: Vec<MeasuredObjective>,
+    /// Behaviours and homework linked to the plan's objectives.
+    pub linked: LinkedWork,
     pub effective_on: Option<NaiveDate>,
     pub next_review_on: Option<NaiveDate>,
     pub review_overdue: bool,
@@ -148,6 +154,7 @@ impl App {
         p: Plan,
     ) -> Result<PlanView> {
         let measured = self.measured_objectives(tx, ctx, &p).await?;
+        let linked = self.linked_work(tx, ctx, &p).await?;
         let mut names = Names::default();
         let mut history = Vec::new();
         for r in repo::revisions(tx, p.id).await? {
@@ -170,6 +177,7 @@ impl App {
                 })
                 .collect(),
             measured,
+            linked,
             review_overdue: p.status == PlanStatus::Active
                 && p.next_review_on.is_some_and(|d| d < crate::today()),
             id: p.id,

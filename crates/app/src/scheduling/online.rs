@@ -17,7 +17,7 @@ use rapport_domain::error::Problems;
 use rapport_domain::policy::{Action, Resource};
 use rapport_domain::scheduling::Interval;
 use rapport_domain::scheduling::appointment::Status;
-use rapport_domain::{Actor, ClientId, Error, Result, UserId, validate};
+use rapport_domain::{Actor, ClientId, Error, Result, UserId, labels, validate};
 use rapport_store::Unaudited;
 use rapport_store::audit::AuditEvent;
 use rapport_store::clients::{Client, Clinical};
@@ -25,6 +25,7 @@ use rapport_store::outbox::{self, NewMessage};
 use rapport_store::{Tx, booking_links, care, clients, clinicians, now_utc, resources};
 use serde::{Deserialize, Serialize};
 
+/// A clinician as the public pages show them, the vocabularies in words ("older adults", "German").
 #[derive(Debug, Clone, Serialize)]
 pub struct PublicClinician {
     pub id: UserId,
@@ -68,6 +69,10 @@ pub struct LinkContext {
 
 const LINK_MINUTES: i64 = 30;
 
+fn words(codes: &[String], label: fn(&str) -> String) -> Vec<String> {
+    codes.iter().map(|c| label(c)).collect()
+}
+
 fn public() -> Ctx {
     Ctx::new(Actor::Public, None)
 }
@@ -77,10 +82,11 @@ impl App {
         PublicClinician {
             id: p.user_id,
             name: p.display_name,
-            specialisations: p.specialisations,
-            age_groups: p.age_groups,
-            modalities: p.modalities,
-            languages: p.languages,
+            // The public pages read words, never the stored codes.
+            specialisations: words(&p.specialisations, labels::specialisation),
+            age_groups: words(&p.age_groups, labels::age_group),
+            modalities: words(&p.modalities, labels::modality),
+            languages: words(&p.languages, labels::language),
             bio: p.bio,
         }
     }

@@ -6,6 +6,7 @@ use crate::error::Problems;
 use crate::{Error, Result, validate};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 const TITLE_MAX: usize = 200;
 const TEXT_MAX: usize = 5_000;
@@ -59,6 +60,12 @@ pub struct HomeworkInput {
     /// YYYY-MM-DD, the client's calendar date.
     #[serde(default)]
     pub due_on: String,
+    /// The treatment plan whose objective the item serves; given with `objective_id` or not at all.
+    #[serde(default)]
+    pub plan_id: Option<Uuid>,
+    /// The objective's id in that plan, such as `p1.g1.o1`.
+    #[serde(default)]
+    pub objective_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -66,6 +73,8 @@ pub struct ValidHomework {
     pub title: String,
     pub instructions: Option<String>,
     pub due_on: NaiveDate,
+    /// Plan and objective, both or neither; whether the client's plan has them is the use case's check.
+    pub objective: Option<(Uuid, String)>,
 }
 
 impl HomeworkInput {
@@ -92,12 +101,29 @@ impl HomeworkInput {
         {
             p.add("due_on", "the due date has already passed");
         }
+        let objective_id = self
+            .objective_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        let objective = match (self.plan_id, objective_id) {
+            (Some(plan), Some(o)) => Some((plan, o.to_string())),
+            (None, None) => None,
+            _ => {
+                p.add(
+                    "objective_id",
+                    "link homework to an objective by giving both the plan and the objective",
+                );
+                None
+            }
+        };
         p.finish()?;
         match (title, due_on) {
             (Some(title), Some(due_on)) => Ok(ValidHomework {
                 title,
                 instructions,
                 due_on,
+                objective,
             }),
             _ => Err(Error::internal("homework checked without a value")),
         }

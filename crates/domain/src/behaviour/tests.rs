@@ -415,14 +415,31 @@ fn homework_needs_a_title_and_a_due_date_not_in_the_past() {
         title: "".into(),
         instructions: None,
         due_on: "2027-03-09".into(),
+        ..Default::default()
     };
     assert_eq!(fields(h.validated(today, true)), ["title", "due_on"]);
     let h = HomeworkInput {
         title: "Anger log".into(),
         instructions: Some("Note the trigger each time.".into()),
         due_on: "2027-03-17".into(),
+        ..Default::default()
     };
     assert_eq!(h.validated(today, true).unwrap().due_on, d(2027, 3, 17));
+    let half = HomeworkInput {
+        objective_id: Some("p1.g1.o1".into()),
+        ..h.clone()
+    };
+    assert_eq!(fields(half.validated(today, true)), ["objective_id"]);
+    let plan = uuid::Uuid::nil();
+    let linked = HomeworkInput {
+        plan_id: Some(plan),
+        objective_id: Some(" p1.g1.o1 ".into()),
+        ..h
+    };
+    assert_eq!(
+        linked.validated(today, true).unwrap().objective,
+        Some((plan, "p1.g1.o1".to_string()))
+    );
 }
 
 proptest! {

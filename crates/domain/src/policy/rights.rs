@@ -74,6 +74,8 @@ pub struct StaffRights {
     pub see_record_requests: bool,
     /// Read the on-call rota.
     pub see_on_call: bool,
+    /// See the practice's referrals waiting for an answer (those of clients whose record one reads).
+    pub see_open_referrals: bool,
     /// Change the practice's settings.
     pub change_practice_settings: bool,
     /// Book into one's own calendar.
@@ -88,6 +90,7 @@ impl StaffRights {
             create_groups: may(Action::Create, Resource::GroupDirectory),
             see_record_requests: may(Action::List, Resource::RecordRequests),
             see_on_call: may(Action::List, Resource::OnCallRota),
+            see_open_referrals: may(Action::List, Resource::OpenReferrals),
             change_practice_settings: may(Action::Update, Resource::PracticeSettings),
             book_own_calendar: actor
                 .user_id()
@@ -186,6 +189,11 @@ mod tests {
             assert_eq!(
                 r.see_on_call,
                 may(Action::List, Resource::OnCallRota),
+                "{role:?}"
+            );
+            assert_eq!(
+                r.see_open_referrals,
+                may(Action::List, Resource::OpenReferrals),
                 "{role:?}"
             );
             assert_eq!(

@@ -22,6 +22,9 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i32,
+    /// The treatment plan and objective (`p1.g1.o1`) the item serves, if any.
+    pub plan_id: Option<Uuid>,
+    pub objective_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -281,6 +281,8 @@ fn schemas() -> Value {
             "title": { "type": "string", "description": "Encrypted at rest" },
             "instructions": { "type": ["string", "null"], "description": "Encrypted at rest" },
             "due_on": { "type": "string", "format": "date" },
+            "plan_id": { "type": ["string", "null"], "format": "uuid", "description": "The client's treatment plan whose objective the homework serves; with objective_id" },
+            "objective_id": { "type": ["string", "null"], "description": "The objective's id in the plan, e.g. p1.g1.o1; an edit without it clears the link" },
         })),
         "HomeworkStatusInput": obj(&["status"], json!({
             "status": { "type": "string", "enum": ["done", "not_done", "assigned"] },

@@ -49,3 +49,15 @@ pub(crate) async fn client_picker_script() -> Response {
     )
         .into_response()
 }
+
+/// Public booking: preselects the visitor's own time zone from the browser (the page works without it).
+pub(crate) async fn tz_select_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/tz-select.js"),
+    )
+        .into_response()
+}

@@ -43,6 +43,8 @@ pub struct Nav {
     pub sees_record_requests: bool,
     /// Whether the policy lets this user read the on-call rota.
     pub sees_on_call: bool,
+    /// Whether the policy lets this user see the referrals waiting for an answer.
+    pub sees_open_referrals: bool,
     pub csrf: String,
     /// Where the user's times are: "Chicago", shown beside their name.
     pub place: String,
@@ -56,6 +58,7 @@ impl Nav {
             is_clinical: s.ctx.actor.is_clinical(),
             sees_record_requests: s.rights.see_record_requests,
             sees_on_call: s.rights.see_on_call,
+            sees_open_referrals: s.rights.see_open_referrals,
             csrf: s.session.csrf_token.clone(),
             place: s.zone().place(),
         })

@@ -43,6 +43,7 @@ fn everything_else() -> Vec<Resource> {
         Resource::ClientRecord(TEAM),
         Resource::RecordRequest(TEAM),
         Resource::RecordRequests,
+        Resource::OpenReferrals,
         Resource::ClinicianProfile { owner },
         Resource::GroupDirectory,
         Resource::GroupRoster(group),

@@ -85,6 +85,25 @@ fn the_register_of_requests_is_for_the_front_desk_clinicians_and_administrators(
     );
 }
 
+#[test]
+fn the_referrals_waiting_for_an_answer_are_for_clinicians_and_supervisors_only() {
+    // Minimum necessary: the front desk, billing and administrators see no clinical content off a care team.
+    for (role, allowed) in [
+        (Role::Admin, false),
+        (Role::Clinician, true),
+        (Role::Supervisor, true),
+        (Role::Scheduler, false),
+        (Role::Billing, false),
+    ] {
+        assert_eq!(
+            authorize(&staff(role), Action::List, Resource::OpenReferrals).is_allowed(),
+            allowed,
+            "{role:?}"
+        );
+    }
+    assert!(!authorize(&Actor::Public, Action::List, Resource::OpenReferrals).is_allowed());
+}
+
 proptest! {
     /// Whoever may export the record may read the clinical record; no combination of roles without a care-team
     /// link exports anything.

@@ -111,6 +111,7 @@ pub async fn run(t: &TestApp, requests: usize, clients: usize, phases: bool) {
                         title: format!("Homework {n}"),
                         instructions: None,
                         due_on: due,
+                        ..Default::default()
                     },
                 )
                 .await
@@ -127,6 +128,7 @@ pub async fn run(t: &TestApp, requests: usize, clients: usize, phases: bool) {
                             title: h.title,
                             instructions: None,
                             due_on: past,
+                            ..Default::default()
                         },
                     )
                     .await

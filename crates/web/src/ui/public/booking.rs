@@ -1,5 +1,8 @@
 //! The public booking pages (no sign-in): the practice's page, a clinician's page for new clients, and booking
 //! with a one-time e-mailed link for existing clients. Each answers 404 while online booking is off.
+//!
+//! Clinicians are described in words (specialisations, age groups, languages). Times are shown in a zone chosen
+//! from a list: the practice's at first, replaced by the browser's own by `static/tz-select.js` when it runs.
 
 use super::error_page;
 use crate::http::auth::AnySession;
@@ -12,7 +15,7 @@ use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rapport_app::scheduling::{OwnAppointments, PublicClinician, PublicRequest, SlotView};
-use rapport_domain::{Error, UserId};
+use rapport_domain::{Error, UserId, labels};
 use serde::Deserialize;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -75,10 +78,24 @@ struct ClinicianPage {
     nav: Option<Nav>,
     id: Uuid,
     name: String,
+    /// The clinician's specialisations, age groups and languages, in words.
+    about: PublicClinician,
     tz: String,
+    /// The zones to choose from: (IANA name, as read).
+    zones: Vec<(&'static str, String)>,
+    /// Whether the visitor chose the zone (it was in the address): the page's script then leaves it alone, and
+    /// otherwise replaces the practice's zone with the browser's.
+    chosen: bool,
     slots: Vec<(String, String)>,
     f: RequestForm,
     error: Option<String>,
+}
+
+impl ClinicianPage {
+    /// The zone shown as read ("America/New York").
+    fn tz_words(&self) -> String {
+        labels::time_zone(&self.tz)
+    }
 }
 
 async fn clinician_page(
@@ -96,11 +113,20 @@ async fn clinician_page(
     let Some(c) = clinicians.into_iter().find(|c| c.id.0 == id) else {
         return error_page(Error::NotFound, &s.rid, None);
     };
-    let tz = if tz.trim().is_empty() {
-        "UTC".to_string()
-    } else {
+    let chosen = !tz.trim().is_empty();
+    let tz = if chosen {
         tz.trim().to_string()
+    } else {
+        // Without the browser's zone (no script), the practice's is the likeliest right answer.
+        match st.app.practice_zone().await {
+            Ok(z) => z,
+            Err(e) => return error_page(e, &s.rid, None),
+        }
     };
+    let zones: Vec<(&'static str, String)> = labels::time_zones()
+        .into_iter()
+        .map(|z| (z, labels::time_zone(z)))
+        .collect();
     match st.app.public_slots(UserId(id), &tz, 24).await {
         Ok(slots) => {
             let status = if error.is_some() {
@@ -113,8 +139,11 @@ async fn clinician_page(
                 ClinicianPage {
                     nav: None,
                     id,
-                    name: c.name,
+                    name: c.name.clone(),
+                    about: c,
                     tz,
+                    zones,
+                    chosen,
                     slots: options(&slots),
                     f,
                     error,
@@ -127,8 +156,11 @@ async fn clinician_page(
             ClinicianPage {
                 nav: None,
                 id,
-                name: c.name,
+                name: c.name.clone(),
+                about: c,
                 tz: "UTC".into(),
+                zones,
+                chosen: true,
                 slots: vec![],
                 f,
                 error: Some(form_message(&e)),

@@ -19,13 +19,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use rapport_app::behaviour::{
-    BehaviourSummary, BehaviourView, DiarySummary, HomeworkStatusInput, HomeworkView, earliest,
-    input_bounds,
+    BehaviourSummary, BehaviourView, DiarySummary, HomeworkView, earliest, input_bounds,
 };
 use rapport_app::plans::PlanView;
-use rapport_domain::behaviour::{
-    BehaviourInput, HomeworkInput, MeasureKind, Period, TargetStatus, WeekSummary,
-};
+use rapport_domain::behaviour::{BehaviourInput, MeasureKind, Period, TargetStatus, WeekSummary};
 use rapport_domain::plans::PlanStatus;
 use rapport_domain::{ClientId, Error, FieldError};
 use serde::Deserialize;
@@ -78,7 +75,7 @@ fn kind_of(v: &BehaviourView) -> MeasureKind {
     }
 }
 
-fn entry_field(v: &BehaviourView) -> EntryField {
+pub(super) fn entry_field(v: &BehaviourView) -> EntryField {
     let kind = kind_of(v);
     let (min, max, step) = input_bounds(kind);
     let hint = match kind {
@@ -217,7 +214,7 @@ fn block(b: &BehaviourSummary) -> BehaviourBlock {
     }
 }
 
-fn objectives(plans: &[PlanView]) -> Vec<(String, String)> {
+pub(super) fn objectives(plans: &[PlanView]) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for p in plans.iter().filter(|p| p.status != PlanStatus::Closed) {
         for o in p.content.objectives() {
@@ -343,13 +340,16 @@ pub struct BehaviourForm {
 #[derive(Debug, Default, Deserialize)]
 pub struct HomeworkForm {
     #[serde(rename = "_csrf", default)]
-    csrf: String,
+    pub(super) csrf: String,
     #[serde(default)]
-    title: String,
+    pub(super) title: String,
     #[serde(default)]
-    instructions: String,
+    pub(super) instructions: String,
     #[serde(default)]
-    due_on: String,
+    pub(super) due_on: String,
+    /// "plan id:objective id", or empty for none.
+    #[serde(default)]
+    pub(super) objective: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -375,9 +375,15 @@ impl FormsPage {
             .find(|e| e.field == field)
             .map(|e| e.message.as_str())
     }
+
+    /// A problem with the objective chosen, whichever half of the link it was found in.
+    pub fn objective_error(&self) -> Option<&str> {
+        self.error_for("objective_id")
+            .or_else(|| self.error_for("plan_id"))
+    }
 }
 
-async fn forms_page(
+pub(super) async fn forms_page(
     st: &AppState,
     s: &Staff,
     client: ClientId,
@@ -482,6 +488,19 @@ fn opt_int(field: &str, raw: &str) -> Result<Option<i32>, Error> {
     }
 }
 
+/// The objective chooser's value ("plan id:objective id", empty for none) as the use case's plan and objective.
+pub(super) fn objective_choice(raw: &str) -> Result<(Option<Uuid>, Option<String>), Error> {
+    match raw.split_once(':') {
+        Some((p, o)) => Ok((
+            Some(Uuid::parse_str(p).map_err(|_| {
+                Error::invalid("objective_id", "choose an objective from the list")
+            })?),
+            Some(o.to_string()),
+        )),
+        None => Ok((None, None)),
+    }
+}
+
 /// The form's fields as the use case's input: a duration's target is typed in hours, the objective as
 /// "plan id:objective id".
 fn behaviour_input(f: &BehaviourForm) -> Result<BehaviourInput, Error> {
@@ -490,15 +509,7 @@ fn behaviour_input(f: &BehaviourForm) -> Result<BehaviourInput, Error> {
         target = target.map(|h| h * 60.0);
     }
     let intensity = f.kind == "intensity";
-    let (plan_id, objective_id) = match f.objective.split_once(':') {
-        Some((p, o)) => (
-            Some(Uuid::parse_str(p).map_err(|_| {
-                Error::invalid("objective_id", "choose an objective from the list")
-            })?),
-            Some(o.to_string()),
-        ),
-        None => (None, None),
-    };
+    let (plan_id, objective_id) = objective_choice(&f.objective)?;
     Ok(BehaviourInput {
         name: f.name.clone(),
         kind: f.kind.clone(),
@@ -556,43 +567,10 @@ pub async fn add_behaviour(
     }
 }
 
-pub async fn add_homework(
-    State(st): State<AppState>,
-    s: Staff,
-    PagePath(id): PagePath<Uuid>,
-    Form(f): Form<HomeworkForm>,
-) -> Response {
-    if !s.csrf_ok(&f.csrf) {
-        return expired(&s);
-    }
-    let client = ClientId(id);
-    let input = HomeworkInput {
-        title: f.title.clone(),
-        instructions: Some(f.instructions.clone()),
-        due_on: f.due_on.clone(),
-    };
-    match st.app.assign_homework(&s.ctx, client, input).await {
-        Ok(_) => Redirect::to(&format!("/clients/{id}?done=homework#behaviours")).into_response(),
-        Err(e @ Error::Validation(_)) => {
-            forms_page(
-                &st,
-                &s,
-                client,
-                "homework",
-                BehaviourForm::default(),
-                f,
-                Some(&e),
-            )
-            .await
-        }
-        Err(e) => error_page(e, &s.rid, Nav::of(&s)),
-    }
-}
-
 #[derive(Deserialize)]
 pub struct CsrfForm {
     #[serde(rename = "_csrf")]
-    csrf: String,
+    pub(super) csrf: String,
 }
 
 pub async fn retire(
@@ -644,268 +622,4 @@ pub async fn revoke_link(
         }
         Err(e) => error_page(e, &s.rid, Nav::of(&s)),
     }
-}
-
-#[derive(Deserialize)]
-pub struct StatusForm {
-    #[serde(rename = "_csrf")]
-    csrf: String,
-    status: String,
-}
-
-pub async fn homework_status(
-    State(st): State<AppState>,
-    s: Staff,
-    PagePath(id): PagePath<Uuid>,
-    Form(f): Form<StatusForm>,
-) -> Response {
-    if !s.csrf_ok(&f.csrf) {
-        return expired(&s);
-    }
-    let input = HomeworkStatusInput {
-        status: f.status.clone(),
-        note: None,
-    };
-    match st.app.set_homework_status(&s.ctx, id, input).await {
-        Ok(h) => Redirect::to(&format!(
-            "/clients/{}?done=homework-status#behaviours",
-            h.client_id
-        ))
-        .into_response(),
-        Err(e) => error_page(e, &s.rid, Nav::of(&s)),
-    }
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "behaviour_entry.html")]
-struct EntryPage {
-    nav: Option<Nav>,
-    csrf: String,
-    client_id: ClientId,
-    client_name: String,
-    date: String,
-    today: String,
-    earliest: String,
-    date_error: Option<String>,
-    fields: Vec<EntryField>,
-    /// Problems that belong to no one field (an empty form).
-    general: Vec<String>,
-}
-
-/// Enters diary values in session, on the client's behalf: the same checks as the client's diary link, all or
-/// nothing; a problem shows the form again on a page of its own with each message beside its field.
-pub async fn log_entries(
-    State(st): State<AppState>,
-    s: Staff,
-    PagePath(id): PagePath<Uuid>,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    let csrf = fields
-        .iter()
-        .find(|(k, _)| k == "_csrf")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("");
-    if !s.csrf_ok(csrf) {
-        return expired(&s);
-    }
-    let client = ClientId(id);
-    let errors = match st.app.log_behaviour_form(&s.ctx, client, &fields).await {
-        Ok(_) => {
-            return Redirect::to(&format!("/clients/{id}?done=entries#behaviours")).into_response();
-        }
-        Err(Error::Validation(v)) => v,
-        Err(e) => return error_page(e, &s.rid, Nav::of(&s)),
-    };
-    let (c, d) = match (
-        st.app.get_client(&s.ctx, client).await,
-        st.app.behaviour_summary(&s.ctx, client).await,
-    ) {
-        (Ok(c), Ok(d)) => (c, d),
-        (Err(e), _) | (_, Err(e)) => return error_page(e, &s.rid, Nav::of(&s)),
-    };
-    let got = |k: &str| {
-        fields
-            .iter()
-            .find(|(f, _)| f == k)
-            .map(|(_, v)| v.trim().to_string())
-            .unwrap_or_default()
-    };
-    let error = |k: &str| {
-        errors
-            .iter()
-            .find(|e| e.field == k)
-            .map(|e| e.message.clone())
-    };
-    let list: Vec<EntryField> = d
-        .behaviours
-        .iter()
-        .filter(|b| b.behaviour.active)
-        .map(|b| {
-            let key = format!("value.{}", b.behaviour.id);
-            EntryField {
-                value: got(&key),
-                error: error(&key),
-                ..entry_field(&b.behaviour)
-            }
-        })
-        .collect();
-    let known = |f: &str| f == "date" || list.iter().any(|b| f == format!("value.{}", b.id));
-    let page = EntryPage {
-        nav: Nav::of(&s),
-        csrf: s.session.csrf_token.clone(),
-        client_id: client,
-        client_name: c.preferred_name.unwrap_or(c.legal_name),
-        date: got("date"),
-        today: d.today.to_string(),
-        earliest: earliest(d.today).to_string(),
-        date_error: error("date"),
-        general: errors
-            .iter()
-            .filter(|e| !known(&e.field))
-            .map(|e| e.message.clone())
-            .collect(),
-        fields: list,
-    };
-    (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct HomeworkEditForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
-    #[serde(default)]
-    version: String,
-    #[serde(default)]
-    title: String,
-    #[serde(default)]
-    instructions: String,
-    #[serde(default)]
-    due_on: String,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "homework_edit.html")]
-struct HomeworkEditPage {
-    nav: Option<Nav>,
-    csrf: String,
-    id: Uuid,
-    client_id: ClientId,
-    /// The version the form was opened at: a save checks it is still the saved one.
-    version: i32,
-    f: HomeworkEditForm,
-    message: Option<String>,
-    errors: Vec<FieldError>,
-    /// Set when someone else saved the item meanwhile: what is saved now, shown beside what was typed.
-    saved_now: Option<HomeworkView>,
-}
-
-impl HomeworkEditPage {
-    pub fn error_for(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
-    }
-}
-
-fn edit_form_of(h: &HomeworkView) -> HomeworkEditForm {
-    HomeworkEditForm {
-        csrf: String::new(),
-        version: h.version.to_string(),
-        title: h.title.clone(),
-        instructions: h.instructions.clone().unwrap_or_default(),
-        due_on: h.due_on.to_string(),
-    }
-}
-
-pub async fn edit_homework(
-    State(st): State<AppState>,
-    s: Staff,
-    PagePath(id): PagePath<Uuid>,
-) -> Response {
-    match st.app.homework(&s.ctx, id).await {
-        Ok(h) => HomeworkEditPage {
-            nav: Nav::of(&s),
-            csrf: s.session.csrf_token.clone(),
-            id,
-            client_id: h.client_id,
-            version: h.version,
-            f: edit_form_of(&h),
-            message: None,
-            errors: Vec::new(),
-            saved_now: None,
-        }
-        .into_response(),
-        Err(e) => error_page(e, &s.rid, Nav::of(&s)),
-    }
-}
-
-/// Saves a homework edit. When someone changed the item since the form was opened, nothing is saved: the page
-/// shows what is saved now beside what was typed, and a second save (now against the current version) replaces it.
-pub async fn save_homework(
-    State(st): State<AppState>,
-    s: Staff,
-    PagePath(id): PagePath<Uuid>,
-    Form(f): Form<HomeworkEditForm>,
-) -> Response {
-    if !s.csrf_ok(&f.csrf) {
-        return expired(&s);
-    }
-    let Ok(version) = f.version.trim().parse::<i32>() else {
-        return error_page(
-            Error::invalid("version", "the form is incomplete; open it again"),
-            &s.rid,
-            Nav::of(&s),
-        );
-    };
-    let input = HomeworkInput {
-        title: f.title.clone(),
-        instructions: Some(f.instructions.clone()),
-        due_on: f.due_on.clone(),
-    };
-    let e = match st.app.update_homework(&s.ctx, id, version, input).await {
-        Ok(h) => {
-            return Redirect::to(&format!(
-                "/clients/{}?done=homework-edited#behaviours",
-                h.client_id
-            ))
-            .into_response();
-        }
-        Err(e @ (Error::Validation(_) | Error::Conflict(_))) => e,
-        Err(e) => return error_page(e, &s.rid, Nav::of(&s)),
-    };
-    let current = match st.app.homework(&s.ctx, id).await {
-        Ok(h) => h,
-        Err(e) => return error_page(e, &s.rid, Nav::of(&s)),
-    };
-    let (status, message, errors, saved_now, version) = match e {
-        Error::Validation(v) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Please check the form; nothing has been saved.".to_string(),
-            v,
-            None,
-            version,
-        ),
-        _ => (
-            StatusCode::CONFLICT,
-            "Someone else changed this homework after you opened it, so your changes have not been saved. \
-             What is saved now is shown below your changes; save again to replace it with yours, or go back to keep it."
-                .to_string(),
-            Vec::new(),
-            Some(current.clone()),
-            current.version,
-        ),
-    };
-    let page = HomeworkEditPage {
-        nav: Nav::of(&s),
-        csrf: s.session.csrf_token.clone(),
-        id,
-        client_id: current.client_id,
-        version,
-        f,
-        message: Some(message),
-        errors,
-        saved_now,
-    };
-    (status, page).into_response()
 }

@@ -118,6 +118,15 @@ struct GroupsPage {
     message: Option<String>,
 }
 
+impl GroupsPage {
+    /// A group's kind in words ("Psycho-education"), never its stored code.
+    fn kind_words(&self, kind: &str) -> &'static str {
+        rapport_domain::group::GroupKind::parse(kind)
+            .map(|k| k.label())
+            .unwrap_or("Other")
+    }
+}
+
 async fn groups_page(st: &AppState, s: &Staff, f: GroupForm, message: Option<String>) -> Response {
     let groups = match st.app.list_groups(&s.ctx).await {
         Ok(g) => g,

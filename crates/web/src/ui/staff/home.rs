@@ -131,3 +131,47 @@ pub async fn clinician(
         Err(e) => error_page(e, &s.rid, Nav::of(&s)),
     }
 }
+
+/// A clinician's vocabularies in words for a page ("older adults", "German"), never the stored codes.
+fn words(codes: &[String], label: fn(&str) -> String) -> String {
+    codes
+        .iter()
+        .map(|c| label(c))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+use rapport_domain::labels;
+
+impl ClinicianList {
+    fn specialisations(&self, codes: &[String]) -> String {
+        words(codes, labels::specialisation)
+    }
+    fn age_groups(&self, codes: &[String]) -> String {
+        words(codes, labels::age_group)
+    }
+    fn languages(&self, codes: &[String]) -> String {
+        words(codes, labels::language)
+    }
+    fn specialisation(&self, code: &str) -> String {
+        labels::specialisation(code)
+    }
+    fn age_group(&self, code: &str) -> String {
+        labels::age_group(code)
+    }
+}
+
+impl ClinicianPage {
+    fn specialisations(&self, codes: &[String]) -> String {
+        words(codes, labels::specialisation)
+    }
+    fn age_groups(&self, codes: &[String]) -> String {
+        words(codes, labels::age_group)
+    }
+    fn modalities(&self, codes: &[String]) -> String {
+        words(codes, labels::modality)
+    }
+    fn languages(&self, codes: &[String]) -> String {
+        words(codes, labels::language)
+    }
+}

@@ -65,15 +65,7 @@ pub struct MailQuery {
 
 /// "Showing 51–100 of 230 messages": every list says how much of the whole it shows.
 fn count_line(offset: u64, shown: usize, total: u64) -> String {
-    let noun = if total == 1 { "message" } else { "messages" };
-    if shown == 0 {
-        return format!("Showing none of {total} {noun}.");
-    }
-    format!(
-        "Showing {}–{} of {total} {noun}.",
-        offset + 1,
-        offset + shown as u64
-    )
+    super::showing(offset, shown, total, ("message", "messages"))
 }
 
 pub async fn show(State(st): State<AppState>, s: Staff, Query(q): Query<MailQuery>) -> Response {

@@ -11,10 +11,12 @@ mod client_behaviour;
 mod client_measures;
 mod client_picker;
 mod clients;
+mod diary_entries;
 mod emergency;
 mod group_sessions;
 mod groups;
 mod home;
+mod homework;
 mod mail;
 mod measure_entry;
 mod medications;
@@ -121,6 +123,7 @@ pub fn router() -> Router<AppState> {
             get(referrals::show).post(referrals::refer),
         )
         .route("/referrals/{id}/status", post(referrals::move_to))
+        .route("/referrals", get(referrals::waiting))
         .route(
             "/clients/{id}/safety-plan",
             get(safety::show).post(safety::save),
@@ -151,7 +154,7 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/clients/{id}/homework",
-            get(client_behaviour::new_homework).post(client_behaviour::add_homework),
+            get(client_behaviour::new_homework).post(homework::add_homework),
         )
         .route(
             "/clients/{id}/diary-link",
@@ -161,10 +164,7 @@ pub fn router() -> Router<AppState> {
             "/clients/{id}/diary-link/revoke",
             post(client_behaviour::revoke_link),
         )
-        .route(
-            "/homework/{id}/status",
-            post(client_behaviour::homework_status),
-        )
+        .route("/homework/{id}/status", post(homework::homework_status))
         .route("/plans/{id}", get(plans::show))
         .route("/plans/{id}/edit", get(plans::edit).post(plans::save))
         .route("/plans/{id}/{step}", post(plans::step))
@@ -226,11 +226,11 @@ pub fn router() -> Router<AppState> {
         .route("/alerts/{id}/break-glass", post(alerts::break_glass))
         .route(
             "/clients/{id}/behaviour-entries",
-            post(client_behaviour::log_entries),
+            post(diary_entries::log_entries),
         )
         .route(
             "/homework/{id}/edit",
-            get(client_behaviour::edit_homework).post(client_behaviour::save_homework),
+            get(homework::edit_homework).post(homework::save_homework),
         )
         .route(
             "/admin/settings",
@@ -266,4 +266,18 @@ pub(crate) async fn client_rights(
     id: rapport_domain::ClientId,
 ) -> Result<rapport_domain::policy::ClientRights, Error> {
     st.app.client_rights(&s.ctx, id).await
+}
+
+/// "Showing 51–100 of 230 messages" (nouns: singular, plural): every paged list says how much of the whole it
+/// shows, so none is silently cut off.
+pub(crate) fn showing(offset: u64, shown: usize, total: u64, noun: (&str, &str)) -> String {
+    let noun = if total == 1 { noun.0 } else { noun.1 };
+    if shown == 0 {
+        return format!("Showing none of {total} {noun}.");
+    }
+    format!(
+        "Showing {}–{} of {total} {noun}.",
+        offset + 1,
+        offset + shown as u64
+    )
 }

@@ -1,5 +1,6 @@
-//! The referrals page (`/clients/{id}/referrals`): the client's referrals for whoever may read the record, and
-//! for the care team a form to refer and one to move each open referral along.
+//! The referrals pages: the client's referrals (`/clients/{id}/referrals`) for whoever may read the record, with
+//! for the care team a form to refer and one to move each open referral along; and the practice's referrals
+//! still waiting for an answer (`/referrals`), those of the caller's care teams, paged with "showing N of M".
 
 use super::{Nav, PagePath, error_page, expired, form_message};
 use crate::http::auth::Staff;
@@ -10,7 +11,7 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use rapport_app::referrals::{MoveInput, ReferralView};
+use rapport_app::referrals::{MoveInput, ReferralView, WAITING_PAGE_SIZE, WaitingReferral};
 use rapport_domain::referral::{ReferralInput, ReferralKind, ReferralStatus, Urgency};
 use rapport_domain::{ClientId, Error};
 use serde::Deserialize;
@@ -175,4 +176,56 @@ pub async fn move_to(
             .into_response(),
         Err(e) => error_page(e, &s.rid, Nav::of(&s)),
     }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "referrals_waiting.html")]
+struct WaitingPage {
+    nav: Option<Nav>,
+    items: Vec<WaitingReferral>,
+    count_line: String,
+    newer: Option<String>,
+    older: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct WaitingQuery {
+    #[serde(default)]
+    offset: Option<u64>,
+}
+
+/// The referrals of the caller's care teams still waiting for an answer, longest waiting first.
+pub async fn waiting(
+    State(st): State<AppState>,
+    s: Staff,
+    Query(q): Query<WaitingQuery>,
+) -> Response {
+    let offset = q.offset.unwrap_or(0);
+    let page = match st.app.waiting_referrals(&s.ctx, offset).await {
+        Ok(p) => p,
+        Err(e) => return error_page(e, &s.rid, Nav::of(&s)),
+    };
+    let shown = page.items.len();
+    WaitingPage {
+        nav: Nav::of(&s),
+        count_line: super::showing(
+            offset,
+            shown,
+            page.total,
+            (
+                "referral waiting for an answer",
+                "referrals waiting for an answer",
+            ),
+        ),
+        newer: (offset > 0).then(|| {
+            format!(
+                "/referrals?offset={}",
+                offset.saturating_sub(WAITING_PAGE_SIZE)
+            )
+        }),
+        older: (offset + (shown as u64) < page.total)
+            .then(|| format!("/referrals?offset={}", offset + WAITING_PAGE_SIZE)),
+        items: page.items,
+    }
+    .into_response()
 }

@@ -39,6 +39,34 @@ struct WaitlistPage {
     error: Option<String>,
 }
 
+impl WaitlistPage {
+    /// An appointment type in words, as the add form offers it ("Individual session"), never its key.
+    fn type_words(&self, key: &str) -> String {
+        self.types
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, l)| l.clone())
+            .unwrap_or_else(|| key.replace('_', " "))
+    }
+
+    /// A session mode in words ("In person").
+    fn mode_words(&self, mode: &str) -> &'static str {
+        rapport_domain::scheduling::appointment::Mode::parse(mode)
+            .map(|m| m.label())
+            .unwrap_or("any mode")
+    }
+
+    /// A priority as the add form names it.
+    fn priority_words(&self, p: &i32) -> &'static str {
+        match p {
+            ..=0 => "Routine",
+            1 => "Soon",
+            2 => "High",
+            _ => "Urgent",
+        }
+    }
+}
+
 /// The page, its add form's picker searching for `q` with `chosen` (a client id, or empty) chosen.
 async fn waitlist_page(
     st: &AppState,

@@ -1,8 +1,8 @@
 //! Treatment-plan pages: one plan (progress per objective, measured progress where an objective is linked to a
-//! questionnaire, review, acknowledgement, history) and its editor. The
-//! editor is a plain form over the whole tree; each level offers one empty slot to add to, and an element whose
-//! boxes are all cleared is removed, so the page needs no script. Each problem, goal and objective carries its id
-//! in a hidden input, so an edit keeps what behaviours and reviews link to.
+//! questionnaire, the behaviours and homework linked to each objective, review, acknowledgement, history) and its
+//! editor. The editor is a plain form over the whole tree; each level offers one empty slot to add to, and an
+//! element whose boxes are all cleared is removed, so the page needs no script. Each problem, goal and objective
+//! carries its id in a hidden input, so an edit keeps what behaviours, homework and reviews link to.
 
 use super::expired;
 use super::{Nav, PagePath, error_page, form_message};
@@ -15,7 +15,10 @@ use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use rapport_app::plans::{AcknowledgeInput, NewPlan, ObjectiveReview, PlanView, ReviewInput};
+use rapport_app::plans::{
+    AcknowledgeInput, LinkedBehaviour, LinkedHomework, NewPlan, ObjectiveReview, PlanView,
+    ReviewInput,
+};
 use rapport_domain::plans::{
     BaselineSource, Goal, Intervention, MeasuredObjective, MeasuredStatus, Objective,
     ObjectiveStatus, PlanContent, Problem,
@@ -69,6 +72,10 @@ pub struct ObjectiveRow {
     pub interventions: Vec<Intervention>,
     /// The client's scores on the objective's questionnaire, when it has one.
     pub measured: Option<MeasuredRow>,
+    /// Homework set for this objective, by due date.
+    pub homework: Vec<LinkedHomework>,
+    /// Behaviours the client logs for this objective.
+    pub behaviours: Vec<LinkedBehaviour>,
 }
 
 /// An objective's questionnaire scores as the plan page shows them.
@@ -157,6 +164,20 @@ fn plan_page(s: &Staff, p: PlanView, message: Option<String>) -> PlanPage {
                         .iter()
                         .find(|m| m.objective_id == o.id)
                         .map(measured_row),
+                    homework: p
+                        .linked
+                        .homework
+                        .iter()
+                        .filter(|h| h.objective_id == o.id)
+                        .cloned()
+                        .collect(),
+                    behaviours: p
+                        .linked
+                        .behaviours
+                        .iter()
+                        .filter(|b| b.objective_id == o.id)
+                        .cloned()
+                        .collect(),
                 });
             }
         }
@@ -558,83 +579,4 @@ pub async fn step(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
-        v.iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect()
-    }
-
-    #[test]
-    fn the_form_rebuilds_the_tree_and_drops_empty_slots() {
-        let c = parse_tree(&pairs(&[
-            ("p0.statement", "Anger"),
-            ("p0.g0.statement", "Calm"),
-            ("p0.g0.o0.statement", "Fewer outbursts"),
-            ("p0.g0.o0.measure", "per week"),
-            ("p0.g0.o0.baseline", "6"),
-            ("p0.g0.o0.target", "1,5"),
-            ("p0.g0.o0.status", "in_progress"),
-            ("p0.g0.o0.i0.modality", "CBT"),
-            ("p0.g0.o0.i0.frequency", "weekly"),
-            ("p0.g0.o0.i1.modality", ""),
-            ("p0.g0.o0.i1.frequency", ""),
-            ("p0.g0.o1.statement", ""),
-            ("p0.g0.o1.status", "not_started"),
-            ("p0.g1.statement", ""),
-            ("p1.statement", ""),
-        ]))
-        .unwrap();
-        assert_eq!(c.problems.len(), 1);
-        let o = &c.problems[0].goals[0].objectives;
-        assert_eq!(o.len(), 1);
-        assert_eq!(o[0].target, Some(1.5));
-        assert_eq!(o[0].status, ObjectiveStatus::InProgress);
-        assert_eq!(o[0].interventions.len(), 1);
-    }
-
-    #[test]
-    fn ids_come_back_from_hidden_inputs_and_do_not_keep_a_cleared_element() {
-        let c = parse_tree(&pairs(&[
-            ("p0.id", "p1"),
-            ("p0.statement", "Anger"),
-            ("p0.g0.id", "p1.g1"),
-            ("p0.g0.statement", "Calm"),
-            ("p0.g0.o0.id", "p1.g1.o2"),
-            ("p0.g0.o0.statement", "Fewer outbursts"),
-            ("p0.g0.o0.target", "1"),
-            ("p0.g0.o1.id", "p1.g1.o1"),
-            ("p0.g0.o1.statement", ""),
-            ("p0.g0.o1.measure", ""),
-            ("p0.g0.o1.instrument", "phq9"),
-            ("p0.g0.o1.current", "12"),
-            ("p0.g0.o1.status", "not_started"),
-            ("p0.g0.o2.id", ""),
-            ("p0.g0.o2.statement", "New one"),
-            ("p0.g0.o2.target", "0"),
-        ]))
-        .unwrap();
-        assert_eq!(c.problems[0].id, "p1");
-        assert_eq!(c.problems[0].goals[0].id, "p1.g1");
-        let ids: Vec<&str> = c.problems[0].goals[0]
-            .objectives
-            .iter()
-            .map(|o| o.id.as_str())
-            .collect();
-        assert_eq!(ids, ["p1.g1.o2", ""], "the cleared objective is removed");
-    }
-
-    #[test]
-    fn a_number_that_is_not_one_is_named() {
-        let Err(Error::Validation(e)) = parse_tree(&pairs(&[
-            ("p0.statement", "x"),
-            ("p0.g0.statement", "y"),
-            ("p0.g0.o0.target", "ten"),
-        ])) else {
-            panic!("expected a validation error")
-        };
-        assert_eq!(e[0].field, "problems[0].goals[0].objectives[0].target");
-    }
-}
+mod tests;
