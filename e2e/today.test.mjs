@@ -2,7 +2,8 @@
 // starts today: the front desk lands on Today, sees today's arrivals and checks
 // one client in; a clinician with sessions today lands on Today, starts the
 // note of a session with one button (a draft linked to the appointment), and
-// finds it again on Today as "Open note" and among the notes to sign. Today
+// finds it again on Today as "Open note" and among the notes to sign (the draft
+// shows the session: time, length, CPT code, participants). Today
 // passes an axe-core scan for both roles.
 //
 // Run by scripts/test as `node --test e2e/` with RAPPORT_BIN set to the built
@@ -109,15 +110,18 @@ describe('Today (demo practice)', () => {
       await signInEnrollingTotp(clin, who.email, DEMO_PASSWORD);
       await clin.getByRole('heading', { level: 1, name: 'Today' }).waitFor();
       const todays = clin.locator('section[aria-labelledby="sessions"] table.today-sessions').first();
-      const start = todays.getByRole('button', { name: /^Start note/ }).first();
-      assert.ok(await start.count() > 0, 'a session today offers "Start note"');
+      const row = todays.locator('tbody tr', { has: clin.getByRole('button', { name: /^Start note/ }) }).first();
+      assert.ok(await row.count() > 0, 'a session today offers "Start note"');
       await assertAccessible(clin);
 
+      const start = row.getByRole('button', { name: /^Start note/ }).first();
       const label = (await start.innerText()).trim();
-      const row = todays.locator('tbody tr', { has: start });
       const client = (await row.locator('td').nth(1).innerText()).trim();
       await Promise.all([clin.waitForURL((u) => NOTE_PATH.test(u.pathname)), start.click()]);
       const notePath = new URL(clin.url()).pathname;
+      // The draft carries the session's facts: when, how long, which service, who.
+      const facts = (await clin.locator('p.session-facts').innerText()).trim();
+      assert.match(facts, /^Session: .+ \(\d+ min\) · Individual · CPT 90837 · with /, facts);
 
       await clin.goto('/');
       const open = clin.locator(`a[href="${notePath}"]`, { hasText: 'Open note' });

@@ -499,18 +499,8 @@ impl App {
             .seed_calendar(pending[0].0, &adults, &demo_groups)
             .await?;
         // Scores come last: each answer is entered by the client's own clinician, as the paper-entry page does.
-        let scored: Vec<(ClientId, UserId, Vec<Role>)> = adults
-            .iter()
-            .map(|(c, u)| {
-                let roles = pending
-                    .iter()
-                    .find(|p| p.0 == *u)
-                    .map(|p| p.3.clone())
-                    .unwrap_or_else(|| vec![Role::Clinician]);
-                (*c, *u, roles)
-            })
-            .collect();
-        self.seed_demo_scores(&scored, 8).await?;
+        let roles = pending.iter().map(|p| (p.0, p.3.clone())).collect();
+        self.seed_demo_scores(&adults, &roles, 8).await?;
         let on_call: Vec<UserId> = pending
             .iter()
             .filter(|p| p.3.contains(&Role::Clinician))

@@ -9,6 +9,7 @@ use chrono::Duration;
 use rapport_domain::measures::Answers;
 use rapport_domain::{Actor, ClientId, Result, Role, UserId};
 use rapport_store::now_utc;
+use std::collections::HashMap;
 
 /// Days before today of each of the five administrations.
 const DAYS_AGO: [i64; 5] = [70, 56, 42, 28, 14];
@@ -33,18 +34,23 @@ fn spread(items: u32, total: i32, critical: i32) -> Answers {
 }
 
 impl App {
-    /// Scores for the first `count` of `clients` (client, primary clinician and the clinician's roles): every
-    /// fourth of them gets worse, the others improve.
+    /// Scores for the first `count` of `clients` (client and primary clinician, whose `roles` are looked up):
+    /// every fourth of them gets worse, the others improve.
     pub(crate) async fn seed_demo_scores(
         &self,
-        clients: &[(ClientId, UserId, Vec<Role>)],
+        clients: &[(ClientId, UserId)],
+        roles: &HashMap<UserId, Vec<Role>>,
         count: usize,
     ) -> Result<usize> {
         let today = now_utc().date_naive();
         let mut entered = 0;
         let mut alert_raised = false;
-        for (i, (client, clinician, roles)) in clients.iter().take(count).enumerate() {
-            let ctx = Ctx::new(Actor::staff(*clinician, roles.clone()), None);
+        for (i, (client, clinician)) in clients.iter().take(count).enumerate() {
+            let their = roles
+                .get(clinician)
+                .cloned()
+                .unwrap_or_else(|| vec![Role::Clinician]);
+            let ctx = Ctx::new(Actor::staff(*clinician, their), None);
             let worsening = i % 4 == 3;
             for (k, ago) in DAYS_AGO.iter().enumerate() {
                 let at = format!("{}T12:00:00Z", today - Duration::days(*ago));

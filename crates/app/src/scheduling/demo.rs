@@ -35,7 +35,14 @@ impl App {
                 continue;
             }
             let (offset, hour) = SLOTS[*n];
-            let day = today + Duration::days(offset);
+            // "Today" is the clinician's own: in Sydney it may already be tomorrow in UTC.
+            let zone = rapport_store::resources::zone_of_user(
+                self.store.unaudited(rapport_store::Unaudited::Setup),
+                *clinician,
+            )
+            .await?;
+            let day =
+                rapport_domain::when::Zone::named(&zone).date(now_utc()) + Duration::days(offset);
             *n += 1;
             let input = BookingInput {
                 type_key: "individual".into(),

@@ -121,6 +121,15 @@ async fn today_lists_a_clinicians_sessions_and_starts_the_linked_note(b: Backend
     r.expect(200);
     assert_eq!(r.json["appointment_id"], Value::String(now_id.clone()));
     assert_eq!(r.json["service_date"], Value::String(today.to_string()));
+    // The note shows the session it documents: time in the clinician's zone, length, kind, CPT code, who.
+    let (_, _, editor) = page.get(&location).await;
+    let facts = rapport_testkit::between(&editor, r#"<p class="session-facts">"#, "</p>");
+    assert!(
+        facts.contains(
+            "15:00 CET–15:53 CET</a> (53 min) · Individual · CPT 90837 · with Tess Today"
+        ),
+        "{facts}"
+    );
 
     // Back on Today, the session opens that note, and the draft waits to be signed.
     let (_, _, html) = page.get("/").await;
