@@ -498,6 +498,9 @@ impl App {
         let series = self
             .seed_calendar(pending[0].0, &adults, &demo_groups)
             .await?;
+        // Scores come last: each answer is entered by the client's own clinician, as the paper-entry page does.
+        let roles = pending.iter().map(|p| (p.0, p.3.clone())).collect();
+        self.seed_demo_scores(&adults, &roles, 8).await?;
         let on_call: Vec<UserId> = pending
             .iter()
             .filter(|p| p.3.contains(&Role::Clinician))

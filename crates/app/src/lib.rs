@@ -31,6 +31,7 @@ mod rights;
 pub mod safety;
 pub mod scheduling;
 pub mod secrets;
+pub mod today;
 pub mod units;
 pub mod worker;
 

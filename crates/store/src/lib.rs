@@ -48,6 +48,7 @@ pub mod schedule;
 mod sealed_labels;
 pub mod sessions;
 mod start_lock;
+pub mod today;
 pub mod tokens;
 mod tx;
 pub mod units;

@@ -77,7 +77,7 @@ fn template_of(m: &notes::Model) -> Result<Template, StoreError> {
         .map_err(|e| StoreError::Integrity(format!("note {}: unreadable template: {e}", m.id)))
 }
 
-fn head(m: notes::Model) -> Result<NoteHead, StoreError> {
+pub(crate) fn head(m: notes::Model) -> Result<NoteHead, StoreError> {
     let template = template_of(&m)?;
     Ok(NoteHead {
         id: NoteId(m.id),

@@ -253,6 +253,24 @@ impl App {
     pub async fn measure_alerts(&self, ctx: &Ctx) -> Result<Vec<AlertView>> {
         let me = ctx.actor.user_id().ok_or(Error::NotFound)?;
         let tx = self.store.begin_read().await?;
+        let views = self.open_alerts_for(&tx, ctx, me).await?;
+        tx.audit(
+            AuditEvent::new(&ctx.actor, "measure.alert.list", "measure_alert")
+                .request(ctx.rid())
+                .detail(format!("{} open alerts", views.len())),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(views)
+    }
+
+    /// `measure_alerts` inside the caller's transaction, not audited (the caller audits what it shows).
+    pub(crate) async fn open_alerts_for(
+        &self,
+        tx: &Tx<'_>,
+        ctx: &Ctx,
+        me: UserId,
+    ) -> Result<Vec<AlertView>> {
         let mut alerts = Vec::new();
         if ctx.actor.is_clinical() {
             let own = care::clients_in_scope(tx.conn(), me, false).await?;
@@ -286,17 +304,10 @@ impl App {
             }
         }
         readable.sort_by_key(|a| (a.escalated_at.is_none(), a.raised_at, a.id));
-        let mut views = self.alert_views(&tx, readable).await?;
+        let mut views = self.alert_views(tx, readable).await?;
         for v in &mut views {
             v.can_acknowledge = may_ack.contains(&v.id);
         }
-        tx.audit(
-            AuditEvent::new(&ctx.actor, "measure.alert.list", "measure_alert")
-                .request(ctx.rid())
-                .detail(format!("{} open alerts", views.len())),
-        )
-        .await?;
-        tx.commit().await?;
         Ok(views)
     }
 

@@ -120,7 +120,7 @@ fn series(id: &InstrumentId, heads: &[&ResponseHead]) -> Result<Option<CaseloadS
 
 /// The behaviour column of each of `clients` that has behaviour work, from two set-based reads
 /// (`behaviour::glance`), each client's week taken on their own calendar.
-async fn glances(
+pub(crate) async fn glances(
     c: &impl ConnectionTrait,
     clients: &[ClientId],
     now: DateTime<Utc>,

@@ -10,6 +10,7 @@
 mod alerts;
 mod assign;
 mod caseload;
+mod demo;
 mod fhir;
 mod link;
 mod record;
@@ -18,6 +19,7 @@ mod results;
 pub use alerts::{AckInput, AlertNotice, AlertView};
 pub(crate) use alerts::{reader_zone, was_told_of_alert};
 pub use assign::{AssignInput, AssignmentView};
+pub(crate) use caseload::glances;
 pub use caseload::{BehaviourGlance, Caseload, CaseloadRow, CaseloadSeries};
 pub use fhir::{ObservationQuery, fhir_questionnaire, questionnaire_url};
 pub use link::{LinkForm, LinkItem};

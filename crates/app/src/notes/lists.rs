@@ -6,7 +6,7 @@ use crate::{App, Ctx};
 use chrono::{DateTime, NaiveDate, Utc};
 use rapport_domain::notes::{NoteKind, NoteStatus, Template, built_in, lifecycle};
 use rapport_domain::policy::{Action, Resource, authorize};
-use rapport_domain::{ClientId, Error, NoteId, Result};
+use rapport_domain::{ClientId, Error, NoteId, Result, UserId};
 use rapport_store::Unaudited;
 use rapport_store::audit::AuditEvent;
 use rapport_store::notes::{self as repo, NoteHead};
@@ -39,6 +39,18 @@ pub struct NotesDashboard {
     pub to_cosign: Vec<NoteSummary>,
     pub late_count: usize,
     pub due_days: u32,
+}
+
+impl NotesDashboard {
+    /// What an audit entry says of the dashboard: counts only.
+    pub(crate) fn audit_detail(&self) -> String {
+        format!(
+            "{} drafts, {} awaiting co-signature, {} to co-sign",
+            self.drafts.len(),
+            self.awaiting_my_supervisor.len(),
+            self.to_cosign.len()
+        )
+    }
 }
 
 impl App {
@@ -111,6 +123,24 @@ impl App {
     pub async fn notes_dashboard(&self, ctx: &Ctx) -> Result<NotesDashboard> {
         let me = ctx.actor.user_id().ok_or(Error::NotFound)?;
         let tx = self.store.begin_read().await?;
+        let out = self.notes_queue(&tx, ctx, me).await?;
+        tx.audit(
+            AuditEvent::new(&ctx.actor, "note.dashboard", "note")
+                .request(ctx.rid())
+                .detail(out.audit_detail()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// The notes dashboard read inside the caller's transaction, not audited (the caller audits what it shows).
+    pub(crate) async fn notes_queue(
+        &self,
+        tx: &Tx<'_>,
+        ctx: &Ctx,
+        me: UserId,
+    ) -> Result<NotesDashboard> {
         let mine = repo::by_author(
             tx.conn(),
             me,
@@ -123,7 +153,7 @@ impl App {
         for h in mine.into_iter().chain(queue) {
             let rel = self
                 .note_relation(
-                    &tx,
+                    tx,
                     ctx,
                     h.client_id,
                     h.author_id,
@@ -136,7 +166,7 @@ impl App {
             }
         }
         let mut names = Names::default();
-        let all = self.note_summaries(&tx, readable, &mut names).await?;
+        let all = self.note_summaries(tx, readable, &mut names).await?;
         let (mut drafts, mut awaiting, mut to_cosign) = (Vec::new(), Vec::new(), Vec::new());
         for s in all {
             match (s.author.id == me, s.status) {
@@ -147,19 +177,7 @@ impl App {
         }
         // Late drafts first, each group oldest first.
         drafts.sort_by_key(|s| (!s.late, s.service_date));
-        tx.audit(
-            AuditEvent::new(&ctx.actor, "note.dashboard", "note")
-                .request(ctx.rid())
-                .detail(format!(
-                    "{} drafts, {} awaiting co-signature, {} to co-sign",
-                    drafts.len(),
-                    awaiting.len(),
-                    to_cosign.len()
-                )),
-        )
-        .await?;
-        let due_days = self.note_due_days(&tx).await?;
-        tx.commit().await?;
+        let due_days = self.note_due_days(tx).await?;
         Ok(NotesDashboard {
             late_count: drafts.iter().filter(|d| d.late).count(),
             drafts,

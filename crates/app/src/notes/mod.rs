@@ -7,10 +7,12 @@
 
 mod lists;
 mod release;
+mod session;
 mod write;
 
 pub use lists::{NoteSummary, NotesDashboard};
 pub use release::{Consenter, ReleaseRecord, ReleaseState};
+pub use session::SessionFacts;
 pub use write::{DraftInput, NewNote};
 
 use crate::{App, Ctx};
@@ -70,6 +72,8 @@ pub struct NoteView {
     pub client_id: ClientId,
     pub client_name: String,
     pub appointment_id: Option<uuid::Uuid>,
+    /// The appointment's facts (time, length, CPT code, participants) when the note documents one.
+    pub session: Option<SessionFacts>,
     pub kind: NoteKind,
     pub kind_label: &'static str,
     pub template: Template,
@@ -341,7 +345,12 @@ impl App {
             None => None,
         };
         let due = self.note_due_days(tx).await?;
+        let session = match note.appointment_id {
+            Some(a) => self.session_facts(tx, ctx, a, note.client_id).await?,
+            None => None,
+        };
         Ok(NoteView {
+            session,
             supervisor_feedback,
             id: note.id,
             client_id: note.client_id,

@@ -153,7 +153,7 @@ pub(crate) fn view_of(
 
 impl App {
     /// The clients this caller may know about, or `None` for "all".
-    async fn known_clients(
+    pub(crate) async fn known_clients(
         &self,
         c: &impl ConnectionTrait,
         ctx: &Ctx,

@@ -1,5 +1,6 @@
 //! The demo calendar: weekly sessions for the first clients of each clinician and the demo groups' evenings,
-//! booked through the ordinary booking use case.
+//! booked through the ordinary booking use case. The week starts today, so the calendar and the Today page open
+//! on sessions whatever day the demo is made.
 
 use crate::groups::demo::DemoGroup;
 use crate::{App, Ctx};
@@ -20,6 +21,11 @@ impl App {
         let ctx = Ctx::new(rapport_domain::Actor::staff(admin, vec![Role::Admin]), None);
         let today = now_utc().date_naive();
         let monday = today + Duration::days(7 - today.weekday().num_days_from_monday() as i64);
+        // Each clinician's first six clients: three sessions today, two tomorrow, one the day after, weekly. The
+        // hours are wall-clock times in the clinician's zone; one already past today is a session to write up.
+        // Tuesdays at 10:00 a week or more ahead stay free where the browser tests book (they look for free
+        // weeks first in any case).
+        const SLOTS: [(i64, u32); 6] = [(0, 9), (0, 11), (0, 15), (1, 9), (1, 13), (2, 16)];
         let mut booked = 0;
         let mut per_clinician: std::collections::HashMap<UserId, usize> =
             std::collections::HashMap::new();
@@ -28,8 +34,15 @@ impl App {
             if *n >= 6 {
                 continue;
             }
-            let day = monday + Duration::days((*n % 5) as i64);
-            let hour = if *n < 5 { 10 } else { 14 };
+            let (offset, hour) = SLOTS[*n];
+            // "Today" is the clinician's own: in Sydney it may already be tomorrow in UTC.
+            let zone = rapport_store::resources::zone_of_user(
+                self.store.unaudited(rapport_store::Unaudited::Setup),
+                *clinician,
+            )
+            .await?;
+            let day =
+                rapport_domain::when::Zone::named(&zone).date(now_utc()) + Duration::days(offset);
             *n += 1;
             let input = BookingInput {
                 type_key: "individual".into(),

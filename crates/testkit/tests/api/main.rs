@@ -47,6 +47,7 @@ mod self_service;
 mod several_servers;
 mod sign_in_limits;
 mod signin;
+mod today;
 mod unit_pages;
 mod units;
 mod viewer_zone;

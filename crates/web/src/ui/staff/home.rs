@@ -1,81 +1,105 @@
-//! The staff dashboard (with the banner of unacknowledged alerts) and the clinician directory.
+//! The staff landing page, Today (with the banner of unacknowledged alerts), and the clinician directory.
 
 use super::{Nav, PagePath, error_page};
 use crate::http::auth::Staff;
 use crate::http::state::AppState;
+use crate::when::Zone;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use rapport_app::clients::ClientQuery;
 use rapport_app::clinicians::{ClinicianFilter, ClinicianView};
-use rapport_domain::{Role, UserId};
+use rapport_app::today::{Day, DeskItem, SessionItem, SessionNote, TodayView};
+use rapport_domain::UserId;
 use uuid::Uuid;
 
-fn can_register(s: &Staff) -> bool {
-    s.rights.register_clients
+/// A session as the Today page shows it: times already in the viewer's zone.
+struct SessionRow {
+    s: SessionItem,
+    time: String,
+}
+
+/// An appointment on the front desk's lists, with its time in the viewer's zone.
+struct DeskRow {
+    d: DeskItem,
+    time: String,
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "dashboard.html")]
-struct Dashboard {
+#[template(path = "today.html")]
+struct TodayPage {
     nav: Option<Nav>,
     name: String,
-    roles: String,
-    client_count: u64,
-    client_label: &'static str,
-    clinician_count: usize,
-    can_register: bool,
-    /// Unacknowledged alerts the caller should see (clinical staff only).
-    open_alerts: usize,
+    csrf: String,
+    v: TodayView,
+    today: String,
+    place: String,
+    /// Today's and tomorrow's sessions: the heading, what to say when there are none, the rows.
+    sessions: Vec<(String, &'static str, Vec<SessionRow>)>,
+    arrivals: Vec<DeskRow>,
+    cancellations: Vec<DeskRow>,
+    locked: Vec<(String, String)>,
 }
 
-pub async fn dashboard(State(st): State<AppState>, s: Staff) -> Response {
-    let q = ClientQuery {
-        limit: Some(1),
-        ..Default::default()
-    };
-    let clients = match st.app.search_clients(&s.ctx, &q).await {
-        Ok(p) => p.total,
+/// The landing page of every staff member: Today, with the sections their roles call for, all read through one
+/// use case. A section that cannot be read makes the whole page an error page with the request id: an empty
+/// list that is really a failed query would tell a clinician there is nothing to do.
+pub async fn today(State(st): State<AppState>, s: Staff) -> Response {
+    let v = match st.app.today(&s.ctx).await {
+        Ok(v) => v,
         Err(e) => return error_page(e, &s.rid, Nav::of(&s)),
     };
-    let clinicians = st
-        .app
-        .list_clinicians(&s.ctx, &ClinicianFilter::default())
-        .await
-        .map(|l| l.len())
-        .unwrap_or(0);
-    // An alert must not wait for someone to open the right page: count it on the page everyone lands on. If
-    // the count cannot be read, say so rather than show none.
-    let open_alerts = if s.ctx.actor.is_clinical() {
-        match st.app.measure_alerts(&s.ctx).await {
-            Ok(list) => list.len(),
-            Err(e) => return error_page(e, &s.rid, Nav::of(&s)),
+    let zone = Zone::named(&v.zone);
+    let (mut sessions_today, mut sessions_tomorrow) = (Vec::new(), Vec::new());
+    for item in v.sessions.iter().cloned() {
+        let row = SessionRow {
+            time: format!("{}–{}", zone.time(item.start), zone.time(item.end)),
+            s: item,
+        };
+        match row.s.day {
+            Day::Today => sessions_today.push(row),
+            Day::Tomorrow => sessions_tomorrow.push(row),
         }
-    } else {
-        0
+    }
+    let desk = |list: &[DeskItem]| -> Vec<DeskRow> {
+        list.iter()
+            .cloned()
+            .map(|d| DeskRow {
+                time: match d.day {
+                    Day::Today => zone.time(d.start),
+                    Day::Tomorrow => format!("tomorrow {}", zone.time(d.start)),
+                },
+                d,
+            })
+            .collect()
     };
-    let client_label = if s.ctx.actor.is_clinical() && !s.is(Role::Admin) && !s.is(Role::Scheduler)
-    {
-        "clients in your care"
-    } else {
-        "clients in the practice"
-    };
-    Dashboard {
+    TodayPage {
         nav: Nav::of(&s),
         name: s.session.display_name.clone(),
-        roles: s
-            .session
-            .roles
+        csrf: s.session.csrf_token.clone(),
+        today: v.today.format("%A %-d %B").to_string(),
+        place: zone.place(),
+        sessions: vec![
+            (
+                format!("Today, {}", v.today.format("%A %-d %B")),
+                "No sessions today.",
+                sessions_today,
+            ),
+            (
+                format!("Tomorrow, {}", v.tomorrow.format("%A %-d %B")),
+                "No sessions tomorrow.",
+                sessions_tomorrow,
+            ),
+        ],
+        arrivals: desk(&v.desk.arrivals),
+        cancellations: desk(&v.desk.cancellations),
+        locked: v
+            .health
+            .locked_accounts
             .iter()
-            .map(|r| r.label())
-            .collect::<Vec<_>>()
-            .join(", "),
-        client_count: clients,
-        client_label,
-        clinician_count: clinicians,
-        can_register: can_register(&s),
-        open_alerts,
+            .map(|a| (a.name.clone(), zone.stamp(a.until)))
+            .collect(),
+        v,
     }
     .into_response()
 }

@@ -71,7 +71,7 @@ pub fn router() -> Router<AppState> {
             "/account/password",
             get(signin::password_page).post(signin::password),
         )
-        .route("/", get(home::dashboard))
+        .route("/", get(home::today))
         .route("/clients", get(clients::list).post(clients::create))
         .route("/clients/new", get(clients::new_form))
         .route("/clients/{id}", get(clients::show).post(clients::update))

@@ -178,6 +178,9 @@ pub struct NewNoteForm {
     template: String,
     #[serde(default)]
     service_date: String,
+    /// Set by Today's "Start note": the note documents this appointment and takes its date.
+    #[serde(default)]
+    appointment_id: Option<Uuid>,
 }
 
 pub async fn create(
@@ -192,6 +195,7 @@ pub async fn create(
     let input = NewNote {
         template: f.template,
         service_date: Some(f.service_date),
+        appointment_id: f.appointment_id,
         ..Default::default()
     };
     match st.app.create_note(&s.ctx, ClientId(client), input).await {

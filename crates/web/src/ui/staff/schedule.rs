@@ -349,6 +349,9 @@ pub struct StatusForm {
     status: String,
     #[serde(default)]
     reason: String,
+    /// "today" when sent from the Today page's check-in buttons: back there afterwards.
+    #[serde(default)]
+    back: String,
 }
 
 /// After a change: back to the appointment, or its page again with the problem explained.
@@ -383,6 +386,9 @@ pub async fn set_status(
         .set_status(&s.ctx, id, f.version, input)
         .await
         .map(|_| ());
+    if r.is_ok() && f.back == "today" {
+        return Redirect::to("/").into_response();
+    }
     after(&st, &s, id, r).await
 }
 
