@@ -222,7 +222,7 @@ class SmtpSink:
 
 class Haproxy:
     """haproxy in front of the nodes: round-robin per request, health checks on /healthz every 200 ms (a dead
-    node is out after one failed check; not /readyz, whose probe is a write under the chain's lock, 15 a second
+    node is out after one failed check; not /readyz, whose probe is a write under the writers' turn, 15 a second
     from three nodes), a refused connection redispatched to another node (nothing was sent), and the serving
     node's name on every answer."""
 

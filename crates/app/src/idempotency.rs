@@ -3,7 +3,7 @@
 //! a different request under the same key (`Error::IdempotencyMismatch`). Otherwise it records its answer in the
 //! same transaction as its write, just before commit.
 //!
-//! Why this is enough for concurrent duplicates: every write transaction holds the audit chain's lock
+//! Why this is enough for concurrent duplicates: every write transaction holds the writers' turn
 //! (`Store::begin`, and the group-commit writer's batch), so the second of two requests with one key runs its
 //! check after the first committed and sees its row. The unique index on (caller, key) is the backstop: if a path
 //! ever went around the lock, the second insert would fail and take its write with it, never leaving two records.

@@ -1,8 +1,8 @@
 //! Rapport's storage: one code path for SQLite and PostgreSQL (chosen at start-up from the URL), the schema,
 //! repositories, encryption at rest and the audit chain.
 //!
-//! Every use case runs in a `Tx` (`tx`): a write takes the audit chain's lock first, so the change and its audit
-//! entry commit together or not at all; a read takes no lock and its entries are made durable before it answers.
+//! Every use case runs in a `Tx` (`tx`): a write takes the writers' turn first and appends its audit entries as it commits, so the change and
+//! its entries commit together or not at all; a read takes no lock and its entries are made durable before it answers.
 
 pub mod alerts;
 pub mod audit;
@@ -143,7 +143,7 @@ pub struct Store {
     backend: Backend,
     cipher: Arc<Cipher>,
     audit_keys: Arc<audit_keys::AuditKeys>,
-    /// This process's turn at the audit chain's lock (see `begin`).
+    /// This process's turn before the writers' turn in the database (see `begin`).
     writer: Arc<tokio::sync::Mutex<()>>,
     /// The group-commit writer's queue (see `writer`); `None` in the writer's own handle.
     queue: Option<writer::Queue>,
@@ -346,7 +346,7 @@ impl Store {
 
     /// Whether a write can commit now: rewrites the readiness row with fresh random padding through the
     /// group-commit writer, as a write of a few pages. `/readyz` asks this, not just `SELECT 1`: a full disk still
-    /// answers reads. (The chain's lock alone writes nothing: SQLite skips rewriting a row that does not change.)
+    /// answers reads. (The writers' turn alone writes nothing: SQLite skips rewriting a row that does not change.)
     pub async fn probe_write(&self) -> Result<(), StoreError> {
         let mut pad = vec![0u8; full_disk::PROBE_BYTES];
         rand::fill(&mut pad[..]);
@@ -417,7 +417,7 @@ impl Store {
         }
     }
 
-    /// Starts a read: a transaction without the chain's lock, so reads run side by side and beside the writer.
+    /// Starts a read: a transaction without the writers' turn, so reads run side by side and beside the writer.
     ///
     /// Its audit entries are kept until `commit`, which ends the read and then hands them to the group-commit
     /// writer and waits until they are durable: no read is answered before its audit entry is kept, and many
@@ -507,7 +507,7 @@ pub enum Unaudited {
     /// is then handled in an audited transaction of its own.
     Worker,
     /// A read that belongs to a use case whose policy decision was already taken and audited, done outside the
-    /// chain's lock on purpose (a booking's preflight, the calendar, the caseload's behaviour glance) or one that
+    /// writers' turn on purpose (a booking's preflight, the calendar, the caseload's behaviour glance) or one that
     /// reveals only the caller's own state (their own emergency access).
     AfterDecision,
     /// The public booking pages: open times and the practice's offer, no client data.

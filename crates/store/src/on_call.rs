@@ -1,5 +1,5 @@
 //! On-call shifts. Inserting checks the same person's overlapping shifts in the same transaction (which holds the
-//! audit chain's lock, so no other writer can slip a clashing shift in between the check and the insert).
+//! writers' turn, so no other writer can slip a clashing shift in between the check and the insert).
 
 use crate::entity::on_call_shifts;
 use crate::{StoreError, Tx};

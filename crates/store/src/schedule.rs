@@ -276,7 +276,7 @@ pub struct Holding {
 /// Appointments that hold time and whose buffered time overlaps `window`, on this clinician's or room's calendar
 /// or with any of these clients; the caller decides, with each side's buffers, which of them really conflict.
 /// Only the compared columns are read, and the clients are matched by a join rather than by loading every
-/// candidate's participants: this runs under the audit chain's lock for every booking.
+/// candidate's participants: this runs under the writers' turn for every booking.
 pub async fn holdings_near(
     c: &impl ConnectionTrait,
     window: Interval,

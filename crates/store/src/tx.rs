@@ -54,12 +54,14 @@ impl<'s> Tx<'s> {
         Ok(Tx::writing(self.txn.begin().await?, self.store, None))
     }
 
-    /// Keeps a savepoint's writes: its audit entries are appended inside it, then it becomes part of the enclosing
-    /// transaction.
-    pub(crate) async fn release(self) -> Result<(), StoreError> {
+    /// Keeps a savepoint's writes as part of `outer`, the transaction it is in; its audit entries join `outer`'s,
+    /// to be appended when `outer` commits. Not appended here: a batch's jobs go to chains in any order, and
+    /// locking each job's heads as it ends would take a batch's heads out of ascending order, so two batches (of
+    /// two servers, or a server's two lanes) could each hold a head the other waits for.
+    pub(crate) async fn release(self, outer: &Tx<'_>) -> Result<(), StoreError> {
         let events = take(&self.pending);
-        chain::append(&self.txn, &self.store.audit_keys, with_chains(events), None).await?;
-        Ok(self.txn.commit().await?)
+        self.txn.commit().await?;
+        outer.audit_many(events).await
     }
 }
 

@@ -151,7 +151,7 @@ async fn run_batch(store: &Store, lane: Lane, batch: Vec<Job>) {
             }
         };
         let settled = if keep {
-            sp.release().await
+            sp.release(&tx).await
         } else {
             sp.rollback().await
         };
@@ -188,7 +188,7 @@ async fn fail(tx: Tx<'_>, finishes: Vec<Finish>, e: StoreError) {
 }
 
 impl Store {
-    /// Runs `f` in the audit chain's locked transaction, batched with other queued writes (group commit), and
+    /// Runs `f` in a transaction holding the writers' turn, batched with other queued writes (group commit), and
     /// returns its result once the batch is durable. An `Err` from `f` undoes everything `f` wrote.
     pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where

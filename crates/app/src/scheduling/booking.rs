@@ -464,7 +464,7 @@ impl App {
             AuditEvent::new(&ctx.actor, "appointment.create", "appointment"),
         )
         .await?;
-        // Everything read-only is checked before the audit chain's lock, so concurrent bookings validate in
+        // Everything read-only is checked before the writers' turn, so concurrent bookings validate in
         // parallel and hold the lock only for the conflict check and the writes. Why each answer is still true
         // when the booking commits:
         // - Appointment types, rooms and groups are never deleted, and clients neither; a type edited meanwhile
@@ -514,7 +514,7 @@ impl App {
             created_at: now_utc(),
         });
         let series_id = series.as_ref().map(|s| s.id);
-        // The part that must be serialised, through the group-commit writer: it runs in the audit chain's locked
+        // The part that must be serialised, through the group-commit writer: it runs in the writers' turn's
         // transaction (in a savepoint of its own, batched with other bookings) and is answered once durable.
         let (app, ctx_w) = (self.clone(), ctx.clone());
         self.store

@@ -214,7 +214,7 @@ impl App {
 
     /// Appointments in a range (at most 62 days), for a calendar view. Reading it is audited once.
     ///
-    /// The range is read without the audit chain's lock (one query, so one consistent snapshot); the audit entry
+    /// The range is read without the writers' turn (one query, so one consistent snapshot); the audit entry
     /// is then appended and committed in a short transaction of its own, and only after that commit is anything
     /// returned. So no calendar leaves without its entry, and a long read never holds up bookings.
     pub async fn calendar(&self, ctx: &Ctx, q: &CalendarQuery) -> Result<Vec<AppointmentView>> {
@@ -406,7 +406,7 @@ impl App {
             None => None,
         };
         let only = id_list("clinicians", q.clinicians.as_deref())?;
-        // Searching writes nothing, so it takes no transaction (and so not the audit chain's lock that every
+        // Searching writes nothing, so it takes no transaction (and so not the writers' turn that every
         // booking waits for); every staff member may search.
         authorize(
             &ctx.actor,

@@ -1,6 +1,6 @@
 //! Scheduling use cases: booking single sessions and series, moving and cancelling them, calendars, slot search,
 //! and the practice's scheduling set-up. Conflicts are checked inside the write transaction, which holds the
-//! audit chain's lock, so two bookings of the same slot are serialised on both databases and only one succeeds.
+//! writers' turn, so two bookings of the same slot are serialised on both databases and only one succeeds.
 
 mod booking;
 mod calendar;

@@ -16,8 +16,8 @@ use rapport_store::{ConnectionTrait, Tx, clients, now_utc, resources};
 const DEFAULT_REMINDER_HOURS: i64 = 24;
 
 /// What reminders for a booking's clients need from the database: the practice's lead time and name, and each
-/// client's recipients (the client, or a minor's guardians) and zone. Read before a booking takes the audit
-/// chain's lock, so only the outbox rows are written under it.
+/// client's recipients (the client, or a minor's guardians) and zone. Read before a booking takes the writers'
+/// turn, so only the outbox rows are written under it.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ReminderPlan {
     /// `None` when the practice sends no reminders.

@@ -183,7 +183,7 @@ pub async fn create(
     }
 }
 
-/// Appends one operator entry to the chain of the database at `at`, in a transaction holding the chain's lock.
+/// Appends one operator entry to the chain of the database at `at`, in a transaction holding the writers' turn.
 async fn record(
     at: &Location,
     keyring: &Keyring,
