@@ -130,6 +130,9 @@ describe('accessibility of the demo practice', () => {
         return href;
       });
       await scan(clientPath);
+      // The sections of the client's file an administrator may open (the clinical ones are the care team's).
+      await scan(`${clientPath}?section=sessions`);
+      await scan(`${clientPath}?section=record`);
       for (const path of ['/clients/new', '/clinicians', '/groups', '/waitlist', '/waitlist?client_q=a', '/appointments/new', '/appointments/new?client_q=a', '/record-requests', '/admin/users', '/admin/audit', '/admin/settings', '/admin/mail', '/admin/mail?all=1', '/account', '/on-call', `${clientPath}/portal`]) {
         await scan(path);
       }
@@ -192,7 +195,7 @@ describe('accessibility of the demo practice', () => {
           (as) => as.map((a) => a.getAttribute('href')),
         );
         for (const href of links.slice(0, 25)) {
-          await open(page, href);
+          await open(page, `${href}?section=notes`);
           if (await page.locator('#note-template').count()) return href;
         }
         assert.fail(`none of ${links.length} listed clients offers "Start note"`);
@@ -213,6 +216,15 @@ describe('accessibility of the demo practice', () => {
         await page.waitForURL(pathIs(path));
         return path;
       });
+      // Every section of her client's file, with the note just signed in it.
+      for (const key of ['', '?section=sessions', '?section=notes', '?section=plans', '?section=measures', '?section=behaviour', '?section=record']) {
+        const path = `${clientOfHers}${key}`;
+        await withScreenshot(page, path, async () => {
+          await open(page, path);
+          violations.push(...(await axeScan(page)));
+          scanned.push(path);
+        });
+      }
       for (const path of [`${notePath}/print`, `${clientOfHers}/export`]) {
         await withScreenshot(page, path, async () => {
           await open(page, path);

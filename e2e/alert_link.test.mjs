@@ -74,11 +74,12 @@ describe('an alert link for the clinician on call', () => {
       );
       let clientPath;
       for (const href of links.slice(0, 25)) {
-        await care.goto(href);
+        await care.goto(`${href}?section=measures`);
         if (await care.locator('#measure-enter').count()) { clientPath = href; break; }
       }
       assert.ok(clientPath, `none of ${links.length} listed clients offers in-session entry`);
       const clientName = (await care.locator('h1').textContent()).trim();
+      await care.goto(clientPath);
       const team = await care.locator('h2', { hasText: 'Care team' }).locator('xpath=following-sibling::ul[1]').textContent();
       const [onCallName, onCallEmail] = CANDIDATES.find(([name]) => !team.includes(name)) ?? [];
       assert.ok(onCallEmail, `every candidate is on the care team: ${team}`);

@@ -89,20 +89,22 @@ describe('behaviour modification', () => {
       );
       let clientPath;
       for (const href of links.slice(0, 25)) {
-        await page.goto(href);
-        if (await page.locator('#bh-name').count() && await page.locator('#plan-template').count()) { clientPath = href; break; }
+        await page.goto(`${href}?section=behaviour`);
+        if (await page.locator('#bh-name').count()) { clientPath = href; break; }
       }
       assert.ok(clientPath, `none of ${links.length} listed clients offers "Add a behaviour"`);
       const clientName = (await page.locator('h1').textContent()).trim();
+      await page.goto(clientPath);
       const address = (await page.locator('dt', { hasText: 'E-mail' }).locator('xpath=following-sibling::dd[1]').textContent()).trim();
       assert.match(address, /@/, 'the demo client has an e-mail address');
 
       // A plan from the anger-management template gives the objective to link to.
+      await page.goto(`${clientPath}?section=plans`);
       await page.locator('#plan-template').selectOption('anger_management');
       await page.getByRole('button', { name: 'Start plan' }).click();
       await page.waitForURL((u) => u.pathname.startsWith('/plans/'));
       const planPath = new URL(page.url()).pathname.replace(/\/edit$/, '');
-      await page.goto(clientPath);
+      await page.goto(`${clientPath}?section=behaviour`);
 
       await page.locator('#behaviours summary', { hasText: 'Add a behaviour' }).click();
       await page.locator('#bh-name').fill('Angry outbursts');
@@ -111,7 +113,7 @@ describe('behaviour modification', () => {
       await page.locator('#bh-objective').selectOption(objective);
       await page.locator('#bh-direction').selectOption('reduce');
       await page.getByRole('button', { name: 'Add behaviour' }).click();
-      await page.waitForURL((u) => u.pathname === clientPath && u.search === '?done=behaviour');
+      await page.waitForURL((u) => u.pathname === clientPath && u.search === '?section=behaviour&done=behaviour');
       await page.getByRole('status').filter({ hasText: 'The behaviour was added' }).waitFor();
       // The target came from the objective (1 outburst a week).
       assert.match(await page.locator('#behaviours article.behaviour').first().textContent(), /at most 1 time a week, for the plan objective “Fewer angry outbursts/);
@@ -124,7 +126,7 @@ describe('behaviour modification', () => {
       // Linked, like the behaviour, to the plan's outbursts objective.
       await page.locator('#hw-objective').selectOption(objective);
       await page.getByRole('button', { name: 'Set homework' }).click();
-      await page.waitForURL((u) => u.pathname === clientPath && u.search === '?done=homework');
+      await page.waitForURL((u) => u.pathname === clientPath && u.search === '?section=behaviour&done=homework');
       assert.match(
         await page.locator('#behaviours table.homework').textContent(),
         /Use the anger meter[\s\S]*For the plan objective “Fewer angry outbursts/,
@@ -135,10 +137,10 @@ describe('behaviour modification', () => {
       assert.match(await served.locator('ul.linked-homework').textContent(), new RegExp(`Use the anger meter, due ${due}: Assigned`));
       assert.match(await served.textContent(), /Behaviours logged for it: Angry outbursts/);
       violations.push(...(await axeScan(page)));
-      await page.goto(clientPath);
+      await page.goto(`${clientPath}?section=behaviour`);
 
       await page.getByRole('button', { name: 'E-mail a diary link' }).click();
-      await page.waitForURL((u) => u.pathname === clientPath && u.search === '?done=diary-sent');
+      await page.waitForURL((u) => u.pathname === clientPath && u.search === '?section=behaviour&done=diary-sent');
       await page.getByRole('status').filter({ hasText: 'diary link is on its way' }).waitFor();
 
       // The e-mail names neither the client nor the behaviour; it carries the link.
@@ -180,7 +182,7 @@ describe('behaviour modification', () => {
 
       // The clinician sees adherence, the summary, the streak and the chart.
       current = page;
-      await page.goto(clientPath);
+      await page.goto(`${clientPath}?section=behaviour`);
       const section = page.locator('#behaviours');
       const row = section.locator('table.adherence tbody tr', { hasText: 'Angry outbursts' });
       await row.waitFor();
@@ -210,7 +212,7 @@ describe('behaviour modification', () => {
       violations.push(...(await axeScan(page)));
       await again.fill('2');
       await again.press('Enter');
-      await page.waitForURL((u) => u.pathname === clientPath && u.search === '?done=entries');
+      await page.waitForURL((u) => u.pathname === clientPath && u.search === '?section=behaviour&done=entries');
       await page.getByRole('status').filter({ hasText: "The values were added to the client's diary." }).waitFor();
       const after = await section.locator('table.adherence tbody tr', { hasText: 'Angry outbursts' }).locator('td').allTextContents();
       assert.match(after[2], /100% \(3 of 3 days\)/, after.join(' | '));
@@ -224,7 +226,7 @@ describe('behaviour modification', () => {
       const later = new Date(Date.now() + 9 * 86_400_000).toISOString().slice(0, 10);
       await page.locator('#hw-due').fill(later);
       await page.getByRole('button', { name: 'Save changes' }).click();
-      await page.waitForURL((u) => u.pathname === clientPath && u.search === '?done=homework-edited');
+      await page.waitForURL((u) => u.pathname === clientPath && u.search === '?section=behaviour&done=homework-edited');
       await page.getByRole('status').filter({ hasText: 'The homework was changed.' }).waitFor();
       const homework = await page.locator('#behaviours table.homework').textContent();
       assert.match(homework, new RegExp(`Use the anger meter every evening[\\s\\S]*${later}`));

@@ -89,8 +89,13 @@ describe('emergency access', () => {
       const banner = clin.locator('.alert-banner');
       await banner.waitFor();
       assert.match(await banner.textContent(), /Emergency access until .* You can read this record but not change or copy it/);
-      assert.equal(await clin.locator('#note-template').count(), 0, 'no note can be started under emergency access');
       violations.push(...(await axeScan(clin)));
+      // The notes can be read under emergency access, but no note can be started.
+      await clin.getByRole('navigation', { name: 'Sections of the record' }).getByRole('link', { name: 'Notes' }).click();
+      await clin.waitForURL((u) => u.pathname === clientPath && u.search === '?section=notes');
+      await clin.locator('section[aria-labelledby="notes-h"]').waitFor();
+      assert.equal(await clin.locator('#note-template').count(), 0, 'no note can be started under emergency access');
+      assert.equal(await clin.locator('.alert-banner').count(), 1, 'the banner stays on every section');
 
       // The administrator reviews it: the reason and what was read, then a finding.
       current = admin;

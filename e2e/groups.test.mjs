@@ -55,7 +55,7 @@ describe('group therapy', () => {
   });
 
   test('attendance, talk time, a shared note that names no one, and a member\'s chart', { timeout: 180_000 }, async () => {
-    // bypassCSP only so that axe-core can be injected; the pages themselves run no script.
+    // bypassCSP only so that axe-core can be injected; the pages' own scripts come from our origin.
     const context = await browser.newContext({ baseURL: server.base, bypassCSP: true });
     const page = await context.newPage();
     page.setDefaultTimeout(15_000);
@@ -92,15 +92,25 @@ describe('group therapy', () => {
       const absent = roster[count - 1];
       assert.equal(await page.locator('.attendance input[value="absent"]:checked').count(), 1);
 
-      // Talk time: the first member speaks, then the second, then a pause.
+      // Talk time: the first member speaks, then the second, then a pause — one tap each, no page reload.
+      await page.evaluate(() => { window.sameDocument = true; });
+      const saved = () => page.waitForFunction(() => {
+        const pending = document.getElementById('talk-pending');
+        return pending && pending.hidden;
+      });
       await page.getByRole('button', { name: `Now speaking: ${first.name}` }).click();
       await page.getByRole('status').filter({ hasText: `Now speaking: ${first.name}` }).waitFor();
+      assert.equal(await page.getByRole('button', { name: `Now speaking: ${first.name}` }).getAttribute('aria-pressed'), 'true');
+      await page.locator('#talk-clock').filter({ hasText: /^Speaking for 0:0\d$/ }).waitFor();
       await sleep(1_600);
       await page.getByRole('button', { name: `Now speaking: ${second.name}` }).click();
       await page.getByRole('status').filter({ hasText: `Now speaking: ${second.name}` }).waitFor();
       await sleep(1_100);
       await page.getByRole('button', { name: 'Nobody / pause' }).click();
       await page.getByRole('status').filter({ hasText: 'Paused.' }).waitFor();
+      await saved();
+      await page.waitForFunction((id) => Number(document.querySelector(`meter#share-${id}`)?.getAttribute('value')) > 0, second.id);
+      assert.ok(await page.evaluate(() => window.sameDocument === true), 'the clicks did not reload the page');
       assert.equal(await page.getByRole('button', { name: `Now speaking: ${absent.name}` }).count(), 0,
         'an absent member has no "Now speaking" button');
       const bars = page.locator('.talk-shares meter');
@@ -115,6 +125,26 @@ describe('group therapy', () => {
       assert.equal(await quiet.count(), count - 3, 'members who did not speak are marked as quieter');
       assert.match(await page.locator('.quiet-note').textContent(), new RegExp(roster[2].name));
       violations.push(...(await axeScan(page)));
+
+      // The connection drops for a while: the clicks are kept, shown as waiting, and saved with their own times
+      // when it is back, so the first member's time grows by what they spoke while offline.
+      const secondsOf = async (m) => {
+        const [min, sec] = (await page.locator('.talk-shares tr').filter({ has: page.locator(`meter#share-${m.id}`) }).locator('td').nth(2).textContent()).trim().split(':');
+        return Number(min) * 60 + Number(sec);
+      };
+      const before = await secondsOf(first);
+      await context.setOffline(true);
+      await page.getByRole('button', { name: `Now speaking: ${first.name}` }).click();
+      await page.locator('#talk-pending').filter({ hasText: /^Not saved yet: 1 change of speaker is waiting/ }).waitFor();
+      await sleep(2_200);
+      await page.getByRole('button', { name: 'Nobody / pause' }).click();
+      await page.locator('#talk-pending').filter({ hasText: /^Not saved yet: 2 changes of speaker are waiting/ }).waitFor();
+      await sleep(1_000);
+      await context.setOffline(false);
+      await saved();
+      await page.reload();
+      assert.ok(await secondsOf(first) >= before + 2, `the offline turn counted: ${before} s before, ${await secondsOf(first)} s after`);
+      await page.getByRole('status').filter({ hasText: 'Paused.' }).waitFor();
 
       // A shared note that names a member is flagged, and signing it is refused with the name listed.
       const firstName = nameWords(first.name)[0];
@@ -145,7 +175,7 @@ describe('group therapy', () => {
       violations.push(...(await axeScan(page)));
 
       // The first member's client page: the shared note and their own note, nobody else.
-      await page.goto(`/clients/${first.id}`);
+      await page.goto(`/clients/${first.id}?section=sessions`);
       const chart = page.locator('section.member-sessions');
       await chart.waitFor();
       const chartText = await chart.textContent();

@@ -232,7 +232,39 @@ export async function axeScan(page, within = null) {
     [AXE_OPTIONS, within],
   ).then((results) => results.violations);
   const where = new URL(page.url()).pathname;
-  return violations.map((v) => ({ page: where, ...v }));
+  const found = violations.map((v) => ({ page: where, ...v }));
+  const codes = await rawCodes(page, within);
+  if (codes.length > 0) {
+    found.push({
+      page: where,
+      id: 'raw-code',
+      impact: 'serious',
+      help: `the page shows stored codes instead of words: ${codes.join(', ')}`,
+      nodes: [],
+    });
+  }
+  return found;
+}
+
+// The `snake_case` tokens in the visible text (and the options of every list) of the page or of the part matched
+// by `within`: a page speaks in words, so a token such as `in_person` or `older_adults` is a stored code that
+// reached the reader. E-mail addresses, URLs and paths are left out, and so is text in <code>.
+export async function rawCodes(page, within = null) {
+  const text = await page.evaluate((selector) => {
+    const root = selector ? document.querySelector(selector) : document.body;
+    if (!root) return '';
+    const options = [...root.querySelectorAll('option')].map((o) => o.textContent).join('\n');
+    // Text marked as code (an audit action to filter by, a request id) is code on purpose.
+    let text = root.innerText;
+    for (const c of root.querySelectorAll('code')) text = text.split(c.innerText).join(' ');
+    return `${text}\n${options}`;
+  }, within);
+  const words = text.split(/\s+/).filter((w) => !w.includes('@') && !w.includes('://') && !w.startsWith('/'));
+  const codes = new Set();
+  for (const w of words) {
+    for (const m of w.matchAll(/(?<![A-Za-z0-9_])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![A-Za-z0-9_])/g)) codes.add(m[0]);
+  }
+  return [...codes];
 }
 
 export function describeViolation(v) {

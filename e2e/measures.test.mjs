@@ -68,18 +68,20 @@ describe('measurement-based care', () => {
       );
       let clientPath;
       for (const href of links.slice(0, 25)) {
-        await page.goto(href);
+        await page.goto(`${href}?section=measures`);
         if (await page.locator('#measure-instrument').count()) { clientPath = href; break; }
       }
       assert.ok(clientPath, `none of ${links.length} listed clients offers "Assign questionnaire"`);
       const clientName = (await page.locator('h1').textContent()).trim();
+      await page.goto(clientPath);
       const address = (await page.locator('dt', { hasText: 'E-mail' }).locator('xpath=following-sibling::dd[1]').textContent()).trim();
       assert.match(address, /@/, 'the demo client has an e-mail address');
+      await page.goto(`${clientPath}?section=measures`);
 
       await page.locator('#measure-instrument').selectOption('phq9');
       await page.locator('#measure-schedule').selectOption('once');
       await page.getByRole('button', { name: 'Assign questionnaire' }).click();
-      await page.waitForURL((u) => u.pathname === clientPath && u.search === '?done=assigned');
+      await page.waitForURL((u) => u.pathname === clientPath && u.search === '?section=measures&done=assigned');
       await page.getByRole('status').filter({ hasText: 'on its way to the client' }).waitFor();
 
       // The e-mail names neither the client nor the questionnaire; it carries the link.
@@ -128,7 +130,7 @@ describe('measurement-based care', () => {
       assert.equal(await page.locator('.alert-banner').count(), 0, 'the banner is gone once acknowledged');
 
       // The trend chart on the client's page (one score so far) and its accessible description.
-      await page.goto(clientPath);
+      await page.goto(`${clientPath}?section=measures`);
       const chart = page.locator('#measures svg.trend-chart');
       await chart.waitFor();
       assert.equal(await chart.getAttribute('role'), 'img');

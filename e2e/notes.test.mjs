@@ -57,7 +57,7 @@ describe('clinical notes', () => {
       );
       let clientPath;
       for (const href of links.slice(0, 25)) {
-        await page.goto(href);
+        await page.goto(`${href}?section=notes`);
         if (await page.locator('#note-template').count()) { clientPath = href; break; }
       }
       assert.ok(clientPath, `none of ${links.length} listed clients offers "Start note"`);
@@ -128,7 +128,7 @@ describe('clinical notes', () => {
       await page.locator('.addendum').filter({ hasText: 'lasted 45 minutes' }).waitFor();
 
       // The client's page lists the signed note; the dashboard no longer lists it as unsigned.
-      await page.goto(clientPath);
+      await page.goto(`${clientPath}?section=notes`);
       assert.match(await page.locator('section[aria-labelledby="notes-h"]').textContent(), /Signed/);
       await page.goto('/notes');
       violations.push(...(await axeScan(page)));
@@ -138,7 +138,7 @@ describe('clinical notes', () => {
 
       // A treatment plan from the anger-management template: baselines filled in the editor, put into effect,
       // reviewed; the progress bar shows the way from baseline to target.
-      await page.goto(clientPath);
+      await page.goto(`${clientPath}?section=plans`);
       await page.locator('#plan-template').selectOption({ label: 'Anger management template' });
       await page.getByRole('button', { name: 'Start plan' }).click();
       await page.waitForURL((u) => /^\/plans\/[0-9a-f-]{36}\/edit$/.test(u.pathname));

@@ -36,7 +36,7 @@ let anyFailed = false;
 
 // Starts a note of `template` on the client's page, fills `fields` (label -> text) and signs it.
 async function signedNote(page, clientPath, template, fields) {
-  await page.goto(clientPath);
+  await page.goto(`${clientPath}?section=notes`);
   await page.locator('#note-template').selectOption(template);
   await page.getByRole('button', { name: 'Start note' }).click();
   await page.waitForURL((u) => NOTE_PATH.test(u.pathname));
@@ -98,11 +98,12 @@ describe('client portal', () => {
       );
       let clientPath;
       for (const href of links.slice(0, 25)) {
-        await page.goto(href);
+        await page.goto(`${href}?section=notes`);
         if (await page.locator('#note-template').count()) { clientPath = href; break; }
       }
       assert.ok(clientPath, `none of ${links.length} listed clients offers "Start note"`);
       const clientName = (await page.locator('h1').textContent()).trim();
+      await page.goto(clientPath);
       const address = (await page.locator('dt', { hasText: 'E-mail' }).locator('xpath=following-sibling::dd[1]').textContent()).trim();
       assert.match(address, /@/, 'the demo client has an e-mail address');
 
@@ -118,7 +119,7 @@ describe('client portal', () => {
       });
 
       // The staff side: invite the client from the client's page.
-      await page.goto(clientPath);
+      await page.goto(`${clientPath}?section=record`);
       await page.getByRole('link', { name: 'Client portal access' }).click();
       await page.waitForURL(pathIs(`${clientPath}/portal`));
       await page.getByLabel('Name').fill(clientName);

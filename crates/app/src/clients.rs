@@ -454,6 +454,19 @@ impl App {
     /// Reads one client; clinical text is included only when the policy allows it, and the read is audited.
     pub async fn get_client(&self, ctx: &Ctx, id: ClientId) -> Result<ClientView> {
         let tx = self.store.begin_read().await?;
+        let (tx, view) = self.read_client(tx, ctx, id).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// `get_client` inside the caller's transaction: authorised and audited, not committed (the client file reads
+    /// the client and one section of the record in one transaction).
+    pub(crate) async fn read_client<'s>(
+        &'s self,
+        tx: Tx<'s>,
+        ctx: &Ctx,
+        id: ClientId,
+    ) -> Result<(Tx<'s>, ClientView)> {
         let client = repo::get(tx.conn(), id).await?.ok_or(Error::NotFound)?;
         let rel = self.relation(&tx, ctx, id).await?;
         let tx = self
@@ -488,14 +501,14 @@ impl App {
                 }),
         )
         .await?;
-        tx.commit().await?;
-        Ok(view(
+        let v = view(
             client,
             clinical,
             team,
             memberships,
             ClientRights::of(&ctx.actor, rel),
-        ))
+        );
+        Ok((tx, v))
     }
 
     /// Updates a client if `expected_version` is still current. Clinical fields need the care team's rights.

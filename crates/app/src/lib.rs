@@ -9,6 +9,7 @@ pub mod auth;
 pub mod behaviour;
 pub mod chart;
 pub mod client_choices;
+pub mod client_file;
 pub mod clients;
 pub mod clinicians;
 pub mod config;

@@ -46,6 +46,7 @@ pub fn router(app: App, cfg: WebConfig) -> Router {
                 get(assets::client_picker_script),
             )
             .route("/static/tz-select.js", get(assets::tz_select_script))
+            .route("/static/talk-time.js", get(assets::talk_time_script))
             .fallback(not_found)
             .route_layer(middleware::from_fn(request_id::log)),
     )

@@ -13,7 +13,7 @@ use rapport_domain::policy::Action;
 use rapport_domain::{ClientId, Result};
 use rapport_store::audit::AuditEvent;
 use rapport_store::behaviour::{self as repo, Behaviour, Entry};
-use rapport_store::{now_utc, plans};
+use rapport_store::{Tx, now_utc, plans};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -118,12 +118,24 @@ pub(crate) fn summarise(
 impl App {
     /// The client's diary at a glance: summaries, streaks and adherence per behaviour, and the homework.
     pub async fn behaviour_summary(&self, ctx: &Ctx, client: ClientId) -> Result<DiarySummary> {
+        let tx = self.store.begin_read().await?;
+        let (tx, out) = self.read_behaviour_summary(tx, ctx, client).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// `behaviour_summary` inside the caller's transaction: authorised and audited, not committed.
+    pub(crate) async fn read_behaviour_summary<'s>(
+        &'s self,
+        tx: Tx<'s>,
+        ctx: &Ctx,
+        client: ClientId,
+    ) -> Result<(Tx<'s>, DiarySummary)> {
         let ev = || {
             AuditEvent::new(&ctx.actor, "behaviour.summary", "client")
                 .resource(client)
                 .client(client.0)
         };
-        let tx = self.store.begin_read().await?;
         let (tx, c, behaviours) = self
             .behaviour_client(tx, ctx, client, Action::Read, ev())
             .await?;
@@ -155,8 +167,7 @@ impl App {
         );
         let link = repo::live_link_for_client(tx.conn(), client, now).await?;
         tx.audit(ev().request(ctx.rid())).await?;
-        tx.commit().await?;
-        Ok(DiarySummary {
+        let out = DiarySummary {
             client_id: client,
             time_zone: tz.name().to_string(),
             today,
@@ -169,6 +180,7 @@ impl App {
             diary_link_expires_at: link.as_ref().map(|l| l.expires_at),
             diary_link_last_used_at: link.and_then(|l| l.last_used_at),
             definitions: SUMMARY_DEFINITIONS.to_vec(),
-        })
+        };
+        Ok((tx, out))
     }
 }

@@ -52,8 +52,20 @@ impl App {
         ctx: &Ctx,
         client: ClientId,
     ) -> Result<Vec<MemberSessionView>> {
-        let me = ctx.actor.user_id().ok_or(Error::NotFound)?;
         let tx = self.store.begin_read().await?;
+        let (tx, out) = self.read_client_group_sessions(tx, ctx, client).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// `client_group_sessions` inside the caller's transaction: authorised and audited, not committed.
+    pub(crate) async fn read_client_group_sessions<'s>(
+        &'s self,
+        tx: Tx<'s>,
+        ctx: &Ctx,
+        client: ClientId,
+    ) -> Result<(Tx<'s>, Vec<MemberSessionView>)> {
+        let me = ctx.actor.user_id().ok_or(Error::NotFound)?;
         let ev = || {
             AuditEvent::new(&ctx.actor, "group_session.chart", "client")
                 .resource(client)
@@ -75,8 +87,7 @@ impl App {
                 .detail(format!("{} group sessions", out.len())),
         )
         .await?;
-        tx.commit().await?;
-        Ok(out)
+        Ok((tx, out))
     }
 }
 

@@ -123,13 +123,14 @@ impl App {
                     s.id,
                     TalkInput {
                         client_id: Some(speaker),
+                        ago_ms: None,
                     },
                     at,
                 )
                 .await?;
                 at += Duration::minutes(2 + ((turn * 7 + week * 3) % 9) as i64);
             }
-            self.log_talk_at(ctx, s.id, TalkInput { client_id: None }, at)
+            self.log_talk_at(ctx, s.id, TalkInput::default(), at)
                 .await?;
             let notes = NotesInput {
                 shared_note: Some((*shared).to_string()),

@@ -86,7 +86,16 @@ pub struct TalkInput {
     /// Who speaks from now on; absent or null for "nobody / pause".
     #[serde(default)]
     pub client_id: Option<ClientId>,
+    /// How many milliseconds ago the speaker changed: a change the facilitator's screen held while the connection
+    /// was down arrives with its age, measured by the screen's own clock, so the tally stays true without trusting
+    /// the screen's time of day. Absent for "now"; at most `TALK_HELD_MAX_MS`.
+    #[serde(default)]
+    pub ago_ms: Option<u64>,
 }
+
+/// The longest a facilitator's screen may hold a change of speaker before sending it (ten minutes): enough for a
+/// dropped connection, short enough that a stale tab cannot rewrite a session's history.
+pub const TALK_HELD_MAX_MS: u64 = 10 * 60 * 1000;
 
 pub(crate) fn member_names(roster: &[RosterEntry]) -> Vec<MemberNames> {
     roster
@@ -404,7 +413,15 @@ impl App {
     /// One "now speaking" click (or "nobody / pause") at this instant; the tally through this click is saved
     /// with the session.
     pub async fn log_talk(&self, ctx: &Ctx, id: Uuid, input: TalkInput) -> Result<SessionView> {
-        self.log_talk_at(ctx, id, input, now_utc()).await
+        let ago = input.ago_ms.unwrap_or(0);
+        if ago > TALK_HELD_MAX_MS {
+            return Err(Error::invalid(
+                "ago_ms",
+                "this change of speaker was held for more than ten minutes and is not recorded; the tally stands as it was",
+            ));
+        }
+        let at = now_utc() - chrono::Duration::milliseconds(i64::try_from(ago).unwrap_or(0));
+        self.log_talk_at(ctx, id, input, at).await
     }
 
     /// A click at `at`: the live screen clicks now; the demo replays a past session's clicks.
@@ -435,6 +452,15 @@ impl App {
                 format!(
                     "{who} is not marked present or late in this session; record attendance first"
                 ),
+            ));
+        }
+        // Changes are recorded in the order they happened: one held offline that is older than a change already
+        // recorded (another screen's, say) would rewrite who spoke when.
+        if let Some(last) = repo::talk_events(tx.conn(), id).await?.last()
+            && at < last.at
+        {
+            return Err(Error::Conflict(
+                "a later change of speaker is recorded already, so this one was not saved".into(),
             ));
         }
         repo::add_talk_event(

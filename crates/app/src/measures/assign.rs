@@ -11,7 +11,7 @@ use rapport_domain::{ClientId, Error, Result, UserId};
 use rapport_store::Unaudited;
 use rapport_store::audit::AuditEvent;
 use rapport_store::measures::{self as repo, Assignment};
-use rapport_store::{clients, now_utc};
+use rapport_store::{Tx, clients, now_utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -136,12 +136,24 @@ impl App {
         ctx: &Ctx,
         client: ClientId,
     ) -> Result<Vec<AssignmentView>> {
+        let tx = self.store.begin_read().await?;
+        let (tx, list) = self.read_measure_assignments(tx, ctx, client).await?;
+        tx.commit().await?;
+        Ok(list)
+    }
+
+    /// `measure_assignments` inside the caller's transaction: authorised and audited, not committed.
+    pub(crate) async fn read_measure_assignments<'s>(
+        &'s self,
+        tx: Tx<'s>,
+        ctx: &Ctx,
+        client: ClientId,
+    ) -> Result<(Tx<'s>, Vec<AssignmentView>)> {
         let ev = || {
             AuditEvent::new(&ctx.actor, "measure.assignment.list", "client")
                 .resource(client)
                 .client(client.0)
         };
-        let tx = self.store.begin_read().await?;
         let (tx, _) = self
             .measure_client(tx, ctx, client, Action::List, ev())
             .await?;
@@ -155,8 +167,7 @@ impl App {
                 .detail(format!("{} assignments", list.len())),
         )
         .await?;
-        tx.commit().await?;
-        Ok(list)
+        Ok((tx, list))
     }
 
     /// Stops an assignment: no more links go out. Links already sent keep working until they expire, so a client

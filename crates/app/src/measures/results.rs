@@ -12,6 +12,7 @@ use rapport_domain::measures::{
 };
 use rapport_domain::policy::Action;
 use rapport_domain::{ClientId, Result};
+use rapport_store::Tx;
 use rapport_store::audit::AuditEvent;
 use rapport_store::measures::{self as repo, EnteredVia, ResponseHead};
 use serde::Serialize;
@@ -209,12 +210,25 @@ impl App {
         client: ClientId,
         action: &'static str,
     ) -> Result<MeasureResults> {
+        let tx = self.store.begin_read().await?;
+        let (tx, out) = self.read_client_measures(tx, ctx, client, action).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// A client's results inside the caller's transaction: authorised and audited as `action`, not committed.
+    pub(crate) async fn read_client_measures<'s>(
+        &'s self,
+        tx: Tx<'s>,
+        ctx: &Ctx,
+        client: ClientId,
+        action: &'static str,
+    ) -> Result<(Tx<'s>, MeasureResults)> {
         let ev = || {
             AuditEvent::new(&ctx.actor, action, "client")
                 .resource(client)
                 .client(client.0)
         };
-        let tx = self.store.begin_read().await?;
         let (tx, _) = self
             .measure_client(tx, ctx, client, Action::Read, ev())
             .await?;
@@ -251,12 +265,12 @@ impl App {
                 .detail(format!("{} responses", heads.len())),
         )
         .await?;
-        tx.commit().await?;
-        Ok(MeasureResults {
+        let out = MeasureResults {
             client_id: client,
             instruments,
             talking_therapies_combined,
             open_alerts,
-        })
+        };
+        Ok((tx, out))
     }
 }

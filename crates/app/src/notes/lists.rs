@@ -96,8 +96,20 @@ impl App {
 
     /// One client's notes the caller may know of (psychotherapy notes only their own or shared with them).
     pub async fn client_notes(&self, ctx: &Ctx, client: ClientId) -> Result<Vec<NoteSummary>> {
-        let me = ctx.actor.user_id().ok_or(Error::NotFound)?;
         let tx = self.store.begin_read().await?;
+        let (tx, items) = self.read_client_notes(tx, ctx, client).await?;
+        tx.commit().await?;
+        Ok(items)
+    }
+
+    /// `client_notes` inside the caller's transaction: authorised and audited, not committed.
+    pub(crate) async fn read_client_notes<'s>(
+        &'s self,
+        tx: Tx<'s>,
+        ctx: &Ctx,
+        client: ClientId,
+    ) -> Result<(Tx<'s>, Vec<NoteSummary>)> {
+        let me = ctx.actor.user_id().ok_or(Error::NotFound)?;
         let ev = || {
             AuditEvent::new(&ctx.actor, "note.list", "client")
                 .resource(client)
@@ -114,8 +126,7 @@ impl App {
                 .detail(format!("{} notes", items.len())),
         )
         .await?;
-        tx.commit().await?;
-        Ok(items)
+        Ok((tx, items))
     }
 
     /// The caller's unsigned and late notes, and the co-signature queue of a supervisor. Each listed note is
@@ -193,6 +204,18 @@ impl App {
         authorize(&ctx.actor, Action::Read, Resource::PracticeSettings).into_result()?;
         let mut all = built_in();
         all.extend(repo::templates(self.store.unaudited(Unaudited::Configuration)).await?);
+        Ok(all)
+    }
+
+    /// `note_templates` inside the caller's transaction.
+    pub(crate) async fn read_note_templates(
+        &self,
+        tx: &Tx<'_>,
+        ctx: &Ctx,
+    ) -> Result<Vec<Template>> {
+        authorize(&ctx.actor, Action::Read, Resource::PracticeSettings).into_result()?;
+        let mut all = built_in();
+        all.extend(repo::templates(tx.conn()).await?);
         Ok(all)
     }
 

@@ -298,6 +298,18 @@ impl App {
 
     pub async fn client_plans(&self, ctx: &Ctx, client: ClientId) -> Result<Vec<PlanView>> {
         let tx = self.store.begin_read().await?;
+        let (tx, out) = self.read_client_plans(tx, ctx, client).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// `client_plans` inside the caller's transaction: authorised and audited, not committed.
+    pub(crate) async fn read_client_plans<'s>(
+        &'s self,
+        tx: Tx<'s>,
+        ctx: &Ctx,
+        client: ClientId,
+    ) -> Result<(Tx<'s>, Vec<PlanView>)> {
         let ev = || {
             AuditEvent::new(&ctx.actor, "plan.list", "client")
                 .resource(client)
@@ -311,8 +323,7 @@ impl App {
             out.push(self.treatment_plan_view(&tx, ctx, p).await?);
         }
         tx.audit(ev().request(ctx.rid())).await?;
-        tx.commit().await?;
-        Ok(out)
+        Ok((tx, out))
     }
 
     /// Replaces the plan's content. A plan in effect must stay complete; a closed plan is not edited. Elements

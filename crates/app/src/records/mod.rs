@@ -25,6 +25,7 @@ use rapport_domain::records::{
     DRAFT_EXCLUSION, GROUP_EXCLUSION, PSYCHOTHERAPY_EXCLUSION, UNIT_EXCLUSION,
 };
 use rapport_domain::scheduling::Interval;
+use rapport_domain::scheduling::appointment::Status;
 use rapport_domain::{ClientId, Error, NoteId, Result};
 use rapport_store::audit::AuditEvent;
 use rapport_store::clients::Client;
@@ -64,6 +65,8 @@ pub struct HistoryRecord {
     pub change: String,
     pub from_status: Option<String>,
     pub to_status: Option<String>,
+    /// The status reached, in words ("No-show"), for the printable record.
+    pub to_status_label: Option<&'static str>,
     pub from_start: Option<DateTime<Utc>>,
     pub to_start: Option<DateTime<Utc>>,
 }
@@ -77,6 +80,7 @@ pub struct AppointmentRecord {
     pub time_zone: String,
     pub appointment_type: String,
     pub mode: &'static str,
+    pub mode_label: &'static str,
     pub status: &'static str,
     pub clinician: Person,
     pub history: Vec<HistoryRecord>,
@@ -335,6 +339,11 @@ impl App {
                     at: h.at,
                     change: h.change,
                     from_status: h.from_status,
+                    to_status_label: h
+                        .to_status
+                        .as_deref()
+                        .and_then(|s| Status::parse(s).ok())
+                        .map(Status::label),
                     to_status: h.to_status,
                     from_start: h.from_start,
                     to_start: h.to_start,
@@ -346,6 +355,7 @@ impl App {
                 end: a.session.end,
                 appointment_type: labels.get(&a.type_key).cloned().unwrap_or(a.type_key),
                 mode: a.mode.as_str(),
+                mode_label: a.mode.label(),
                 status: a.status.label(),
                 clinician: names.person(tx, a.clinician_id).await?,
                 time_zone: a.time_zone,

@@ -34,6 +34,8 @@ pub struct OwnAppointment {
     pub start_local: NaiveDateTime,
     pub minutes: i64,
     pub mode: String,
+    /// The mode in words ("In person").
+    pub mode_label: &'static str,
     pub status: String,
     /// False inside the late-cancellation window: the client is asked to call instead.
     pub can_cancel_online: bool,
@@ -145,6 +147,7 @@ impl App {
                 start_local: a.session.start.with_timezone(&tz).naive_local(),
                 minutes: (a.session.end - a.session.start).num_minutes(),
                 mode: a.mode.as_str().into(),
+                mode_label: a.mode.label(),
                 status: a.status.as_str().into(),
                 can_cancel_online: appointment::cancellation_status(now, a.session.start, window)
                     == Status::Cancelled,

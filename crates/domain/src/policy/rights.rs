@@ -11,6 +11,8 @@ use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct ClientRights {
+    /// Read the clinical record (notes, plans, measures, behaviours, safety plan, medications, referrals).
+    pub read_clinical: bool,
     /// Change the client's details (demographics; clinical fields need `write_clinical` as well).
     pub edit: bool,
     /// Add to or take off the care team.
@@ -42,6 +44,7 @@ impl ClientRights {
     pub fn of(actor: &Actor, rel: ClientRelation) -> ClientRights {
         let may = |action, resource| authorize(actor, action, resource).is_allowed();
         ClientRights {
+            read_clinical: may(Action::Read, Resource::ClientClinical(rel)),
             edit: may(Action::Update, Resource::ClientDemographics(rel)),
             assign_care_team: may(Action::Update, Resource::CareTeam(rel)),
             edit_clinical: may(Action::Update, Resource::ClientClinical(rel)),

@@ -100,7 +100,7 @@ async fn an_alert_link_leads_the_on_call_clinician_to_the_care_team_and_the_glas
     let (status, _, html) = page.get(&link).await;
     assert_eq!(status, 200);
     assert!(html.contains("Quentin Quietly"), "{html}");
-    assert!(html.contains(&format!(r#"href="/clients/{client}#measures""#)));
+    assert!(html.contains(&format!(r#"href="/clients/{client}?section=measures""#)));
     assert!(
         !html.contains(">Acknowledge alert</button>"),
         "emergency access reads; it does not acknowledge"

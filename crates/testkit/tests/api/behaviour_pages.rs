@@ -59,7 +59,9 @@ async fn a_clinician_enters_diary_values_in_session_on_the_client_page(b: Backen
     )
     .await;
     let page = t.sign_in(&clin).await;
-    let (_, _, html) = page.get(&format!("/clients/{client}")).await;
+    let (_, _, html) = page
+        .get(&format!("/clients/{client}?section=behaviour"))
+        .await;
     assert!(html.contains("Enter diary values in session"), "{html}");
     assert!(html.contains(&format!(r#"name="value.{drinks}""#)));
     assert!(html.contains(&format!(r#"<label for="en-{sleep}">Hours slept"#)));
@@ -79,7 +81,7 @@ async fn a_clinician_enters_diary_values_in_session_on_the_client_page(b: Backen
     assert_eq!(status, 303);
     assert_eq!(
         location,
-        format!("/clients/{client}?done=entries#behaviours")
+        format!("/clients/{client}?section=behaviour&done=entries")
     );
     let (_, _, html) = page.get(&location).await;
     assert!(
@@ -186,7 +188,9 @@ async fn homework_is_changed_on_its_page_and_a_stale_edit_is_said_plainly(b: Bac
     let id = r.json["id"].as_str().unwrap().to_string();
 
     let page = t.sign_in(&clin).await;
-    let (_, _, html) = page.get(&format!("/clients/{client}")).await;
+    let (_, _, html) = page
+        .get(&format!("/clients/{client}?section=behaviour"))
+        .await;
     assert!(
         html.contains(&format!(
             r#"<a href="/homework/{id}/edit">Change “Thought record”</a>"#
@@ -215,7 +219,7 @@ async fn homework_is_changed_on_its_page_and_a_stale_edit_is_said_plainly(b: Bac
     assert_eq!(status, 303);
     assert_eq!(
         location,
-        format!("/clients/{client}?done=homework-edited#behaviours")
+        format!("/clients/{client}?section=behaviour&done=homework-edited")
     );
     let list = t
         .get(&clin, &format!("/api/v1/clients/{client}/homework"))

@@ -341,7 +341,7 @@ async fn a_members_chart_shows_their_own_part_and_no_one_else(b: Backend) {
     // The same rule on the client page.
     let browser = signed_in(&t, &lead.email).await;
     let page = browser
-        .get(t.url(&format!("/clients/{a}")))
+        .get(t.url(&format!("/clients/{a}?section=sessions")))
         .send()
         .await
         .unwrap();

@@ -175,9 +175,11 @@ async fn the_homework_forms_choose_an_objective_and_the_plan_shows_the_homework(
     assert_eq!(status, 303);
     assert_eq!(
         location,
-        format!("/clients/{client}?done=homework#behaviours")
+        format!("/clients/{client}?section=behaviour&done=homework")
     );
-    let (_, _, html) = page.get(&format!("/clients/{client}")).await;
+    let (_, _, html) = page
+        .get(&format!("/clients/{client}?section=behaviour"))
+        .await;
     assert!(
         html.contains("For the plan objective “Fewer panic attacks”"),
         "{html}"

@@ -29,7 +29,13 @@ async fn clinician_with_client(t: &TestApp, name: &str) -> (TestUser, String) {
 }
 
 /// Books an individual session at `start` (local time in the clinician's zone); its id.
-async fn book(t: &TestApp, who: &TestUser, clin: &TestUser, client: &str, start: &str) -> String {
+pub(crate) async fn book(
+    t: &TestApp,
+    who: &TestUser,
+    clin: &TestUser,
+    client: &str,
+    start: &str,
+) -> String {
     let r = t
         .post(
             who,

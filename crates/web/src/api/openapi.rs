@@ -326,7 +326,7 @@ fn schemas() -> Value {
             "shared_note": { "type": ["string", "null"], "description": "Names no member (checked at signing); encrypted at rest" },
             "individual_notes": { "type": "array", "items": obj(&["client_id", "note"], json!({ "client_id": uuid, "note": text })) },
         })),
-        "TalkInput": obj(&[], json!({ "client_id": { "type": ["string", "null"], "format": "uuid", "description": "Who speaks from now on; null for nobody / pause" } })),
+        "TalkInput": obj(&[], json!({ "client_id": { "type": ["string", "null"], "format": "uuid", "description": "Who speaks from now on; null for nobody / pause" }, "ago_ms": { "type": ["integer", "null"], "minimum": 0, "maximum": 600000, "description": "How many milliseconds ago the speaker changed, for a change held while offline; absent for now" } })),
         "RecordRequestInput": obj(&["capacity", "format", "delivery"], json!({
             "received_on": { "type": ["string", "null"], "format": "date", "description": "Today when left out; never in the future" },
             "capacity": { "type": "string", "enum": ["client", "guardian", "representative"] },

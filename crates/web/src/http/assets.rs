@@ -61,3 +61,16 @@ pub(crate) async fn tz_select_script() -> Response {
     )
         .into_response()
 }
+
+/// Group sessions: "Now speaking" without a page reload, a running clock, and clicks kept through a dropped
+/// connection (the forms work without it).
+pub(crate) async fn talk_time_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/talk-time.js"),
+    )
+        .into_response()
+}

@@ -89,7 +89,25 @@ pub fn error_page(e: Error, rid: &RequestId, nav: Option<Nav>) -> Response {
         tracing::error!(request_id = %rid.0, error = %e, "server fault");
     }
     let (status, _, message) = classify(&e);
+    // A page has no fields to point at, so a validation error says what was wrong in so many words.
+    let message = match &e {
+        Error::Validation(_) => sentence(&form_message(&e)),
+        _ => message,
+    };
     status_page(status, message, rid, nav)
+}
+
+/// "unknown section; use …" as a sentence: capital first letter, full stop.
+fn sentence(text: &str) -> String {
+    let mut chars = text.trim().chars();
+    let mut out: String = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => return String::new(),
+    };
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
 }
 
 /// The error page for a status and its message; also for errors raised outside the handlers

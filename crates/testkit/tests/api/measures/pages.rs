@@ -58,7 +58,9 @@ async fn the_client_page_shows_trends_and_figures_and_exports_an_audited_csv(b: 
     phq9_at(&t, &clin, &client, [2, 2, 2, 1, 1, 1, 2, 2, 0], 28).await; // 13
     phq9_at(&t, &clin, &client, [1, 1, 1, 1, 1, 1, 1, 1, 0], 0).await; // 8
     let page = t.sign_in(&clin).await;
-    let (status, headers, html) = page.get(&format!("/clients/{client}")).await;
+    let (status, headers, html) = page
+        .get(&format!("/clients/{client}?section=measures"))
+        .await;
     assert_eq!(status, 200);
     assert_eq!(headers["cache-control"], "no-store");
     let section = html
@@ -116,7 +118,9 @@ async fn questionnaires_are_assigned_and_entered_through_the_pages(b: Backend) {
     let clin = t.user(&[Role::Clinician]).await;
     let client = client_of(&t, &clin, "Ari Assign", "ari@client.test").await;
     let page = t.sign_in(&clin).await;
-    let (_, _, html) = page.get(&format!("/clients/{client}")).await;
+    let (_, _, html) = page
+        .get(&format!("/clients/{client}?section=measures"))
+        .await;
     assert!(html.contains("No questionnaire answered yet."));
     assert!(html.contains("Assign questionnaire") && html.contains("Enter answers in session"));
 
@@ -135,7 +139,7 @@ async fn questionnaires_are_assigned_and_entered_through_the_pages(b: Backend) {
     assert_eq!(status, 303);
     assert_eq!(
         location,
-        format!("/clients/{client}?done=assigned#measures")
+        format!("/clients/{client}?section=measures&done=assigned")
     );
     assert_eq!(tokens(&t).await.len(), 1);
     let (_, _, html) = page.get(&location).await;
@@ -186,7 +190,7 @@ async fn questionnaires_are_assigned_and_entered_through_the_pages(b: Backend) {
     assert_eq!(status, 303);
     assert_eq!(
         location,
-        format!("/clients/{client}?done=entered-alert#measures")
+        format!("/clients/{client}?section=measures&done=entered-alert")
     );
     assert_eq!(stored_responses(&t).await, 1);
     let (_, _, html) = page.get(&location).await;
@@ -211,7 +215,7 @@ async fn questionnaires_are_assigned_and_entered_through_the_pages(b: Backend) {
         )
         .await;
     assert_eq!(
-        (status, location.ends_with("?done=stopped#measures")),
+        (status, location.ends_with("?section=measures&done=stopped")),
         (303, true)
     );
     t.finish().await;

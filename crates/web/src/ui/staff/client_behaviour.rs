@@ -113,7 +113,6 @@ pub struct BehaviourSection {
     pub earliest: String,
     /// Whether any behaviour is still logged (the in-session form is offered only then).
     pub any_active: bool,
-    pub unavailable: Option<String>,
 }
 
 fn pct(r: Option<f64>) -> String {
@@ -234,7 +233,8 @@ pub(super) fn objectives(plans: &[PlanView]) -> Vec<(String, String)> {
     out
 }
 
-fn from_summary(d: DiarySummary, plans: &[PlanView], can_write: bool) -> BehaviourSection {
+/// The section for the client file, from what the file's one transaction read.
+pub fn section(d: DiarySummary, plans: &[PlanView], can_write: bool) -> BehaviourSection {
     BehaviourSection {
         behaviours: d.behaviours.iter().map(block).collect(),
         homework_due: d.homework.open,
@@ -258,43 +258,6 @@ fn from_summary(d: DiarySummary, plans: &[PlanView], can_write: bool) -> Behavio
         today: d.today.to_string(),
         earliest: earliest(d.today).to_string(),
         any_active: d.behaviours.iter().any(|b| b.behaviour.active),
-        unavailable: None,
-    }
-}
-
-/// The section for the client page; `None` when the caller may not read the client's clinical record. Any other
-/// failure shows in the section instead of an empty one.
-pub async fn section(
-    st: &AppState,
-    s: &Staff,
-    client: ClientId,
-    can_write: bool,
-    plans: &[PlanView],
-) -> Option<BehaviourSection> {
-    match st.app.behaviour_summary(&s.ctx, client).await {
-        Ok(d) => Some(from_summary(d, plans, can_write)),
-        Err(Error::NotFound | Error::Forbidden(_)) => None,
-        Err(e) => {
-            if e.is_server_fault() {
-                tracing::error!(request_id = %s.rid.0, error = %e, "behaviour section");
-            }
-            Some(BehaviourSection {
-                behaviours: Vec::new(),
-                homework: Vec::new(),
-                homework_due: 0,
-                homework_overdue: 0,
-                homework_on_time: String::new(),
-                link_until: None,
-                link_used: None,
-                definitions: Vec::new(),
-                objectives: Vec::new(),
-                can_write: false,
-                today: String::new(),
-                earliest: String::new(),
-                any_active: false,
-                unavailable: Some(form_message(&e)),
-            })
-        }
     }
 }
 
@@ -550,7 +513,9 @@ pub async fn add_behaviour(
         Err(e) => Err(e),
     };
     match result {
-        Ok(()) => Redirect::to(&format!("/clients/{id}?done=behaviour#behaviours")).into_response(),
+        Ok(()) => {
+            Redirect::to(&format!("/clients/{id}?section=behaviour&done=behaviour")).into_response()
+        }
         Err(e @ Error::Validation(_)) => {
             forms_page(
                 &st,
@@ -587,7 +552,9 @@ pub async fn retire(
         .retire_behaviour(&s.ctx, ClientId(id), behaviour)
         .await
     {
-        Ok(_) => Redirect::to(&format!("/clients/{id}?done=retired#behaviours")).into_response(),
+        Ok(_) => {
+            Redirect::to(&format!("/clients/{id}?section=behaviour&done=retired")).into_response()
+        }
         Err(e) => error_page(e, &s.rid, Nav::of(&s)),
     }
 }
@@ -602,7 +569,8 @@ pub async fn send_link(
         return expired(&s);
     }
     match st.app.send_diary_link(&s.ctx, ClientId(id)).await {
-        Ok(_) => Redirect::to(&format!("/clients/{id}?done=diary-sent#behaviours")).into_response(),
+        Ok(_) => Redirect::to(&format!("/clients/{id}?section=behaviour&done=diary-sent"))
+            .into_response(),
         Err(e) => error_page(e, &s.rid, Nav::of(&s)),
     }
 }
@@ -617,9 +585,10 @@ pub async fn revoke_link(
         return expired(&s);
     }
     match st.app.revoke_diary_link(&s.ctx, ClientId(id)).await {
-        Ok(_) => {
-            Redirect::to(&format!("/clients/{id}?done=diary-revoked#behaviours")).into_response()
-        }
+        Ok(_) => Redirect::to(&format!(
+            "/clients/{id}?section=behaviour&done=diary-revoked"
+        ))
+        .into_response(),
         Err(e) => error_page(e, &s.rid, Nav::of(&s)),
     }
 }

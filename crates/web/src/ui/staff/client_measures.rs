@@ -13,10 +13,12 @@ use crate::ui::staff::trend::{self, change_words, day, num};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use rapport_app::measures::{AssignInput, AssignmentView, InstrumentResults, MeasureResults};
+use rapport_app::measures::{
+    AssignInput, AssignmentView, InstrumentResults, InstrumentSummary, MeasureResults,
+};
 use rapport_domain::measures::{ClinicalOutcome, ReliableChangeOutcome};
 use rapport_domain::{ClientId, Error, FieldError};
 use serde::Deserialize;
@@ -61,8 +63,6 @@ pub struct MeasuresSection {
     /// (id, short name, full name) of the instruments that may be given now; empty when the caller may only read.
     pub offered: Vec<(String, String, String)>,
     pub can_write: bool,
-    /// Why the results could not be shown (the section says so instead of looking empty).
-    pub unavailable: Option<String>,
 }
 
 fn yes_no(v: bool) -> String {
@@ -244,61 +244,24 @@ fn combined(m: &MeasureResults) -> Vec<FigureRow> {
     ]
 }
 
-/// The section when part of it cannot be read: the reason in its place (logged with the request id when it is
-/// the server's fault), never an empty section that looks like a client without measures.
-fn unavailable(s: &Staff, e: &Error) -> MeasuresSection {
-    if e.is_server_fault() {
-        tracing::error!(request_id = %s.rid.0, error = %e, "measures section");
-    }
-    MeasuresSection {
-        unavailable: Some(form_message(e)),
-        instruments: Vec::new(),
-        combined: Vec::new(),
-        open_alerts: 0,
-        assignments: Vec::new(),
-        offered: Vec::new(),
-        can_write: false,
-    }
-}
-
-/// The section for the client page; `None` when the caller may not read the client's measures. Any other
-/// failure shows in the section rather than hiding it: an empty Measures section must never mean "no alerts".
-pub async fn section(
-    st: &AppState,
-    s: &Staff,
-    client: ClientId,
+/// The section for the client file, from what the file's one transaction read.
+pub fn section(
+    m: &MeasureResults,
+    assignments: &[AssignmentView],
+    offered: &[InstrumentSummary],
     can_write: bool,
-) -> Option<MeasuresSection> {
-    let m = match st.app.client_measures(&s.ctx, client).await {
-        Ok(m) => m,
-        Err(Error::NotFound | Error::Forbidden(_)) => return None,
-        Err(e) => return Some(unavailable(s, &e)),
-    };
-    let assignments = match st.app.measure_assignments(&s.ctx, client).await {
-        Ok(v) => v.into_iter().filter(|a| a.active).collect(),
-        Err(e) => return Some(unavailable(s, &e)),
-    };
-    let offered = if can_write {
-        match st.app.instruments(&s.ctx) {
-            Ok(v) => v
-                .into_iter()
-                .filter(|i| i.offered)
-                .map(|i| (i.id.to_string(), i.short_name, i.name))
-                .collect(),
-            Err(e) => return Some(unavailable(s, &e)),
-        }
-    } else {
-        Vec::new()
-    };
-    Some(MeasuresSection {
-        unavailable: None,
+) -> MeasuresSection {
+    MeasuresSection {
         instruments: m.instruments.iter().map(block).collect(),
-        combined: combined(&m),
+        combined: combined(m),
         open_alerts: m.open_alerts,
-        assignments,
-        offered,
+        assignments: assignments.iter().filter(|a| a.active).cloned().collect(),
+        offered: offered
+            .iter()
+            .map(|i| (i.id.to_string(), i.short_name.clone(), i.name.clone()))
+            .collect(),
         can_write,
-    })
+    }
 }
 
 /// What the client page says after a measures action (the redirect carries a fixed key, never free text).
@@ -453,7 +416,9 @@ pub async fn assign(
         link_days,
     };
     match st.app.assign_measure(&s.ctx, client, input).await {
-        Ok(_) => Redirect::to(&format!("/clients/{id}?done=assigned#measures")).into_response(),
+        Ok(_) => {
+            Redirect::to(&format!("/clients/{id}?section=measures&done=assigned")).into_response()
+        }
         Err(e @ Error::Validation(_)) => assign_page(&st, &s, client, &f, Some(&e)).await,
         Err(e) => error_page(e, &s.rid, Nav::of(&s)),
     }
@@ -479,7 +444,9 @@ pub async fn stop(
         .stop_measure_assignment(&s.ctx, ClientId(id), assignment)
         .await
     {
-        Ok(_) => Redirect::to(&format!("/clients/{id}?done=stopped#measures")).into_response(),
+        Ok(_) => {
+            Redirect::to(&format!("/clients/{id}?section=measures&done=stopped")).into_response()
+        }
         Err(e) => error_page(e, &s.rid, Nav::of(&s)),
     }
 }
@@ -550,11 +517,3 @@ pub async fn export_csv(
         Err(e) => error_page(e, &s.rid, Nav::of(&s)),
     }
 }
-
-#[derive(Deserialize)]
-pub struct Done {
-    pub done: Option<String>,
-}
-
-/// The query of the client page after a measures action.
-pub type DoneQuery = Query<Done>;

@@ -51,7 +51,8 @@ pub async fn log_entries(
     let client = ClientId(id);
     let errors = match st.app.log_behaviour_form(&s.ctx, client, &fields).await {
         Ok(_) => {
-            return Redirect::to(&format!("/clients/{id}?done=entries#behaviours")).into_response();
+            return Redirect::to(&format!("/clients/{id}?section=behaviour&done=entries"))
+                .into_response();
         }
         Err(Error::Validation(v)) => v,
         Err(e) => return error_page(e, &s.rid, Nav::of(&s)),

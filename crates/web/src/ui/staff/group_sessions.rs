@@ -1,5 +1,5 @@
 //! The group session screen: attendance, fair facilitation (one plain form per "Now speaking" button, so it works
-//! without any script), the shared note with the member names found in it, individual notes, and signing.
+//! without any script; `group_talk` records the clicks and keeps the tally live), the shared note with the member names found in it, individual notes, and signing.
 
 use super::expired;
 use super::{Nav, PagePath, error_page, form_message};
@@ -11,7 +11,7 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use rapport_app::groups::{
-    AttendanceEntry, AttendanceInput, IndividualNote, NotesInput, SessionView, TalkInput,
+    AttendanceEntry, AttendanceInput, IndividualNote, NotesInput, SessionView,
 };
 use rapport_domain::group::Attendance;
 use rapport_domain::{ClientId, Error};
@@ -86,7 +86,13 @@ pub async fn show(
 }
 
 /// After a refused change: the session as it is now, with the reason (and the typed shared note kept).
-async fn refused(st: &AppState, s: &Staff, id: Uuid, e: Error, typed: Option<String>) -> Response {
+pub(super) async fn refused(
+    st: &AppState,
+    s: &Staff,
+    id: Uuid,
+    e: Error,
+    typed: Option<String>,
+) -> Response {
     if !matches!(e, Error::Validation(_) | Error::Conflict(_)) {
         return error_page(e, &s.rid, Nav::of(s));
     }
@@ -179,33 +185,6 @@ pub async fn notes(
     match st.app.save_group_notes(&s.ctx, id, f.version, input).await {
         Ok(_) => Redirect::to(&format!("/group-sessions/{id}#notes")).into_response(),
         Err(e) => refused(&st, &s, id, e, typed).await,
-    }
-}
-
-#[derive(Debug, Deserialize)]
-pub struct TalkForm {
-    #[serde(rename = "_csrf")]
-    csrf: String,
-    /// Empty for "Nobody / pause".
-    #[serde(default)]
-    client_id: String,
-}
-
-pub async fn talk(
-    State(st): State<AppState>,
-    s: Staff,
-    PagePath(id): PagePath<Uuid>,
-    Form(f): Form<TalkForm>,
-) -> Response {
-    if !s.csrf_ok(&f.csrf) {
-        return expired(&s);
-    }
-    let input = TalkInput {
-        client_id: f.client_id.trim().parse::<Uuid>().ok().map(ClientId),
-    };
-    match st.app.log_talk(&s.ctx, id, input).await {
-        Ok(_) => Redirect::to(&format!("/group-sessions/{id}#talk")).into_response(),
-        Err(e) => refused(&st, &s, id, e, None).await,
     }
 }
 

@@ -45,7 +45,9 @@ pub async fn add_homework(
         Err(e) => Err(e),
     };
     match result {
-        Ok(_) => Redirect::to(&format!("/clients/{id}?done=homework#behaviours")).into_response(),
+        Ok(_) => {
+            Redirect::to(&format!("/clients/{id}?section=behaviour&done=homework")).into_response()
+        }
         Err(e @ Error::Validation(_)) => {
             forms_page(
                 &st,
@@ -84,7 +86,7 @@ pub async fn homework_status(
     };
     match st.app.set_homework_status(&s.ctx, id, input).await {
         Ok(h) => Redirect::to(&format!(
-            "/clients/{}?done=homework-status#behaviours",
+            "/clients/{}?section=behaviour&done=homework-status",
             h.client_id
         ))
         .into_response(),
@@ -227,7 +229,7 @@ pub async fn save_homework(
     let e = match result {
         Ok(h) => {
             return Redirect::to(&format!(
-                "/clients/{}?done=homework-edited#behaviours",
+                "/clients/{}?section=behaviour&done=homework-edited",
                 h.client_id
             ))
             .into_response();

@@ -275,7 +275,7 @@ pub async fn enter(
             } else {
                 "entered"
             };
-            Redirect::to(&format!("/clients/{id}?done={done}#measures")).into_response()
+            Redirect::to(&format!("/clients/{id}?section=measures&done={done}")).into_response()
         }
         Err(Error::Validation(errs)) => page(&st, &s, client, &instrument, &fields, &errs).await,
         Err(e) => error_page(e, &s.rid, Nav::of(&s)),

@@ -8,12 +8,14 @@ mod alerts;
 mod availability;
 mod caseload;
 mod client_behaviour;
+mod client_file;
 mod client_measures;
 mod client_picker;
 mod clients;
 mod diary_entries;
 mod emergency;
 mod group_sessions;
+mod group_talk;
 mod groups;
 mod home;
 mod homework;
@@ -74,7 +76,10 @@ pub fn router() -> Router<AppState> {
         .route("/", get(home::today))
         .route("/clients", get(clients::list).post(clients::create))
         .route("/clients/new", get(clients::new_form))
-        .route("/clients/{id}", get(clients::show).post(clients::update))
+        .route(
+            "/clients/{id}",
+            get(client_file::show).post(clients::update),
+        )
         .route("/clients/{id}/edit", get(clients::edit_form))
         .route("/clients/{id}/care-team", post(clients::add_to_team))
         .route("/clients/{id}/access-log", get(admin::client_access_log))
@@ -183,7 +188,7 @@ pub fn router() -> Router<AppState> {
             post(group_sessions::attendance),
         )
         .route("/group-sessions/{id}/notes", post(group_sessions::notes))
-        .route("/group-sessions/{id}/talk", post(group_sessions::talk))
+        .route("/group-sessions/{id}/talk", post(group_talk::talk))
         .route("/group-sessions/{id}/sign", post(group_sessions::sign))
         .route("/clinicians/{id}", get(home::clinician))
         .route("/clinicians/{id}/availability", get(availability::show))

@@ -16,7 +16,7 @@ use rapport_app::clinicians::ClinicianFilter;
 use rapport_app::scheduling::{
     AppointmentView, CalendarQuery, RescheduleInput, SeriesChangeInput, StatusInput,
 };
-use rapport_domain::scheduling::appointment::Status;
+use rapport_domain::scheduling::appointment::{AppointmentKind, Mode, Status};
 use rapport_domain::{Error, UserId};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -252,6 +252,8 @@ struct AppointmentPage {
     date: String,
     start_value: String,
     a: AppointmentView,
+    /// "Individual · In person": the kind and the mode in words.
+    kind_label: String,
     status_label: &'static str,
     final_status: bool,
     next_statuses: Vec<(&'static str, &'static str)>,
@@ -286,11 +288,19 @@ async fn appointment_page(st: &AppState, s: &Staff, id: Uuid, error: Option<Stri
                         .unwrap_or_default()
                 ),
                 "booked" => format!("{at}: booked"),
-                other => format!(
-                    "{at}: {other} ({} → {})",
-                    h.from_status.clone().unwrap_or_default(),
-                    h.to_status.clone().unwrap_or_default()
-                ),
+                other => {
+                    let word = |s: &Option<String>| {
+                        s.as_deref()
+                            .and_then(|s| Status::parse(s).ok())
+                            .map(Status::label)
+                            .unwrap_or_default()
+                    };
+                    format!(
+                        "{at}: {other} ({} → {})",
+                        word(&h.from_status),
+                        word(&h.to_status)
+                    )
+                }
             }
         })
         .collect();
@@ -320,6 +330,13 @@ async fn appointment_page(st: &AppState, s: &Staff, id: Uuid, error: Option<Stri
         ),
         date: a.start_local.date().to_string(),
         start_value: a.start_local.format("%Y-%m-%dT%H:%M").to_string(),
+        kind_label: format!(
+            "{} · {}",
+            AppointmentKind::parse(&a.kind)
+                .map(AppointmentKind::label)
+                .unwrap_or_default(),
+            Mode::parse(&a.mode).map(Mode::label).unwrap_or_default()
+        ),
         status_label: status.label(),
         final_status: status.is_final(),
         next_statuses,
