@@ -136,6 +136,20 @@ describe('accessibility of the demo practice', () => {
       for (const path of ['/clients/new', '/clinicians', '/groups', '/waitlist', '/waitlist?client_q=a', '/appointments/new', '/appointments/new?client_q=a', '/record-requests', '/admin/users', '/admin/audit', '/admin/settings', '/admin/mail', '/admin/mail?all=1', '/account', '/on-call', `${clientPath}/portal`]) {
         await scan(path);
       }
+      // A practice setting changed from its page: saved with a sentence that says what changed; a refused value
+      // is said beside its own field, as typed, and the page with the error passes the scan too.
+      await withScreenshot(page, 'settings', async () => {
+        await open(page, '/admin/settings');
+        await page.getByLabel('Late cancellation: hours before a session').fill('24');
+        await page.getByRole('button', { name: 'Save the cancellation window' }).click();
+        await page.getByRole('status').filter({ hasText: 'later than 24 hours before a session counts as a late cancellation' }).waitFor();
+        await page.getByLabel('Hours before a session that its reminder goes out').fill('999');
+        await page.getByRole('button', { name: 'Save reminders' }).click();
+        await page.locator('#reminder-hours-e').filter({ hasText: 'between 0 and 336 hours' }).waitFor();
+        assert.equal(await page.getByLabel('Hours before a session that its reminder goes out').inputValue(), '999');
+        assert.equal(await page.getByLabel('Late cancellation: hours before a session').getAttribute('aria-invalid'), null);
+      });
+      await scan();
       // A couple started from the client's page: the new-unit form with search results, then the couple's page
       // with its change forms (an administrator may change any unit).
       const clientId = clientPath.split('/').pop();

@@ -26,6 +26,7 @@ pub mod notes;
 pub mod on_call;
 pub mod plans;
 pub mod portal;
+pub mod practice_settings;
 pub mod records;
 pub mod referrals;
 mod rights;

@@ -52,3 +52,15 @@ pub async fn by_hash(
         .one(c)
         .await?)
 }
+
+/// The clinician's live feed, if any (its token is not stored, only when and how it was made).
+pub async fn live_for(
+    c: &impl ConnectionTrait,
+    clinician: UserId,
+) -> Result<Option<Feed>, StoreError> {
+    Ok(calendar_feeds::Entity::find()
+        .filter(calendar_feeds::Column::ClinicianId.eq(clinician.0))
+        .filter(calendar_feeds::Column::RevokedAt.is_null())
+        .one(c)
+        .await?)
+}

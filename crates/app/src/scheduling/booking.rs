@@ -87,7 +87,7 @@ pub struct SeriesChangeInput {
     pub outside_working_hours: bool,
 }
 
-const DEFAULT_CANCELLATION_WINDOW_HOURS: i64 = 24;
+pub(crate) const DEFAULT_CANCELLATION_WINDOW_HOURS: i64 = 24;
 
 fn fmt_local(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz)

@@ -9,23 +9,33 @@ use crate::{App, Ctx};
 use chrono::{DateTime, Datelike, Duration, NaiveDateTime, Offset, TimeZone, Utc};
 use chrono_tz::{OffsetComponents, OffsetName, Tz};
 use icalendar::{Calendar, CalendarDateTime, Component, Event, EventLike, EventStatus, Property};
-use rapport_domain::policy::{Action, Resource};
+use rapport_domain::policy::{Action, Resource, authorize};
 use rapport_domain::scheduling::Interval;
 use rapport_domain::scheduling::appointment::{AppointmentKind, Mode};
 use rapport_domain::scheduling::recurrence::{self, Rule};
 use rapport_domain::{Error, Result, UserId};
 use rapport_store::audit::{AuditEvent, Outcome};
 use rapport_store::schedule::{self, Appointment, RangeFilter};
-use rapport_store::{clients, feeds, now_utc, resources, users};
+use rapport_store::{Unaudited, clients, feeds, now_utc, resources, users};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 use uuid::Uuid;
+
+/// The caller's own live feed: when it was made and what it shows (the URL itself is shown only once).
+#[derive(Debug, Clone, Serialize)]
+pub struct FeedStatus {
+    pub created_at: DateTime<Utc>,
+    /// "generic" or "initials".
+    pub show: String,
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct FeedCreated {
     /// The secret token (shown once); the feed is at `/calendar/{token}.ics`.
     pub token: String,
     pub path: String,
+    /// The whole address to subscribe to, at the practice's public URL.
+    pub url: String,
     pub show: String,
 }
 
@@ -358,11 +368,29 @@ impl App {
         feeds::replace(tx.conn(), clinician, &sha256_hex(&token), show).await?;
         tx.audit(ev().request(ctx.rid()).detail(show)).await?;
         tx.commit().await?;
+        let path = format!("/calendar/{token}.ics");
         Ok(FeedCreated {
-            path: format!("/calendar/{token}.ics"),
+            url: format!("{}{path}", self.config.public_url.trim_end_matches('/')),
+            path,
             token,
             show: show.into(),
         })
+    }
+
+    /// Whether the caller has a live calendar feed. Not audited: it reveals only the caller's own subscription.
+    pub async fn my_calendar_feed(&self, ctx: &Ctx) -> Result<Option<FeedStatus>> {
+        let Some(me) = ctx.actor.user_id() else {
+            return Ok(None);
+        };
+        authorize(&ctx.actor, Action::Update, Resource::Calendar { owner: me }).into_result()?;
+        Ok(
+            feeds::live_for(self.store.unaudited(Unaudited::Credentials), me)
+                .await?
+                .map(|f| FeedStatus {
+                    created_at: f.created_at,
+                    show: f.show,
+                }),
+        )
     }
 
     pub async fn revoke_calendar_feed(&self, ctx: &Ctx, clinician: UserId) -> Result<()> {

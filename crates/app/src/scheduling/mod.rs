@@ -17,10 +17,10 @@ mod wire;
 pub use booking::{BookingInput, RescheduleInput, SeriesChangeInput, StatusInput};
 pub use calendar::{CalendarQuery, SlotQueryInput, SlotView};
 pub use client_link::{OwnAppointment, OwnAppointments};
-pub use feed::{FeedCreated, vtimezone};
+pub use feed::{FeedCreated, FeedStatus, vtimezone};
 pub use online::{BookingOutcome, LinkContext, PublicClinician, PublicRequest};
 pub use online_rules::{ClinicianOnlineRules, OnlineRules};
-pub use setup::{ExceptionInput, ExceptionView};
+pub use setup::{ExceptionInput, ExceptionView, SchedulingSettings};
 pub use waitlist::{OfferStatus, OfferView, WaitlistInput, WaitlistView};
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};

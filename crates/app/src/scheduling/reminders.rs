@@ -13,7 +13,7 @@ use rapport_store::outbox::{self, NewMessage};
 use rapport_store::schedule::Appointment;
 use rapport_store::{ConnectionTrait, Tx, clients, now_utc, resources};
 
-const DEFAULT_REMINDER_HOURS: i64 = 24;
+pub(crate) const DEFAULT_REMINDER_HOURS: i64 = 24;
 
 /// What reminders for a booking's clients need from the database: the practice's lead time and name, and each
 /// client's recipients (the client, or a minor's guardians) and zone. Read before a booking takes the writers'

@@ -16,6 +16,18 @@ use rapport_store::{clinicians, resources};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+/// The scheduling settings as they stand, each with its default when never set.
+#[derive(Debug, Clone, Serialize)]
+pub struct SchedulingSettings {
+    pub cancellation_window_hours: i64,
+    /// Hours before a session that its reminder goes out; 0 is off.
+    pub reminder_hours: i64,
+    /// The name reminders and other e-mails are signed with.
+    pub practice_name: String,
+    /// Whether a freed time is e-mailed to the best-matching waiting clients.
+    pub waitlist_email_offers: bool,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExceptionInput {
@@ -111,6 +123,29 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(t)
+    }
+
+    /// The scheduling settings (configuration, no client data: not audited).
+    pub async fn scheduling_settings(&self) -> Result<SchedulingSettings> {
+        let db = self.store.unaudited(Unaudited::Configuration);
+        let number = |v: Option<String>, default: i64| {
+            v.and_then(|v| v.parse::<i64>().ok()).unwrap_or(default)
+        };
+        Ok(SchedulingSettings {
+            cancellation_window_hours: number(
+                resources::setting(db, "cancellation_window_hours").await?,
+                super::booking::DEFAULT_CANCELLATION_WINDOW_HOURS,
+            ),
+            reminder_hours: number(
+                resources::setting(db, "reminder_hours").await?,
+                super::reminders::DEFAULT_REMINDER_HOURS,
+            ),
+            practice_name: resources::practice_name(db).await?,
+            waitlist_email_offers: resources::setting(db, "waitlist_email_offers")
+                .await?
+                .as_deref()
+                == Some("true"),
+        })
     }
 
     pub async fn set_cancellation_window(&self, ctx: &Ctx, hours: i64) -> Result<()> {

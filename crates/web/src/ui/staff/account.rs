@@ -1,5 +1,5 @@
 //! The signed-in user's own account: password, a new authenticator (after re-entering the password), passkeys
-//! (`passkeys.rs` holds their steps), API tokens.
+//! (`passkeys.rs` holds their steps), API tokens, a clinician's calendar subscription (`calendar_feed.rs`).
 
 use super::expired;
 use super::{Nav, PagePath, error_page, form_message};
@@ -13,7 +13,8 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use rapport_app::accounts::TokenInfo;
 use rapport_app::auth::passkeys::PasskeyInfo;
-use rapport_domain::Error;
+use rapport_app::scheduling::FeedStatus;
+use rapport_domain::{Error, Role};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -32,6 +33,10 @@ struct AccountPage {
     /// To tell expired tokens from live ones.
     now: chrono::DateTime<chrono::Utc>,
     new_token: Option<String>,
+    /// A clinician's calendar subscription: `Some(None)` when they have none, `None` for someone without a calendar.
+    feed: Option<Option<FeedStatus>>,
+    /// The subscription address just made, shown this once.
+    new_feed_url: Option<String>,
     notice: Option<String>,
     error: Option<String>,
 }
@@ -43,6 +48,25 @@ pub(super) async fn page(
     notice: Option<String>,
     error: Option<String>,
 ) -> Response {
+    page_with_feed(st, s, new_token, None, notice, error).await
+}
+
+/// The page, with the calendar subscription address just made (`calendar_feed`).
+pub(super) async fn page_with_feed(
+    st: &AppState,
+    s: &Staff,
+    new_token: Option<String>,
+    new_feed_url: Option<String>,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Response {
+    let feed = match s.is(Role::Clinician) {
+        true => match st.app.my_calendar_feed(&s.ctx).await {
+            Ok(f) => Some(f),
+            Err(e) => return error_page(e, &s.rid, Nav::of(s)),
+        },
+        false => None,
+    };
     let lists = match st.app.list_api_tokens(&s.ctx).await {
         Ok(tokens) => st
             .app
@@ -69,6 +93,8 @@ pub(super) async fn page(
             tokens,
             passkeys,
             new_token,
+            feed,
+            new_feed_url,
             notice,
             error,
         }

@@ -1,5 +1,5 @@
-//! Administration pages: staff accounts, practice settings (how long a diary link works) and the audit log; and a
-//! client's access log for the care team.
+//! Administration pages: staff accounts and the audit log; and a client's access log for the care team. The
+//! practice's settings are in `settings`.
 
 use super::{Nav, PagePath, error_page, form_message};
 use crate::http::auth::Staff;
@@ -11,7 +11,6 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use rapport_app::accounts::{Account, NewAccount};
 use rapport_app::audit::{AuditEntry, AuditQuery};
-use rapport_app::behaviour::BehaviourSettings;
 use rapport_domain::{ClientId, Error, Role, UserId};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -236,144 +235,6 @@ pub async fn client_access_log(
             outcomes: vec![],
         }
         .into_response(),
-        Err(e) => error_page(e, &s.rid, Nav::of(&s)),
-    }
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "settings.html")]
-struct SettingsPage {
-    nav: Option<Nav>,
-    csrf: String,
-    link_days: String,
-    show_record: bool,
-    notice: Option<String>,
-    error: Option<String>,
-}
-
-#[derive(Deserialize)]
-pub struct SettingsForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
-    #[serde(default)]
-    link_days: String,
-}
-
-/// Practice settings are the administrator's: the policy decides, as it does for the API.
-fn may_change_settings(s: &Staff) -> Result<(), Error> {
-    if s.rights.change_practice_settings {
-        Ok(())
-    } else {
-        Err(Error::Forbidden(
-            "only an administrator changes the practice's settings".into(),
-        ))
-    }
-}
-
-pub async fn settings(State(st): State<AppState>, s: Staff) -> Response {
-    if let Err(e) = may_change_settings(&s) {
-        return error_page(e, &s.rid, Nav::of(&s));
-    }
-    settings_page(&st, &s, None).await
-}
-
-async fn settings_page(st: &AppState, s: &Staff, notice: Option<String>) -> Response {
-    let settings = match (
-        st.app.behaviour_settings().await,
-        st.app.portal_settings().await,
-    ) {
-        (Ok(b), Ok(p)) => (b, p),
-        (Err(e), _) | (_, Err(e)) => return error_page(e, &s.rid, Nav::of(s)),
-    };
-    SettingsPage {
-        nav: Nav::of(s),
-        csrf: s.session.csrf_token.clone(),
-        link_days: settings.0.link_days.to_string(),
-        show_record: settings.1.show_record,
-        notice,
-        error: None,
-    }
-    .into_response()
-}
-
-#[derive(Deserialize)]
-pub struct PortalForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
-    /// Present (as "on") when the box is ticked; browsers leave an unticked box out.
-    #[serde(default)]
-    show_record: Option<String>,
-}
-
-pub async fn save_portal_settings(
-    State(st): State<AppState>,
-    s: Staff,
-    Form(f): Form<PortalForm>,
-) -> Response {
-    if !s.csrf_ok(&f.csrf) {
-        return super::expired(&s);
-    }
-    let show_record = f.show_record.is_some();
-    match st
-        .app
-        .set_portal_settings(&s.ctx, rapport_app::portal::PortalSettings { show_record })
-        .await
-    {
-        Ok(()) => {
-            let notice = if show_record {
-                "Saved. Clients read their record in the portal."
-            } else {
-                "Saved. The portal no longer shows the record; clients ask for a copy."
-            };
-            settings_page(&st, &s, Some(notice.to_string())).await
-        }
-        Err(e) => error_page(e, &s.rid, Nav::of(&s)),
-    }
-}
-
-pub async fn save_settings(
-    State(st): State<AppState>,
-    s: Staff,
-    Form(f): Form<SettingsForm>,
-) -> Response {
-    if !s.csrf_ok(&f.csrf) {
-        return super::expired(&s);
-    }
-    let show_record = match st.app.portal_settings().await {
-        Ok(p) => p.show_record,
-        Err(e) => return error_page(e, &s.rid, Nav::of(&s)),
-    };
-    let page = |link_days: String, notice: Option<String>, error: Option<String>| SettingsPage {
-        nav: Nav::of(&s),
-        csrf: s.session.csrf_token.clone(),
-        link_days,
-        show_record,
-        notice,
-        error,
-    };
-    let result = match f.link_days.trim().parse::<i64>() {
-        Ok(days) => st
-            .app
-            .set_behaviour_settings(&s.ctx, BehaviourSettings { link_days: days })
-            .await
-            .map(|_| days),
-        Err(_) => Err(Error::invalid("link_days", "a whole number of days")),
-    };
-    match result {
-        Ok(days) => page(
-            days.to_string(),
-            Some(format!(
-                "Saved. Diary links sent from now on work for {days} {}; links already sent keep their date.",
-                if days == 1 { "day" } else { "days" }
-            )),
-            None,
-        )
-        .into_response(),
-        Err(e @ Error::Validation(_)) => (
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            page(f.link_days.clone(), None, Some(form_message(&e))),
-        )
-            .into_response(),
         Err(e) => error_page(e, &s.rid, Nav::of(&s)),
     }
 }

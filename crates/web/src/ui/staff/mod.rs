@@ -6,6 +6,7 @@ mod account;
 mod admin;
 mod alerts;
 mod availability;
+mod calendar_feed;
 mod caseload;
 mod client_behaviour;
 mod client_file;
@@ -32,6 +33,7 @@ pub(crate) mod records;
 mod referrals;
 mod safety;
 mod schedule;
+mod settings;
 mod signin;
 pub mod trend;
 mod units;
@@ -68,6 +70,8 @@ pub fn router() -> Router<AppState> {
         .route("/account/passkeys", post(passkeys::register))
         .route("/account/passkeys/{id}/remove", post(passkeys::remove))
         .route("/account/tokens", post(account::create_token))
+        .route("/account/calendar-feed", post(calendar_feed::create))
+        .route("/account/calendar-feed/revoke", post(calendar_feed::revoke))
         .route("/account/tokens/{id}/revoke", post(account::revoke_token))
         .route(
             "/account/password",
@@ -239,9 +243,9 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/admin/settings",
-            get(admin::settings).post(admin::save_settings),
+            get(settings::settings).post(settings::save_settings),
         )
-        .route("/admin/settings/portal", post(admin::save_portal_settings))
+        .route("/admin/settings/{area}", post(settings::save_one))
         .route("/admin/mail", get(mail::show))
         .route("/demo/mailbox", get(mail::demo_mailbox))
         .route("/admin/mail/{id}/retry", post(mail::retry))
