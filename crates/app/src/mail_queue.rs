@@ -5,7 +5,7 @@
 use crate::{App, Ctx};
 use chrono::{DateTime, Utc};
 use rapport_domain::policy::{Action, Resource};
-use rapport_domain::{Error, Result};
+use rapport_domain::{Error, Result, labels};
 use rapport_store::audit::AuditEvent;
 use rapport_store::outbox::{self, State};
 use serde::Serialize;
@@ -37,24 +37,6 @@ pub struct MailQueue {
     /// How many messages the filter holds in all, and where this page starts.
     pub total: u64,
     pub offset: u64,
-}
-
-/// What a kind of message is, in words (unknown kinds as "other message": the list never shows a code).
-pub fn kind_label(kind: &str) -> &'static str {
-    match kind {
-        "reminder" => "appointment reminder",
-        "waitlist_offer" => "waitlist offer",
-        "online_ack" => "online booking request received",
-        "booking_link" => "link to manage bookings",
-        "measure_alert" => "alert to the care team",
-        "measure_alert_on_call" => "alert to the clinician on call",
-        "measure_escalation" => "alert escalation",
-        "measure_link" => "questionnaire link",
-        "diary_link" => "diary link",
-        "portal_invitation" => "portal invitation",
-        "emergency_access" => "emergency access notice",
-        _ => "other message",
-    }
 }
 
 fn state_label(s: State) -> &'static str {
@@ -94,7 +76,7 @@ impl App {
                 };
                 QueuedMail {
                     id: m.id,
-                    kind: kind_label(&m.kind),
+                    kind: labels::mail_kind(&m.kind),
                     state: label,
                     attempts: m.attempts,
                     last_error: m.last_error.clone(),
@@ -171,7 +153,7 @@ impl App {
         for m in rows {
             let text = outbox::body(tx.cipher(), &m)?;
             mails.push(DemoMail {
-                kind: kind_label(&m.kind),
+                kind: labels::mail_kind(&m.kind),
                 link: first_link(&text),
                 recipient: m.recipient,
                 subject: m.subject,
@@ -187,7 +169,7 @@ impl App {
 
 #[cfg(test)]
 mod tests {
-    use super::{first_link, kind_label};
+    use super::first_link;
 
     #[test]
     fn the_first_link_is_found_without_its_punctuation() {
@@ -196,26 +178,5 @@ mod tests {
             Some("https://rapport.test/m/abc123".into())
         );
         assert_eq!(first_link("no link here"), None);
-    }
-
-    #[test]
-    fn every_kind_has_words_and_no_code_shows() {
-        for k in [
-            "reminder",
-            "waitlist_offer",
-            "online_ack",
-            "booking_link",
-            "measure_alert",
-            "measure_alert_on_call",
-            "measure_escalation",
-            "measure_link",
-            "diary_link",
-            "portal_invitation",
-            "emergency_access",
-        ] {
-            assert_ne!(kind_label(k), "other message", "{k}");
-            assert!(!kind_label(k).contains('_'), "{k}");
-        }
-        assert_eq!(kind_label("something_new"), "other message");
     }
 }

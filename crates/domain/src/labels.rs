@@ -91,6 +91,24 @@ fn plain(code: &str) -> String {
     code.replace('_', " ")
 }
 
+/// What a kind of e-mail is, in words (unknown kinds as "other message": the list never shows a code).
+pub fn mail_kind(kind: &str) -> &'static str {
+    match kind {
+        "reminder" => "appointment reminder",
+        "waitlist_offer" => "waitlist offer",
+        "online_ack" => "online booking request received",
+        "booking_link" => "link to manage bookings",
+        "measure_alert" => "alert to the care team",
+        "measure_alert_on_call" => "alert to the clinician on call",
+        "measure_escalation" => "alert escalation",
+        "measure_link" => "questionnaire link",
+        "diary_link" => "diary link",
+        "portal_invitation" => "portal invitation",
+        "emergency_access" => "emergency access notice",
+        _ => "other message",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,5 +154,26 @@ mod tests {
         }
         assert!(!zones.iter().any(|z| z.starts_with("Etc/")));
         assert_eq!(time_zone("America/Port_of_Spain"), "America/Port of Spain");
+    }
+
+    #[test]
+    fn every_kind_has_words_and_no_code_shows() {
+        for k in [
+            "reminder",
+            "waitlist_offer",
+            "online_ack",
+            "booking_link",
+            "measure_alert",
+            "measure_alert_on_call",
+            "measure_escalation",
+            "measure_link",
+            "diary_link",
+            "portal_invitation",
+            "emergency_access",
+        ] {
+            assert_ne!(mail_kind(k), "other message", "{k}");
+            assert!(!mail_kind(k).contains('_'), "{k}");
+        }
+        assert_eq!(mail_kind("something_new"), "other message");
     }
 }
