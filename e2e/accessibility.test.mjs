@@ -73,7 +73,8 @@ describe('accessibility of the demo practice', () => {
 
     runRapport(['--data-dir', dataDir, 'demo', '--clients', '40']);
 
-    server = await startServer(dataDir);
+    // --demo: no e-mail server, so the demo mailbox shows what would have been sent.
+    server = await startServer(dataDir, () => ['--demo']);
     await waitReady(server);
 
     browser = await launchBrowser();
@@ -133,7 +134,7 @@ describe('accessibility of the demo practice', () => {
       // The sections of the client's file an administrator may open (the clinical ones are the care team's).
       await scan(`${clientPath}?section=sessions`);
       await scan(`${clientPath}?section=record`);
-      for (const path of ['/clients/new', '/clinicians', '/groups', '/waitlist', '/waitlist?client_q=a', '/appointments/new', '/appointments/new?client_q=a', '/record-requests', '/admin/users', '/admin/audit', '/admin/settings', '/admin/mail', '/admin/mail?all=1', '/account', '/on-call', `${clientPath}/portal`]) {
+      for (const path of ['/clients/new', '/clinicians', '/groups', '/waitlist', '/waitlist?client_q=a', '/appointments/new', '/appointments/new?client_q=a', '/record-requests', '/admin/users', '/admin/audit', '/admin/settings', '/admin/mail', '/admin/mail?all=1', '/demo/mailbox', '/account', '/on-call', `${clientPath}/portal`]) {
         await scan(path);
       }
       // A practice setting changed from its page: saved with a sentence that says what changed; a refused value

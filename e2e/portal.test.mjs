@@ -106,6 +106,15 @@ describe('client portal', () => {
       await page.goto(clientPath);
       const address = (await page.locator('dt', { hasText: 'E-mail' }).locator('xpath=following-sibling::dd[1]').textContent()).trim();
       assert.match(address, /@/, 'the demo client has an e-mail address');
+      // A session three days ahead (beyond the late-cancellation window), booked from the client page's header, so
+      // that the client has one to cancel in the portal.
+      await page.getByRole('link', { name: 'Book', exact: true }).click();
+      await page.waitForURL(pathIs('/appointments/new'));
+      const ahead = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
+      await page.locator('#start').fill(`${ahead}T06:10`);
+      await page.getByLabel('Outside working hours on purpose').check();
+      await page.getByRole('button', { name: 'Book', exact: true }).click();
+      await page.waitForURL((u) => /^\/appointments\/[0-9a-f-]{36}$/.test(u.pathname));
 
       await signedNote(page, clientPath, 'progress_soap', {
         Subjective: 'PORTAL-VISIBLE: walks every morning now.',
@@ -153,6 +162,17 @@ describe('client portal', () => {
       violations.push(...(await axeScan(client)));
       const overflow = await client.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `the portal page scrolls sideways at 375 px by ${overflow} px`);
+
+      // Cancelling a coming appointment asks first, on a page of its own; then the appointment is gone.
+      const cancelLink = client.getByRole('link', { name: /^Cancel the appointment of / }).first();
+      const which = (await cancelLink.textContent()).trim();
+      await cancelLink.click();
+      await client.getByRole('heading', { level: 1, name: 'Cancel this appointment?' }).waitFor();
+      violations.push(...(await axeScan(client)));
+      await client.getByRole('button', { name: 'Yes, cancel this appointment' }).click();
+      await client.waitForURL((u) => u.pathname.startsWith('/portal/clients/') && u.search === '?done=cancelled');
+      assert.equal(await client.getByRole('link', { name: which, exact: true }).count(), 0, `"${which}" is gone`);
+      violations.push(...(await axeScan(client)));
 
       await client.getByRole('link', { name: 'Read the record' }).click();
       await client.waitForURL((u) => u.pathname.endsWith('/record'));
