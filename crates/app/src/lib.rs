@@ -15,6 +15,7 @@ pub mod clinicians;
 pub mod config;
 pub mod demo;
 pub mod emergency;
+pub mod episodes;
 pub mod groups;
 mod guard;
 pub mod idempotency;
