@@ -456,23 +456,19 @@ impl App {
         }
         // Changes are recorded in the order they happened: one held offline that is older than a change already
         // recorded (another screen's, say) would rewrite who spoke when.
-        if let Some(last) = repo::talk_events(tx.conn(), id).await?.last()
-            && at < last.at
-        {
+        let mut events = repo::talk_events(tx.conn(), id).await?;
+        if events.last().is_some_and(|last| at < last.at) {
             return Err(Error::Conflict(
                 "a later change of speaker is recorded already, so this one was not saved".into(),
             ));
         }
-        repo::add_talk_event(
-            tx.conn(),
-            id,
-            TalkEvent {
-                at,
-                speaker: input.client_id,
-            },
-        )
-        .await?;
-        let events = repo::talk_events(tx.conn(), id).await?;
+        let event = TalkEvent {
+            at,
+            speaker: input.client_id,
+        };
+        repo::add_talk_event(tx.conn(), id, event).await?;
+        // The new change is the latest, so the stored order plus this one is the order the tally needs.
+        events.push(event);
         let tally = talk_tally(&events, at, &present);
         repo::save_tally(tx.conn(), id, &tally).await?;
         tx.audit(
